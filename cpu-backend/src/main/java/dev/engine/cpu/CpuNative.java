@@ -1,0 +1,70 @@
+package dev.engine.cpu;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
+import org.bytedeco.javacpp.annotation.NoException;
+import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Properties;
+
+/**
+ * JNI bindings of {@code native/cpu/engine_cpu.h}, generated and compiled by JavaCPP at build time. Every
+ * argument is a primitive or an address: multi-argument kernels read an int64 "meta" block that
+ * {@link NativeArgs} wrote, so a call allocates nothing. Inherits OpenBLAS's link settings so the native
+ * code calls {@code cblas_sgemm} directly. Package-private: only {@link CpuBackend} calls it, after
+ * checking every argument.
+ */
+@NoException
+@Properties(inherit = org.bytedeco.openblas.presets.openblas.class,
+        value = @Platform(include = "engine_cpu.h", compiler = "cpp17"))
+final class CpuNative {
+    private CpuNative() {}
+
+    /** Loads the library (and OpenBLAS before it); throws if it cannot. */
+    static void load() {
+        Loader.load(org.bytedeco.openblas.global.openblas.class);
+        Loader.load(CpuNative.class);
+    }
+
+    static native long engine_alloc(long bytes);
+    static native void engine_free(long address);
+    static native void engine_memcpy(long dst, long src, long bytes);
+
+    @CriticalRegion static native void copy_in_f32(float[] src, int off, long dst, int n);
+    @CriticalRegion static native void copy_in_f64(double[] src, int off, long dst, int n);
+    @CriticalRegion static native void copy_in_i32(int[] src, int off, long dst, int n);
+    @CriticalRegion static native void copy_in_i64(long[] src, int off, long dst, int n);
+    @CriticalRegion static native void copy_out_f32(long src, float[] dst, int off, int n);
+    @CriticalRegion static native void copy_out_f64(long src, double[] dst, int off, int n);
+    @CriticalRegion static native void copy_out_i32(long src, int[] dst, int off, int n);
+    @CriticalRegion static native void copy_out_i64(long src, long[] dst, int off, int n);
+
+    static native void engine_set_threads(int n);
+    static native int engine_get_threads();
+    static native String engine_describe();
+
+    static native void engine_copy(long meta);
+    static native void engine_elementwise(long meta);
+    static native void engine_gemm(long meta);
+    static native void engine_sgemm_direct(int m, int n, int k, long a, long b, long c);
+    static native void engine_reduce(long meta);
+    static native void engine_softmax(int dtype, long x, long y, long rows, long cols, int log);
+    static native void engine_softmax_backward(int dtype, long y, long gy, long gx, long rows, long cols, int log);
+    static native long engine_cross_entropy(int dtype, long x, long t, long w, long rows, long cols, double eps, long ignore,
+                                            long loss, long rowWeight, long grad);
+    static native void engine_layer_norm_forward(int dtype, long x, long g, long b, long rows, long cols, double eps,
+                                                 long y, long mean, long rstd);
+    static native void engine_layer_norm_backward(int dtype, long x, long gy, long g, long mean, long rstd, long rows,
+                                                  long cols, long gx, long gg, long gb);
+    static native void engine_batch_norm_forward(long meta);
+    static native void engine_batch_norm_backward(long meta);
+    static native void engine_conv2d_forward(long meta);
+    static native void engine_conv2d_backward_input(long meta);
+    static native void engine_conv2d_backward_weight(long meta);
+    static native void engine_pool2d(long meta);
+    static native void engine_adaptive_avg_pool2d(int dtype, long src, long dst, long nc, long h, long w, long oh, long ow, int backward);
+    static native long engine_check_indices(long indices, long count, long limit);
+    static native void engine_gather_rows(int dtype, long src, long indices, long count, long rowLen, long dst);
+    static native void engine_scatter_add_rows(int dtype, long src, long indices, long count, long rowLen, long dst);
+    static native void engine_dropout_mask(int dtype, long seed, long offset, double p, long mask, long count);
+    static native void engine_optimizer_step(long meta);
+}

@@ -1,0 +1,19 @@
+package dev.engine.cpu;
+
+import dev.engine.api.DType;
+import dev.engine.api.DTypeException;
+
+/** dtype numbers shared with {@code native/cpu/common.h}. */
+final class DTypeCodes {
+    private DTypeCodes() {}
+
+    static int of(DType d) {
+        return switch (d) {
+            case F32 -> 0;
+            case F64 -> 1;
+            case I32 -> 2;
+            case I64 -> 3;
+            default -> throw new DTypeException("the CPU backend does not support dtype " + d);
+        };
+    }
+}

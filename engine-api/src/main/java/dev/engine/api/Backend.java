@@ -1,0 +1,184 @@
+package dev.engine.api;
+
+/**
+ * The backend SPI: memory on one device plus the kernel set every backend implements. Every kernel takes
+ * explicit layouts or sizes, so strided views (transpose, slice, broadcast) need no copy. Backends check
+ * every argument in Java before they cross into native code: a bad call throws an
+ * {@link EngineException} naming the op and the offending shapes, never crashes.
+ *
+ * <p>Backends are found with {@link Backends}; implementations register through
+ * {@code META-INF/services/dev.engine.api.Backend}.
+ *
+ * <pre>{@code
+ * Backend be = Backends.preferred();
+ * try (Buffer a = be.allocate(DType.F32, 6); Buffer out = be.allocate(DType.F32, 6)) {
+ *     be.copyIn(new float[]{-1, 2, -3, 4, -5, 6}, 0, a, 0, 6);
+ *     be.elementwise(ElementwiseProgram.single(ElementwiseOp.RELU, 0),
+ *             new BufferView[]{BufferView.of(a, 2, 3)}, BufferView.of(out, 2, 3));
+ *     float[] r = new float[6];
+ *     be.copyOut(out, 0, r, 0, 6);   // {0, 2, 0, 4, 0, 6}
+ * }
+ * }</pre>
+ */
+public interface Backend {
+    // ---- identity and lifecycle -------------------------------------------------------------------
+
+    /** Short name used for selection ("cpu", "cuda"). */
+    String name();
+
+    /** Higher ranks are preferred when several backends are available. */
+    int rank();
+
+    /** Whether this backend can run here. Never throws. */
+    boolean isAvailable();
+
+    /** Why {@link #isAvailable()} is false; {@code null} when available. */
+    String unavailableReason();
+
+    Device device();
+
+    /** Human-readable facts (library versions, CPU features, kernel core in use). */
+    String describe();
+
+    /** Threads used by kernels (and by the BLAS library) on this backend. */
+    int threads();
+
+    void setThreads(int threads);
+
+    /** Waits for queued work to finish (a no-op on synchronous backends). */
+    void synchronize();
+
+    MemoryStats memoryStats();
+
+    // ---- memory -----------------------------------------------------------------------------------
+
+    /** Allocates {@code length} elements (uninitialised). */
+    Buffer allocate(DType dtype, long length);
+
+    void copyIn(float[] src, int srcOffset, Buffer dst, long dstOffset, int count);
+    void copyIn(double[] src, int srcOffset, Buffer dst, long dstOffset, int count);
+    void copyIn(int[] src, int srcOffset, Buffer dst, long dstOffset, int count);
+    void copyIn(long[] src, int srcOffset, Buffer dst, long dstOffset, int count);
+
+    void copyOut(Buffer src, long srcOffset, float[] dst, int dstOffset, int count);
+    void copyOut(Buffer src, long srcOffset, double[] dst, int dstOffset, int count);
+    void copyOut(Buffer src, long srcOffset, int[] dst, int dstOffset, int count);
+    void copyOut(Buffer src, long srcOffset, long[] dst, int dstOffset, int count);
+
+    /**
+     * Strided copy of equal shapes, converting between dtypes when they differ (F32, F64, I32, I64).
+     * Makes views contiguous, writes into slices (concat) and casts.
+     */
+    void copy(BufferView src, BufferView dst);
+
+    // ---- elementwise ------------------------------------------------------------------------------
+
+    /**
+     * Runs a fused elementwise program. Every input layout must already have the output's shape
+     * (broadcast inputs carry stride 0). All operands share one floating dtype.
+     */
+    void elementwise(ElementwiseProgram program, BufferView[] inputs, BufferView out);
+
+    // ---- GEMM -------------------------------------------------------------------------------------
+
+    /**
+     * Batched, strided {@code C = epilogue(alpha * op(A) op(B) + beta * C)} with {@code op(A)} m x k,
+     * {@code op(B)} k x n, C m x n, all row-major, F32 or F64.
+     */
+    void gemm(boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a, MatrixRef b,
+              double beta, MatrixRef c, long batch, Epilogue epilogue);
+
+    // ---- reductions and normalisation -------------------------------------------------------------
+
+    /**
+     * Reduces {@code x} over {@code axes}; {@code out} is contiguous with the kept axes' shape (I64 for
+     * ARGMAX/ARGMIN, otherwise x's dtype). ARGMAX/ARGMIN take exactly one axis.
+     */
+    void reduce(ReduceOp op, BufferView x, int[] axes, Buffer out);
+
+    /** Softmax (or log-softmax) over the last axis of a contiguous {@code rows x cols} matrix. */
+    void softmax(Buffer x, Buffer out, long rows, long cols, boolean log);
+
+    /** Gradient of softmax/log-softmax given its output {@code y} and upstream {@code gy}. */
+    void softmaxBackward(Buffer y, Buffer gy, Buffer gx, long rows, long cols, boolean log);
+
+    /**
+     * Fused cross-entropy from logits: per-row loss, per-row weight (0 for ignored rows) and, when
+     * {@code gradLogits} is not null, the gradient of each row's loss (not yet scaled by a reduction).
+     * {@code targets} is I64; {@code classWeights} may be null.
+     */
+    void crossEntropy(Buffer logits, Buffer targets, Buffer classWeights, long rows, long cols, double labelSmoothing,
+                      long ignoreIndex, Buffer lossPerRow, Buffer rowWeight, Buffer gradLogits);
+
+    /** Layer norm over the last {@code cols} of each row; gamma/beta may be null. Saves mean and 1/std. */
+    void layerNormForward(Buffer x, Buffer gamma, Buffer beta, long rows, long cols, double eps, Buffer y, Buffer mean, Buffer rstd);
+
+    /** Layer-norm gradients; {@code gGamma}/{@code gBeta} may be null (and are overwritten, not accumulated). */
+    void layerNormBackward(Buffer x, Buffer gy, Buffer gamma, Buffer mean, Buffer rstd, long rows, long cols,
+                           Buffer gx, Buffer gGamma, Buffer gBeta);
+
+    /**
+     * Batch norm over a contiguous {@code n x c x hw} tensor. In training it normalises with batch
+     * statistics, saves them and updates the running stats (unbiased variance, {@code momentum} as in
+     * PyTorch); in eval it uses the running stats. gamma/beta/running buffers may be null.
+     */
+    void batchNormForward(Buffer x, Buffer gamma, Buffer beta, Buffer runningMean, Buffer runningVar, long n, long c, long hw,
+                          boolean training, double momentum, double eps, Buffer y, Buffer saveMean, Buffer saveRstd);
+
+    /** Training-mode batch-norm gradients; {@code gGamma}/{@code gBeta} may be null. */
+    void batchNormBackward(Buffer x, Buffer gy, Buffer gamma, Buffer saveMean, Buffer saveRstd, long n, long c, long hw,
+                           Buffer gx, Buffer gGamma, Buffer gBeta);
+
+    // ---- convolution and pooling ------------------------------------------------------------------
+
+    /** NCHW convolution with KCRS weights, optional bias and epilogue activation. */
+    void conv2dForward(Conv2dShape g, Buffer x, Buffer weight, Buffer bias, Activation activation, Buffer y);
+
+    /** Gradient of the input. */
+    void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer weight, Buffer gx);
+
+    /** Gradients of the weight and (when not null) the bias; overwritten. */
+    void conv2dBackwardWeight(Conv2dShape g, Buffer x, Buffer gy, Buffer gWeight, Buffer gBias);
+
+    /** Max pooling; {@code indices} (I64) receives each output's flat input position within its plane. */
+    void maxPool2dForward(Pool2dShape g, Buffer x, Buffer y, Buffer indices);
+
+    void maxPool2dBackward(Pool2dShape g, Buffer gy, Buffer indices, Buffer gx);
+
+    void avgPool2dForward(Pool2dShape g, Buffer x, Buffer y);
+
+    void avgPool2dBackward(Pool2dShape g, Buffer gy, Buffer gx);
+
+    /** Adaptive average pooling of {@code n*c} planes from h x w to oh x ow (PyTorch's windows). */
+    void adaptiveAvgPool2dForward(Buffer x, Buffer y, long nc, long h, long w, long oh, long ow);
+
+    void adaptiveAvgPool2dBackward(Buffer gy, Buffer gx, long nc, long h, long w, long oh, long ow);
+
+    // ---- indexing ---------------------------------------------------------------------------------
+
+    /** {@code dst[i, :] = src[indices[i], :]} for rows of {@code rowLength}; indices I64, checked. */
+    void gatherRows(Buffer src, long srcRows, long rowLength, Buffer indices, long count, Buffer dst);
+
+    /** {@code dst[indices[i], :] += src[i, :]}; indices I64, checked. */
+    void scatterAddRows(Buffer src, Buffer indices, long count, long rowLength, Buffer dst, long dstRows);
+
+    // ---- randomness -------------------------------------------------------------------------------
+
+    /**
+     * Dropout mask from the Philox4x32-10 counter-based generator: element {@code i} is
+     * {@code 1/(1-p)} when uniform({@code seed}, {@code offset + i}) >= p, else 0. Every backend yields
+     * the same mask for the same seed and offset.
+     */
+    void dropoutMask(long seed, long offset, double p, Buffer mask, long count);
+
+    // ---- fused optimizer updates ------------------------------------------------------------------
+
+    /** One SGD step over many tensors in one call; {@code momentum} entries may be null when momentum is 0. */
+    void sgdStep(Buffer[] params, Buffer[] grads, Buffer[] momentum, OptimizerHyperparams.Sgd hp);
+
+    /** One Adam/AdamW step over many tensors in one call. */
+    void adamStep(Buffer[] params, Buffer[] grads, Buffer[] m, Buffer[] v, OptimizerHyperparams.Adam hp);
+
+    /** One RMSProp step over many tensors; {@code momentum} entries may be null when momentum is 0. */
+    void rmspropStep(Buffer[] params, Buffer[] grads, Buffer[] squareAvg, Buffer[] momentum, OptimizerHyperparams.RmsProp hp);
+}

@@ -1,0 +1,76 @@
+package dev.engine.api;
+
+import java.util.Arrays;
+
+/**
+ * Argument checks every backend runs in Java before a native call, so that a bad call is an exception
+ * that names the op and the shapes instead of a crash.
+ *
+ * <pre>{@code
+ * KernelChecks.fits("relu", "x", view);   // throws if the layout reaches outside its buffer
+ * }</pre>
+ */
+public final class KernelChecks {
+    private KernelChecks() {}
+
+    /** The buffer is open, belongs to {@code backend}, and has at least {@code needed} elements. */
+    public static void buffer(String op, String what, Backend backend, Buffer b, long needed) {
+        if (b == null) throw new EngineException(op + ": " + what + " is null");
+        if (b.isClosed()) throw new ClosedBufferException(op + ": " + what + " (" + b + ") was already closed");
+        if (b.backend() != backend)
+            throw new DeviceException(op + ": " + what + " lives on " + b.device() + " but the op runs on " + backend.device());
+        if (needed < 0) throw new ShapeException(op + ": negative size " + needed + " for " + what);
+        if (b.length() < needed)
+            throw new ShapeException(op + ": " + what + " holds " + b.length() + " elements, needs " + needed);
+    }
+
+    /** Like {@link #buffer} but also requires a dtype. */
+    public static void buffer(String op, String what, Backend backend, Buffer b, long needed, DType dtype) {
+        buffer(op, what, backend, b, needed);
+        if (b.dtype() != dtype) throw new DTypeException(op + ": " + what + " has dtype " + b.dtype() + ", expected " + dtype);
+    }
+
+    /** A view's layout stays inside its buffer. */
+    public static void fits(String op, String what, Backend backend, BufferView v) {
+        buffer(op, what, backend, v.buffer(), 0);
+        long[] span = v.layout().span();
+        if (span[1] < span[0]) return; // empty
+        if (span[0] < 0 || span[1] >= v.buffer().length())
+            throw new ShapeException(op + ": " + what + " " + v.layout() + " reaches elements [" + span[0] + ", " + span[1]
+                    + "] outside its buffer of " + v.buffer().length());
+    }
+
+    /** Same shape. */
+    public static void sameShape(String op, String a, long[] sa, String b, long[] sb) {
+        if (!Arrays.equals(sa, sb))
+            throw new ShapeException(op + ": " + a + " has shape " + Shapes.str(sa) + " but " + b + " has shape " + Shapes.str(sb));
+    }
+
+    /** Floating dtype (F32/F64) supported by a CPU-style kernel. */
+    public static void floating(String op, String what, DType d) {
+        if (d != DType.F32 && d != DType.F64)
+            throw new DTypeException(op + ": " + what + " has dtype " + d + ", expected F32 or F64");
+    }
+
+    /** Two operands share a dtype. */
+    public static void sameDType(String op, String a, DType da, String b, DType db) {
+        if (da != db) throw new DTypeException(op + ": " + a + " is " + da + " but " + b + " is " + db);
+    }
+
+    /** A size argument is non-negative. */
+    public static void nonNegative(String op, String what, long v) {
+        if (v < 0) throw new ShapeException(op + ": " + what + " = " + v + " is negative");
+    }
+
+    /** Product of sizes without overflow. */
+    public static long product(String op, long... sizes) {
+        long p = 1;
+        for (long s : sizes) {
+            nonNegative(op, "size", s);
+            try { p = Math.multiplyExact(p, s); } catch (ArithmeticException e) {
+                throw new ShapeException(op + ": sizes " + Arrays.toString(sizes) + " overflow 64 bits");
+            }
+        }
+        return p;
+    }
+}

@@ -1,0 +1,71 @@
+// Shared helpers for the CPU kernels: fixed-width types, the thread count, runtime ISA dispatch and the
+// decoding of the int64 "meta" blocks the Java side writes (so a call passes one address, not arrays).
+#pragma once
+#include <cstdint>
+#include <cstring>
+#include <cmath>
+#include <algorithm>
+#include <atomic>
+#include <vector>
+#include <omp.h>
+
+namespace engine {
+
+typedef int64_t i64;
+
+// dtype codes, in the order of dev.engine.api.DType
+enum DTypeCode { F32 = 0, F64 = 1, I32 = 2, I64 = 3 };
+
+// Threads our kernels use; OpenBLAS gets the same number through engine_set_threads.
+inline std::atomic<int>& thread_count() { static std::atomic<int> n{1}; return n; }
+
+// Work below this many elements runs on the calling thread: a parallel region costs microseconds.
+const i64 PARALLEL_THRESHOLD = 1 << 15;
+
+inline int threads_for(i64 work) {
+    if (work < PARALLEL_THRESHOLD) return 1;
+    int t = thread_count().load(std::memory_order_relaxed);
+    return t < 1 ? 1 : t;
+}
+
+template <typename T> inline T* ptr(i64 address) { return reinterpret_cast<T*>(static_cast<uintptr_t>(address)); }
+
+inline double bits_to_double(i64 v) { double d; std::memcpy(&d, &v, sizeof d); return d; }
+
+// Compile the hot loop of a wrapper for AVX-512, AVX2 and baseline x86-64; the loader picks one at run
+// time (GCC function multi-versioning), so a shipped build never needs -march=native.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ENGINE_DISPATCH __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ENGINE_DISPATCH
+#endif
+#define ENGINE_INLINE inline __attribute__((always_inline))
+
+const int MAX_DIMS = 16;
+
+// A strided operand: base address (already offset) and per-dimension strides, in elements.
+struct Operand {
+    i64 address;
+    int dtype;
+    i64 strides[MAX_DIMS];
+};
+
+// Row-index -> element offset for all dims but the last (the "row" loop of every strided kernel).
+inline i64 row_offset(i64 row, int nd, const i64* shape, const i64* strides) {
+    i64 off = 0;
+    for (int d = nd - 2; d >= 0; d--) {
+        i64 s = shape[d];
+        if (s == 0) return 0;
+        i64 idx = row % s;
+        row /= s;
+        off += idx * strides[d];
+    }
+    return off;
+}
+
+inline int dtype_size(int dtype) { return (dtype == F32 || dtype == I32) ? 4 : 8; }
+
+}  // namespace engine
+
+// A nullable address as a typed pointer.
+#define ENGINE_P(T, a) ((a) ? engine::ptr<T>(a) : (T*)nullptr)

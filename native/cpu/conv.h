@@ -1,0 +1,204 @@
+// Conv2d as im2col + one OpenBLAS GEMM per group over a chunk of the batch, and its two gradients.
+#pragma once
+#include "common.h"
+#include "elementwise.h"
+#include <cblas.h>
+
+namespace engine {
+
+inline void gemm_rm(bool ta, bool tb, i64 m, i64 n, i64 k, float alpha, const float* a, i64 lda, const float* b, i64 ldb, float beta, float* c, i64 ldc) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+inline void gemm_rm(bool ta, bool tb, i64 m, i64 n, i64 k, double alpha, const double* a, i64 lda, const double* b, i64 ldb, double beta, double* c, i64 ldc) {
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+
+struct ConvGeom {
+    i64 n, c, h, w, k, r, s, sh, sw, ph, pw, dh, dw, groups, oh, ow;
+    i64 cg() const { return c / groups; }
+    i64 kg() const { return k / groups; }
+    i64 crs() const { return cg() * r * s; }
+    i64 ohw() const { return oh * ow; }
+};
+
+inline ConvGeom read_geom(const i64* q) {
+    ConvGeom g{q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10], q[11], q[12], q[13], 0, 0};
+    g.oh = (g.h + 2 * g.ph - g.dh * (g.r - 1) - 1) / g.sh + 1;
+    g.ow = (g.w + 2 * g.pw - g.dw * (g.s - 1) - 1) / g.sw + 1;
+    return g;
+}
+
+template <typename T> std::vector<T>& scratch(int slot) {
+    static thread_local std::vector<T> buf[3];
+    return buf[slot];
+}
+
+// Largest batch chunk whose im2col matrix stays under ~16M elements.
+inline i64 batch_chunk(const ConvGeom& g) {
+    i64 per = std::max<i64>(1, g.crs() * g.ohw());
+    return std::max<i64>(1, std::min<i64>(g.n, (16 << 20) / per));
+}
+
+// col[(ci*r+kr)*s+ks][b*ohw + oy*ow + ox] for images n0..n0+nb of group gi
+template <typename T>
+static void im2col(const ConvGeom& g, const T* x, i64 n0, i64 nb, i64 gi, T* col) {
+    i64 cols = nb * g.ohw();
+#pragma omp parallel for num_threads(threads_for(g.crs() * cols)) schedule(static)
+    for (i64 row = 0; row < g.crs(); row++) {
+        i64 ci = row / (g.r * g.s), kr = (row / g.s) % g.r, ks = row % g.s;
+        T* dst = col + row * cols;
+        for (i64 b = 0; b < nb; b++) {
+            const T* plane = x + ((n0 + b) * g.c + gi * g.cg() + ci) * g.h * g.w;
+            for (i64 oy = 0; oy < g.oh; oy++) {
+                i64 iy = oy * g.sh - g.ph + kr * g.dh;
+                T* d = dst + b * g.ohw() + oy * g.ow;
+                if (iy < 0 || iy >= g.h) { for (i64 ox = 0; ox < g.ow; ox++) d[ox] = 0; continue; }
+                for (i64 ox = 0; ox < g.ow; ox++) {
+                    i64 ix = ox * g.sw - g.pw + ks * g.dw;
+                    d[ox] = (ix >= 0 && ix < g.w) ? plane[iy * g.w + ix] : T(0);
+                }
+            }
+        }
+    }
+}
+
+template <typename T>
+static void col2im_add(const ConvGeom& g, const T* col, i64 n0, i64 nb, i64 gi, T* gx) {
+    i64 cols = nb * g.ohw();
+    // parallel over input channels: rows of one channel touch only that channel's plane
+#pragma omp parallel for num_threads(threads_for(g.crs() * cols)) schedule(static)
+    for (i64 ci = 0; ci < g.cg(); ci++) {
+        for (i64 kr = 0; kr < g.r; kr++) for (i64 ks = 0; ks < g.s; ks++) {
+            const T* src = col + ((ci * g.r + kr) * g.s + ks) * cols;
+            for (i64 b = 0; b < nb; b++) {
+                T* plane = gx + ((n0 + b) * g.c + gi * g.cg() + ci) * g.h * g.w;
+                for (i64 oy = 0; oy < g.oh; oy++) {
+                    i64 iy = oy * g.sh - g.ph + kr * g.dh;
+                    if (iy < 0 || iy >= g.h) continue;
+                    const T* sr = src + b * g.ohw() + oy * g.ow;
+                    for (i64 ox = 0; ox < g.ow; ox++) {
+                        i64 ix = ox * g.sw - g.pw + ks * g.dw;
+                        if (ix >= 0 && ix < g.w) plane[iy * g.w + ix] += sr[ox];
+                    }
+                }
+            }
+        }
+    }
+}
+
+template <typename T>
+static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
+    i64 chunk = batch_chunk(g);
+    for (i64 n0 = 0; n0 < g.n; n0 += chunk) {
+        i64 nb = std::min(chunk, g.n - n0), cols = nb * g.ohw();
+        std::vector<T>& col = scratch<T>(0);
+        std::vector<T>& out = scratch<T>(1);
+        col.resize((size_t)(g.crs() * cols));
+        out.resize((size_t)(g.kg() * cols));
+        for (i64 gi = 0; gi < g.groups; gi++) {
+            im2col(g, x, n0, nb, gi, col.data());
+            gemm_rm(false, false, g.kg(), cols, g.crs(), T(1), wt + gi * g.kg() * g.crs(), g.crs(), col.data(), cols, T(0), out.data(), cols);
+            // scatter [kg][nb*ohw] into y[n][k][ohw] adding bias and applying the activation
+#pragma omp parallel for num_threads(threads_for(g.kg() * cols)) schedule(static)
+            for (i64 kk = 0; kk < g.kg(); kk++) {
+                i64 ko = gi * g.kg() + kk;
+                T bv = bias ? bias[ko] : T(0);
+                for (i64 b = 0; b < nb; b++) {
+                    T* dst = y + ((n0 + b) * g.k + ko) * g.ohw();
+                    const T* src = out.data() + kk * cols + b * g.ohw();
+                    for (i64 i = 0; i < g.ohw(); i++) dst[i] = src[i] + bv;
+                    if (act != OP_IDENTITY) {
+                        for (i64 i = 0; i < g.ohw(); i += BLOCK) {
+                            int len = (int)std::min<i64>(BLOCK, g.ohw() - i);
+                            run_instruction<T>(act, dst + i, dst + i, dst + i, dst + i, T(0.01), len);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// gather gy[n0..n0+nb][group channels] into [kg][nb*ohw]
+template <typename T>
+static void gather_gy(const ConvGeom& g, const T* gy, i64 n0, i64 nb, i64 gi, T* out) {
+    i64 cols = nb * g.ohw();
+    for (i64 kk = 0; kk < g.kg(); kk++)
+        for (i64 b = 0; b < nb; b++)
+            std::memcpy(out + kk * cols + b * g.ohw(), gy + ((n0 + b) * g.k + gi * g.kg() + kk) * g.ohw(), sizeof(T) * g.ohw());
+}
+
+template <typename T>
+static void conv_bwd_input(const ConvGeom& g, const T* gy, const T* wt, T* gx) {
+    std::memset(gx, 0, sizeof(T) * g.n * g.c * g.h * g.w);
+    i64 chunk = batch_chunk(g);
+    for (i64 n0 = 0; n0 < g.n; n0 += chunk) {
+        i64 nb = std::min(chunk, g.n - n0), cols = nb * g.ohw();
+        std::vector<T>& col = scratch<T>(0);
+        std::vector<T>& gyc = scratch<T>(1);
+        col.resize((size_t)(g.crs() * cols));
+        gyc.resize((size_t)(g.kg() * cols));
+        for (i64 gi = 0; gi < g.groups; gi++) {
+            gather_gy(g, gy, n0, nb, gi, gyc.data());
+            gemm_rm(true, false, g.crs(), cols, g.kg(), T(1), wt + gi * g.kg() * g.crs(), g.crs(), gyc.data(), cols, T(0), col.data(), cols);
+            col2im_add(g, col.data(), n0, nb, gi, gx);
+        }
+    }
+}
+
+template <typename T>
+static void conv_bwd_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T* gb) {
+    std::memset(gw, 0, sizeof(T) * g.k * g.crs());
+    if (gb) {
+        for (i64 ko = 0; ko < g.k; ko++) {
+            double s = 0;
+            for (i64 b = 0; b < g.n; b++) { const T* p = gy + (b * g.k + ko) * g.ohw(); for (i64 i = 0; i < g.ohw(); i++) s += p[i]; }
+            gb[ko] = (T)s;
+        }
+    }
+    i64 chunk = batch_chunk(g);
+    for (i64 n0 = 0; n0 < g.n; n0 += chunk) {
+        i64 nb = std::min(chunk, g.n - n0), cols = nb * g.ohw();
+        std::vector<T>& col = scratch<T>(0);
+        std::vector<T>& gyc = scratch<T>(1);
+        col.resize((size_t)(g.crs() * cols));
+        gyc.resize((size_t)(g.kg() * cols));
+        for (i64 gi = 0; gi < g.groups; gi++) {
+            im2col(g, x, n0, nb, gi, col.data());
+            gather_gy(g, gy, n0, nb, gi, gyc.data());
+            gemm_rm(false, true, g.kg(), g.crs(), cols, T(1), gyc.data(), cols, col.data(), cols, T(1), gw + gi * g.kg() * g.crs(), g.crs());
+        }
+    }
+}
+
+}  // namespace engine
+
+// meta: [dtype, geometry(14: n c h w k r s sh sw ph pw dh dw groups), x, w, bias, act, y]
+inline void engine_conv2d_forward(long long metaAddress) {
+    using namespace engine;
+    const i64* q = ptr<i64>(metaAddress);
+    ConvGeom g = read_geom(q + 1);
+    const i64* a = q + 15;
+    if (q[0] == F32) conv_fwd<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ENGINE_P(float, a[2]), (int)a[3], ptr<float>(a[4]));
+    else conv_fwd<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ENGINE_P(double, a[2]), (int)a[3], ptr<double>(a[4]));
+}
+
+// meta: [dtype, geometry(14), gy, w, gx]
+inline void engine_conv2d_backward_input(long long metaAddress) {
+    using namespace engine;
+    const i64* q = ptr<i64>(metaAddress);
+    ConvGeom g = read_geom(q + 1);
+    const i64* a = q + 15;
+    if (q[0] == F32) conv_bwd_input<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<float>(a[2]));
+    else conv_bwd_input<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<double>(a[2]));
+}
+
+// meta: [dtype, geometry(14), x, gy, gw, gb]
+inline void engine_conv2d_backward_weight(long long metaAddress) {
+    using namespace engine;
+    const i64* q = ptr<i64>(metaAddress);
+    ConvGeom g = read_geom(q + 1);
+    const i64* a = q + 15;
+    if (q[0] == F32) conv_bwd_weight<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<float>(a[2]), ENGINE_P(float, a[3]));
+    else conv_bwd_weight<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<double>(a[2]), ENGINE_P(double, a[3]));
+}

@@ -1,0 +1,77 @@
+// GEMM through OpenBLAS on off-heap memory, with the epilogue (bias, residual, activation) applied in
+// one pass over the output right after each product.
+#pragma once
+#include "common.h"
+#include "elementwise.h"
+#include <cblas.h>
+
+namespace engine {
+
+template <typename T>
+ENGINE_INLINE void epilogue_rows(T* c, i64 ldc, i64 m, i64 n, const T* bias, const T* res, i64 ldr, int act, T actParam) {
+#pragma omp parallel for num_threads(threads_for(m * n)) schedule(static)
+    for (i64 i = 0; i < m; i++) {
+        T* row = c + i * ldc;
+        if (bias) for (i64 j = 0; j < n; j++) row[j] += bias[j];
+        if (res) { const T* rr = res + i * ldr; for (i64 j = 0; j < n; j++) row[j] += rr[j]; }
+        if (act != OP_IDENTITY) {
+            for (i64 j = 0; j < n; j += BLOCK) {
+                int len = (int)std::min<i64>(BLOCK, n - j);
+                run_instruction<T>(act, row + j, row + j, row + j, row + j, actParam, len);
+            }
+        }
+    }
+}
+
+ENGINE_DISPATCH void epilogue_f32(float* c, i64 ldc, i64 m, i64 n, const float* bias, const float* res, i64 ldr, int act, float p) {
+    epilogue_rows<float>(c, ldc, m, n, bias, res, ldr, act, p);
+}
+ENGINE_DISPATCH void epilogue_f64(double* c, i64 ldc, i64 m, i64 n, const double* bias, const double* res, i64 ldr, int act, double p) {
+    epilogue_rows<double>(c, ldc, m, n, bias, res, ldr, act, p);
+}
+
+}  // namespace engine
+
+// meta: [dtype, transA, transB, m, n, k, alpha, beta (raw double bits), a, lda, strideA, b, ldb, strideB,
+//        c, ldc, strideC, batch, bias (0 = none), residual (0 = none), ldr, strideR, act opcode, actParam bits]
+inline void engine_gemm(long long metaAddress) {
+    using namespace engine;
+    const i64* q = ptr<i64>(metaAddress);
+    int dtype = (int)q[0];
+    CBLAS_TRANSPOSE ta = q[1] ? CblasTrans : CblasNoTrans, tb = q[2] ? CblasTrans : CblasNoTrans;
+    i64 m = q[3], n = q[4], k = q[5];
+    double alpha = bits_to_double(q[6]), beta = bits_to_double(q[7]);
+    i64 a = q[8], lda = q[9], sa = q[10], b = q[11], ldb = q[12], sb = q[13], c = q[14], ldc = q[15], sc = q[16];
+    i64 batch = q[17], bias = q[18], res = q[19], ldr = q[20], sr = q[21];
+    int act = (int)q[22];
+    double actParam = bits_to_double(q[23]);
+    if (m == 0 || n == 0) return;
+    bool epi = bias != 0 || res != 0 || act != OP_IDENTITY;
+    for (i64 i = 0; i < batch; i++) {
+        if (dtype == F32) {
+            float* cp = ptr<float>(c) + i * sc;
+            if (k == 0) {
+                for (i64 r = 0; r < m; r++) for (i64 j = 0; j < n; j++) cp[r * ldc + j] = beta == 0 ? 0.f : (float)beta * cp[r * ldc + j];
+            } else {
+                cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, (float)alpha, ptr<float>(a) + i * sa, (int)lda,
+                            ptr<float>(b) + i * sb, (int)ldb, (float)beta, cp, (int)ldc);
+            }
+            if (epi) epilogue_f32(cp, ldc, m, n, bias ? ptr<float>(bias) : nullptr, res ? ptr<float>(res) + i * sr : nullptr, ldr, act, (float)actParam);
+        } else {
+            double* cp = ptr<double>(c) + i * sc;
+            if (k == 0) {
+                for (i64 r = 0; r < m; r++) for (i64 j = 0; j < n; j++) cp[r * ldc + j] = beta == 0 ? 0.0 : beta * cp[r * ldc + j];
+            } else {
+                cblas_dgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, alpha, ptr<double>(a) + i * sa, (int)lda,
+                            ptr<double>(b) + i * sb, (int)ldb, beta, cp, (int)ldc);
+            }
+            if (epi) epilogue_f64(cp, ldc, m, n, bias ? ptr<double>(bias) : nullptr, res ? ptr<double>(res) + i * sr : nullptr, ldr, act, actParam);
+        }
+    }
+}
+
+// A direct sgemm with no marshalling at all, for the benchmark that compares against a raw OpenBLAS call.
+inline void engine_sgemm_direct(int m, int n, int k, long long a, long long b, long long c) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.f, engine::ptr<float>(a), k,
+                engine::ptr<float>(b), n, 0.f, engine::ptr<float>(c), n);
+}

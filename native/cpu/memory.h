@@ -1,0 +1,74 @@
+// Native memory: aligned allocation, transfers from Java arrays, and strided copy with dtype conversion.
+#pragma once
+#include "common.h"
+#include <cstdlib>
+
+namespace engine {
+
+template <typename S, typename D>
+static void strided_copy_t(int nd, const i64* shape, const Operand& src, const Operand& dst) {
+    i64 inner = nd == 0 ? 1 : shape[nd - 1];
+    i64 rows = 1;
+    for (int d = 0; d < nd - 1; d++) rows *= shape[d];
+    if (inner == 0 || rows == 0) return;
+    i64 ss = nd == 0 ? 0 : src.strides[nd - 1], ds = nd == 0 ? 0 : dst.strides[nd - 1];
+    const S* sbase = ptr<S>(src.address);
+    D* dbase = ptr<D>(dst.address);
+#pragma omp parallel for num_threads(threads_for(rows * inner)) schedule(static)
+    for (i64 r = 0; r < rows; r++) {
+        const S* s = sbase + row_offset(r, nd, shape, src.strides);
+        D* d = dbase + row_offset(r, nd, shape, dst.strides);
+        if (ss == 1 && ds == 1) {
+            for (i64 i = 0; i < inner; i++) d[i] = static_cast<D>(s[i]);
+        } else {
+            for (i64 i = 0; i < inner; i++) d[i * ds] = static_cast<D>(s[i * ss]);
+        }
+    }
+}
+
+template <typename S>
+static void strided_copy_from(int nd, const i64* shape, const Operand& src, const Operand& dst) {
+    switch (dst.dtype) {
+        case F32: strided_copy_t<S, float>(nd, shape, src, dst); break;
+        case F64: strided_copy_t<S, double>(nd, shape, src, dst); break;
+        case I32: strided_copy_t<S, int32_t>(nd, shape, src, dst); break;
+        default: strided_copy_t<S, int64_t>(nd, shape, src, dst); break;
+    }
+}
+
+}  // namespace engine
+
+// meta: [nd, shape[nd], srcAddr, srcDtype, srcStrides[nd], dstAddr, dstDtype, dstStrides[nd]]
+inline void engine_copy(long long metaAddress) {
+    using namespace engine;
+    const i64* m = ptr<i64>(metaAddress);
+    int nd = (int)m[0];
+    const i64* shape = m + 1;
+    const i64* p = shape + nd;
+    Operand src, dst;
+    src.address = p[0]; src.dtype = (int)p[1];
+    for (int d = 0; d < nd; d++) src.strides[d] = p[2 + d];
+    p += 2 + nd;
+    dst.address = p[0]; dst.dtype = (int)p[1];
+    for (int d = 0; d < nd; d++) dst.strides[d] = p[2 + d];
+    switch (src.dtype) {
+        case F32: strided_copy_from<float>(nd, shape, src, dst); break;
+        case F64: strided_copy_from<double>(nd, shape, src, dst); break;
+        case I32: strided_copy_from<int32_t>(nd, shape, src, dst); break;
+        default: strided_copy_from<int64_t>(nd, shape, src, dst); break;
+    }
+}
+
+// 64-byte aligned, so vector loads never split cache lines; returns 0 when the system has no memory.
+inline long long engine_alloc(long long bytes) {
+    void* p = nullptr;
+    size_t n = bytes <= 0 ? 64 : (size_t)((bytes + 63) / 64 * 64);
+    if (posix_memalign(&p, 64, n) != 0) return 0;
+    return (long long)(uintptr_t)p;
+}
+
+inline void engine_free(long long address) { std::free(reinterpret_cast<void*>((uintptr_t)address)); }
+
+inline void engine_memcpy(long long dst, long long src, long long bytes) {
+    std::memcpy(reinterpret_cast<void*>((uintptr_t)dst), reinterpret_cast<const void*>((uintptr_t)src), (size_t)bytes);
+}

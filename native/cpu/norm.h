@@ -1,0 +1,157 @@
+// Layer norm (per row) and batch norm (per channel of n x c x hw), forward and backward.
+#pragma once
+#include "common.h"
+
+namespace engine {
+
+template <typename T>
+static void layer_norm_fwd(const T* x, const T* g, const T* b, i64 rows, i64 cols, double eps, T* y, T* mean, T* rstd) {
+#pragma omp parallel for num_threads(threads_for(rows * cols * 3)) schedule(static)
+    for (i64 r = 0; r < rows; r++) {
+        const T* xr = x + r * cols; T* yr = y + r * cols;
+        double s = 0, ss = 0;
+        for (i64 j = 0; j < cols; j++) s += xr[j];
+        double mu = s / (double)cols;
+        for (i64 j = 0; j < cols; j++) { double d = xr[j] - mu; ss += d * d; }
+        double rs = 1.0 / std::sqrt(ss / (double)cols + eps);
+        mean[r] = (T)mu; rstd[r] = (T)rs;
+        for (i64 j = 0; j < cols; j++) {
+            T v = (T)((xr[j] - mu) * rs);
+            if (g) v *= g[j];
+            if (b) v += b[j];
+            yr[j] = v;
+        }
+    }
+}
+
+template <typename T>
+static void layer_norm_bwd(const T* x, const T* gy, const T* g, const T* mean, const T* rstd, i64 rows, i64 cols,
+                           T* gx, T* gg, T* gb) {
+#pragma omp parallel for num_threads(threads_for(rows * cols * 4)) schedule(static)
+    for (i64 r = 0; r < rows; r++) {
+        const T* xr = x + r * cols; const T* gr = gy + r * cols; T* o = gx + r * cols;
+        double mu = mean[r], rs = rstd[r], a = 0, bsum = 0;
+        for (i64 j = 0; j < cols; j++) {
+            double gyg = (double)gr[j] * (g ? (double)g[j] : 1.0);
+            a += gyg;
+            bsum += gyg * (xr[j] - mu) * rs;
+        }
+        a /= (double)cols; bsum /= (double)cols;
+        for (i64 j = 0; j < cols; j++) {
+            double gyg = (double)gr[j] * (g ? (double)g[j] : 1.0);
+            double xh = (xr[j] - mu) * rs;
+            o[j] = (T)(rs * (gyg - a - xh * bsum));
+        }
+    }
+    if (gg || gb) {
+#pragma omp parallel for num_threads(threads_for(rows * cols * 2)) schedule(static)
+        for (i64 j = 0; j < cols; j++) {
+            double sg = 0, sb = 0;
+            for (i64 r = 0; r < rows; r++) {
+                double gv = gy[r * cols + j];
+                sg += gv * (x[r * cols + j] - (double)mean[r]) * (double)rstd[r];
+                sb += gv;
+            }
+            if (gg) gg[j] = (T)sg;
+            if (gb) gb[j] = (T)sb;
+        }
+    }
+}
+
+template <typename T>
+static void batch_norm_fwd(const T* x, const T* g, const T* b, T* rm, T* rv, i64 n, i64 c, i64 hw, bool training,
+                           double momentum, double eps, T* y, T* sm, T* sr) {
+    i64 count = n * hw;
+#pragma omp parallel for num_threads(threads_for(n * c * hw * 3)) schedule(static)
+    for (i64 ch = 0; ch < c; ch++) {
+        double mu, var;
+        if (training) {
+            double s = 0, ss = 0;
+            for (i64 i = 0; i < n; i++) { const T* p = x + (i * c + ch) * hw; for (i64 j = 0; j < hw; j++) s += p[j]; }
+            mu = count ? s / (double)count : 0.0;
+            for (i64 i = 0; i < n; i++) { const T* p = x + (i * c + ch) * hw; for (i64 j = 0; j < hw; j++) { double d = p[j] - mu; ss += d * d; } }
+            var = count ? ss / (double)count : 0.0;
+            if (rm) rm[ch] = (T)((1 - momentum) * (double)rm[ch] + momentum * mu);
+            if (rv) rv[ch] = (T)((1 - momentum) * (double)rv[ch] + momentum * (count > 1 ? ss / (double)(count - 1) : var));
+        } else {
+            mu = rm ? (double)rm[ch] : 0.0;
+            var = rv ? (double)rv[ch] : 1.0;
+        }
+        double rs = 1.0 / std::sqrt(var + eps);
+        if (sm) sm[ch] = (T)mu;
+        if (sr) sr[ch] = (T)rs;
+        double scale = rs * (g ? (double)g[ch] : 1.0), shift = (b ? (double)b[ch] : 0.0) - mu * scale;
+        for (i64 i = 0; i < n; i++) {
+            const T* p = x + (i * c + ch) * hw; T* q = y + (i * c + ch) * hw;
+            for (i64 j = 0; j < hw; j++) q[j] = (T)(p[j] * scale + shift);
+        }
+    }
+}
+
+template <typename T>
+static void batch_norm_bwd(const T* x, const T* gy, const T* g, const T* sm, const T* sr, i64 n, i64 c, i64 hw,
+                           T* gx, T* gg, T* gb) {
+    double count = (double)(n * hw);
+#pragma omp parallel for num_threads(threads_for(n * c * hw * 3)) schedule(static)
+    for (i64 ch = 0; ch < c; ch++) {
+        double mu = sm[ch], rs = sr[ch], sg = 0, sgx = 0;
+        for (i64 i = 0; i < n; i++) {
+            const T* p = x + (i * c + ch) * hw; const T* q = gy + (i * c + ch) * hw;
+            for (i64 j = 0; j < hw; j++) { sg += q[j]; sgx += q[j] * (p[j] - mu) * rs; }
+        }
+        if (gg) gg[ch] = (T)sgx;
+        if (gb) gb[ch] = (T)sg;
+        double gam = g ? (double)g[ch] : 1.0;
+        for (i64 i = 0; i < n; i++) {
+            const T* p = x + (i * c + ch) * hw; const T* q = gy + (i * c + ch) * hw; T* o = gx + (i * c + ch) * hw;
+            for (i64 j = 0; j < hw; j++) {
+                double xh = (p[j] - mu) * rs;
+                o[j] = (T)(gam * rs / count * (count * q[j] - sg - xh * sgx));
+            }
+        }
+    }
+}
+
+}  // namespace engine
+
+
+inline void engine_layer_norm_forward(int dtype, long long x, long long g, long long b, long long rows, long long cols,
+                                      double eps, long long y, long long mean, long long rstd) {
+    if (dtype == engine::F32)
+        engine::layer_norm_fwd<float>(ENGINE_P(float, x), ENGINE_P(float, g), ENGINE_P(float, b), rows, cols, eps, ENGINE_P(float, y), ENGINE_P(float, mean), ENGINE_P(float, rstd));
+    else
+        engine::layer_norm_fwd<double>(ENGINE_P(double, x), ENGINE_P(double, g), ENGINE_P(double, b), rows, cols, eps, ENGINE_P(double, y), ENGINE_P(double, mean), ENGINE_P(double, rstd));
+}
+
+inline void engine_layer_norm_backward(int dtype, long long x, long long gy, long long g, long long mean, long long rstd,
+                                       long long rows, long long cols, long long gx, long long gg, long long gb) {
+    if (dtype == engine::F32)
+        engine::layer_norm_bwd<float>(ENGINE_P(float, x), ENGINE_P(float, gy), ENGINE_P(float, g), ENGINE_P(float, mean), ENGINE_P(float, rstd), rows, cols, ENGINE_P(float, gx), ENGINE_P(float, gg), ENGINE_P(float, gb));
+    else
+        engine::layer_norm_bwd<double>(ENGINE_P(double, x), ENGINE_P(double, gy), ENGINE_P(double, g), ENGINE_P(double, mean), ENGINE_P(double, rstd), rows, cols, ENGINE_P(double, gx), ENGINE_P(double, gg), ENGINE_P(double, gb));
+}
+
+// meta: [dtype, x, g, b, rm, rv, n, c, hw, training, momentum bits, eps bits, y, saveMean, saveRstd]
+inline void engine_batch_norm_forward(long long metaAddress) {
+    using namespace engine;
+    const i64* q = ptr<i64>(metaAddress);
+    double mom = bits_to_double(q[10]), eps = bits_to_double(q[11]);
+    if (q[0] == F32)
+        batch_norm_fwd<float>(ENGINE_P(float, q[1]), ENGINE_P(float, q[2]), ENGINE_P(float, q[3]), ENGINE_P(float, q[4]), ENGINE_P(float, q[5]),
+                              q[6], q[7], q[8], q[9] != 0, mom, eps, ENGINE_P(float, q[12]), ENGINE_P(float, q[13]), ENGINE_P(float, q[14]));
+    else
+        batch_norm_fwd<double>(ENGINE_P(double, q[1]), ENGINE_P(double, q[2]), ENGINE_P(double, q[3]), ENGINE_P(double, q[4]), ENGINE_P(double, q[5]),
+                               q[6], q[7], q[8], q[9] != 0, mom, eps, ENGINE_P(double, q[12]), ENGINE_P(double, q[13]), ENGINE_P(double, q[14]));
+}
+
+// meta: [dtype, x, gy, g, saveMean, saveRstd, n, c, hw, gx, gg, gb]
+inline void engine_batch_norm_backward(long long metaAddress) {
+    using namespace engine;
+    const i64* q = ptr<i64>(metaAddress);
+    if (q[0] == F32)
+        batch_norm_bwd<float>(ENGINE_P(float, q[1]), ENGINE_P(float, q[2]), ENGINE_P(float, q[3]), ENGINE_P(float, q[4]), ENGINE_P(float, q[5]),
+                              q[6], q[7], q[8], ENGINE_P(float, q[9]), ENGINE_P(float, q[10]), ENGINE_P(float, q[11]));
+    else
+        batch_norm_bwd<double>(ENGINE_P(double, q[1]), ENGINE_P(double, q[2]), ENGINE_P(double, q[3]), ENGINE_P(double, q[4]), ENGINE_P(double, q[5]),
+                               q[6], q[7], q[8], ENGINE_P(double, q[9]), ENGINE_P(double, q[10]), ENGINE_P(double, q[11]));
+}

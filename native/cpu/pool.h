@@ -1,0 +1,122 @@
+// Max, average and adaptive-average pooling over NCHW planes, forward and backward.
+#pragma once
+#include "common.h"
+
+namespace engine {
+
+struct PoolGeom { i64 nc, h, w, kh, kw, sh, sw, ph, pw, include_pad, oh, ow; };
+
+inline PoolGeom read_pool(const i64* q) {
+    PoolGeom g{q[0] * q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10], 0, 0};
+    g.oh = (g.h + 2 * g.ph - g.kh) / g.sh + 1;
+    g.ow = (g.w + 2 * g.pw - g.kw) / g.sw + 1;
+    return g;
+}
+
+template <typename T>
+static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
+#pragma omp parallel for num_threads(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw)) schedule(static)
+    for (i64 p = 0; p < g.nc; p++) {
+        const T* xp = x + p * g.h * g.w;
+        for (i64 oy = 0; oy < g.oh; oy++) for (i64 ox = 0; ox < g.ow; ox++) {
+            T best = -INFINITY; i64 bi = -1;
+            for (i64 ky = 0; ky < g.kh; ky++) {
+                i64 iy = oy * g.sh - g.ph + ky;
+                if (iy < 0 || iy >= g.h) continue;
+                for (i64 kx = 0; kx < g.kw; kx++) {
+                    i64 ix = ox * g.sw - g.pw + kx;
+                    if (ix < 0 || ix >= g.w) continue;
+                    T v = xp[iy * g.w + ix];
+                    if (bi < 0 || v > best || std::isnan(v)) { best = v; bi = iy * g.w + ix; }
+                }
+            }
+            y[(p * g.oh + oy) * g.ow + ox] = best;
+            idx[(p * g.oh + oy) * g.ow + ox] = bi;
+        }
+    }
+}
+
+template <typename T>
+static void max_pool_bwd(const PoolGeom& g, const T* gy, const int64_t* idx, T* gx) {
+#pragma omp parallel for num_threads(threads_for(g.nc * g.h * g.w)) schedule(static)
+    for (i64 p = 0; p < g.nc; p++) {
+        T* gp = gx + p * g.h * g.w;
+        for (i64 i = 0; i < g.h * g.w; i++) gp[i] = 0;
+        for (i64 o = 0; o < g.oh * g.ow; o++) {
+            i64 k = idx[p * g.oh * g.ow + o];
+            if (k >= 0) gp[k] += gy[p * g.oh * g.ow + o];
+        }
+    }
+}
+
+template <typename T>
+static void avg_pool(const PoolGeom& g, const T* src, T* dst, bool backward) {
+#pragma omp parallel for num_threads(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw)) schedule(static)
+    for (i64 p = 0; p < g.nc; p++) {
+        if (backward) for (i64 i = 0; i < g.h * g.w; i++) dst[p * g.h * g.w + i] = 0;
+        for (i64 oy = 0; oy < g.oh; oy++) for (i64 ox = 0; ox < g.ow; ox++) {
+            i64 y0 = oy * g.sh - g.ph, x0 = ox * g.sw - g.pw;
+            i64 y1 = std::min(y0 + g.kh, g.h + g.ph), x1 = std::min(x0 + g.kw, g.w + g.pw);
+            i64 padded = (y1 - y0) * (x1 - x0);
+            i64 ya = std::max<i64>(y0, 0), xa = std::max<i64>(x0, 0), yb = std::min(y1, g.h), xb = std::min(x1, g.w);
+            i64 cnt = g.include_pad ? padded : (yb - ya) * (xb - xa);
+            i64 o = (p * g.oh + oy) * g.ow + ox;
+            if (!backward) {
+                double s = 0;
+                for (i64 iy = ya; iy < yb; iy++) for (i64 ix = xa; ix < xb; ix++) s += src[p * g.h * g.w + iy * g.w + ix];
+                dst[o] = cnt > 0 ? (T)(s / (double)cnt) : T(0);
+            } else if (cnt > 0) {
+                T v = src[o] / (T)cnt;
+                for (i64 iy = ya; iy < yb; iy++) for (i64 ix = xa; ix < xb; ix++) dst[p * g.h * g.w + iy * g.w + ix] += v;
+            }
+        }
+    }
+}
+
+template <typename T>
+static void adaptive_avg(const T* src, T* dst, i64 nc, i64 h, i64 w, i64 oh, i64 ow, bool backward) {
+#pragma omp parallel for num_threads(threads_for(nc * h * w)) schedule(static)
+    for (i64 p = 0; p < nc; p++) {
+        if (backward) for (i64 i = 0; i < h * w; i++) dst[p * h * w + i] = 0;
+        for (i64 oy = 0; oy < oh; oy++) {
+            i64 y0 = (oy * h) / oh, y1 = ((oy + 1) * h + oh - 1) / oh;
+            for (i64 ox = 0; ox < ow; ox++) {
+                i64 x0 = (ox * w) / ow, x1 = ((ox + 1) * w + ow - 1) / ow;
+                i64 cnt = (y1 - y0) * (x1 - x0);
+                i64 o = (p * oh + oy) * ow + ox;
+                if (!backward) {
+                    double s = 0;
+                    for (i64 iy = y0; iy < y1; iy++) for (i64 ix = x0; ix < x1; ix++) s += src[p * h * w + iy * w + ix];
+                    dst[o] = (T)(s / (double)cnt);
+                } else {
+                    T v = src[o] / (T)cnt;
+                    for (i64 iy = y0; iy < y1; iy++) for (i64 ix = x0; ix < x1; ix++) dst[p * h * w + iy * w + ix] += v;
+                }
+            }
+        }
+    }
+}
+
+}  // namespace engine
+
+// meta: [dtype, kind(0 max fwd, 1 max bwd, 2 avg fwd, 3 avg bwd), geometry(11: n c h w kh kw sh sw ph pw incl), a, b, c]
+inline void engine_pool2d(long long metaAddress) {
+    using namespace engine;
+    const i64* q = ptr<i64>(metaAddress);
+    PoolGeom g = read_pool(q + 2);
+    const i64* a = q + 13;
+    bool f = q[0] == F32;
+    switch (q[1]) {
+        case 0: if (f) max_pool_fwd<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<int64_t>(a[2])); else max_pool_fwd<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<int64_t>(a[2])); break;
+        case 1: if (f) max_pool_bwd<float>(g, ptr<float>(a[0]), ptr<int64_t>(a[1]), ptr<float>(a[2])); else max_pool_bwd<double>(g, ptr<double>(a[0]), ptr<int64_t>(a[1]), ptr<double>(a[2])); break;
+        case 2: if (f) avg_pool<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), false); else avg_pool<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), false); break;
+        default: if (f) avg_pool<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), true); else avg_pool<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), true); break;
+    }
+}
+
+inline void engine_adaptive_avg_pool2d(int dtype, long long src, long long dst, long long nc, long long h, long long w,
+                                       long long oh, long long ow, int backward) {
+    using namespace engine;
+    if (dtype == F32) adaptive_avg<float>(ptr<float>(src), ptr<float>(dst), nc, h, w, oh, ow, backward != 0);
+    else adaptive_avg<double>(ptr<double>(src), ptr<double>(dst), nc, h, w, oh, ow, backward != 0);
+}
