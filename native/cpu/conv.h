@@ -43,8 +43,7 @@ inline i64 batch_chunk(const ConvGeom& g) {
 template <typename T>
 static void im2col(const ConvGeom& g, const T* x, i64 n0, i64 nb, i64 gi, T* col) {
     i64 cols = nb * g.ohw();
-#pragma omp parallel for num_threads(threads_for(g.crs() * cols)) schedule(static)
-    for (i64 row = 0; row < g.crs(); row++) {
+    parallel_for(g.crs(), threads_for(g.crs() * cols), [&](i64 row) {
         i64 ci = row / (g.r * g.s), kr = (row / g.s) % g.r, ks = row % g.s;
         T* dst = col + row * cols;
         for (i64 b = 0; b < nb; b++) {
@@ -59,15 +58,14 @@ static void im2col(const ConvGeom& g, const T* x, i64 n0, i64 nb, i64 gi, T* col
                 }
             }
         }
-    }
+    });
 }
 
 template <typename T>
 static void col2im_add(const ConvGeom& g, const T* col, i64 n0, i64 nb, i64 gi, T* gx) {
     i64 cols = nb * g.ohw();
     // parallel over input channels: rows of one channel touch only that channel's plane
-#pragma omp parallel for num_threads(threads_for(g.crs() * cols)) schedule(static)
-    for (i64 ci = 0; ci < g.cg(); ci++) {
+    parallel_for(g.cg(), threads_for(g.crs() * cols), [&](i64 ci) {
         for (i64 kr = 0; kr < g.r; kr++) for (i64 ks = 0; ks < g.s; ks++) {
             const T* src = col + ((ci * g.r + kr) * g.s + ks) * cols;
             for (i64 b = 0; b < nb; b++) {
@@ -83,7 +81,7 @@ static void col2im_add(const ConvGeom& g, const T* col, i64 n0, i64 nb, i64 gi, 
                 }
             }
         }
-    }
+    });
 }
 
 template <typename T>
@@ -99,8 +97,7 @@ static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, 
             im2col(g, x, n0, nb, gi, col.data());
             gemm_rm(false, false, g.kg(), cols, g.crs(), T(1), wt + gi * g.kg() * g.crs(), g.crs(), col.data(), cols, T(0), out.data(), cols);
             // scatter [kg][nb*ohw] into y[n][k][ohw] adding bias and applying the activation
-#pragma omp parallel for num_threads(threads_for(g.kg() * cols)) schedule(static)
-            for (i64 kk = 0; kk < g.kg(); kk++) {
+            parallel_for(g.kg(), threads_for(g.kg() * cols), [&](i64 kk) {
                 i64 ko = gi * g.kg() + kk;
                 T bv = bias ? bias[ko] : T(0);
                 for (i64 b = 0; b < nb; b++) {
@@ -114,7 +111,7 @@ static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, 
                         }
                     }
                 }
-            }
+            });
         }
     }
 }

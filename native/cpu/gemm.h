@@ -9,8 +9,7 @@ namespace engine {
 
 template <typename T>
 ENGINE_INLINE void epilogue_rows(T* c, i64 ldc, i64 m, i64 n, const T* bias, const T* res, i64 ldr, int act, T actParam) {
-#pragma omp parallel for num_threads(threads_for(m * n)) schedule(static)
-    for (i64 i = 0; i < m; i++) {
+    parallel_for(m, threads_for(m * n), [&](i64 i) {
         T* row = c + i * ldc;
         if (bias) for (i64 j = 0; j < n; j++) row[j] += bias[j];
         if (res) { const T* rr = res + i * ldr; for (i64 j = 0; j < n; j++) row[j] += rr[j]; }
@@ -20,7 +19,7 @@ ENGINE_INLINE void epilogue_rows(T* c, i64 ldc, i64 m, i64 n, const T* bias, con
                 run_instruction<T>(act, row + j, row + j, row + j, row + j, actParam, len);
             }
         }
-    }
+    });
 }
 
 ENGINE_DISPATCH void epilogue_f32(float* c, i64 ldc, i64 m, i64 n, const float* bias, const float* res, i64 ldr, int act, float p) {

@@ -14,8 +14,7 @@ static void strided_copy_t(int nd, const i64* shape, const Operand& src, const O
     i64 ss = nd == 0 ? 0 : src.strides[nd - 1], ds = nd == 0 ? 0 : dst.strides[nd - 1];
     const S* sbase = ptr<S>(src.address);
     D* dbase = ptr<D>(dst.address);
-#pragma omp parallel for num_threads(threads_for(rows * inner)) schedule(static)
-    for (i64 r = 0; r < rows; r++) {
+    parallel_for(rows, threads_for(rows * inner), [&](i64 r) {
         const S* s = sbase + row_offset(r, nd, shape, src.strides);
         D* d = dbase + row_offset(r, nd, shape, dst.strides);
         if (ss == 1 && ds == 1) {
@@ -23,7 +22,7 @@ static void strided_copy_t(int nd, const i64* shape, const Operand& src, const O
         } else {
             for (i64 i = 0; i < inner; i++) d[i * ds] = static_cast<D>(s[i * ss]);
         }
-    }
+    });
 }
 
 template <typename S>

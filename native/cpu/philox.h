@@ -31,10 +31,9 @@ inline void engine_dropout_mask(int dtype, long long seed, long long offset, dou
     using namespace engine;
     float scale = p >= 1.0 ? 0.f : (float)(1.0 / (1.0 - p));
     float pf = (float)p;
-#pragma omp parallel for num_threads(threads_for(count * 8)) schedule(static)
-    for (long long i = 0; i < count; i++) {
+    parallel_for(count, threads_for(count * 8), [&](i64 i) {
         float u = philox_uniform((uint64_t)seed, (uint64_t)(offset + i));
         float v = u >= pf ? scale : 0.f;
         if (dtype == F32) ptr<float>(mask)[i] = v; else ptr<double>(mask)[i] = (double)v;
-    }
+    });
 }
