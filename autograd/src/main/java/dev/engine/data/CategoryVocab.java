@@ -109,4 +109,44 @@ final class CategoryVocab {
         }
         return x == null ? d : d.withFeatures(x, d.featureShape(), d.columnNames(), cats);
     }
+
+    /**
+     * A copy of {@code d} whose categorical columns listed in {@code vocab} hold codes into that
+     * vocabulary (matched by name). Names {@code d} has but {@code vocab} lacks are appended after it,
+     * so they stay distinct (and unknown to encoders fitted on {@code vocab}). Returns {@code d} itself
+     * when nothing changes.
+     */
+    static Dataset align(Dataset d, java.util.Map<Integer, List<String>> vocab) {
+        float[] x = null;
+        java.util.Map<Integer, List<String>> cats = new TreeMap<>(d.categoricalColumns());
+        int w = d.featureSize();
+        for (java.util.Map.Entry<Integer, List<String>> e : vocab.entrySet()) {
+            int col = e.getKey();
+            if (col >= w || !d.isCategorical(col)) continue;
+            List<String> own = d.categories(col);
+            List<String> target = e.getValue();
+            if (own.equals(target)) continue;
+            List<String> merged = new ArrayList<>(target);
+            TreeMap<String, Integer> pos = new TreeMap<>();
+            for (int i = 0; i < target.size(); i++) pos.putIfAbsent(target.get(i), i);
+            float[] map = new float[own.size()];
+            for (int i = 0; i < own.size(); i++) {
+                Integer p = pos.get(own.get(i));
+                if (p == null) {
+                    p = merged.size();
+                    merged.add(own.get(i));
+                    pos.put(own.get(i), p);
+                }
+                map[i] = p;
+            }
+            if (x == null) x = d.features();
+            for (int i = col; i < x.length; i += w) {
+                float v = x[i];
+                int c = (int) v;
+                if (!Float.isNaN(v) && c == v && c >= 0 && c < map.length) x[i] = map[c];
+            }
+            cats.put(col, merged);
+        }
+        return x == null ? d : d.withFeatures(x, d.featureShape(), d.columnNames(), cats);
+    }
 }

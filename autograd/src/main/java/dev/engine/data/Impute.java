@@ -5,6 +5,7 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -28,16 +29,18 @@ public final class Impute extends Preprocessor {
     private final Columns columns;
     private final int[] shape;      // null until fitted
     private final float[] fill;     // per feature; NaN = leave alone
+    private final Map<Integer, List<String>> vocab;   // training vocabularies of categorical columns
 
-    private Impute(Strategy strategy, float constant, Columns columns, int[] shape, float[] fill) {
+    private Impute(Strategy strategy, float constant, Columns columns, int[] shape, float[] fill, Map<Integer, List<String>> vocab) {
         this.strategy = strategy;
         this.constant = constant;
         this.columns = columns;
         this.shape = shape;
         this.fill = fill;
+        this.vocab = vocab;
     }
 
-    private static Impute of(Strategy s, float c) { return new Impute(s, c, Columns.byDefault(Columns.Default.ALL), null, null); }
+    private static Impute of(Strategy s, float c) { return new Impute(s, c, Columns.byDefault(Columns.Default.ALL), null, null, Map.of()); }
 
     /** Fills with the training mean of the column. */
     public static Impute mean() { return of(Strategy.MEAN, 0); }
@@ -55,10 +58,10 @@ public final class Impute extends Preprocessor {
     }
 
     /** The same strategy on the named columns only. */
-    public Impute columns(String... names) { return new Impute(strategy, constant, Columns.of(names, Columns.Default.ALL), null, null); }
+    public Impute columns(String... names) { return new Impute(strategy, constant, Columns.of(names, Columns.Default.ALL), null, null, Map.of()); }
 
     /** The same strategy on these columns only. */
-    public Impute columns(int... indices) { return new Impute(strategy, constant, Columns.of(indices, Columns.Default.ALL), null, null); }
+    public Impute columns(int... indices) { return new Impute(strategy, constant, Columns.of(indices, Columns.Default.ALL), null, null, Map.of()); }
 
     @Override public String kind() { return "impute"; }
 
@@ -94,8 +97,11 @@ public final class Impute extends Preprocessor {
                 default -> mostFrequent(v);
             };
         }
-        return new Impute(strategy, constant, columns, train.featureShape(), f);
+        return new Impute(strategy, constant, columns, train.featureShape(), f, train.categoricalColumns());
     }
+
+    /** Category codes of other data are matched to the training vocabulary by name before filling. */
+    @Override Dataset prepare(Dataset d) { return CategoryVocab.align(d, vocab); }
 
     @Override
     void transformRow(float[] in, int inOff, float[] out, int outOff) {
@@ -111,6 +117,7 @@ public final class Impute extends Preprocessor {
         out.writeFloat(constant);
         StateIo.writeInts(out, shape);
         StateIo.writeFloats(out, fill);
+        StateIo.writeCategories(out, vocab);
     }
 
     static Impute read(DataInput in) throws IOException {
@@ -125,7 +132,8 @@ public final class Impute extends Preprocessor {
         float[] fill = StateIo.readFloats(in);
         StateIo.check(shape.length > 0 && Arrays.stream(shape).allMatch(d -> d > 0) && fill.length == Dataset.product(shape),
                 "impute state does not match its shape");
-        return new Impute(s, c, Columns.byDefault(Columns.Default.ALL), shape, fill);
+        Map<Integer, List<String>> vocab = StateIo.readCategories(in, fill.length);
+        return new Impute(s, c, Columns.byDefault(Columns.Default.ALL), shape, fill, vocab);
     }
 
     private static float mean(float[] v) {

@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.CRC32;
 
 /**
@@ -45,15 +46,17 @@ public final class Pipeline {
     private final List<Preprocessor> steps;
     private final boolean fitted;
     private final int[] inputShape;   // null unless fitted
+    private final Map<Integer, List<String>> categories;   // training vocabularies of categorical input columns
 
-    private Pipeline(List<Preprocessor> steps, boolean fitted, int[] inputShape) {
+    private Pipeline(List<Preprocessor> steps, boolean fitted, int[] inputShape, Map<Integer, List<String>> categories) {
         this.steps = List.copyOf(steps);
         this.fitted = fitted;
         this.inputShape = inputShape == null ? null : inputShape.clone();
+        this.categories = Map.copyOf(categories);
     }
 
     /** An unfitted pipeline of these steps, in order (no steps: the identity). */
-    public static Pipeline of(Preprocessor... steps) { return new Pipeline(Arrays.asList(steps), false, null); }
+    public static Pipeline of(Preprocessor... steps) { return new Pipeline(Arrays.asList(steps), false, null, Map.of()); }
 
     /** Fits every step in order on {@code train}; returns the fitted pipeline (this one is unchanged). */
     public Pipeline fit(Dataset train) {
@@ -65,7 +68,7 @@ public final class Pipeline {
             cur = f.applyTraining(cur);
             out.add(f);
         }
-        return new Pipeline(out, true, shape);
+        return new Pipeline(out, true, shape, train.categoricalColumns());
     }
 
     /** Whether {@link #fit(Dataset)} produced this pipeline (or it was loaded). */
@@ -83,11 +86,21 @@ public final class Pipeline {
         return steps.isEmpty() ? inputShape.clone() : steps.get(steps.size() - 1).outputShape();
     }
 
+    /**
+     * The training vocabulary of categorical input column {@code column} (empty if not categorical): in a
+     * raw row given to {@link #transform(float[])} that column holds {@code categories(column).indexOf(name)}.
+     * Datasets given to {@link #apply(Dataset)} are matched to it by name automatically.
+     */
+    public List<String> categories(int column) {
+        requireFitted();
+        return categories.getOrDefault(column, List.of());
+    }
+
     /** Applies every step to {@code data}; no row is dropped. */
     public Dataset apply(Dataset data) {
         requireFitted();
         checkShape(data.featureShape());
-        Dataset cur = data;
+        Dataset cur = CategoryVocab.align(data, categories);
         for (Preprocessor p : steps) cur = p.apply(cur);
         return cur;
     }
@@ -96,7 +109,7 @@ public final class Pipeline {
     public Dataset applyTraining(Dataset data) {
         requireFitted();
         checkShape(data.featureShape());
-        Dataset cur = data;
+        Dataset cur = CategoryVocab.align(data, categories);
         for (Preprocessor p : steps) cur = p.applyTraining(cur);
         return cur;
     }
@@ -120,6 +133,7 @@ public final class Pipeline {
         out.write(MAGIC);
         out.writeInt(FORMAT_VERSION);
         StateIo.writeInts(out, inputShape);
+        StateIo.writeCategories(out, categories);
         out.writeInt(steps.size());
         for (Preprocessor p : steps) {
             out.writeUTF(p.kind());
@@ -142,6 +156,8 @@ public final class Pipeline {
                     + " is not supported (this engine reads version " + FORMAT_VERSION + ")");
         }
         int[] shape = StateIo.readInts(in);
+        StateIo.check(shape.length > 0 && Arrays.stream(shape).allMatch(d -> d > 0), "bad input shape");
+        Map<Integer, List<String>> cats = StateIo.readCategories(in, Dataset.product(shape));
         int n = StateIo.length(in);
         List<Preprocessor> steps = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -153,8 +169,7 @@ public final class Pipeline {
                 throw new DataFormatException(source + ": step " + i + " (" + kind + "): corrupt state: " + e.getMessage(), e);
             }
         }
-        StateIo.check(shape.length > 0 && Arrays.stream(shape).allMatch(d -> d > 0), "bad input shape");
-        Pipeline p = new Pipeline(steps, true, shape);
+        Pipeline p = new Pipeline(steps, true, shape, cats);
         int[] cur = shape;
         for (int i = 0; i < n; i++) {
             if (!Arrays.equals(cur, steps.get(i).inputShape())) {
@@ -216,7 +231,7 @@ public final class Pipeline {
             return p;
         } catch (EOFException e) {
             throw new DataFormatException(source + ": truncated pipeline state", e);
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) {
             throw new DataFormatException(source + ": corrupt pipeline: " + e.getMessage(), e);
         }
     }

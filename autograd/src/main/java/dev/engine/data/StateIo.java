@@ -55,4 +55,23 @@ final class StateIo {
     static void check(boolean ok, String what) throws IOException {
         if (!ok) throw new IOException(what);
     }
+
+    static void writeCategories(DataOutput out, java.util.Map<Integer, List<String>> cats) throws IOException {
+        out.writeInt(cats.size());
+        for (java.util.Map.Entry<Integer, List<String>> e : cats.entrySet()) {
+            out.writeInt(e.getKey());
+            writeStrings(out, e.getValue());
+        }
+    }
+
+    static java.util.Map<Integer, List<String>> readCategories(DataInput in, int width) throws IOException {
+        int n = length(in);
+        java.util.Map<Integer, List<String>> cats = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            int col = in.readInt();
+            check(col >= 0 && col < width, "categorical column " + col + " out of range");
+            cats.put(col, readStrings(in));
+        }
+        return cats;
+    }
 }
