@@ -63,9 +63,9 @@ public final class Pipeline {
         List<Preprocessor> out = new ArrayList<>(steps.size());
         Dataset cur = train;
         int[] shape = train.featureShape();
-        for (Preprocessor p : steps) {
-            Preprocessor f = p.fit(cur);
-            cur = f.applyTraining(cur);
+        for (int i = 0; i < steps.size(); i++) {
+            Preprocessor f = steps.get(i).fit(cur);
+            if (i < steps.size() - 1) cur = f.applyTraining(cur);   // the last step's output is not needed
             out.add(f);
         }
         return new Pipeline(out, true, shape, train.categoricalColumns());
