@@ -40,6 +40,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     private final Set<Epoch> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private int nextEpoch;
+    private Epoch lastIterated;
 
     private DataLoader(Builder b) {
         this.data = b.data;
@@ -122,9 +123,17 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         return it;
     }
 
-    /** The batches of the next epoch not yet started by {@code iterator()}: 0, then 1, ... (see {@link #setNextEpoch}). */
+    /**
+     * The batches of the next epoch not yet started by {@code iterator()}: 0, then 1, ... (see
+     * {@link #setNextEpoch}). Starting one stops the prefetch thread of the epoch the previous call
+     * returned, so a for-each loop left early by {@code break} leaks no thread.
+     */
     @Override
-    public synchronized Iterator<Batch> iterator() { return epoch(nextEpoch++); }
+    public synchronized Iterator<Batch> iterator() {
+        if (lastIterated != null) lastIterated.close();
+        lastIterated = epoch(nextEpoch++);
+        return lastIterated;
+    }
 
     /** Makes the next {@link #iterator()} call start at epoch {@code e}, e.g. when resuming training. */
     public synchronized void setNextEpoch(int e) {

@@ -35,9 +35,17 @@ public final class Dataset {
     private final List<String> columnNames;              // empty or featureSize entries
     private final List<String> classNames;               // empty or >= max label + 1 entries
     private final Map<Integer, List<String>> categories; // column -> vocabulary
+    private final int numClasses;
 
     private Dataset(float[] x, int[] featureShape, int[] labels, float[] targets, int targetWidth,
                     List<String> columnNames, List<String> classNames, Map<Integer, List<String>> categories) {
+        this(x, featureShape, labels, targets, targetWidth, columnNames, classNames, categories, -1);
+    }
+
+    /** {@code knownClasses}: the class count of the dataset this one derives from, or -1 to derive it here. */
+    private Dataset(float[] x, int[] featureShape, int[] labels, float[] targets, int targetWidth,
+                    List<String> columnNames, List<String> classNames, Map<Integer, List<String>> categories,
+                    int knownClasses) {
         this.featureShape = checkShape(featureShape);
         this.featureSize = product(featureShape);
         if (x.length % Math.max(1, featureSize) != 0) {
@@ -80,6 +88,9 @@ public final class Dataset {
             cats.put(e.getKey(), List.copyOf(e.getValue()));
         }
         this.categories = Collections.unmodifiableMap(cats);
+        int k = labels == null ? 0 : !this.classNames.isEmpty() ? this.classNames.size()
+                : Math.max(knownClasses, maxLabel(labels) + 1);
+        this.numClasses = k;
     }
 
     /** A classification dataset; the arrays are copied. */
@@ -110,7 +121,7 @@ public final class Dataset {
 
     /** The same rows with these column names (one per feature). */
     public Dataset withColumnNames(List<String> names) {
-        return new Dataset(x, featureShape, labels, targets, targetWidth, names, classNames, categories);
+        return new Dataset(x, featureShape, labels, targets, targetWidth, names, classNames, categories, numClasses);
     }
 
     /** The same rows with these class names ({@code classNames.get(label)}). */
@@ -122,12 +133,12 @@ public final class Dataset {
     public Dataset withCategories(int column, List<String> vocabulary) {
         Map<Integer, List<String>> c = new TreeMap<>(categories);
         c.put(column, vocabulary);
-        return new Dataset(x, featureShape, labels, targets, targetWidth, columnNames, classNames, c);
+        return new Dataset(x, featureShape, labels, targets, targetWidth, columnNames, classNames, c, numClasses);
     }
 
     /** Same labels/targets and class names, new features (not copied); for preprocessors. */
     Dataset withFeatures(float[] features, int[] shape, List<String> names, Map<Integer, List<String>> cats) {
-        return new Dataset(features, shape, labels, targets, targetWidth, names, classNames, cats);
+        return new Dataset(features, shape, labels, targets, targetWidth, names, classNames, cats, numClasses);
     }
 
     /** Number of rows. */
@@ -149,14 +160,10 @@ public final class Dataset {
     public int targetWidth() { return targetWidth; }
 
     /**
-     * Number of classes: the number of class names if given, else the largest label + 1; 0 for a
-     * dataset without labels.
+     * Number of classes: the number of class names if given, else the largest label + 1 of the dataset
+     * as loaded (a subset keeps its parent's count even if it lacks the last class); 0 without labels.
      */
-    public int numClasses() {
-        if (labels == null) return 0;
-        if (!classNames.isEmpty()) return classNames.size();
-        return n == 0 ? 0 : maxLabel(labels) + 1;
-    }
+    public int numClasses() { return numClasses; }
 
     /** A copy of all features, {@code size() * featureSize()} floats, row-major. */
     public float[] features() { return x.clone(); }
@@ -234,7 +241,7 @@ public final class Dataset {
             if (nl != null) nl[k] = labels[i];
             if (nt != null) System.arraycopy(targets, i * targetWidth, nt, k * targetWidth, targetWidth);
         }
-        return new Dataset(nx, featureShape, nl, nt, targetWidth, columnNames, classNames, categories);
+        return new Dataset(nx, featureShape, nl, nt, targetWidth, columnNames, classNames, categories, numClasses);
     }
 
     // package-private raw access for loaders and preprocessors (no copies)

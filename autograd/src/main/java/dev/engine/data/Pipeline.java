@@ -114,7 +114,10 @@ public final class Pipeline {
         return cur;
     }
 
-    /** Transforms one raw row (of {@code product(inputShape())} floats) into the model's input row. */
+    /**
+     * Transforms one raw row (of {@code product(inputShape())} floats) into the model's input row.
+     * Fails, rather than returning NaN, when a missing value in the row is not imputed.
+     */
     public float[] transform(float[] rawRow) {
         requireFitted();
         int n = Dataset.product(inputShape);
@@ -124,6 +127,12 @@ public final class Pipeline {
         }
         float[] cur = rawRow;
         for (Preprocessor p : steps) cur = p.transform(cur);
+        for (int j = 0; j < cur.length; j++) {
+            if (Float.isNaN(cur[j])) {
+                throw new IllegalArgumentException("output value " + j + " of the pipeline is NaN: the raw row has a missing "
+                        + "value that no step imputes (add Impute to the pipeline)");
+            }
+        }
         return cur == rawRow ? rawRow.clone() : cur;
     }
 

@@ -96,6 +96,20 @@ class DataLoaderTest {
     }
 
     @Test
+    void breakingOutOfForEachLeaksNoThread() {
+        try (DataLoader loader = DataLoader.builder(data(1000)).batchSize(2).build()) {
+            java.util.Iterator<Batch> abandoned = loader.iterator();   // what a for-each left by break holds
+            abandoned.next();
+            Thread t = ((DataLoader.Epoch) abandoned).prefetchThread();
+            assertTrue(t.isAlive());
+            DataLoader.Epoch next = (DataLoader.Epoch) loader.iterator();
+            assertFalse(t.isAlive(), "starting the next epoch stops the abandoned one");
+            assertEquals(1, next.number());
+            assertTrue(next.hasNext());
+        }
+    }
+
+    @Test
     void dropLastAndNoShuffle() {
         try (DataLoader loader = DataLoader.builder(data(23)).batchSize(5).shuffle(false).dropLast(true).build()) {
             List<Batch> bs = all(loader, 4);

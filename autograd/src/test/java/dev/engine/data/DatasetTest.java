@@ -28,6 +28,10 @@ class DatasetTest {
         assertEquals(List.of("a", "b"), s.columnNames());
         assertEquals(1, d.columnIndex("b"));
         assertEquals(0, d.subset(new int[0]).size());
+        // a subset without the highest label keeps the class count of its parent
+        Dataset noNames = Dataset.classification(new float[] {1, 2, 3}, new int[] {1}, new int[] {0, 4, 1});
+        assertEquals(5, noNames.numClasses());
+        assertEquals(5, noNames.subset(new int[] {0, 2}).numClasses());
     }
 
     @Test

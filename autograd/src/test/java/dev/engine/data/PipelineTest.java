@@ -143,6 +143,13 @@ class PipelineTest {
     }
 
     @Test
+    void singleRowWithUnimputedMissingValueFailsInsteadOfReturningNaN() {
+        Pipeline p = Pipeline.of(new Standardize()).fit(Dataset.unlabeled(new float[] {1, 2, 3, 4}, new int[] {2}));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.transform(new float[] {1, Float.NaN}));
+        assertTrue(e.getMessage().contains("Impute"), e.getMessage());
+    }
+
+    @Test
     void inputShapeIsChecked() {
         Pipeline p = Pipeline.of(new Scale(2)).fit(Dataset.unlabeled(new float[] {1, 2}, new int[] {2}));
         assertThrows(IllegalArgumentException.class, () -> p.transform(new float[] {1}));
