@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * Splits CSV text into records (RFC 4180): fields separated by a delimiter, optionally wrapped in
  * double quotes, where a quoted field may contain the delimiter, newlines and doubled quotes ({@code ""}).
- * Unquoted fields are trimmed. Records end at {@code \n}, {@code \r\n} or {@code \r}. Tracks the line on
+ * Unquoted fields are trimmed; spaces before an opening quote are ignored. Records end at {@code \n}, {@code \r\n} or {@code \r}. Tracks the line on
  * which each record starts, for error messages.
  */
 final class CsvTokenizer {
@@ -52,6 +52,7 @@ final class CsvTokenizer {
         StringBuilder sb = new StringBuilder();
         while (true) {
             sb.setLength(0);
+            while ((c == ' ' || c == '\t') && c != delimiter) c = read();   // spaces before a field (and its quote)
             if (c == '"') {
                 long quoteLine = line;
                 while (true) {

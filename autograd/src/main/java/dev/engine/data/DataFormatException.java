@@ -16,7 +16,10 @@ import dev.engine.api.EngineException;
  * }</pre>
  */
 public class DataFormatException extends EngineException {
+    /** An exception with a message that names the file, the place in it and the problem. */
     public DataFormatException(String message) { super(message); }
+
+    /** The same, with the underlying cause (e.g. a {@code ZipException}). */
     public DataFormatException(String message, Throwable cause) { super(message, cause); }
 
     /** "{@code source:line: what}". */

@@ -230,6 +230,14 @@ public final class Dataset {
         return c;
     }
 
+    /**
+     * A seeded train/test split ({@code trainFraction} of the rows for training, validation empty);
+     * shorthand for {@link Splits#trainTest}. {@code stratified}: {@link Split#STRATIFIED} or {@link Split#RANDOM}.
+     */
+    public Split split(double trainFraction, long seed, boolean stratified) {
+        return Splits.trainTest(this, trainFraction, seed, stratified);
+    }
+
     /** The rows at {@code idx}, in that order (repeats allowed); metadata kept. */
     public Dataset subset(int[] idx) {
         float[] nx = new float[Math.multiplyExact(idx.length, featureSize)];

@@ -135,6 +135,24 @@ class CsvTest {
     }
 
     @Test
+    void spacesBeforeQuotedFieldsAreIgnored() {
+        Dataset d = Csv.parse("a, b, y\n \"1,5\" , 2, 0\n", "s.csv").labelColumn("y").categorical("a").build();
+        assertEquals(List.of("a", "b"), d.columnNames());
+        assertEquals(List.of("1,5"), d.categories(0));
+        assertEquals(2f, d.feature(0, 1));
+    }
+
+    @Test
+    void designSketchReadsDigitsStyleFileWithoutHeader() throws Exception {
+        Path p = file("digits.csv", "0,1,2\n1,3,4\n0,5,6\n1,7,8\n");
+        Dataset d = Csv.read(p).labelColumn(0).build();
+        assertEquals(4, d.size());
+        Split s = d.split(0.5, 0, Split.STRATIFIED);
+        assertEquals(2, s.train().size());
+        assertEquals(1, java.util.Arrays.stream(s.train().labels()).sum());
+    }
+
+    @Test
     void blankLinesAndByteOrderMarkAreSkipped() {
         Dataset d = Csv.parse("\uFEFFa,b\n\n1,2\n\n3,4\n\n", "b.csv").build();
         assertEquals(2, d.size());
