@@ -127,8 +127,12 @@ public final class Csv {
      * @throws UncheckedIOException when the file cannot be read
      */
     public Dataset build() {
+        CsvTokenizer tok = null;
         try (Reader r = open.open()) {
-            return parseAll(new CsvTokenizer(r, source, delimiter));
+            tok = new CsvTokenizer(r, source, delimiter);
+            return parseAll(tok);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw DataFormatException.atLine(source, tok == null ? 1 : tok.line(), "not valid UTF-8 text", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + source + ": " + e.getMessage(), e);
         }

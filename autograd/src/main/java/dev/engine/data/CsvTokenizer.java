@@ -29,6 +29,9 @@ final class CsvTokenizer {
         this.delimiter = delimiter;
     }
 
+    /** The physical line being read (1-based). */
+    long line() { return line; }
+
     /** The line on which the record last returned by {@link #next()} started (1-based). */
     long recordLine() { return recordLine; }
 

@@ -27,6 +27,11 @@ public class DataFormatException extends EngineException {
         return new DataFormatException(source + ":" + line + ": " + what);
     }
 
+    /** "{@code source:line: what}", with a cause. */
+    static DataFormatException atLine(String source, long line, String what, Throwable cause) {
+        return new DataFormatException(source + ":" + line + ": " + what, cause);
+    }
+
     /** "{@code source: byte offset N: what}". */
     static DataFormatException atOffset(String source, long offset, String what) {
         return new DataFormatException(source + ": byte offset " + offset + ": " + what);

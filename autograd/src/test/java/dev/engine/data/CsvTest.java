@@ -153,6 +153,14 @@ class CsvTest {
     }
 
     @Test
+    void invalidUtf8IsAFormatError() throws Exception {
+        Path p = dir.resolve("latin1.csv");
+        Files.write(p, new byte[] {'a', ',', 'b', '\n', '1', ',', '2', '\n', (byte) 0xE9, ',', '3', '\n'});
+        DataFormatException e = assertThrows(DataFormatException.class, () -> Csv.read(p).categorical("a").build());
+        assertTrue(e.getMessage().startsWith(p + ":") && e.getMessage().contains("UTF-8"), e.getMessage());
+    }
+
+    @Test
     void blankLinesAndByteOrderMarkAreSkipped() {
         Dataset d = Csv.parse("\uFEFFa,b\n\n1,2\n\n3,4\n\n", "b.csv").build();
         assertEquals(2, d.size());

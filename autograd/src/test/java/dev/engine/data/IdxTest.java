@@ -119,6 +119,21 @@ class IdxTest {
         assertTrue(e.getMessage().contains("2 labels") && e.getMessage().contains("3 images"), e.getMessage());
     }
 
+    /** Runs only where {@code apt-get install dataset-fashion-mnist} has put the real files. */
+    @Test
+    void readsRealFashionMnistWhenInstalled() {
+        Path real = Path.of("/usr/share/datasets/fashion-mnist");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(real), "dataset-fashion-mnist not installed");
+        Split s = Idx.loadDirectory(real);
+        assertEquals(60000, s.train().size());
+        assertEquals(10000, s.test().size());
+        assertArrayEquals(new int[] {1, 28, 28}, s.train().featureShape());
+        assertEquals(10, s.train().numClasses());
+        int[] perClass = new int[10];
+        for (int l : s.train().labels()) perClass[l]++;
+        for (int c : perClass) assertEquals(6000, c);
+    }
+
     @Test
     void missingFilesInDirectoryAreNamed() {
         DataFormatException e = assertThrows(DataFormatException.class, () -> Idx.loadDirectory(dir));
