@@ -76,7 +76,7 @@ final class CsvTokenizer {
                     }
                     sb.append((char) c);
                 }
-                while (c == ' ' || c == '\t') c = read();
+                while ((c == ' ' || c == '\t') && c != delimiter) c = read();
                 if (c != delimiter && c != '\n' && c != '\r' && c != -1) {
                     throw DataFormatException.atLine(source, line, "unexpected character '" + (char) c
                             + "' after a closing quote (field " + (fields.size() + 1) + ")");

@@ -153,6 +153,14 @@ class CsvTest {
     }
 
     @Test
+    void tabSeparatedWithQuotedFields() {
+        Dataset d = Csv.parse("a\tb\ty\n\"x\ty\"\t2\t1\n\"z\"\t\t0\n", "t.tsv").delimiter('\t').labelColumn("y").categorical("a").build();
+        assertEquals(List.of("x\ty", "z"), d.categories(0));
+        assertEquals(2f, d.feature(0, 1));
+        assertTrue(Float.isNaN(d.feature(1, 1)));
+    }
+
+    @Test
     void invalidUtf8IsAFormatError() throws Exception {
         Path p = dir.resolve("latin1.csv");
         Files.write(p, new byte[] {'a', ',', 'b', '\n', '1', ',', '2', '\n', (byte) 0xE9, ',', '3', '\n'});
