@@ -16,6 +16,12 @@ final class ClassificationLossOps {
     private ClassificationLossOps() {}
 
     private static final ElementwiseProgram MUL = ElementwiseProgram.single(ElementwiseOp.MUL, 0);
+    private static final ElementwiseProgram NLL;
+
+    static {
+        var b = ElementwiseProgram.builder(2);   // r0 = picked log-prob, r1 = row weight
+        NLL = b.build(b.op(ElementwiseOp.WHERE, 1, b.op(ElementwiseOp.NEG, b.op(ElementwiseOp.MUL, 0, 1)), b.opImm(ElementwiseOp.CONST, 0)));
+    }
 
     /** Logits [N, C] or [N, C, d1, ...] as rows x C (class axis moved last); targets [N] or [N, d1, ...]. */
     private static Tensor rowsOf(String op, Tensor logits, Tensor targets) {
@@ -144,7 +150,8 @@ final class ClassificationLossOps {
         Tensor red;
         Tensor sumW;
         try (GradMode ng = GradMode.noGrad()) {
-            Tensor loss = picked.mul(negW).neg();
+            // -w * picked, and exactly 0 for ignored rows even when the gathered value is -inf
+            Tensor loss = ElementwiseOps.run(NLL, picked.shape(), picked.dtype(), picked, negW);
             Tensor[] r = reduce(loss, negW, reduction, targets.shape());
             red = r[0];
             sumW = r[1];

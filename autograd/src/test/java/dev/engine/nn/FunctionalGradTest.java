@@ -148,6 +148,18 @@ class FunctionalGradTest {
         }
     }
 
+    @Test void nllIgnoresRowsWithInfiniteLogProbs() {
+        try (MemoryScope sc = MemoryScope.open()) {
+            Tensor lp = Tensor.of(new double[]{Double.NEGATIVE_INFINITY, Math.log(0.5), Math.log(0.5), Math.log(0.25), Math.log(0.75), Double.NEGATIVE_INFINITY}, 2, 3);
+            Tensor t = Tensor.ofLongs(new long[]{-100, 1}, 2);
+            assertEquals(-Math.log(0.75), Functional.nllLoss(lp, t, null, -100, Reduction.MEAN).item(), 1e-12);
+            assertThrows(dev.engine.api.IndexOutOfRangeException.class,
+                    () -> Functional.nllLoss(lp, Tensor.ofLongs(new long[]{3, 1}, 2), null, -100, Reduction.MEAN));
+            assertThrows(dev.engine.api.IndexOutOfRangeException.class,
+                    () -> Functional.crossEntropy(lp, Tensor.ofLongs(new long[]{0, 7}, 2)));
+        }
+    }
+
     @Test void pointwiseLossGradients() {
         double[] a = random(21, 12), b = random(22, 12);
         long[][] s = {{3, 4}, {3, 4}};
