@@ -1,5 +1,6 @@
 package dev.engine.nn;
 
+import dev.engine.api.DType;
 import dev.engine.api.EngineException;
 import dev.engine.api.ShapeException;
 import dev.engine.api.Shapes;
@@ -73,6 +74,44 @@ public abstract class Module {
         if (!buffers.containsKey(name)) throw new EngineException("no buffer '" + name + "' in " + getClass().getSimpleName());
         MemoryScope.detach(value);
         buffers.put(name, value);
+    }
+
+    /** This module's own parameter registered under {@code name}. */
+    protected final Tensor parameter(String name) {
+        Tensor t = parameters.get(name);
+        if (t == null) throw new EngineException("no parameter '" + name + "' in " + getClass().getSimpleName());
+        return t;
+    }
+
+    /** This module's own buffer registered under {@code name}. */
+    protected final Tensor buffer(String name) {
+        Tensor t = buffers.get(name);
+        if (t == null) throw new EngineException("no buffer '" + name + "' in " + getClass().getSimpleName());
+        return t;
+    }
+
+    /**
+     * Converts every floating parameter and buffer of this module and its descendants to {@code dtype}
+     * (e.g. F64 for gradient checks), closing the old tensors; create optimizers afterwards. Returns this.
+     */
+    public Module to(DType dtype) {
+        try (GradMode g = GradMode.noGrad()) {
+            for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
+                Tensor old = e.getValue();
+                if (old.dtype() == dtype || !old.dtype().isFloating()) continue;
+                Tensor t = MemoryScope.detach(old.detach().to(dtype));
+                e.setValue(t.requiresGrad(true));
+                old.close();
+            }
+            for (Map.Entry<String, Tensor> e : buffers.entrySet()) {
+                Tensor old = e.getValue();
+                if (old.dtype() == dtype || !old.dtype().isFloating()) continue;
+                e.setValue(MemoryScope.detach(old.detach().to(dtype)));
+                old.close();
+            }
+        }
+        for (Module m : children.values()) m.to(dtype);
+        return this;
     }
 
     /** Direct children in registration order. */
