@@ -9,8 +9,9 @@ import java.util.Arrays;
  *
  * <pre>{@code
  * for (Batch b : loader) {
- *     Tensor x = Tensor.of(b.features(), b.shape());   // [32, 64]
- *     int[] y = b.labels();                            // 32 labels
+ *     float[] x = b.features();   // b.shape() == [32, 64]: 32 rows of 64 floats, row-major
+ *     int[] y = b.labels();       // 32 labels
+ *     step(x, b.shape(), y);      // e.g. wrap x in a tensor of that shape
  * }
  * }</pre>
  */
