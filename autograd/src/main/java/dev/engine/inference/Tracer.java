@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * Records a forward pass as a {@link Graph}: each call adds one node and returns its output {@link Value}.
  * Weights are copied to the Java heap as constants, so the graph owns them and no tensor or scope has to
- * outlive the trace. Nodes get readable names ("linear1", "relu2") unless {@link #named} gives one.
+ * outlive the trace. Nodes get readable names ("linear1", "relu2") unless they are recorded through a
+ * {@link #named} view. Not thread-safe (one trace runs on one thread).
  *
  * <pre>{@code
  * Tracer t = new Tracer();
@@ -26,26 +27,38 @@ import java.util.Map;
  * }</pre>
  */
 public final class Tracer {
-    private final List<Node> nodes = new ArrayList<>();
-    private final Map<String, Integer> counters = new HashMap<>();
-    private int nextId;
-    private Value input;
-    private String pendingName;
+    /** The recording, shared by a tracer and its {@link #named} views. */
+    private static final class State {
+        final List<Node> nodes = new ArrayList<>();
+        final Map<String, Integer> counters = new HashMap<>();
+        int nextId;
+        Value input;
+    }
 
-    /** Names the next node (e.g. after the layer's field name); returns this tracer. */
-    public Tracer named(String name) { pendingName = name; return this; }
+    private final State st;
+    private final String fixedName;
+
+    public Tracer() { this(new State(), null); }
+
+    private Tracer(State st, String fixedName) { this.st = st; this.fixedName = fixedName; }
+
+    /**
+     * A view of this tracer whose calls name their node {@code name} (e.g. the layer's field name):
+     * {@code t.named("bn1").batchNorm(t.named("conv1").conv2d(x, ...), ...)} names both nodes right.
+     */
+    public Tracer named(String name) { return new Tracer(st, name); }
 
     /** The graph input; its first axis is the batch. */
     public Value input(long... shape) {
-        if (input != null) throw new EngineException("tracer: the graph already has an input");
+        if (st.input != null) throw new EngineException("tracer: the graph already has an input");
         if (shape.length == 0) throw new ShapeException("tracer: input needs at least a batch axis");
-        input = add(Node.builder(OpKind.INPUT, null).ints("shape", shape), new long[0][]);
-        return input;
+        st.input = add(Node.builder(OpKind.INPUT, null).ints("shape", shape), null, new long[0][]);
+        return st.input;
     }
 
     /** A constant tensor used as an operand (e.g. a scale in an elementwise op). */
     public Value constant(float[] data, long... shape) {
-        return add(Node.builder(OpKind.CONSTANT, null).constant("value", new Const(data.clone(), shape)), new long[0][]);
+        return add(Node.builder(OpKind.CONSTANT, null).constant("value", new Const(data.clone(), shape)), null, new long[0][]);
     }
 
     /** {@code x W^T + bias}: W [out, in] row-major as in PyTorch; bias may be null. */
@@ -149,8 +162,7 @@ public final class Tracer {
 
     /** One instruction on one operand. */
     public Value unary(Value x, ElementwiseOp op, double imm, String baseName) {
-        if (pendingName == null) pendingName = fresh(baseName);
-        return elementwise(ElementwiseProgram.single(op, imm), x);
+        return add(Node.builder(OpKind.ELEMENTWISE, null).program(ElementwiseProgram.single(op, imm)).input(x), baseName, x.shape());
     }
 
     /** A (fused) elementwise program over operands (values or {@link #constant constants}), broadcast. */
@@ -176,20 +188,19 @@ public final class Tracer {
 
     /** The graph so far with {@code output} as its result. */
     public Graph build(Value output) {
-        if (input == null) throw new EngineException("tracer: no input was declared");
-        return new Graph(nodes, input, output);
+        if (st.input == null) throw new EngineException("tracer: no input was declared");
+        return new Graph(st.nodes, st.input, output);
     }
 
     private Value add(Node.Builder b, Value... ins) {
         long[][] shapes = new long[ins.length][];
         for (int i = 0; i < ins.length; i++) shapes[i] = ins[i].shape();
-        return add(b, shapes);
+        return add(b, null, shapes);
     }
 
-    private Value add(Node.Builder b, long[][] shapes) {
+    private Value add(Node.Builder b, String baseName, long[]... shapes) {
         Node probe = b.output(new Value(-1, new long[0], DType.F32)).name("?").build();
-        String name = pendingName != null ? pendingName : fresh(probe.kind().name().toLowerCase().replace("_", ""));
-        pendingName = null;
+        String name = fixedName != null ? fixedName : fresh(baseName != null ? baseName : probe.kind().name().toLowerCase().replace("_", ""));
         b.name(name);
         probe = b.build();
         long batch = probe.kind() == OpKind.INPUT ? probe.ints("shape")[0] : 0;
@@ -199,11 +210,11 @@ public final class Tracer {
         } catch (ArithmeticException e) {
             throw new ShapeException("tracer: " + name + ": shape overflow");
         }
-        Value out = new Value(nextId++, shape, DType.F32);
+        Value out = new Value(st.nextId++, shape, DType.F32);
         Node n = b.output(out).build();
-        nodes.add(n);
+        st.nodes.add(n);
         return out;
     }
 
-    private String fresh(String base) { return base + counters.merge(base, 1, Integer::sum); }
+    private String fresh(String base) { return base + st.counters.merge(base, 1, Integer::sum); }
 }
