@@ -208,6 +208,30 @@ public abstract class Module {
 
     public void loadStateDict(Map<String, Tensor> state) { loadStateDict(state, true); }
 
+    /**
+     * Freezes this model for inference: traces one eval-mode forward pass on {@code example}'s shape
+     * (first axis: batch) into a graph, optimises it and returns a thread-safe
+     * {@link dev.engine.inference.FrozenModel} on {@code example}'s backend. The model must implement
+     * {@link dev.engine.inference.Traceable}; its training mode is restored afterwards.
+     */
+    public dev.engine.inference.FrozenModel freeze(Tensor example) {
+        return freeze(example, dev.engine.inference.FreezeOptions.defaults());
+    }
+
+    /** As {@link #freeze(Tensor)} with chosen passes. */
+    public dev.engine.inference.FrozenModel freeze(Tensor example, dev.engine.inference.FreezeOptions options) {
+        if (!(this instanceof dev.engine.inference.Traceable traceable))
+            throw new EngineException(getClass().getSimpleName() + " cannot be frozen: it does not implement dev.engine.inference.Traceable");
+        boolean was = training;
+        setTraining(false);
+        try {
+            var opts = options.backend() != null ? options : options.backend(example.backend());
+            return dev.engine.inference.Freezer.freeze(traceable, example.shape(), opts);
+        } finally {
+            setTraining(was);
+        }
+    }
+
     /** One line describing this layer's own configuration, e.g. "Linear(in=64, out=10, bias=true)". */
     public String describe() { return getClass().getSimpleName() + "()"; }
 
