@@ -62,7 +62,8 @@ inline void engine_copy(long long metaAddress) {
 // 64-byte aligned, so vector loads never split cache lines; returns 0 when the system has no memory.
 inline long long engine_alloc(long long bytes) {
     void* p = nullptr;
-    size_t n = bytes <= 0 ? 64 : (size_t)((bytes + 63) / 64 * 64);
+    if (bytes > (long long)(SIZE_MAX / 2)) return 0;  // no system has that much; also keeps the rounding below from overflowing
+    size_t n = bytes <= 0 ? 64 : ((size_t)bytes + 63) / 64 * 64;
     if (posix_memalign(&p, 64, n) != 0) return 0;
     return (long long)(uintptr_t)p;
 }
