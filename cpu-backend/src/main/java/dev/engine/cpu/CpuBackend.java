@@ -38,6 +38,10 @@ import java.util.Arrays;
  */
 public final class CpuBackend implements Backend {
     private static final int MAX_RANK = 16;
+    /** More threads than this is a mistake; OpenMP aborts the process when it cannot create them. */
+    static final int MAX_THREADS = 512;
+    /** Tensors per native optimizer call, so the argument block never overflows. */
+    private static final int OPTIMIZER_CHUNK = 1000;
     private final MemoryStats stats = new MemoryStats();
     private final Buffer.Deallocator deallocator = (address, bytes) -> CpuNative.engine_free(address);
 
@@ -88,7 +92,8 @@ public final class CpuBackend implements Backend {
 
     @Override public void setThreads(int threads) {
         ready();
-        if (threads < 1) throw new EngineException("setThreads: thread count " + threads + " must be >= 1");
+        if (threads < 1 || threads > MAX_THREADS)
+            throw new EngineException("setThreads: thread count " + threads + " must be in [1, " + MAX_THREADS + "]");
         CpuNative.engine_set_threads(threads);
     }
 
@@ -96,7 +101,11 @@ public final class CpuBackend implements Backend {
 
     @Override public Buffer allocate(DType dtype, long length) {
         ready();
-        DTypeCodes.of(dtype);
+        if (dtype == null) throw new EngineException("allocate: dtype is null");
+        DTypeCodes.of("allocate", dtype);
+        if (length < 0) throw new ShapeException("allocate: negative length " + length + " of " + dtype);
+        if (length > Long.MAX_VALUE / 8 - 64)
+            throw new ShapeException("allocate: " + length + " x " + dtype + " overflows a 64-bit byte size");
         long bytes = dtype.bytes(length);
         long address = CpuNative.engine_alloc(bytes);
         if (address == 0) throw new EngineException("allocate: out of native memory for " + length + " x " + dtype + " (" + bytes + " bytes)");
@@ -147,15 +156,25 @@ public final class CpuBackend implements Backend {
     }
 
     private void view(String op, String what, BufferView v) {
+        if (v == null) throw new EngineException(op + ": " + what + " is null");
         KernelChecks.fits(op, what, this, v);
         if (v.layout().rank() > MAX_RANK) throw new ShapeException(op + ": rank " + v.layout().rank() + " of " + what + " exceeds " + MAX_RANK);
-        DTypeCodes.of(v.dtype());
+        DTypeCodes.of(op, v.dtype());
+    }
+
+    /** An output view must not write one element twice (a broadcast, stride-0 view). */
+    private static void writable(String op, String what, BufferView v) {
+        Layout l = v.layout();
+        for (int d = 0; d < l.rank(); d++)
+            if (l.stride(d) == 0 && l.shape(d) > 1)
+                throw new ShapeException(op + ": " + what + " " + l + " is a broadcast view (stride 0 in dim " + d + "); outputs must not overlap");
     }
 
     @Override public void copy(BufferView src, BufferView dst) {
         ready();
         view("copy", "src", src);
         view("copy", "dst", dst);
+        writable("copy", "dst", dst);
         KernelChecks.sameShape("copy", "src", src.layout().shape(), "dst", dst.layout().shape());
         if (src.layout().numel() == 0) return;
         Layout s = src.layout(), d = dst.layout();
@@ -169,9 +188,11 @@ public final class CpuBackend implements Backend {
 
     @Override public void elementwise(ElementwiseProgram p, BufferView[] inputs, BufferView out) {
         ready();
+        if (p == null || inputs == null) throw new EngineException("elementwise: program or inputs are null");
         if (inputs.length != p.inputs())
             throw new EngineException("elementwise: program expects " + p.inputs() + " inputs, got " + inputs.length);
         view("elementwise", "out", out);
+        writable("elementwise", "out", out);
         DType dt = out.dtype();
         floating("elementwise", "out", dt);
         long[] shape = out.layout().shape();
@@ -202,11 +223,20 @@ public final class CpuBackend implements Backend {
     // ---- GEMM -------------------------------------------------------------------------------------
 
     private static void matrix(String op, String what, Backend be, MatrixRef r, long rows, long cols, long batch, DType dt) {
+        if (r == null) throw new EngineException(op + ": " + what + " is null");
         buffer(op, what, be, r.buffer(), 0, dt);
         if (r.ld() < Math.max(1, cols))
             throw new ShapeException(op + ": " + what + " leading dimension " + r.ld() + " < its " + cols + " columns");
+        if (r.ld() > Integer.MAX_VALUE)
+            throw new ShapeException(op + ": " + what + " leading dimension " + r.ld() + " exceeds BLAS's 32-bit limit");
         if (rows == 0 || cols == 0 || batch == 0) return;
-        long last = r.offset() + (batch - 1) * r.batchStride() + (rows - 1) * r.ld() + cols - 1;
+        long last;
+        try {
+            last = Math.addExact(Math.addExact(r.offset(), Math.multiplyExact(batch - 1, r.batchStride())),
+                    Math.addExact(Math.multiplyExact(rows - 1, r.ld()), cols - 1));
+        } catch (ArithmeticException e) {
+            last = Long.MAX_VALUE;
+        }
         if (last >= r.buffer().length())
             throw new ShapeException(op + ": " + what + " (" + (batch > 1 ? batch + " x " : "") + rows + " x " + cols + ", ld " + r.ld()
                     + ", offset " + r.offset() + ") reaches element " + last + " of a buffer of " + r.buffer().length());
@@ -218,6 +248,7 @@ public final class CpuBackend implements Backend {
         String op = "gemm";
         for (long v : new long[]{m, n, k, batch})
             if (v < 0 || v > Integer.MAX_VALUE) throw new ShapeException(op + ": size " + v + " out of range in m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
+        if (c == null) throw new EngineException(op + ": C is null");
         DType dt = c.buffer().dtype();
         floating(op, "C", dt);
         matrix(op, "A", this, a, transA ? k : m, transA ? m : k, batch, dt);
@@ -244,6 +275,13 @@ public final class CpuBackend implements Backend {
      * engine's path costs over a raw OpenBLAS call. Not part of the SPI.
      */
     public void sgemmUnchecked(int m, int n, int k, Buffer a, Buffer b, Buffer c) {
+        // the cheapest checks that keep a wrong call from crashing: a few comparisons, no allocation
+        String op = "sgemmUnchecked";
+        if (m < 0 || n < 0 || k < 0) throw new ShapeException(op + ": negative size m=" + m + " n=" + n + " k=" + k);
+        buffer(op, "A", this, a, (long) m * k, DType.F32);
+        buffer(op, "B", this, b, (long) k * n, DType.F32);
+        buffer(op, "C", this, c, (long) m * n, DType.F32);
+        if (m == 0 || n == 0) return;
         CpuNative.engine_sgemm_direct(m, n, k, a.address(), b.address(), c.address());
     }
 
@@ -315,7 +353,7 @@ public final class CpuBackend implements Backend {
         buffer(op, "lossPerRow", this, lossPerRow, rows, dt);
         buffer(op, "rowWeight", this, rowWeight, rows, dt);
         if (gradLogits != null) buffer(op, "gradLogits", this, gradLogits, n, dt);
-        if (labelSmoothing < 0 || labelSmoothing > 1) throw new EngineException(op + ": label smoothing " + labelSmoothing + " outside [0, 1]");
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new EngineException(op + ": label smoothing " + labelSmoothing + " outside [0, 1]");
         if (rows == 0) return;
         if (cols == 0) throw new ShapeException(op + ": logits have 0 classes");
         long bad = CpuNative.engine_cross_entropy(DTypeCodes.of(dt), logits.address(), targets.address(),
@@ -385,7 +423,8 @@ public final class CpuBackend implements Backend {
         optional(op, "saveMean", saveMean, c, dt);
         optional(op, "saveRstd", saveRstd, c, dt);
         buffer(op, "y", this, y, total, dt);
-        if (training && n * hw == 0) throw new ShapeException(op + ": training batch norm needs at least one value per channel");
+        if (training && c > 0 && product(op, n, hw) < 2)
+            throw new ShapeException(op + ": training batch norm needs more than one value per channel, got n=" + n + " x hw=" + hw);
         if (c == 0) return;
         NativeArgs q = NativeArgs.begin().put((long) DTypeCodes.of(dt)).put(x.address()).put(addr(gamma)).put(addr(beta))
                 .put(addr(runningMean)).put(addr(runningVar)).put(n).put(c).put(hw).put(training).put(momentum).put(eps)
@@ -553,7 +592,7 @@ public final class CpuBackend implements Backend {
         ready();
         String op = "gatherRows";
         DType dt = src.dtype();
-        DTypeCodes.of(dt);
+        DTypeCodes.of(op, dt);
         buffer(op, "src", this, src, product(op, srcRows, rowLength));
         buffer(op, "dst", this, dst, product(op, count, rowLength), dt);
         indices(op, idx, count, srcRows);
@@ -587,17 +626,22 @@ public final class CpuBackend implements Backend {
 
     // ---- optimizers -------------------------------------------------------------------------------
 
-    private NativeArgs optimizerArgs(String op, int rule, Buffer[] params, Buffer[] grads, Buffer[] s1, Buffer[] s2, boolean s1Required,
-                                     boolean s2Required, double[] h, long[] hi) {
+    /**
+     * Checks every tensor of a multi-tensor optimizer step, then runs it in native calls of at most
+     * {@link #OPTIMIZER_CHUNK} tensors each (so the argument block never overflows).
+     */
+    private void optimizerStep(String op, int rule, Buffer[] params, Buffer[] grads, Buffer[] s1, Buffer[] s2, boolean s1Required,
+                               boolean s2Required, double[] h, long[] hi) {
+        ready();
+        if (params == null || grads == null) throw new EngineException(op + ": params or grads are null");
         if (params.length != grads.length || (s1 != null && s1.length != params.length) || (s2 != null && s2.length != params.length))
             throw new EngineException(op + ": " + params.length + " params but " + grads.length + " grads"
-                    + (s1 == null ? "" : ", " + s1.length + " state buffers"));
-        DType dt = params.length == 0 ? DType.F32 : params[0].dtype();
+                    + (s1 == null ? "" : ", " + s1.length + " state buffers") + (s2 == null ? "" : ", " + s2.length + " second state buffers"));
+        if ((s1Required && s1 == null) || (s2Required && s2 == null)) throw new EngineException(op + ": optimizer state buffers are missing");
+        if (params.length == 0) return;
+        if (params[0] == null) throw new EngineException(op + ": param 0 is null");
+        DType dt = params[0].dtype();
         floating(op, "params", dt);
-        NativeArgs q = NativeArgs.begin().put((long) DTypeCodes.of(dt)).put((long) rule).put((long) params.length);
-        for (int i = 0; i < 7; i++) {
-            if (i < h.length) q.put(h[i]); else q.put(hi[i - h.length]);
-        }
         for (int i = 0; i < params.length; i++) {
             Buffer p = params[i];
             buffer(op, "param " + i, this, p, 0, dt);
@@ -608,30 +652,34 @@ public final class CpuBackend implements Backend {
             if (s2Required && b == null) throw new EngineException(op + ": second state for param " + i + " is missing");
             if (a != null) buffer(op, "state of param " + i, this, a, n, dt);
             if (b != null) buffer(op, "second state of param " + i, this, b, n, dt);
-            q.put(p.address()).put(grads[i].address()).put(addr(a)).put(addr(b)).put(n);
         }
-        return q;
+        for (int from = 0; from < params.length; from += OPTIMIZER_CHUNK) {
+            int to = Math.min(params.length, from + OPTIMIZER_CHUNK);
+            NativeArgs q = NativeArgs.begin().put((long) DTypeCodes.of(dt)).put((long) rule).put((long) (to - from));
+            for (int i = 0; i < 7; i++) {
+                if (i < h.length) q.put(h[i]); else q.put(hi[i - h.length]);
+            }
+            for (int i = from; i < to; i++) {
+                Buffer a = s1 == null ? null : s1[i], b = s2 == null ? null : s2[i];
+                q.put(params[i].address()).put(grads[i].address()).put(addr(a)).put(addr(b)).put(params[i].length());
+            }
+            CpuNative.engine_optimizer_step(q.address());
+        }
     }
 
     @Override public void sgdStep(Buffer[] params, Buffer[] grads, Buffer[] momentum, OptimizerHyperparams.Sgd hp) {
-        ready();
-        NativeArgs q = optimizerArgs("sgdStep", 0, params, grads, momentum, null, hp.momentum() != 0, false,
+        optimizerStep("sgdStep", 0, params, grads, momentum, null, hp.momentum() != 0, false,
                 new double[]{hp.lr(), hp.momentum(), hp.dampening(), hp.weightDecay(), 0}, new long[]{hp.nesterov() ? 1 : 0, 0});
-        if (params.length > 0) CpuNative.engine_optimizer_step(q.address());
     }
 
     @Override public void adamStep(Buffer[] params, Buffer[] grads, Buffer[] m, Buffer[] v, OptimizerHyperparams.Adam hp) {
-        ready();
-        NativeArgs q = optimizerArgs("adamStep", 1, params, grads, m, v, true, true,
+        optimizerStep("adamStep", 1, params, grads, m, v, true, true,
                 new double[]{hp.lr(), hp.beta1(), hp.beta2(), hp.eps(), hp.weightDecay()}, new long[]{hp.decoupled() ? 1 : 0, hp.step()});
-        if (params.length > 0) CpuNative.engine_optimizer_step(q.address());
     }
 
     @Override public void rmspropStep(Buffer[] params, Buffer[] grads, Buffer[] squareAvg, Buffer[] momentum, OptimizerHyperparams.RmsProp hp) {
-        ready();
-        NativeArgs q = optimizerArgs("rmspropStep", 2, params, grads, squareAvg, momentum, true, hp.momentum() != 0,
+        optimizerStep("rmspropStep", 2, params, grads, squareAvg, momentum, true, hp.momentum() != 0,
                 new double[]{hp.lr(), hp.alpha(), hp.eps(), hp.weightDecay(), hp.momentum()}, new long[]{0, 0});
-        if (params.length > 0) CpuNative.engine_optimizer_step(q.address());
     }
 
     @Override public String toString() { return "CpuBackend"; }
