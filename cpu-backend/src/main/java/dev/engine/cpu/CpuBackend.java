@@ -43,6 +43,7 @@ public final class CpuBackend implements Backend {
     /** Tensors per native optimizer call, so the argument block never overflows. */
     private static final int OPTIMIZER_CHUNK = 1000;
     private final MemoryStats stats = new MemoryStats();
+    private final CpuConvPool convPool = new CpuConvPool(this);
     private final Buffer.Deallocator deallocator = (address, bytes) -> CpuNative.engine_free(address);
 
     /** Loads the native library once; remembers why it failed. */
@@ -70,7 +71,7 @@ public final class CpuBackend implements Backend {
     @Override public MemoryStats memoryStats() { return stats; }
     @Override public void synchronize() {}
 
-    private void ready() {
+    void ready() {
         if (Native.FAILURE != null) throw new BackendUnavailableException("cpu backend unavailable: " + Native.FAILURE);
     }
 
@@ -193,7 +194,7 @@ public final class CpuBackend implements Backend {
             throw new EngineException("elementwise: program expects " + p.inputs() + " inputs, got " + inputs.length);
         view("elementwise", "out", out);
         writable("elementwise", "out", out);
-        DType dt = out.dtype();
+        DType dt = dtypeOf("elementwise", "out", out.buffer());
         floating("elementwise", "out", dt);
         long[] shape = out.layout().shape();
         for (int i = 0; i < inputs.length; i++) {
@@ -249,7 +250,7 @@ public final class CpuBackend implements Backend {
         for (long v : new long[]{m, n, k, batch})
             if (v < 0 || v > Integer.MAX_VALUE) throw new ShapeException(op + ": size " + v + " out of range in m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
         if (c == null) throw new EngineException(op + ": C is null");
-        DType dt = c.buffer().dtype();
+        DType dt = dtypeOf(op, "C", c.buffer());
         floating(op, "C", dt);
         matrix(op, "A", this, a, transA ? k : m, transA ? m : k, batch, dt);
         matrix(op, "B", this, b, transB ? n : k, transB ? k : n, batch, dt);
@@ -322,7 +323,7 @@ public final class CpuBackend implements Backend {
     @Override public void softmax(Buffer x, Buffer out, long rows, long cols, boolean log) {
         ready();
         long n = product("softmax", rows, cols);
-        floating("softmax", "x", x.dtype());
+        floating("softmax", "x", dtypeOf("softmax", "x", x));
         buffer("softmax", "x", this, x, n);
         buffer("softmax", "out", this, out, n, x.dtype());
         if (n == 0) return;
@@ -332,7 +333,7 @@ public final class CpuBackend implements Backend {
     @Override public void softmaxBackward(Buffer y, Buffer gy, Buffer gx, long rows, long cols, boolean log) {
         ready();
         long n = product("softmaxBackward", rows, cols);
-        floating("softmaxBackward", "y", y.dtype());
+        floating("softmaxBackward", "y", dtypeOf("softmaxBackward", "y", y));
         buffer("softmaxBackward", "y", this, y, n);
         buffer("softmaxBackward", "gy", this, gy, n, y.dtype());
         buffer("softmaxBackward", "gx", this, gx, n, y.dtype());
@@ -345,7 +346,7 @@ public final class CpuBackend implements Backend {
         ready();
         String op = "crossEntropy";
         long n = product(op, rows, cols);
-        DType dt = logits.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "logits", logits);
         floating(op, "logits", dt);
         buffer(op, "logits", this, logits, n);
         buffer(op, "targets", this, targets, rows, DType.I64);
@@ -368,15 +369,21 @@ public final class CpuBackend implements Backend {
 
     // ---- normalisation ----------------------------------------------------------------------------
 
-    private static long addr(Buffer b) { return b == null ? 0L : b.address(); }
+    /** A required buffer's dtype; a null buffer is an {@link EngineException} naming the op. */
+    static DType dtypeOf(String op, String what, Buffer b) {
+        if (b == null) throw new EngineException(op + ": " + what + " is null");
+        return b.dtype();
+    }
 
-    private void optional(String op, String what, Buffer b, long n, DType dt) { if (b != null) buffer(op, what, this, b, n, dt); }
+    static long addr(Buffer b) { return b == null ? 0L : b.address(); }
+
+    void optional(String op, String what, Buffer b, long n, DType dt) { if (b != null) buffer(op, what, this, b, n, dt); }
 
     @Override public void layerNormForward(Buffer x, Buffer gamma, Buffer beta, long rows, long cols, double eps, Buffer y, Buffer mean, Buffer rstd) {
         ready();
         String op = "layerNorm";
         long n = product(op, rows, cols);
-        DType dt = x.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "x", x);
         floating(op, "x", dt);
         buffer(op, "x", this, x, n);
         optional(op, "gamma", gamma, cols, dt);
@@ -393,7 +400,7 @@ public final class CpuBackend implements Backend {
         ready();
         String op = "layerNormBackward";
         long n = product(op, rows, cols);
-        DType dt = x.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "x", x);
         floating(op, "x", dt);
         buffer(op, "x", this, x, n);
         buffer(op, "gy", this, gy, n, dt);
@@ -413,7 +420,7 @@ public final class CpuBackend implements Backend {
         ready();
         String op = "batchNorm";
         long total = product(op, n, c, hw);
-        DType dt = x.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "x", x);
         floating(op, "x", dt);
         buffer(op, "x", this, x, total);
         optional(op, "gamma", gamma, c, dt);
@@ -437,7 +444,7 @@ public final class CpuBackend implements Backend {
         ready();
         String op = "batchNormBackward";
         long total = product(op, n, c, hw);
-        DType dt = x.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "x", x);
         floating(op, "x", dt);
         buffer(op, "x", this, x, total);
         buffer(op, "gy", this, gy, total, dt);
@@ -453,128 +460,17 @@ public final class CpuBackend implements Backend {
         CpuNative.engine_batch_norm_backward(q.address());
     }
 
-    // ---- convolution and pooling ------------------------------------------------------------------
+    // ---- convolution and pooling (checked and marshalled in CpuConvPool) ---------------------------
 
-    private static NativeArgs convArgs(DType dt, Conv2dShape g) {
-        return NativeArgs.begin().put((long) DTypeCodes.of(dt)).put(g.n()).put(g.c()).put(g.h()).put(g.w()).put(g.k()).put(g.r()).put(g.s())
-                .put((long) g.strideH()).put((long) g.strideW()).put((long) g.padH()).put((long) g.padW())
-                .put((long) g.dilationH()).put((long) g.dilationW()).put((long) g.groups());
-    }
-
-    private static long weightNumel(Conv2dShape g) { return product("conv2d", g.weightShape()); }
-
-    @Override public void conv2dForward(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) {
-        ready();
-        String op = "conv2d";
-        DType dt = x.dtype();
-        floating(op, "x", dt);
-        buffer(op, "x", this, x, product(op, g.inputShape()));
-        buffer(op, "weight", this, w, weightNumel(g), dt);
-        optional(op, "bias", bias, g.k(), dt);
-        buffer(op, "y", this, y, product(op, g.outputShape()), dt);
-        if (g.n() == 0) return;
-        Activation a = act == null ? Activation.NONE : act;
-        NativeArgs q = convArgs(dt, g).put(x.address()).put(w.address()).put(addr(bias)).put((long) a.op().code()).put(y.address());
-        CpuNative.engine_conv2d_forward(q.address());
-    }
-
-    @Override public void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) {
-        ready();
-        String op = "conv2dBackwardInput";
-        DType dt = gy.dtype();
-        floating(op, "gy", dt);
-        buffer(op, "gy", this, gy, product(op, g.outputShape()));
-        buffer(op, "weight", this, w, weightNumel(g), dt);
-        buffer(op, "gx", this, gx, product(op, g.inputShape()), dt);
-        if (g.n() == 0) return;
-        CpuNative.engine_conv2d_backward_input(convArgs(dt, g).put(gy.address()).put(w.address()).put(gx.address()).address());
-    }
-
-    @Override public void conv2dBackwardWeight(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) {
-        ready();
-        String op = "conv2dBackwardWeight";
-        DType dt = x.dtype();
-        floating(op, "x", dt);
-        buffer(op, "x", this, x, product(op, g.inputShape()));
-        buffer(op, "gy", this, gy, product(op, g.outputShape()), dt);
-        buffer(op, "gWeight", this, gw, weightNumel(g), dt);
-        optional(op, "gBias", gb, g.k(), dt);
-        CpuNative.engine_conv2d_backward_weight(convArgs(dt, g).put(x.address()).put(gy.address()).put(gw.address()).put(addr(gb)).address());
-    }
-
-    private static NativeArgs poolArgs(DType dt, int kind, Pool2dShape g) {
-        return NativeArgs.begin().put((long) DTypeCodes.of(dt)).put((long) kind).put(g.n()).put(g.c()).put(g.h()).put(g.w())
-                .put((long) g.kernelH()).put((long) g.kernelW()).put((long) g.strideH()).put((long) g.strideW())
-                .put((long) g.padH()).put((long) g.padW()).put(g.countIncludePad());
-    }
-
-    @Override public void maxPool2dForward(Pool2dShape g, Buffer x, Buffer y, Buffer indices) {
-        ready();
-        DType dt = x.dtype();
-        floating("maxPool2d", "x", dt);
-        buffer("maxPool2d", "x", this, x, product("maxPool2d", g.n(), g.c(), g.h(), g.w()));
-        long on = product("maxPool2d", g.outputShape());
-        buffer("maxPool2d", "y", this, y, on, dt);
-        buffer("maxPool2d", "indices", this, indices, on, DType.I64);
-        if (on == 0) return;
-        CpuNative.engine_pool2d(poolArgs(dt, 0, g).put(x.address()).put(y.address()).put(indices.address()).address());
-    }
-
-    @Override public void maxPool2dBackward(Pool2dShape g, Buffer gy, Buffer indices, Buffer gx) {
-        ready();
-        DType dt = gy.dtype();
-        floating("maxPool2dBackward", "gy", dt);
-        long on = product("maxPool2dBackward", g.outputShape());
-        buffer("maxPool2dBackward", "gy", this, gy, on);
-        buffer("maxPool2dBackward", "indices", this, indices, on, DType.I64);
-        buffer("maxPool2dBackward", "gx", this, gx, product("maxPool2dBackward", g.n(), g.c(), g.h(), g.w()), dt);
-        if (on == 0) return;
-        long bad = CpuNative.engine_check_indices(indices.address(), on, g.h() * g.w());
-        if (bad >= 0) throw new IndexOutOfRangeException("maxPool2dBackward: index at position " + bad + " is outside the " + g.h() + "x" + g.w() + " plane");
-        CpuNative.engine_pool2d(poolArgs(dt, 1, g).put(gy.address()).put(indices.address()).put(gx.address()).address());
-    }
-
-    @Override public void avgPool2dForward(Pool2dShape g, Buffer x, Buffer y) {
-        ready();
-        DType dt = x.dtype();
-        floating("avgPool2d", "x", dt);
-        buffer("avgPool2d", "x", this, x, product("avgPool2d", g.n(), g.c(), g.h(), g.w()));
-        long on = product("avgPool2d", g.outputShape());
-        buffer("avgPool2d", "y", this, y, on, dt);
-        if (on == 0) return;
-        CpuNative.engine_pool2d(poolArgs(dt, 2, g).put(x.address()).put(y.address()).put(0L).address());
-    }
-
-    @Override public void avgPool2dBackward(Pool2dShape g, Buffer gy, Buffer gx) {
-        ready();
-        DType dt = gy.dtype();
-        floating("avgPool2dBackward", "gy", dt);
-        long on = product("avgPool2dBackward", g.outputShape());
-        buffer("avgPool2dBackward", "gy", this, gy, on);
-        buffer("avgPool2dBackward", "gx", this, gx, product("avgPool2dBackward", g.n(), g.c(), g.h(), g.w()), dt);
-        if (on == 0) return;
-        CpuNative.engine_pool2d(poolArgs(dt, 3, g).put(gy.address()).put(gx.address()).put(0L).address());
-    }
-
-    private void adaptive(String op, Buffer src, Buffer dst, long nc, long h, long w, long oh, long ow, boolean backward) {
-        ready();
-        DType dt = src.dtype();
-        floating(op, "input", dt);
-        if (h < 1 || w < 1 || oh < 1 || ow < 1) throw new ShapeException(op + ": sizes " + h + "x" + w + " -> " + oh + "x" + ow + " must be positive");
-        long in = product(op, nc, h, w), out = product(op, nc, oh, ow);
-        buffer(op, backward ? "gy" : "x", this, src, backward ? out : in);
-        buffer(op, backward ? "gx" : "y", this, dst, backward ? in : out, dt);
-        if (nc == 0) return;
-        CpuNative.engine_adaptive_avg_pool2d(DTypeCodes.of(dt), src.address(), dst.address(), nc, h, w, oh, ow, backward ? 1 : 0);
-    }
-
-    @Override public void adaptiveAvgPool2dForward(Buffer x, Buffer y, long nc, long h, long w, long oh, long ow) {
-        adaptive("adaptiveAvgPool2d", x, y, nc, h, w, oh, ow, false);
-    }
-
-    @Override public void adaptiveAvgPool2dBackward(Buffer gy, Buffer gx, long nc, long h, long w, long oh, long ow) {
-        adaptive("adaptiveAvgPool2dBackward", gy, gx, nc, h, w, oh, ow, true);
-    }
+    @Override public void conv2dForward(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) { convPool.conv2dForward(g, x, w, bias, act, y); }
+    @Override public void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) { convPool.conv2dBackwardInput(g, gy, w, gx); }
+    @Override public void conv2dBackwardWeight(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) { convPool.conv2dBackwardWeight(g, x, gy, gw, gb); }
+    @Override public void maxPool2dForward(Pool2dShape g, Buffer x, Buffer y, Buffer indices) { convPool.maxPool2dForward(g, x, y, indices); }
+    @Override public void maxPool2dBackward(Pool2dShape g, Buffer gy, Buffer indices, Buffer gx) { convPool.maxPool2dBackward(g, gy, indices, gx); }
+    @Override public void avgPool2dForward(Pool2dShape g, Buffer x, Buffer y) { convPool.avgPool2dForward(g, x, y); }
+    @Override public void avgPool2dBackward(Pool2dShape g, Buffer gy, Buffer gx) { convPool.avgPool2dBackward(g, gy, gx); }
+    @Override public void adaptiveAvgPool2dForward(Buffer x, Buffer y, long nc, long h, long w, long oh, long ow) { convPool.adaptiveAvgPool2dForward(x, y, nc, h, w, oh, ow); }
+    @Override public void adaptiveAvgPool2dBackward(Buffer gy, Buffer gx, long nc, long h, long w, long oh, long ow) { convPool.adaptiveAvgPool2dBackward(gy, gx, nc, h, w, oh, ow); }
 
     // ---- indexing ---------------------------------------------------------------------------------
 
@@ -591,7 +487,7 @@ public final class CpuBackend implements Backend {
     @Override public void gatherRows(Buffer src, long srcRows, long rowLength, Buffer idx, long count, Buffer dst) {
         ready();
         String op = "gatherRows";
-        DType dt = src.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "src", src);
         DTypeCodes.of(op, dt);
         buffer(op, "src", this, src, product(op, srcRows, rowLength));
         buffer(op, "dst", this, dst, product(op, count, rowLength), dt);
@@ -603,7 +499,7 @@ public final class CpuBackend implements Backend {
     @Override public void scatterAddRows(Buffer src, Buffer idx, long count, long rowLength, Buffer dst, long dstRows) {
         ready();
         String op = "scatterAddRows";
-        DType dt = src.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "src", src);
         floating(op, "src", dt);
         buffer(op, "src", this, src, product(op, count, rowLength));
         buffer(op, "dst", this, dst, product(op, dstRows, rowLength), dt);
@@ -616,7 +512,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void dropoutMask(long seed, long offset, double p, Buffer mask, long count) {
         ready();
-        floating("dropoutMask", "mask", mask.dtype());
+        floating("dropoutMask", "mask", dtypeOf("dropoutMask", "mask", mask));
         buffer("dropoutMask", "mask", this, mask, count);
         if (!(p >= 0 && p <= 1)) throw new EngineException("dropoutMask: probability " + p + " outside [0, 1]");
         if (offset < 0) throw new EngineException("dropoutMask: negative offset " + offset);

@@ -221,6 +221,24 @@ class BadInputTest extends CpuTestBase {
     }
 
     @Test
+    void nullBuffers() {
+        Buffer a = alloc(DType.F32, 16), b = alloc(DType.F32, 16);
+        expect(EngineException.class, "softmax", () -> BE.softmax(null, b, 4, 4, false));
+        expect(EngineException.class, "softmax", () -> BE.softmax(a, null, 4, 4, false));
+        expect(EngineException.class, "layerNorm", () -> BE.layerNormForward(null, null, null, 4, 4, 1e-5, b, a, a));
+        expect(EngineException.class, "batchNorm", () -> BE.batchNormForward(null, null, null, null, null, 2, 2, 4, true, 0.1, 1e-5, b, null, null));
+        expect(EngineException.class, "crossEntropy", () -> BE.crossEntropy(null, a, null, 4, 4, 0, -100, a, a, null));
+        expect(EngineException.class, "conv2d", () -> BE.conv2dForward(new Conv2dShape(1, 1, 4, 4, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1), null, a, null, null, b));
+        expect(EngineException.class, "maxPool2d", () -> BE.maxPool2dForward(new Pool2dShape(1, 1, 4, 4, 2, 2, 2, 2, 0, 0, false), null, a, b));
+        expect(EngineException.class, "gatherRows", () -> BE.gatherRows(null, 4, 4, longs(0), 1, b));
+        expect(EngineException.class, "dropoutMask", () -> BE.dropoutMask(1, 0, 0.5, null, 4));
+        expect(EngineException.class, "gemm", () -> BE.gemm(false, false, 4, 4, 4, 1, null, MatrixRef.of(a, 4), 0, MatrixRef.of(b, 4), 1, Epilogue.NONE));
+        expect(EngineException.class, "elementwise", () -> BE.elementwise(RELU, new BufferView[]{null}, BufferView.of(b, 16)));
+        expect(EngineException.class, "sgdStep", () -> BE.sgdStep(new Buffer[]{a}, new Buffer[]{null}, null, new OptimizerHyperparams.Sgd(0.1, 0, 0, 0, false)));
+        stillWorks();
+    }
+
+    @Test
     void unsafeBenchmarkHelperIsCheckedToo() {
         CpuBackend cpu = (CpuBackend) BE;
         Buffer a = alloc(DType.F32, 4), c = alloc(DType.F32, 4);

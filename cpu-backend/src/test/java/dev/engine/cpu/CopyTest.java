@@ -86,6 +86,23 @@ class CopyTest extends CpuTestBase {
         assertArrayEquals(new double[]{2, -2, 0, 0, 123456}, read(i32), 0);
         assertArrayEquals(new double[]{2, -2, 0, 0, 123456}, read(i64), 0);
         assertArrayEquals(new double[]{2, -2, 0, 0, 123456}, read(f32), 0);
+        // NaN, infinities and out-of-range values convert as Java casts do (no C++ undefined behaviour)
+        double[] odd = {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, 1e20, -1e20, 3e9, -3e9};
+        for (DType from : FLOATS) {
+            Buffer s2 = buf(from, odd);
+            Buffer o32 = alloc(DType.I32, odd.length), o64 = alloc(DType.I64, odd.length);
+            BE.copy(view(s2, Layout.contiguous(odd.length)), view(o32, Layout.contiguous(odd.length)));
+            BE.copy(view(s2, Layout.contiguous(odd.length)), view(o64, Layout.contiguous(odd.length)));
+            double[] e32 = new double[odd.length];
+            long[] e64 = new long[odd.length];
+            for (int i = 0; i < odd.length; i++) {
+                double v = from == DType.F32 ? (float) odd[i] : odd[i];
+                e32[i] = (int) v;
+                e64[i] = (long) v;
+            }
+            assertArrayEquals(e32, read(o32), 0, from + " -> I32 saturates");
+            assertArrayEquals(e64, readLongs(o64, odd.length), from + " -> I64 saturates");
+        }
         Buffer big = buf(DType.I64, new double[]{1L << 40, -(1L << 40) - 3});
         Buffer d = alloc(DType.F64, 2);
         BE.copy(view(big, Layout.contiguous(2)), view(d, Layout.contiguous(2)));
