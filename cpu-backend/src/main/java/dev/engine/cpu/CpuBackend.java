@@ -290,6 +290,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void reduce(ReduceOp op, BufferView x, int[] axes, Buffer out) {
         ready();
+        if (op == null || axes == null) throw new EngineException("reduce: op or axes are null");
         String name = "reduce." + op;
         view(name, "x", x);
         floating(name, "x", x.dtype());
