@@ -113,7 +113,9 @@ public final class CpuBackend implements Backend {
         return new Buffer(this, dtype, length, address, deallocator, stats);
     }
 
-    private void checkTransfer(String op, int arrayLength, int arrayOffset, Buffer b, long bufOffset, int count, DType want) {
+    private void checkTransfer(String op, Object array, int arrayLength, int arrayOffset, Buffer b, long bufOffset, int count, DType want) {
+        ready();
+        if (array == null) throw new EngineException(op + ": the Java array is null");
         buffer(op, "buffer", this, b, 0, want);
         if (count < 0 || arrayOffset < 0 || arrayOffset > arrayLength - count)
             throw new ShapeException(op + ": array range [" + arrayOffset + ", " + ((long) arrayOffset + count) + ") outside array of " + arrayLength);
@@ -124,35 +126,35 @@ public final class CpuBackend implements Backend {
     private long at(Buffer b, long index) { return b.address() + index * b.dtype().byteSize(); }
 
     @Override public void copyIn(float[] src, int so, Buffer dst, long dof, int n) {
-        checkTransfer("copyIn", src.length, so, dst, dof, n, DType.F32);
+        checkTransfer("copyIn", src, src == null ? 0 : src.length, so, dst, dof, n, DType.F32);
         if (n > 0) CpuNative.copy_in_f32(src, so, at(dst, dof), n);
     }
     @Override public void copyIn(double[] src, int so, Buffer dst, long dof, int n) {
-        checkTransfer("copyIn", src.length, so, dst, dof, n, DType.F64);
+        checkTransfer("copyIn", src, src == null ? 0 : src.length, so, dst, dof, n, DType.F64);
         if (n > 0) CpuNative.copy_in_f64(src, so, at(dst, dof), n);
     }
     @Override public void copyIn(int[] src, int so, Buffer dst, long dof, int n) {
-        checkTransfer("copyIn", src.length, so, dst, dof, n, DType.I32);
+        checkTransfer("copyIn", src, src == null ? 0 : src.length, so, dst, dof, n, DType.I32);
         if (n > 0) CpuNative.copy_in_i32(src, so, at(dst, dof), n);
     }
     @Override public void copyIn(long[] src, int so, Buffer dst, long dof, int n) {
-        checkTransfer("copyIn", src.length, so, dst, dof, n, DType.I64);
+        checkTransfer("copyIn", src, src == null ? 0 : src.length, so, dst, dof, n, DType.I64);
         if (n > 0) CpuNative.copy_in_i64(src, so, at(dst, dof), n);
     }
     @Override public void copyOut(Buffer src, long sof, float[] dst, int d, int n) {
-        checkTransfer("copyOut", dst.length, d, src, sof, n, DType.F32);
+        checkTransfer("copyOut", dst, dst == null ? 0 : dst.length, d, src, sof, n, DType.F32);
         if (n > 0) CpuNative.copy_out_f32(at(src, sof), dst, d, n);
     }
     @Override public void copyOut(Buffer src, long sof, double[] dst, int d, int n) {
-        checkTransfer("copyOut", dst.length, d, src, sof, n, DType.F64);
+        checkTransfer("copyOut", dst, dst == null ? 0 : dst.length, d, src, sof, n, DType.F64);
         if (n > 0) CpuNative.copy_out_f64(at(src, sof), dst, d, n);
     }
     @Override public void copyOut(Buffer src, long sof, int[] dst, int d, int n) {
-        checkTransfer("copyOut", dst.length, d, src, sof, n, DType.I32);
+        checkTransfer("copyOut", dst, dst == null ? 0 : dst.length, d, src, sof, n, DType.I32);
         if (n > 0) CpuNative.copy_out_i32(at(src, sof), dst, d, n);
     }
     @Override public void copyOut(Buffer src, long sof, long[] dst, int d, int n) {
-        checkTransfer("copyOut", dst.length, d, src, sof, n, DType.I64);
+        checkTransfer("copyOut", dst, dst == null ? 0 : dst.length, d, src, sof, n, DType.I64);
         if (n > 0) CpuNative.copy_out_i64(at(src, sof), dst, d, n);
     }
 

@@ -234,6 +234,8 @@ class BadInputTest extends CpuTestBase {
         expect(EngineException.class, "dropoutMask", () -> BE.dropoutMask(1, 0, 0.5, null, 4));
         expect(EngineException.class, "gemm", () -> BE.gemm(false, false, 4, 4, 4, 1, null, MatrixRef.of(a, 4), 0, MatrixRef.of(b, 4), 1, Epilogue.NONE));
         expect(EngineException.class, "elementwise", () -> BE.elementwise(RELU, new BufferView[]{null}, BufferView.of(b, 16)));
+        expect(EngineException.class, "copyIn", () -> BE.copyIn((float[]) null, 0, a, 0, 4));
+        expect(EngineException.class, "copyOut", () -> BE.copyOut(a, 0, (double[]) null, 0, 4));
         expect(EngineException.class, "sgdStep", () -> BE.sgdStep(new Buffer[]{a}, new Buffer[]{null}, null, new OptimizerHyperparams.Sgd(0.1, 0, 0, 0, false)));
         stillWorks();
     }

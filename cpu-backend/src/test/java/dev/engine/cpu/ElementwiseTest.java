@@ -254,4 +254,41 @@ class ElementwiseTest extends CpuTestBase {
             }
         }
     }
+
+    /** Random shapes (rank 0..4, dims 0..6) with randomly broadcast and permuted operands of random binary/ternary ops. */
+    @Test
+    void randomShapesWithBroadcastingAndPermutedOperands() {
+        java.util.Random r = new java.util.Random(5);
+        ElementwiseOp[] ops = {ElementwiseOp.ADD, ElementwiseOp.SUB, ElementwiseOp.MUL, ElementwiseOp.MAXIMUM, ElementwiseOp.LT,
+                ElementwiseOp.TANH_BACKWARD, ElementwiseOp.WHERE, ElementwiseOp.SQUARE, ElementwiseOp.SIGMOID};
+        for (int it = 0; it < 150; it++) {
+            int rank = r.nextInt(5);
+            long[] shape = new long[rank];
+            for (int d = 0; d < rank; d++) shape[d] = r.nextInt(7);
+            ElementwiseOp op = ops[r.nextInt(ops.length)];
+            Layout[] ins = new Layout[op.arity()];
+            int[] lens = new int[op.arity()];
+            for (int j = 0; j < ins.length; j++) {
+                long[] own = shape.clone();
+                for (int d = 0; d < rank; d++) if (r.nextInt(3) == 0) own[d] = 1;     // broadcast this dim
+                int drop = rank == 0 ? 0 : r.nextInt(rank + 1);                       // and maybe leading dims
+                long[] small = java.util.Arrays.copyOfRange(own, drop, rank);
+                int[] perm = new int[small.length];
+                for (int d = 0; d < perm.length; d++) perm[d] = d;
+                for (int d = perm.length - 1; d > 0; d--) { int e = r.nextInt(d + 1); int t = perm[d]; perm[d] = perm[e]; perm[e] = t; }
+                long[] stored = new long[small.length];
+                for (int d = 0; d < perm.length; d++) stored[d] = small[perm[d]];
+                int[] inverse = new int[perm.length];
+                for (int d = 0; d < perm.length; d++) inverse[perm[d]] = d;
+                Layout l = Layout.contiguous(stored).permute(inverse);                // a permuted view of `small`
+                ins[j] = l.broadcastTo(shape);
+                lens[j] = (int) Math.max(1, Layout.contiguous(stored).numel());
+            }
+            Layout out = Layout.contiguous(shape);
+            double imm = immFor(op);
+            runProgram(ElementwiseProgram.single(op, imm), (a, i) -> ref(op, a, imm), FLOATS[r.nextInt(2)],
+                    new Case("random " + java.util.Arrays.toString(shape), out, (int) Math.max(1, out.numel()), ins, lens),
+                    key -> data(op, key / 1000000, key % 1000000));
+        }
+    }
 }

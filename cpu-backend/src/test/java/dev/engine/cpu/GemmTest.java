@@ -118,4 +118,20 @@ class GemmTest extends CpuTestBase {
             assertClose(new double[]{ElementwiseOp.LEAKY_RELU.arity()}, new double[]{1}, 0, "arity");
         }
     }
+
+    @Test
+    void randomShapesAndArguments() {
+        java.util.Random r = new java.util.Random(99);
+        for (int it = 0; it < 120; it++) {
+            DType dt = FLOATS[r.nextInt(2)];
+            boolean ta = r.nextBoolean(), tb = r.nextBoolean();
+            int m = r.nextInt(40), n = r.nextInt(40), k = r.nextInt(40), batch = r.nextInt(4);
+            int ldA = r.nextInt(3), ldB = r.nextInt(3);
+            long sizeA = (long) Math.max(1, ta ? k : m) * Math.max(1, (ta ? m : k) + ldA), sizeB = (long) Math.max(1, tb ? n : k) * Math.max(1, (tb ? k : n) + ldB);
+            long sa = r.nextInt(3) == 0 ? 0 : sizeA + r.nextInt(4), sb = r.nextInt(3) == 0 ? 0 : sizeB + r.nextInt(4);
+            Activation act = Activation.values()[r.nextInt(Activation.values().length)];
+            check(dt, ta, tb, m, n, k, r.nextGaussian(), r.nextBoolean() ? 0 : r.nextGaussian(), batch, r.nextInt(3), ldA, sa, r.nextInt(3), ldB, sb,
+                    r.nextInt(3), r.nextInt(3), r.nextBoolean(), r.nextBoolean(), act, 0.05);
+        }
+    }
 }

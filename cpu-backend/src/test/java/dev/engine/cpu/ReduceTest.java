@@ -141,4 +141,33 @@ class ReduceTest extends CpuTestBase {
             assertArrayEquals(new long[]{1, 0}, readLongs(idx, 2));
         }
     }
+
+    @Test
+    void randomShapesLayoutsAndAxes() {
+        java.util.Random r = new java.util.Random(7);
+        for (int it = 0; it < 150; it++) {
+            int rank = 1 + r.nextInt(4);
+            long[] shape = new long[rank];
+            for (int d = 0; d < rank; d++) shape[d] = r.nextInt(6);
+            Layout base = Layout.contiguous(shape);
+            int len = (int) Math.max(1, base.numel());
+            Layout l = base;
+            if (rank > 1 && r.nextBoolean()) l = l.transpose(0, rank - 1);
+            int d0 = r.nextInt(rank);
+            if (l.shape(d0) > 1 && r.nextBoolean()) l = l.slice(d0, 1, l.shape(d0), 2);
+            ReduceOp op = ReduceOp.values()[r.nextInt(ReduceOp.values().length)];
+            int[] axes;
+            if (op.producesIndices()) {
+                int a = r.nextInt(rank);
+                if (l.shape(a) == 0) continue;
+                axes = new int[]{a};
+            } else {
+                java.util.List<Integer> pick = new java.util.ArrayList<>();
+                for (int d = 0; d < rank; d++) if (r.nextBoolean()) pick.add(r.nextBoolean() ? d : d - rank);
+                java.util.Collections.shuffle(pick, r);
+                axes = pick.stream().mapToInt(Integer::intValue).toArray();
+            }
+            check(op, FLOATS[r.nextInt(2)], l, len, axes, r.nextBoolean());
+        }
+    }
 }
