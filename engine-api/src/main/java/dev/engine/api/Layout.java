@@ -180,8 +180,37 @@ public final class Layout {
      */
     public Layout reshapeOrNull(long[] newShape) {
         long[] ns = inferShape(newShape, numel());
-        if (isContiguous()) return new Layout(ns, contiguousStrides(ns), offset);
-        return null;
+        if (isContiguous() || numel() == 0) return new Layout(ns, contiguousStrides(ns), offset);
+        long[] st = viewStrides(ns);
+        return st == null ? null : new Layout(ns, st, offset);
+    }
+
+    /**
+     * Strides that view this layout's elements (in row-major order) with shape {@code ns}, or null. Each
+     * run of old dims that is contiguous with respect to each other is split or merged on its own
+     * (PyTorch's computeStride); size-1 dims take any stride.
+     */
+    private long[] viewStrides(long[] ns) {
+        long[] st = new long[ns.length];
+        int vd = ns.length - 1;
+        long base = strides[strides.length - 1], tensorNumel = 1, viewNumel = 1;
+        for (int td = shape.length - 1; td >= 0; td--) {
+            tensorNumel *= shape[td];
+            if (td == 0 || (shape[td - 1] != 1 && strides[td - 1] != tensorNumel * base)) {
+                while (vd >= 0 && (viewNumel < tensorNumel || ns[vd] == 1)) {
+                    st[vd] = viewNumel * base;
+                    viewNumel *= ns[vd];
+                    vd--;
+                }
+                if (viewNumel != tensorNumel) return null;
+                if (td > 0) {
+                    base = strides[td - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        return vd == -1 ? st : null;
     }
 
     /** Resolves one -1 dimension and checks the element count. */

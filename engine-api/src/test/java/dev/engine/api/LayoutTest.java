@@ -124,12 +124,60 @@ class LayoutTest {
         assertArrayEquals(new long[]{4, 1}, r.strides());
         assertEquals(5, r.offset());
         assertNull(l.transpose(0, 1).reshapeOrNull(new long[]{12}), "a transposed view needs a copy");
+        Layout cols = Layout.contiguous(4, 6).narrow(1, 2, 2);                       // [4, 2], strides [6, 1]
+        Layout split = cols.reshapeOrNull(new long[]{2, 2, 2});
+        assertArrayEquals(new long[]{12, 6, 1}, split.strides(), "splitting a dim of a column slice is a view");
+        assertNull(cols.reshapeOrNull(new long[]{8}), "merging non-adjacent rows needs a copy");
+        Layout t = Layout.contiguous(2, 3, 4).permute(2, 0, 1);                      // [4, 2, 3]
+        assertArrayEquals(new long[]{1, 4}, t.reshapeOrNull(new long[]{4, 6}).strides(), "the last two dims stay mergeable");
+        assertNull(t.reshapeOrNull(new long[]{8, 3}));
+        assertArrayEquals(new long[]{0, 1}, Layout.contiguous(3).broadcastTo(new long[]{2, 3}).reshapeOrNull(new long[]{2, 1, 3}).squeeze(1).strides());
         assertThrows(ShapeException.class, () -> l.reshapeOrNull(new long[]{5, -1}));
         assertThrows(ShapeException.class, () -> l.reshapeOrNull(new long[]{-1, -1}));
         assertThrows(ShapeException.class, () -> l.reshapeOrNull(new long[]{13}));
         assertThrows(ShapeException.class, () -> l.reshapeOrNull(new long[]{-2, -6}));
         assertArrayEquals(new long[]{0, 5}, Layout.contiguous(0).reshapeOrNull(new long[]{0, 5}).shape());
         assertThrows(ShapeException.class, () -> Layout.contiguous(0).reshapeOrNull(new long[]{0, -1}), "-1 with a 0 dim is ambiguous");
+    }
+
+    /** Any view reshapeOrNull returns sees the same elements in row-major order as the original. */
+    @Test
+    void reshapeOrNullViewsMatchACopy() {
+        java.util.Random r = new java.util.Random(3);
+        int views = 0;
+        for (int it = 0; it < 2000; it++) {
+            int rank = 1 + r.nextInt(4);
+            long[] shape = new long[rank];
+            for (int d = 0; d < rank; d++) shape[d] = 1 + r.nextInt(4);
+            Layout l = Layout.contiguous(shape).withOffset(r.nextInt(3));
+            if (rank > 1 && r.nextBoolean()) l = l.transpose(r.nextInt(rank), r.nextInt(rank));
+            int d0 = r.nextInt(rank);
+            if (l.shape(d0) > 1 && r.nextBoolean()) l = l.narrow(d0, 1, l.shape(d0) - 1);
+            if (r.nextInt(4) == 0) l = l.unsqueeze(r.nextInt(l.rank() + 1));
+            long n = l.numel();
+            // a random factorisation of n
+            java.util.List<Long> dims = new java.util.ArrayList<>();
+            long rest = n;
+            for (long f = 2; f <= rest; f++) while (rest % f == 0) { dims.add(f); rest /= f; }
+            java.util.Collections.shuffle(dims, r);
+            java.util.List<Long> merged = new java.util.ArrayList<>();
+            for (long f : dims) if (!merged.isEmpty() && r.nextBoolean()) merged.set(merged.size() - 1, merged.get(merged.size() - 1) * f); else merged.add(f);
+            if (r.nextBoolean()) merged.add(r.nextInt(merged.size() + 1), 1L);
+            long[] ns = merged.stream().mapToLong(Long::longValue).toArray();
+            Layout v = l.reshapeOrNull(ns);
+            if (v == null) continue;
+            views++;
+            assertArrayEquals(ns, v.shape());
+            assertEquals(l.offset(), v.offset());
+            for (long i = 0; i < n; i++) assertEquals(pos(l, unravel(i, l.shape())), pos(v, unravel(i, ns)), l + " -> " + v);
+        }
+        assertTrue(views > 500, "most random reshapes are views: " + views);
+    }
+
+    static long[] unravel(long flat, long[] shape) {
+        long[] idx = new long[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) { idx[d] = flat % shape[d]; flat /= shape[d]; }
+        return idx;
     }
 
     @Test
