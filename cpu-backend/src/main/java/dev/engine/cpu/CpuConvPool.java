@@ -8,6 +8,7 @@ import dev.engine.api.Activation;
 import dev.engine.api.Buffer;
 import dev.engine.api.Conv2dShape;
 import dev.engine.api.DType;
+import dev.engine.api.EngineException;
 import dev.engine.api.IndexOutOfRangeException;
 import dev.engine.api.Pool2dShape;
 import dev.engine.api.ShapeException;
@@ -26,6 +27,17 @@ final class CpuConvPool {
 
     private static long weightNumel(Conv2dShape g) { return product("conv2d", g.weightShape()); }
 
+    /** The GEMM sizes of im2col (filter volume, output plane, filters per group) must fit BLAS's 32-bit ints. */
+    private static void blasSizes(String op, Conv2dShape g) {
+        long crs = product(op, g.c() / g.groups(), g.r(), g.s()), ohw = product(op, g.outH(), g.outW());
+        if (crs > Integer.MAX_VALUE || ohw > Integer.MAX_VALUE || g.k() > Integer.MAX_VALUE)
+            throw new ShapeException(op + ": filter volume " + crs + " or output plane " + ohw + " exceeds BLAS's 32-bit sizes for " + g);
+    }
+
+    private static void status(String op, Conv2dShape g, long status) {
+        if (status != 0) throw new EngineException(op + ": out of native memory for the im2col scratch of " + g);
+    }
+
     void conv2dForward(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) {
         be.ready();
         String op = "conv2d";
@@ -35,10 +47,11 @@ final class CpuConvPool {
         buffer(op, "weight", be, w, weightNumel(g), dt);
         be.optional(op, "bias", bias, g.k(), dt);
         buffer(op, "y", be, y, product(op, g.outputShape()), dt);
+        blasSizes(op, g);
         if (g.n() == 0) return;
         Activation a = act == null ? Activation.NONE : act;
         NativeArgs q = convArgs(dt, g).put(x.address()).put(w.address()).put(CpuBackend.addr(bias)).put((long) a.op().code()).put(y.address());
-        CpuNative.engine_conv2d_forward(q.address());
+        status(op, g, CpuNative.engine_conv2d_forward(q.address()));
     }
 
     void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) {
@@ -49,8 +62,9 @@ final class CpuConvPool {
         buffer(op, "gy", be, gy, product(op, g.outputShape()));
         buffer(op, "weight", be, w, weightNumel(g), dt);
         buffer(op, "gx", be, gx, product(op, g.inputShape()), dt);
+        blasSizes(op, g);
         if (g.n() == 0) return;
-        CpuNative.engine_conv2d_backward_input(convArgs(dt, g).put(gy.address()).put(w.address()).put(gx.address()).address());
+        status(op, g, CpuNative.engine_conv2d_backward_input(convArgs(dt, g).put(gy.address()).put(w.address()).put(gx.address()).address()));
     }
 
     void conv2dBackwardWeight(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) {
@@ -62,7 +76,9 @@ final class CpuConvPool {
         buffer(op, "gy", be, gy, product(op, g.outputShape()), dt);
         buffer(op, "gWeight", be, gw, weightNumel(g), dt);
         be.optional(op, "gBias", gb, g.k(), dt);
-        CpuNative.engine_conv2d_backward_weight(convArgs(dt, g).put(x.address()).put(gy.address()).put(gw.address()).put(CpuBackend.addr(gb)).address());
+        blasSizes(op, g);
+        status(op, g, CpuNative.engine_conv2d_backward_weight(convArgs(dt, g).put(x.address()).put(gy.address()).put(gw.address())
+                .put(CpuBackend.addr(gb)).address()));
     }
 
     private static NativeArgs poolArgs(DType dt, int kind, Pool2dShape g) {
