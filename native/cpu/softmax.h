@@ -15,8 +15,9 @@ static void softmax_t(const T* x, T* y, i64 rows, i64 cols, bool log) {
         double sum = 0;
         for (i64 j = 0; j < cols; j++) sum += std::exp((double)(xr[j] - mx));
         if (log) {
-            T lse = mx + (T)std::log(sum);
-            for (i64 j = 0; j < cols; j++) yr[j] = xr[j] - lse;
+            // (x - max) - log(sum) in double: rounding max + log(sum) to T first loses the small outputs
+            double ls = std::log(sum);
+            for (i64 j = 0; j < cols; j++) yr[j] = (T)((double)(xr[j] - mx) - ls);
         } else {
             T inv = (T)(1.0 / sum);
             for (i64 j = 0; j < cols; j++) yr[j] = std::exp(xr[j] - mx) * inv;
