@@ -110,7 +110,7 @@ public final class Functional {
         return scores.softmax(-1).matmul(v);
     }
 
-    /** Additive causal mask [lq, lk]: 0 where key j <= query i, -inf above (top-left aligned, as PyTorch's {@code is_causal}). */
+    /** Additive causal mask [lq, lk]: 0 where {@code key j <= query i}, -inf above (top-left aligned, as PyTorch's {@code is_causal}). */
     public static Tensor causalMask(long lq, long lk, Tensor like) {
         int n = Math.toIntExact(lq * lk);
         double[] m = new double[n];
