@@ -110,12 +110,11 @@ public final class Functional {
         return scores.softmax(-1).matmul(v);
     }
 
-    /** Additive causal mask [lq, lk]: 0 where key j <= query i (aligned at the end), -inf above. */
+    /** Additive causal mask [lq, lk]: 0 where {@code key j <= query i}, -inf above (top-left aligned, as PyTorch's {@code is_causal}). */
     public static Tensor causalMask(long lq, long lk, Tensor like) {
         int n = Math.toIntExact(lq * lk);
         double[] m = new double[n];
-        long shift = lk - lq;
-        for (long i = 0; i < lq; i++) for (long j = 0; j < lk; j++) if (j > i + shift) m[(int) (i * lk + j)] = Double.NEGATIVE_INFINITY;
+        for (long i = 0; i < lq; i++) for (long j = i + 1; j < lk; j++) m[(int) (i * lk + j)] = Double.NEGATIVE_INFINITY;
         return Tensor.of(like.backend(), m, lq, lk).to(like.dtype());
     }
 

@@ -11,10 +11,12 @@
  *       num_batches_tracked), {@link dev.engine.nn.LayerNorm}, {@link dev.engine.nn.Dropout} (Philox, seeded,
  *       train-only), {@link dev.engine.nn.Embedding} (padding index)</li>
  *   <li>{@link dev.engine.nn.MultiHeadAttention} (batch-first; causal, key-padding and additive masks),
- *       {@link dev.engine.nn.TransformerEncoderLayer} (post-norm default, pre-norm option, ReLU/GELU)</li>
+ *       {@link dev.engine.nn.TransformerEncoderLayer} (post-norm default, pre-norm option, ReLU/GELU),
+ *       {@link dev.engine.nn.TransformerEncoder} (a stack, "layers.N..." names)</li>
  *   <li>activations {@link dev.engine.nn.ReLU}, {@link dev.engine.nn.LeakyReLU}, {@link dev.engine.nn.GELU},
  *       {@link dev.engine.nn.Sigmoid}, {@link dev.engine.nn.Tanh}, {@link dev.engine.nn.Softmax}; containers
- *       {@link dev.engine.nn.Sequential} (children "0", "1", ...) and {@link dev.engine.nn.Residual}</li>
+ *       {@link dev.engine.nn.Sequential} (children "0", "1", ...), {@link dev.engine.nn.ModuleList} and
+ *       {@link dev.engine.nn.Residual}</li>
  *   <li>{@link dev.engine.nn.Init}: Kaiming/Xavier uniform/normal from a seeded generator; layers default to
  *       PyTorch's init</li>
  * </ul>

@@ -160,6 +160,30 @@ class FunctionalGradTest {
         }
     }
 
+    @Test void attentionGradientsWithMasks() {
+        long[][] s = {{2, 3, 4}, {2, 5, 4}, {2, 5, 2}};
+        double[][] v = {random(30, 24), random(31, 40), random(32, 20)};
+        Tensor mask = Tensor.of(new double[]{0, 0, 0, -1e9, 0, 0, 0, 0, 0, 0}, 2, 1, 5);
+        assertGradients(in -> Functional.scaledDotProductAttention(in[0], in[1], in[2], mask, false), v, s);
+        assertGradients(in -> Functional.scaledDotProductAttention(in[0], in[1], in[2], null, true), v, s);
+        try (MemoryScope sc = MemoryScope.open()) {
+            // causal with Lq = Lk: the first query sees only the first key, so it returns v[0]
+            Tensor q = Tensor.of(random(33, 6), 1, 3, 2), vv = Tensor.of(new double[]{1, 2, 3, 4, 5, 6}, 1, 3, 2);
+            double[] out = Functional.scaledDotProductAttention(q, q, vv, null, true).toDoubleArray();
+            assertEquals(1, out[0], 1e-12);
+            assertEquals(2, out[1], 1e-12);
+            assertArrayEquals(new double[]{0, Double.NEGATIVE_INFINITY, 0, 0}, Functional.causalMask(2, 2, q).toDoubleArray());
+        }
+    }
+
+    @Test void unbatchedConvAndPoolInputs() {
+        try (MemoryScope sc = MemoryScope.open()) {
+            Tensor x = Tensor.arange(16).reshape(1, 4, 4);
+            assertArrayEquals(new long[]{1, 2, 2}, Functional.maxPool2d(x, 2).shape());
+            assertArrayEquals(new long[]{2, 3, 3}, Functional.conv2d(x, Tensor.ones(2, 1, 2, 2), null, 1, 0).shape());
+        }
+    }
+
     @Test void pointwiseLossGradients() {
         double[] a = random(21, 12), b = random(22, 12);
         long[][] s = {{3, 4}, {3, 4}};

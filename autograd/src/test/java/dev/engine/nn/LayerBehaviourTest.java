@@ -32,6 +32,20 @@ class LayerBehaviourTest {
         assertTrue(new Residual(new Linear(2, 2)).stateDict().containsKey("fn.weight"));
     }
 
+    @Test void transformerEncoderStackNamesAndShapes() {
+        Generator g = new Generator(1);
+        var enc = new TransformerEncoder(() -> new TransformerEncoderLayer(8, 2, 16, 0.0, true, true, g), 2, new LayerNorm(8));
+        var keys = List.copyOf(enc.stateDict().keySet());
+        assertEquals("layers.0.self_attn.in_proj_weight", keys.get(0));
+        assertTrue(keys.contains("layers.1.linear2.bias") && keys.contains("norm.weight"), keys.toString());
+        assertEquals(2 * 12 + 2, keys.size());
+        try (MemoryScope s = MemoryScope.open()) {
+            Tensor y = enc.forward(Tensor.randn(new Generator(2), 3, 5, 8), Tensor.zeros(3, 5), true);
+            assertArrayEquals(new long[]{3, 5, 8}, y.shape());
+        }
+        assertThrows(dev.engine.api.EngineException.class, () -> new ModuleList(new ReLU()).forward(Tensor.zeros(1)));
+    }
+
     @Test void identicalSeedsGiveIdenticalModels() {
         var a = new Sequential(new Linear(5, 7, new Generator(3)), new Conv2d(1, 2, 3, new Generator(4)));
         var b = new Sequential(new Linear(5, 7, new Generator(3)), new Conv2d(1, 2, 3, new Generator(4)));

@@ -131,6 +131,10 @@ class OptimizerTest {
             p.square().sum().backward();
             opt.step();
             assertSame(cached, opt.pBufs, "same gradients: the argument arrays are reused");
+            var stats = p.backend().memoryStats();
+            long before = stats.allocations();
+            opt.step();
+            assertEquals(before, stats.allocations(), "a steady-state step allocates no native memory");
             assertFalse(opt.stateDict().containsKey("state.1.momentum_buffer"));
         }
     }
