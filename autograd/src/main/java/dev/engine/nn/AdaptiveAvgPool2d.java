@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.autograd.Functional;
 import dev.engine.autograd.Tensor;
 
@@ -20,4 +22,8 @@ public class AdaptiveAvgPool2d extends Module {
     @Override public Tensor forward(Tensor x) { return Functional.adaptiveAvgPool2d(x, outH, outW); }
 
     @Override public String describe() { return "AdaptiveAvgPool2d(" + outH + ", " + outW + ")"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        return t.adaptiveAvgPool2d(x, outH, outW);
+    }
 }

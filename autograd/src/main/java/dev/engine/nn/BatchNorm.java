@@ -1,5 +1,8 @@
 package dev.engine.nn;
 
+import dev.engine.api.EngineException;
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.api.DType;
 import dev.engine.api.ShapeException;
 import dev.engine.api.Shapes;
@@ -68,5 +71,11 @@ public abstract class BatchNorm extends Module {
     @Override public String describe() {
         return getClass().getSimpleName() + "(" + features + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + affine
                 + ", trackRunningStats=" + track + ")";
+    }
+
+    @Override public Value trace(Tracer t, Value x) {
+        if (!track) throw new EngineException(getClass().getSimpleName() + ": cannot freeze without running statistics (trackRunningStats=false)");
+        return t.batchNorm(x, affine ? weight().toFloatArray() : null, affine ? bias().toFloatArray() : null,
+                runningMean().toFloatArray(), runningVar().toFloatArray(), eps);
     }
 }

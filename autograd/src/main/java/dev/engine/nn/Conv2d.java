@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.api.DType;
 import dev.engine.api.EngineException;
 import dev.engine.autograd.Functional;
@@ -59,5 +61,9 @@ public class Conv2d extends Module {
     @Override public String describe() {
         return "Conv2d(" + in + ", " + out + ", kernel=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padding="
                 + Arrays.toString(padding) + ", dilation=" + Arrays.toString(dilation) + ", groups=" + groups + ", bias=" + hasBias + ")";
+    }
+
+    @Override public Value trace(Tracer t, Value x) {
+        return t.conv2d(x, weight(), bias(), stride, padding, dilation, groups);
     }
 }

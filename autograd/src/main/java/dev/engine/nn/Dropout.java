@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.api.EngineException;
 import dev.engine.autograd.Functional;
 import dev.engine.autograd.Tensor;
@@ -44,4 +46,8 @@ public class Dropout extends Module {
     }
 
     @Override public String describe() { return "Dropout(p=" + p + ")"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        return t.dropout(x, p);
+    }
 }

@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.api.DType;
 import dev.engine.autograd.Functional;
 import dev.engine.autograd.Generator;
@@ -37,4 +39,8 @@ public class Embedding extends Module {
     @Override public Tensor forward(Tensor indices) { return Functional.embedding(indices, weight(), paddingIdx); }
 
     @Override public String describe() { return "Embedding(" + num + ", " + dim + (paddingIdx >= 0 ? ", paddingIdx=" + paddingIdx : "") + ")"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        return t.embedding(x, weight().toFloatArray(), num, dim);
+    }
 }

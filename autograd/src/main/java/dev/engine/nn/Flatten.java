@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.autograd.Tensor;
 
 /**
@@ -19,4 +21,8 @@ public class Flatten extends Module {
     @Override public Tensor forward(Tensor x) { return x.flatten(startDim, endDim); }
 
     @Override public String describe() { return "Flatten(" + startDim + ", " + endDim + ")"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        return t.flatten(x, startDim, endDim);
+    }
 }

@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.autograd.Tensor;
 
 /**
@@ -21,4 +23,8 @@ public class GELU extends Module {
     @Override public Tensor forward(Tensor x) { return tanh ? x.geluTanh() : x.gelu(); }
 
     @Override public String describe() { return "GELU(approximate=" + (tanh ? "tanh" : "none") + ")"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        return tanh ? t.unary(x, dev.engine.api.ElementwiseOp.GELU_TANH, 0, "gelu") : t.gelu(x);
+    }
 }

@@ -1,5 +1,8 @@
 package dev.engine.nn;
 
+import dev.engine.api.EngineException;
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.autograd.Functional;
 import dev.engine.autograd.Tensor;
 import java.util.Arrays;
@@ -35,4 +38,9 @@ public class LayerNorm extends Module {
     @Override public Tensor forward(Tensor x) { return Functional.layerNorm(x, shape, weight(), bias(), eps); }
 
     @Override public String describe() { return "LayerNorm(" + Arrays.toString(shape) + ", eps=" + eps + ", affine=" + affine + ")"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        if (shape.length != 1) throw new EngineException("LayerNorm: freezing supports normalising over the last axis only, got " + java.util.Arrays.toString(shape));
+        return t.layerNorm(x, affine ? weight().toFloatArray() : null, affine ? bias().toFloatArray() : null, eps);
+    }
 }

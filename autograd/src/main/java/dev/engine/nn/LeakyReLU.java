@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.autograd.Tensor;
 
 /**
@@ -19,4 +21,8 @@ public class LeakyReLU extends Module {
     @Override public Tensor forward(Tensor x) { return x.leakyRelu(slope); }
 
     @Override public String describe() { return "LeakyReLU(" + slope + ")"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        return t.leakyRelu(x, slope);
+    }
 }

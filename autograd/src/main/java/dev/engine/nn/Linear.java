@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.api.DType;
 import dev.engine.autograd.Functional;
 import dev.engine.autograd.Generator;
@@ -42,4 +44,8 @@ public class Linear extends Module {
     @Override public Tensor forward(Tensor x) { return Functional.linear(x, weight(), bias()); }
 
     @Override public String describe() { return "Linear(in=" + in + ", out=" + out + ", bias=" + hasBias + ")"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        return t.linear(x, weight(), bias());
+    }
 }

@@ -1,5 +1,8 @@
 package dev.engine.nn;
 
+import dev.engine.api.EngineException;
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.autograd.Functional;
 import dev.engine.autograd.Tensor;
 import java.util.Arrays;
@@ -26,5 +29,11 @@ public class MaxPool2d extends Module {
 
     @Override public String describe() {
         return "MaxPool2d(kernel=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padding=" + Arrays.toString(padding) + ")";
+    }
+
+    @Override public Value trace(Tracer t, Value x) {
+        if (kernel[0] != kernel[1] || stride[0] != stride[1] || padding[0] != padding[1])
+            throw new EngineException("MaxPool2d: freezing supports square windows only");
+        return t.maxPool2d(x, kernel[0], stride[0], padding[0]);
     }
 }

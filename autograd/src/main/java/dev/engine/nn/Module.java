@@ -7,6 +7,10 @@ import dev.engine.api.Shapes;
 import dev.engine.autograd.GradMode;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
+import dev.engine.inference.Freezer;
+import dev.engine.inference.Traceable;
+import dev.engine.inference.Tracer;
+import dev.engine.inference.Value;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -30,7 +34,7 @@ import java.util.Set;
  * Map<String, Tensor> state = new TwoLayer().stateDict();   // "a.weight", "a.bias", "b.weight", ...
  * }</pre>
  */
-public abstract class Module {
+public abstract class Module implements Traceable {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
@@ -220,13 +224,11 @@ public abstract class Module {
 
     /** As {@link #freeze(Tensor)} with chosen passes. */
     public dev.engine.inference.FrozenModel freeze(Tensor example, dev.engine.inference.FreezeOptions options) {
-        if (!(this instanceof dev.engine.inference.Traceable traceable))
-            throw new EngineException(getClass().getSimpleName() + " cannot be frozen: it does not implement dev.engine.inference.Traceable");
         boolean was = training;
         setTraining(false);
         try {
             var opts = options.backend() != null ? options : options.backend(example.backend());
-            return dev.engine.inference.Freezer.freeze(traceable, example.shape(), opts);
+            return Freezer.freeze(this, example.shape(), opts);
         } finally {
             setTraining(was);
         }
@@ -247,4 +249,14 @@ public abstract class Module {
         sb.append(indent).append(name.isEmpty() ? "" : "(" + name + "): ").append(describe()).append('\n');
         children.forEach((k, m) -> m.tree(sb, indent + "  ", k));
     }
+
+    /**
+     * Records this layer's eval-mode forward pass for freezing. Layers that can be frozen override it;
+     * the default names the layer that cannot.
+     */
+    @Override public Value trace(Tracer t, Value x) {
+        throw new EngineException(getClass().getSimpleName() + " cannot be frozen for inference yet (it does not implement trace); "
+                + "run it eagerly in eval mode instead");
+    }
+
 }

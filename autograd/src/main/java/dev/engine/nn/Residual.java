@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.autograd.Tensor;
 
 /**
@@ -17,4 +19,8 @@ public class Residual extends Module {
     @Override public Tensor forward(Tensor x) { return x.add(fn.forward(x)); }
 
     @Override public String describe() { return "Residual"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        return t.add(x, fn.trace(t.named("fn"), x));
+    }
 }

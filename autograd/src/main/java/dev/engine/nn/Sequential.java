@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.autograd.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,4 +39,12 @@ public class Sequential extends Module {
     }
 
     @Override public String describe() { return "Sequential"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        for (int i = 0; i < layers.size(); i++) {
+            Module m = layers.get(i);
+            x = m.trace(t.named(m.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT) + i), x);
+        }
+        return x;
+    }
 }

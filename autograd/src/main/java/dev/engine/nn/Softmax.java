@@ -1,5 +1,8 @@
 package dev.engine.nn;
 
+import dev.engine.api.EngineException;
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.autograd.Tensor;
 
 /**
@@ -18,4 +21,9 @@ public class Softmax extends Module {
     @Override public Tensor forward(Tensor x) { return x.softmax(axis); }
 
     @Override public String describe() { return "Softmax(axis=" + axis + ")"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        if (axis != -1 && axis != x.rank() - 1) throw new EngineException("Softmax: freezing supports the last axis only, got axis " + axis);
+        return t.softmax(x);
+    }
 }

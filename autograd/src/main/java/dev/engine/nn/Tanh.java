@@ -1,5 +1,7 @@
 package dev.engine.nn;
 
+import dev.engine.inference.Value;
+import dev.engine.inference.Tracer;
 import dev.engine.autograd.Tensor;
 
 /**
@@ -13,4 +15,8 @@ public class Tanh extends Module {
     @Override public Tensor forward(Tensor x) { return x.tanh(); }
 
     @Override public String describe() { return "Tanh()"; }
+
+    @Override public Value trace(Tracer t, Value x) {
+        return t.tanh(x);
+    }
 }
