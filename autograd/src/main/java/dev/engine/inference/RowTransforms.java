@@ -27,9 +27,11 @@ public final class RowTransforms {
                 return IDENTITY;
             case AffineTransform.TYPE:
                 return AffineTransform.load(state);
+            case dev.engine.data.PipelineTransform.TYPE:
+                return dev.engine.data.PipelineTransform.load(state);
             default:
                 throw new ModelFormatException("preprocessing section: unknown transform type '" + type + "' (known: identity, "
-                        + AffineTransform.TYPE + ")");
+                        + AffineTransform.TYPE + ", " + dev.engine.data.PipelineTransform.TYPE + ")");
         }
     }
 }
