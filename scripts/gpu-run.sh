@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# run.sh of the GPU bundle (copied there by scripts/gpu-bundle.sh): runs the CUDA tests with the bundled
+# Java runtime and writes JUnit XML reports plus the console log.
+#   ./run.sh [reports-dir]        (default: $OUT if set, else ./reports)
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPORTS=${1:-${OUT:-$HERE/reports}}
+mkdir -p "$REPORTS"
+
+# bundled GCC runtime libraries only for those the system lacks
+EXTRA=""
+for l in libgomp.so.1 libstdc++.so.6 libgcc_s.so.1; do
+    if ! /sbin/ldconfig -p 2>/dev/null | grep -q " $l "; then EXTRA=1; fi
+done
+[ -n "$EXTRA" ] && export LD_LIBRARY_PATH="$HERE/native-fallback${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+{ command -v nvidia-smi >/dev/null && nvidia-smi; } > "$REPORTS/nvidia-smi.txt" 2>&1
+
+CP=$(ls "$HERE"/lib/*.jar | tr '\n' ':')"$HERE/test-classes"
+"$HERE/runtime/bin/java" -Xss4m -Dorg.bytedeco.javacpp.cachedir="$REPORTS/.javacpp-cache" \
+    -jar "$HERE/junit-console.jar" execute \
+    --class-path "$CP" --scan-class-path "$HERE/test-classes" \
+    --reports-dir "$REPORTS" --details=tree --disable-banner 2>&1 | tee "$REPORTS/console.txt"
+STATUS=${PIPESTATUS[0]}
+rm -rf "$REPORTS/.javacpp-cache"
+echo "run.sh: tests exited with $STATUS; reports in $REPORTS"
+exit "$STATUS"
