@@ -54,8 +54,10 @@ struct Allocator {
         cudaError_t e = cudaMalloc(&p, sz);
         if (e != cudaSuccess) {  // give the cache back to the driver and try once more
             cudaGetLastError();
-            release_cached_locked();
-            e = cudaMalloc(&p, sz);
+            if (!capturing()) {  // releasing synchronises the stream, which a capture forbids
+                release_cached_locked();
+                e = cudaMalloc(&p, sz);
+            }
         }
         if (e != cudaSuccess) { cudaGetLastError(); last_error = (int)e; return nullptr; }
         mallocs++; misses++; reserved += sz; in_use += sz;
@@ -92,8 +94,44 @@ struct Allocator {
 
 static Allocator& allocator() { static Allocator* a = new Allocator(); return *a; }
 
+// Blocks freed while a graph is being captured (kernel scratch, index flags, buffers closed meanwhile) may
+// be written by every replay, so they belong to the graph until it is destroyed, not to the cache.
+static std::vector<void*> g_capture_blocks;
+static std::unordered_map<long long, std::vector<void*>> g_graph_blocks;
+
 void* cache_alloc(size_t bytes) { return allocator().alloc(bytes); }
-void cache_free(void* p) { allocator().free(p); }
+
+void cache_free(void* p) {
+    if (!p) return;
+    if (capturing()) {
+        std::lock_guard<std::mutex> g(allocator().mu);
+        g_capture_blocks.push_back(p);
+        return;
+    }
+    allocator().free(p);
+}
+
+static void adopt_capture_blocks(long long exec) {
+    std::vector<void*> blocks;
+    {
+        std::lock_guard<std::mutex> g(allocator().mu);
+        blocks.swap(g_capture_blocks);
+        if (exec) { g_graph_blocks[exec] = blocks; return; }
+    }
+    for (void* p : blocks) allocator().free(p);  // capture failed: nothing will replay
+}
+
+static void release_graph_blocks(long long exec) {
+    std::vector<void*> blocks;
+    {
+        std::lock_guard<std::mutex> g(allocator().mu);
+        auto it = g_graph_blocks.find(exec);
+        if (it == g_graph_blocks.end()) return;
+        blocks.swap(it->second);
+        g_graph_blocks.erase(it);
+    }
+    for (void* p : blocks) allocator().free(p);
+}
 
 // ---- index flags ------------------------------------------------------------------------------------
 
@@ -196,6 +234,7 @@ int ecu_last_alloc_error() { return allocator().last_error; }
 void ecu_free(long long address) { cache_free(ptr<void>(address)); }
 
 int ecu_empty_cache() {
+    if (capturing()) return (int)cudaErrorStreamCaptureUnsupported;
     Allocator& a = allocator();
     std::lock_guard<std::mutex> g(a.mu);
     return a.release_cached_locked();
@@ -228,17 +267,24 @@ int ecu_graph_begin() {
 long long ecu_graph_end() {
     cudaGraph_t graph = nullptr;
     cudaError_t e = cudaStreamEndCapture(g_stream, &graph);
-    if (e != cudaSuccess) { g_graph_error = (int)e; cudaGetLastError(); return 0; }
+    if (e != cudaSuccess) { g_graph_error = (int)e; cudaGetLastError(); adopt_capture_blocks(0); return 0; }
     cudaGraphExec_t exec = nullptr;
     e = cudaGraphInstantiate(&exec, graph, 0ULL);
     cudaGraphDestroy(graph);
-    if (e != cudaSuccess) { g_graph_error = (int)e; cudaGetLastError(); return 0; }
+    if (e != cudaSuccess) { g_graph_error = (int)e; cudaGetLastError(); adopt_capture_blocks(0); return 0; }
+    adopt_capture_blocks((long long)(uintptr_t)exec);
     return (long long)(uintptr_t)exec;
 }
 
 int ecu_last_graph_error() { return g_graph_error; }
 int ecu_graph_launch(long long h) { return (int)cudaGraphLaunch((cudaGraphExec_t)(uintptr_t)h, g_stream); }
-int ecu_graph_destroy(long long h) { return (int)cudaGraphExecDestroy((cudaGraphExec_t)(uintptr_t)h); }
+int ecu_graph_destroy(long long h) {
+    // replays still queued may use the graph's blocks: let them finish before the cache hands them out
+    cudaError_t e = cudaStreamSynchronize(g_stream);
+    cudaError_t d = cudaGraphExecDestroy((cudaGraphExec_t)(uintptr_t)h);
+    release_graph_blocks(h);
+    return (int)(e != cudaSuccess ? e : d);
+}
 int ecu_is_capturing() { return capturing() ? 1 : 0; }
 
 }  // extern "C"

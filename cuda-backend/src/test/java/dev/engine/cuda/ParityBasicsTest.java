@@ -23,19 +23,19 @@ class ParityBasicsTest {
         DType[] all = {DType.F32, DType.F64, DType.I32, DType.I64};
         for (DType from : all) for (DType to : all) {
             for (long n : SIZES) {
-                try (Twin src = random(from, n, n), dst = out(to, n)) {
+                try (Twin src = random(from, n, n); Twin dst = out(to, n)) {
                     for (Backend be : both()) be.copy(src.view(be, n), dst.view(be, n));
                     assertExact("copy " + from + "->" + to + " n=" + n, dst);
                 }
             }
             // transpose of a 5x7 matrix into a contiguous 7x5
-            try (Twin src = random(from, 35, 3), dst = out(to, 35)) {
+            try (Twin src = random(from, 35, 3); Twin dst = out(to, 35)) {
                 for (Backend be : both()) be.copy(src.view(be, Layout.contiguous(5, 7).transpose(0, 1)), dst.view(be, 7, 5));
                 assertExact("transposed copy " + from + "->" + to, dst);
             }
         }
         // a stepped slice and a broadcast (stride 0) source, written into a slice of a bigger buffer
-        try (Twin src = random(DType.F32, 60, 4), dst = out(DType.F32, 100)) {
+        try (Twin src = random(DType.F32, 60, 4); Twin dst = out(DType.F32, 100)) {
             Layout s = Layout.contiguous(6, 10).slice(1, 1, 10, 3).narrow(0, 1, 4);        // 4 x 3
             Layout d = Layout.contiguous(10, 10).narrow(0, 2, 4).narrow(1, 5, 3);          // 4 x 3 inside 10 x 10
             Layout b = Layout.contiguous(1, 3).broadcastTo(new long[]{4, 3});
@@ -87,7 +87,7 @@ class ParityBasicsTest {
             int w = pb.op(ElementwiseOp.WHERE, 0, v, 1);
             ElementwiseProgram p = pb.build(pb.op(ElementwiseOp.TANH, w));
             for (long rows : new long[]{0, 1, 9}) {
-                try (Twin a = random(dt, rows * 13, 5), b = random(dt, 13, 6), o = out(dt, rows * 26)) {
+                try (Twin a = random(dt, rows * 13, 5); Twin b = random(dt, 13, 6); Twin o = out(dt, rows * 26)) {
                     Layout lo = Layout.contiguous(rows, 26).slice(1, 0, 26, 2);   // every other column
                     Layout lb = Layout.contiguous(13).broadcastTo(new long[]{rows, 13});
                     for (Backend be : both())
@@ -127,7 +127,7 @@ class ParityBasicsTest {
                 }
             }
             // reducing an empty axis: sums are 0, mean/max are NaN on both
-            try (Twin x = out(dt, 1), o = out(dt, 3)) {
+            try (Twin x = out(dt, 1); Twin o = out(dt, 3)) {
                 for (ReduceOp op : new ReduceOp[]{ReduceOp.SUM, ReduceOp.MEAN, ReduceOp.MAX}) {
                     for (Backend be : both()) be.reduce(op, x.view(be, new Layout(new long[]{3, 0}, new long[]{0, 1}, 0)), new int[]{1}, o.on(be));
                     assertClose("empty " + op, o);
@@ -139,17 +139,17 @@ class ParityBasicsTest {
     @Test
     void gatherAndScatterAddRows() {
         for (DType dt : new DType[]{DType.F32, DType.F64, DType.I64}) {
-            try (Twin src = random(dt, 70, 1), idx = of(DType.I64, 3, 0, 9, 3, 3), dst = out(dt, 35)) {
+            try (Twin src = random(dt, 70, 1); Twin idx = of(DType.I64, 3, 0, 9, 3, 3); Twin dst = out(dt, 35)) {
                 for (Backend be : both()) be.gatherRows(src.on(be), 10, 7, idx.on(be), 5, dst.on(be));
                 assertExact("gather " + dt, dst);
             }
         }
         for (DType dt : FLOATS) {
-            try (Twin src = random(dt, 35, 2), idx = of(DType.I64, 3, 0, 9, 3, 3), dst = random(dt, 70, 3)) {
+            try (Twin src = random(dt, 35, 2); Twin idx = of(DType.I64, 3, 0, 9, 3, 3); Twin dst = random(dt, 70, 3)) {
                 for (Backend be : both()) be.scatterAddRows(src.on(be), idx.on(be), 5, 7, dst.on(be), 10);
                 assertClose("scatterAdd " + dt, dst);
             }
-            try (Twin src = random(dt, 14, 2), idx = of(DType.I64, 1, 10), dst = random(dt, 70, 3)) {
+            try (Twin src = random(dt, 14, 2); Twin idx = of(DType.I64, 1, 10); Twin dst = random(dt, 70, 3)) {
                 for (Backend be : both()) {
                     var e = assertThrows(IndexOutOfRangeException.class, () -> be.scatterAddRows(src.on(be), idx.on(be), 2, 7, dst.on(be), 10));
                     assertTrue(e.getMessage().contains("index 10 at position 1"), e.getMessage());

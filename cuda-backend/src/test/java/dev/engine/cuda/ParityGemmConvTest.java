@@ -21,8 +21,8 @@ class ParityGemmConvTest {
         int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
         long lda = ac + pad, ldb = bc + pad, ldc = n + pad;
         long sa = ar * lda, sb = shareB ? 0 : br * ldb, sc = m * ldc;
-        try (Twin a = random(dt, Math.max(1, sa * batch), 1), b = random(dt, Math.max(1, br * ldb * (shareB ? 1 : batch)), 2);
-             Twin c = random(dt, Math.max(1, sc * batch), 3), bi = random(dt, Math.max(1, n), 4), res = random(dt, Math.max(1, sc * batch), 5)) {
+        try (Twin a = random(dt, Math.max(1, sa * batch), 1); Twin b = random(dt, Math.max(1, br * ldb * (shareB ? 1 : batch)), 2);
+             Twin c = random(dt, Math.max(1, sc * batch), 3); Twin bi = random(dt, Math.max(1, n), 4); Twin res = random(dt, Math.max(1, sc * batch), 5)) {
             for (Backend be : both()) {
                 Epilogue e = new Epilogue(bias ? bi.on(be) : null, residual ? new MatrixRef(res.on(be), 0, ldc, sc) : null, act, 0.05);
                 be.gemm(ta, tb, m, n, k, alpha, new MatrixRef(a.on(be), 0, lda, sa), new MatrixRef(b.on(be), 0, ldb, sb), beta,
@@ -72,8 +72,8 @@ class ParityGemmConvTest {
         long xn = g.n() * g.c() * g.h() * g.w(), wn = g.k() * (g.c() / g.groups()) * g.r() * g.s();
         long yn = g.n() * g.k() * g.outH() * g.outW();
         String what = "conv " + dt + " " + g;
-        try (Twin x = random(dt, Math.max(1, xn), 1), w = random(dt, wn, 2), b = random(dt, g.k(), 3), y = out(dt, Math.max(1, yn));
-             Twin gy = random(dt, Math.max(1, yn), 4), gx = out(dt, Math.max(1, xn)), gw = out(dt, wn), gb = out(dt, g.k())) {
+        try (Twin x = random(dt, Math.max(1, xn), 1); Twin w = random(dt, wn, 2); Twin b = random(dt, g.k(), 3); Twin y = out(dt, Math.max(1, yn));
+             Twin gy = random(dt, Math.max(1, yn), 4); Twin gx = out(dt, Math.max(1, xn)); Twin gw = out(dt, wn); Twin gb = out(dt, g.k())) {
             for (Backend be : both()) {
                 be.conv2dForward(g, x.on(be), w.on(be), bias ? b.on(be) : null, act, y.on(be));
                 be.conv2dBackwardInput(g, gy.on(be), w.on(be), gx.on(be));
@@ -106,7 +106,7 @@ class ParityGemmConvTest {
                     new Pool2dShape(0, 2, 4, 4, 2, 2, 2, 2, 0, 0, true)};
             for (Pool2dShape g : shapes) {
                 long xn = Math.max(1, g.n() * g.c() * g.h() * g.w()), yn = Math.max(1, g.n() * g.c() * g.outH() * g.outW());
-                try (Twin x = random(dt, xn, 1), y = out(dt, yn), idx = out(DType.I64, yn), gy = random(dt, yn, 2), gx = out(dt, xn)) {
+                try (Twin x = random(dt, xn, 1); Twin y = out(dt, yn); Twin idx = out(DType.I64, yn); Twin gy = random(dt, yn, 2); Twin gx = out(dt, xn)) {
                     for (Backend be : both()) {
                         be.maxPool2dForward(g, x.on(be), y.on(be), idx.on(be));
                         be.maxPool2dBackward(g, gy.on(be), idx.on(be), gx.on(be));
@@ -125,7 +125,7 @@ class ParityGemmConvTest {
             long[][] adaptive = {{6, 7, 5, 3, 2}, {2, 4, 4, 4, 4}, {3, 5, 5, 1, 1}, {1, 3, 8, 5, 7}};
             for (long[] a : adaptive) {
                 long nc = a[0], h = a[1], w = a[2], oh = a[3], ow = a[4];
-                try (Twin x = random(dt, nc * h * w, 5), y = out(dt, nc * oh * ow), gy = random(dt, nc * oh * ow, 6), gx = out(dt, nc * h * w)) {
+                try (Twin x = random(dt, nc * h * w, 5); Twin y = out(dt, nc * oh * ow); Twin gy = random(dt, nc * oh * ow, 6); Twin gx = out(dt, nc * h * w)) {
                     for (Backend be : both()) {
                         be.adaptiveAvgPool2dForward(x.on(be), y.on(be), nc, h, w, oh, ow);
                         be.adaptiveAvgPool2dBackward(gy.on(be), gx.on(be), nc, h, w, oh, ow);

@@ -18,7 +18,7 @@ class ParityNnTest {
     void softmaxAndLogSoftmaxWithBackward() {
         for (DType dt : FLOATS) for (long[] rc : ROWS_COLS) for (boolean log : new boolean[]{false, true}) {
             long n = rc[0] * rc[1];
-            try (Twin x = random(dt, Math.max(1, n), 1), y = out(dt, Math.max(1, n)), gy = random(dt, Math.max(1, n), 2), gx = out(dt, Math.max(1, n))) {
+            try (Twin x = random(dt, Math.max(1, n), 1); Twin y = out(dt, Math.max(1, n)); Twin gy = random(dt, Math.max(1, n), 2); Twin gx = out(dt, Math.max(1, n))) {
                 for (Backend be : both()) {
                     be.softmax(x.on(be), y.on(be), rc[0], rc[1], log);
                     be.softmaxBackward(y.on(be), gy.on(be), gx.on(be), rc[0], rc[1], log);
@@ -35,8 +35,8 @@ class ParityNnTest {
         for (DType dt : FLOATS) {
             long rows = 6, cols = 5;
             for (boolean weighted : new boolean[]{false, true}) for (double eps : new double[]{0, 0.1}) {
-                try (Twin x = random(dt, rows * cols, 1), t = of(DType.I64, 0, 4, -100, 2, 2, 1), w = positive(dt, cols, 3);
-                     Twin loss = out(dt, rows), rw = out(dt, rows), g = out(dt, rows * cols)) {
+                try (Twin x = random(dt, rows * cols, 1); Twin t = of(DType.I64, 0, 4, -100, 2, 2, 1); Twin w = positive(dt, cols, 3);
+                     Twin loss = out(dt, rows); Twin rw = out(dt, rows); Twin g = out(dt, rows * cols)) {
                     for (Backend be : both())
                         be.crossEntropy(x.on(be), t.on(be), weighted ? w.on(be) : null, rows, cols, eps, -100, loss.on(be), rw.on(be), g.on(be));
                     String what = "crossEntropy " + dt + " weighted=" + weighted + " eps=" + eps;
@@ -45,7 +45,7 @@ class ParityNnTest {
                     assertClose(what + " grad", g);
                 }
             }
-            try (Twin x = random(dt, 10, 1), t = of(DType.I64, 1, 5), loss = out(dt, 2), rw = out(dt, 2)) {
+            try (Twin x = random(dt, 10, 1); Twin t = of(DType.I64, 1, 5); Twin loss = out(dt, 2); Twin rw = out(dt, 2)) {
                 for (Backend be : both()) {
                     var e = assertThrows(IndexOutOfRangeException.class,
                             () -> be.crossEntropy(x.on(be), t.on(be), null, 2, 5, 0, -100, loss.on(be), rw.on(be), null));
@@ -59,8 +59,8 @@ class ParityNnTest {
     void layerNormForwardAndBackward() {
         for (DType dt : FLOATS) for (long[] rc : ROWS_COLS) for (boolean affine : new boolean[]{false, true}) {
             long r = rc[0], c = rc[1], n = Math.max(1, r * c), rr = Math.max(1, r);
-            try (Twin x = random(dt, n, 1), g = random(dt, c, 2), b = random(dt, c, 3), y = out(dt, n), mean = out(dt, rr), rstd = out(dt, rr);
-                 Twin gy = random(dt, n, 4), gx = out(dt, n), gg = out(dt, c), gb = out(dt, c)) {
+            try (Twin x = random(dt, n, 1); Twin g = random(dt, c, 2); Twin b = random(dt, c, 3); Twin y = out(dt, n); Twin mean = out(dt, rr); Twin rstd = out(dt, rr);
+                 Twin gy = random(dt, n, 4); Twin gx = out(dt, n); Twin gg = out(dt, c); Twin gb = out(dt, c)) {
                 for (Backend be : both()) {
                     be.layerNormForward(x.on(be), affine ? g.on(be) : null, affine ? b.on(be) : null, r, c, 1e-5, y.on(be), mean.on(be), rstd.on(be));
                     be.layerNormBackward(x.on(be), gy.on(be), affine ? g.on(be) : null, mean.on(be), rstd.on(be), r, c, gx.on(be),
@@ -82,8 +82,8 @@ class ParityNnTest {
         long[][] shapes = {{4, 3, 5}, {1, 2, 1}, {2, 1, 300}, {7, 5, 9}};
         for (DType dt : FLOATS) for (long[] s : shapes) for (boolean training : new boolean[]{true, false}) {
             long n = s[0], c = s[1], hw = s[2], total = n * c * hw;
-            try (Twin x = random(dt, total, 1), g = random(dt, c, 2), b = random(dt, c, 3), rm = random(dt, c, 4), rv = positive(dt, c, 5);
-                 Twin y = out(dt, total), sm = out(dt, c), sr = out(dt, c), gy = random(dt, total, 6), gx = out(dt, total), gg = out(dt, c), gb = out(dt, c)) {
+            try (Twin x = random(dt, total, 1); Twin g = random(dt, c, 2); Twin b = random(dt, c, 3); Twin rm = random(dt, c, 4); Twin rv = positive(dt, c, 5);
+                 Twin y = out(dt, total); Twin sm = out(dt, c); Twin sr = out(dt, c); Twin gy = random(dt, total, 6); Twin gx = out(dt, total); Twin gg = out(dt, c); Twin gb = out(dt, c)) {
                 for (Backend be : both()) {
                     be.batchNormForward(x.on(be), g.on(be), b.on(be), rm.on(be), rv.on(be), n, c, hw, training, 0.1, 1e-5, y.on(be), sm.on(be), sr.on(be));
                     be.batchNormBackward(x.on(be), gy.on(be), g.on(be), sm.on(be), sr.on(be), n, c, hw, gx.on(be), gg.on(be), gb.on(be));
