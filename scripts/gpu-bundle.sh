@@ -26,9 +26,14 @@ CUDA_JAR=$(ls cuda-backend/target/cuda-backend-*.jar | grep -v -e sources -e tes
 rm -rf "$OUT"
 mkdir -p "$OUT/lib" "$OUT/native-fallback"
 
-# 1. a trimmed Java runtime: JavaCPP needs jdk.unsupported (Unsafe), JUnit's XML reports need java.xml
+# 1. a trimmed Java runtime (JavaCPP needs jdk.unsupported for Unsafe, JUnit's XML reports need java.xml),
+#    native symbols stripped and xz-compressed: run.sh unpacks it on first use
+TMP_RT=$(mktemp -d)
+trap 'rm -rf "$TMP_RT"' EXIT
 "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.xml,jdk.unsupported,java.management \
-    --strip-debug --no-header-files --no-man-pages --compress=2 --output "$OUT/runtime"
+    --strip-debug --no-header-files --no-man-pages --compress=2 --output "$TMP_RT/runtime"
+if command -v strip >/dev/null; then find "$TMP_RT/runtime" -name '*.so' -exec strip --strip-unneeded {} + ; fi
+tar -C "$TMP_RT" -cf - runtime | xz -9 -T2 > "$OUT/runtime.tar.xz"
 
 # 2. the project's jars and their runtime dependencies (JavaCPP, OpenBLAS for the CPU reference)
 cp engine-api/target/engine-api-*.jar cpu-backend/target/cpu-backend-*.jar "$CUDA_JAR" "$OUT/lib/"
@@ -36,7 +41,7 @@ $MVN -f cuda-backend/pom.xml dependency:copy-dependencies -DincludeScope=test -D
     -DoutputDirectory="$OUT/lib" >/dev/null
 # OpenBLAS's platform jar also carries a full-LAPACK JNI variant and headers we never load: drop them
 for j in "$OUT"/lib/openblas-*-linux-x86_64.jar; do
-    [ -f "$j" ] && zip -q -d "$j" '*/libjniopenblas_full.so' '*/libjniopenblas_nolapack.so' '*/include/*' >/dev/null || true
+    [ -f "$j" ] && zip -q -d "$j" '*/libjniopenblas_full.so' '*/include/*' >/dev/null || true
 done
 
 # 3. the tests and the JUnit console launcher

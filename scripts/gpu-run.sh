@@ -8,20 +8,32 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPORTS=${1:-${OUT:-$HERE/reports}}
 mkdir -p "$REPORTS"
 
+# the Java runtime travels xz-compressed; unpack it beside this script (or in a temp dir if read-only)
+RT="$HERE/runtime"
+if [ ! -x "$RT/bin/java" ]; then
+    [ -w "$HERE" ] || RT="$(mktemp -d)/runtime"
+    mkdir -p "$(dirname "$RT")"
+    if command -v xz >/dev/null; then
+        xz -dc "$HERE/runtime.tar.xz" | tar -C "$(dirname "$RT")" -xf -
+    else
+        python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$HERE/runtime.tar.xz" "$(dirname "$RT")"
+    fi
+fi
+
 # bundled GCC runtime libraries only for those the system lacks
 EXTRA=""
 for l in libgomp.so.1 libstdc++.so.6 libgcc_s.so.1; do
-    if ! /sbin/ldconfig -p 2>/dev/null | grep -q " $l "; then EXTRA=1; fi
+    if ! /sbin/ldconfig -p 2>/dev/null | awk '{print $1}' | grep -qxF "$l"; then EXTRA=1; fi
 done
 [ -n "$EXTRA" ] && export LD_LIBRARY_PATH="$HERE/native-fallback${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 { command -v nvidia-smi >/dev/null && nvidia-smi; } > "$REPORTS/nvidia-smi.txt" 2>&1
 
 CP=$(ls "$HERE"/lib/*.jar | tr '\n' ':')"$HERE/test-classes"
-"$HERE/runtime/bin/java" -Xss4m -Dorg.bytedeco.javacpp.cachedir="$REPORTS/.javacpp-cache" \
+"$RT/bin/java" -Xss4m -Dorg.bytedeco.javacpp.cachedir="$REPORTS/.javacpp-cache" \
     -jar "$HERE/junit-console.jar" execute \
     --class-path "$CP" --scan-class-path "$HERE/test-classes" \
-    --reports-dir "$REPORTS" --details=tree --disable-banner 2>&1 | tee "$REPORTS/console.txt"
+    --reports-dir "$REPORTS" --details=tree --disable-banner --disable-ansi-colors 2>&1 | tee "$REPORTS/console.txt"
 STATUS=${PIPESTATUS[0]}
 rm -rf "$REPORTS/.javacpp-cache"
 echo "run.sh: tests exited with $STATUS; reports in $REPORTS"
