@@ -35,6 +35,10 @@ CP=$(ls "$HERE"/lib/*.jar | tr '\n' ':')"$HERE/test-classes"
     --class-path "$CP" --scan-class-path "$HERE/test-classes" \
     --reports-dir "$REPORTS" --details=tree --disable-banner --disable-ansi-colors 2>&1 | tee "$REPORTS/console.txt"
 STATUS=${PIPESTATUS[0]}
+# a quick speed check (GEMM GFLOP/s, batch-1 MLP eager vs graph); the JMH suite lives in benchmarks/
+"$RT/bin/java" -Dorg.bytedeco.javacpp.cachedir="$REPORTS/.javacpp-cache" -cp "$CP" dev.engine.cuda.CudaQuickBench \
+    > "$REPORTS/quick-bench.txt" 2>&1 || echo "run.sh: quick bench failed, see quick-bench.txt"
+cat "$REPORTS/quick-bench.txt"
 rm -rf "$REPORTS/.javacpp-cache"
 echo "run.sh: tests exited with $STATUS; reports in $REPORTS"
 exit "$STATUS"
