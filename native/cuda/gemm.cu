@@ -1,6 +1,6 @@
 // GEMM kernels: a register-tiled SIMT kernel for F32/F64 (each thread owns a TM x TN block of C, tiles
-// of A and B staged through shared memory) and a TF32 tensor-core kernel (wmma m16n16k8, sm_80+) for
-// F32 when enabled. Both apply the epilogue while storing, so C is written once.
+// of A and B staged through shared memory), a skinny kernel for m <= 8, and a TF32 tensor-core kernel
+// (wmma m16n16k8, sm_80+) for F32 when enabled. All apply the epilogue while storing, so C is written once.
 #include "gemm.cuh"
 #include "ops.cuh"
 #include "engine_cuda.h"
@@ -86,6 +86,45 @@ gemm_simt(GemmArgs g, i64 z0) {
     }
 }
 
+// Skinny products (m <= 8, e.g. inference at batch 1): tiles would be mostly padding, so each lane owns one
+// column of C for all m rows, the 8 warps split k, and shared memory adds their partial sums. Reads of B
+// (row-major, not transposed) are coalesced across the lanes; A is broadcast.
+const int SK_ROWS = 8, SK_WARPS = 8;
+
+template <typename T>
+__global__ void __launch_bounds__(32 * SK_WARPS) gemm_skinny(GemmArgs g, i64 z0) {
+    __shared__ T part[SK_WARPS][SK_ROWS][32];
+    i64 z = z0 + blockIdx.z;
+    const T* a = ptr<T>(g.a) + z * g.sa;
+    const T* b = ptr<T>(g.b) + z * g.sb;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    i64 j = (i64)blockIdx.x * 32 + lane;
+    int m = (int)g.m;
+    T acc[SK_ROWS];
+#pragma unroll
+    for (int r = 0; r < SK_ROWS; r++) acc[r] = T(0);
+    if (j < g.n) {
+#pragma unroll 4
+        for (i64 kk = warp; kk < g.k; kk += SK_WARPS) {
+            T bv = g.transB ? b[j * g.ldb + kk] : b[kk * g.ldb + j];
+#pragma unroll
+            for (int r = 0; r < SK_ROWS; r++)
+                if (r < m) acc[r] += (g.transA ? a[kk * g.lda + r] : a[r * g.lda + kk]) * bv;
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < SK_ROWS; r++) part[warp][r][lane] = acc[r];
+    __syncthreads();
+    if (warp == 0 && j < g.n) {
+        for (int r = 0; r < m; r++) {
+            T sum = T(0);
+#pragma unroll
+            for (int w = 0; w < SK_WARPS; w++) sum += part[w][r][lane];
+            store_epilogue<T>(g, z, r, j, sum);
+        }
+    }
+}
+
 // TF32 tensor cores: a 64x64 tile per block of 4 warps, each warp 32x32 as 2x2 wmma fragments.
 const int TC_BM = 64, TC_BN = 64, TC_BK = 16, TC_LDA = TC_BK + 4, TC_LDB = TC_BN + 4, TC_LDC = TC_BN + 4;
 
@@ -148,7 +187,11 @@ int gemm_launch(int dtype, const GemmArgs& g, i64 batch) {
     bool big = g.m * g.n * batch >= (i64)512 * 512;
     for (i64 z0 = 0; z0 < batch; z0 += 65535) {
         unsigned nz = (unsigned)std::min<i64>(65535, batch - z0);
-        if (dtype == F32 && tf32_on()) {
+        if (g.m <= SK_ROWS) {  // exact F32/F64 even with TF32 on: these products are memory-bound anyway
+            dim3 grid((unsigned)((g.n + 31) / 32), 1, nz);
+            if (dtype == F32) gemm_skinny<float><<<grid, 32 * SK_WARPS, 0, stream()>>>(g, z0);
+            else gemm_skinny<double><<<grid, 32 * SK_WARPS, 0, stream()>>>(g, z0);
+        } else if (dtype == F32 && tf32_on()) {
             dim3 grid((unsigned)((g.n + TC_BN - 1) / TC_BN), (unsigned)((g.m + TC_BM - 1) / TC_BM), nz);
             gemm_tf32<<<grid, 128, 0, stream()>>>(g, z0);
         } else if (dtype == F32) {

@@ -37,7 +37,9 @@ class ParityGemmConvTest {
     void gemmShapesTransposesBatchesAndEpilogues() {
         for (DType dt : FLOATS) {
             double tol = tol(dt) * 5;
-            int[][] shapes = {{0, 3, 4}, {3, 0, 4}, {3, 4, 0}, {1, 1, 1}, {37, 53, 29}, {64, 64, 64}, {520, 513, 33}};
+            // m <= 8 takes the skinny kernel, larger m the tiled ones (small and big tiles)
+            int[][] shapes = {{0, 3, 4}, {3, 0, 4}, {3, 4, 0}, {1, 1, 1}, {1, 513, 784}, {3, 70, 129}, {8, 33, 17}, {9, 33, 17},
+                    {37, 53, 29}, {64, 64, 64}, {520, 513, 33}};
             for (int[] s : shapes)
                 for (boolean ta : new boolean[]{false, true})
                     for (boolean tb : new boolean[]{false, true})
@@ -45,8 +47,10 @@ class ParityGemmConvTest {
             gemm(dt, false, false, 3, 4, 0, 1, 1, 0.5, true, false, Activation.RELU, 0, false, tol);   // k = 0: beta*C + bias
             gemm(dt, true, false, 17, 9, 31, 4, 0.7, 0.3, false, false, Activation.NONE, 3, false, tol);
             gemm(dt, false, true, 17, 9, 31, 3, 1, 0, true, false, Activation.NONE, 0, true, tol);   // shared weight, batch stride 0
-            for (Activation act : Activation.values())
+            for (Activation act : Activation.values()) {
                 gemm(dt, false, true, 33, 65, 47, 2, 0.9, 0.2, true, true, act, 1, false, tol);
+                gemm(dt, true, false, 2, 65, 47, 3, 0.9, 0.2, true, true, act, 2, false, tol);
+            }
         }
     }
 
