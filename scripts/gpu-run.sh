@@ -27,10 +27,13 @@ for l in libgomp.so.1 libstdc++.so.6 libgcc_s.so.1; do
 done
 [ -n "$EXTRA" ] && export LD_LIBRARY_PATH="$HERE/native-fallback${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
-{ command -v nvidia-smi >/dev/null && nvidia-smi; } > "$REPORTS/nvidia-smi.txt" 2>&1
+# where a GPU answers, an unavailable backend (e.g. a driver older than the CUDA 13 runtime) must fail the
+# tests instead of skipping them
+REQUIRE=false
+if command -v nvidia-smi >/dev/null && nvidia-smi > "$REPORTS/nvidia-smi.txt" 2>&1; then REQUIRE=true; else echo "nvidia-smi missing or failed" >> "$REPORTS/nvidia-smi.txt"; fi
 
 CP=$(ls "$HERE"/lib/*.jar | tr '\n' ':')"$HERE/test-classes"
-"$RT/bin/java" -Xss4m -Dorg.bytedeco.javacpp.cachedir="$REPORTS/.javacpp-cache" \
+"$RT/bin/java" -Xss4m -Dengine.requireCuda=$REQUIRE -Dorg.bytedeco.javacpp.cachedir="$REPORTS/.javacpp-cache" \
     -jar "$HERE/junit-console.jar" execute \
     --class-path "$CP" --scan-class-path "$HERE/test-classes" \
     --reports-dir "$REPORTS" --details=tree --disable-banner --disable-ansi-colors 2>&1 | tee "$REPORTS/console.txt"

@@ -32,6 +32,7 @@ class CudaAvailabilityTest {
         boolean available = cuda.isAvailable();   // must not throw, whatever the machine
         String reason = cuda.unavailableReason();
         System.out.println("cuda available=" + available + (available ? "; " + cuda.describe() : "; reason: " + reason));
+        if (Parity.REQUIRE_CUDA) assertTrue(available, "engine.requireCuda is set: " + reason);
         if (available) {
             assertNull(reason);
             assertSame(cuda, Backends.get("cuda"));

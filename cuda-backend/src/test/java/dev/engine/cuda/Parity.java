@@ -22,9 +22,13 @@ final class Parity {
 
     static final Backend CPU = Backends.get("cpu");
 
+    /** Set (by the GPU bundle's run.sh where nvidia-smi works) to fail, not skip, when CUDA is unavailable. */
+    static final boolean REQUIRE_CUDA = Boolean.getBoolean("engine.requireCuda");
+
     /** The CUDA backend, or a skipped test saying why there is none. */
     static CudaBackend gpu() {
         Backend b = Backends.all().stream().filter(x -> x.name().equals("cuda")).findFirst().orElseThrow();
+        if (REQUIRE_CUDA && !b.isAvailable()) fail("engine.requireCuda is set but CUDA is unavailable: " + b.unavailableReason());
         Assumptions.assumeTrue(b.isAvailable(), () -> "no GPU here: " + b.unavailableReason());
         return (CudaBackend) b;
     }
