@@ -1,0 +1,79 @@
+package dev.engine.cuda;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
+import org.bytedeco.javacpp.annotation.NoException;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JNI bindings of {@code native/cuda/engine_cuda.h}, generated and compiled by JavaCPP at build time and
+ * linked with our nvcc-built kernels and the static CUDA runtime (so the library loads where there is no
+ * driver). Primitives and addresses only: multi-argument kernels read an int64 "meta" block that
+ * {@link NativeArgs} wrote. Most functions return a {@code cudaError_t} (0 = fine). Package-private: only
+ * {@link CudaBackend} calls it, after checking every argument.
+ *
+ * <p>JavaCPP emits the {@code link} list in reverse, so it is written here last-needed first: the linker
+ * must see our kernels before {@code cudart_static}, and that before dl/pthread/rt.
+ */
+@NoException
+@Platform(include = "engine_cuda.h", compiler = "cpp17", link = {"rt", "pthread", "dl", "cudart_static", "engine_cuda_kernels"})
+final class CudaNative {
+    private CudaNative() {}
+
+    /** Loads the library; throws if it cannot. */
+    static void load() { Loader.load(CudaNative.class); }
+
+    static native long ecu_device_count();
+    static native String ecu_error_string(int code);
+    static native int ecu_init(int device);
+    static native String ecu_describe();
+    static native int ecu_compute_capability();
+    static native int ecu_set_tf32(int on);
+    static native long ecu_alloc(long bytes);
+    static native int ecu_last_alloc_error();
+    static native void ecu_free(long address);
+    static native int ecu_empty_cache();
+    static native void ecu_allocator_stats(long meta);
+    static native int ecu_synchronize();
+    static native int ecu_peek_error();
+    static native int ecu_graph_begin();
+    static native long ecu_graph_end();
+    static native int ecu_last_graph_error();
+    static native int ecu_graph_launch(long handle);
+    static native int ecu_graph_destroy(long handle);
+    static native int ecu_is_capturing();
+
+    @CriticalRegion static native int ecu_copy_in_f32(float[] src, int off, long dst, int n);
+    @CriticalRegion static native int ecu_copy_in_f64(double[] src, int off, long dst, int n);
+    @CriticalRegion static native int ecu_copy_in_i32(int[] src, int off, long dst, int n);
+    @CriticalRegion static native int ecu_copy_in_i64(long[] src, int off, long dst, int n);
+    @CriticalRegion static native int ecu_copy_out_f32(long src, float[] dst, int off, int n);
+    @CriticalRegion static native int ecu_copy_out_f64(long src, double[] dst, int off, int n);
+    @CriticalRegion static native int ecu_copy_out_i32(long src, int[] dst, int off, int n);
+    @CriticalRegion static native int ecu_copy_out_i64(long src, long[] dst, int off, int n);
+
+    static native int ecu_copy(long meta);
+    static native int ecu_elementwise(long meta);
+    static native int ecu_gemm(long meta);
+    static native int ecu_reduce(long meta);
+    static native int ecu_softmax(int dtype, long x, long y, long rows, long cols, int log);
+    static native int ecu_softmax_backward(int dtype, long y, long gy, long gx, long rows, long cols, int log);
+    static native long ecu_cross_entropy(int dtype, long x, long t, long w, long rows, long cols, double eps, long ignore,
+                                         long loss, long rowWeight, long grad);
+    static native int ecu_layer_norm_forward(int dtype, long x, long g, long b, long rows, long cols, double eps,
+                                             long y, long mean, long rstd);
+    static native int ecu_layer_norm_backward(int dtype, long x, long gy, long g, long mean, long rstd, long rows,
+                                              long cols, long gx, long gg, long gb);
+    static native int ecu_batch_norm_forward(long meta);
+    static native int ecu_batch_norm_backward(long meta);
+    static native int ecu_conv2d_forward(long meta);
+    static native int ecu_conv2d_backward_input(long meta);
+    static native int ecu_conv2d_backward_weight(long meta);
+    static native int ecu_pool2d(long meta);
+    static native int ecu_adaptive_avg_pool2d(int dtype, long src, long dst, long nc, long h, long w, long oh, long ow, int backward);
+    static native long ecu_check_indices(long indices, long count, long limit);
+    static native int ecu_gather_rows(int dtype, long src, long indices, long count, long rowLen, long dst, long srcRows);
+    static native int ecu_scatter_add_rows(int dtype, long src, long indices, long count, long rowLen, long dst, long dstRows);
+    static native int ecu_dropout_mask(int dtype, long seed, long offset, double p, long mask, long count);
+    static native int ecu_optimizer_step(long meta);
+}

@@ -1,0 +1,78 @@
+// Shared by every .cu file: the stream all kernels run on, error plumbing, the scratch allocator and
+// the decoding of the int64 "meta" blocks the Java side writes (same layout as native/cpu).
+#pragma once
+#include <cuda_runtime.h>
+#include <cstdint>
+#include <cstring>
+#include <cmath>
+
+namespace ecu {
+
+typedef int64_t i64;
+
+// dtype codes, the same as native/cpu/common.h
+enum DTypeCode { F32 = 0, F64 = 1, I32 = 2, I64 = 3 };
+const int MAX_DIMS = 16;
+
+// The one stream of this backend: kernels, copies and graph capture all go through it, so the caching
+// allocator can reuse a freed block at once (stream order makes that safe).
+cudaStream_t stream();
+bool capturing();
+// compute capability (major*10+minor) of the device chosen by ecu_init, and the TF32 GEMM switch
+int device_cc();
+bool tf32_on();
+
+// Caching-allocator entry points, also used for kernel scratch (im2col, flags).
+void* cache_alloc(size_t bytes);
+void cache_free(void* p);
+
+// Remembers the first error of a launch sequence so entry points return one code.
+inline int launch_error() { return (int)cudaGetLastError(); }
+
+template <typename T> __host__ __device__ inline T* ptr(i64 address) { return reinterpret_cast<T*>(static_cast<uintptr_t>(address)); }
+inline double bits_to_double(i64 v) { double d; std::memcpy(&d, &v, sizeof d); return d; }
+
+inline unsigned blocks_for(i64 n, int threads, i64 cap = 65535LL * 8) {
+    i64 b = (n + threads - 1) / threads;
+    if (b < 1) b = 1;
+    return (unsigned)(b > cap ? cap : b);
+}
+
+// Block-wide sum of a double (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
+__device__ inline double block_sum(double v) {
+    __shared__ double part[32];
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    __syncthreads();
+    if (lane == 0) part[warp] = v;
+    __syncthreads();
+    int nw = (blockDim.x + 31) >> 5;
+    double r = 0;
+    for (int i = 0; i < nw; i++) r += part[i];
+    return r;
+}
+
+__device__ inline double block_max(double v) {
+    __shared__ double part[32];
+    for (int o = 16; o > 0; o >>= 1) v = fmax(v, __shfl_xor_sync(0xffffffffu, v, o));
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    __syncthreads();
+    if (lane == 0) part[warp] = v;
+    __syncthreads();
+    int nw = (blockDim.x + 31) >> 5;
+    double r = -INFINITY;
+    for (int i = 0; i < nw; i++) r = fmax(r, part[i]);
+    return r;
+}
+
+// Device-side index validation: records the smallest bad position (or leaves i64 max); the host reads it
+// back unless a graph is being captured (then kernels just skip bad entries, never read out of range).
+struct IndexFlag {
+    unsigned long long* dev = nullptr;
+    bool begin();               // allocates and resets; false on error
+    long long finish(int* err); // -1 when all valid, else the first bad position; frees the flag
+};
+
+}  // namespace ecu
+
+#define ECU_CHECK(call) do { cudaError_t e_ = (call); if (e_ != cudaSuccess) return (int)e_; } while (0)

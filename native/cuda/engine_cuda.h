@@ -1,0 +1,70 @@
+// Entry points of the CUDA backend's native library, bound by dev.engine.cuda.CudaNative through JavaCPP.
+// Plain integers and addresses only; kernels that take many arguments read an int64 "meta" block (the
+// same layouts as native/cpu). Defined in the .cu files, which nvcc compiles into a static library; this
+// header is what JavaCPP's generated JNI code (compiled by the host C++ compiler) sees.
+#pragma once
+#include <cstring>
+
+extern "C" {
+// runtime.cu: device, errors, memory, transfers, graphs. Functions returning int return a cudaError_t.
+long long ecu_device_count();  // >= 0 devices, or -(cudaError_t)
+const char* ecu_error_string(int code);
+int ecu_init(int device);
+const char* ecu_describe();
+int ecu_compute_capability();
+int ecu_set_tf32(int on);
+long long ecu_alloc(long long bytes);  // 0 on failure (see ecu_last_alloc_error)
+int ecu_last_alloc_error();
+void ecu_free(long long address);
+int ecu_empty_cache();
+void ecu_allocator_stats(long long meta);  // writes 8 int64s
+int ecu_h2d(const void* src, long long dst, long long bytes);
+int ecu_d2h(long long src, void* dst, long long bytes);
+int ecu_synchronize();
+int ecu_peek_error();
+int ecu_graph_begin();
+long long ecu_graph_end();  // exec handle, or 0 (see ecu_last_graph_error)
+int ecu_last_graph_error();
+int ecu_graph_launch(long long handle);
+int ecu_graph_destroy(long long handle);
+int ecu_is_capturing();
+
+// kernels; each returns a cudaError_t (0 = queued fine) unless said otherwise
+int ecu_copy(long long meta);
+int ecu_elementwise(long long meta);
+int ecu_gemm(long long meta);
+int ecu_reduce(long long meta);
+int ecu_softmax(int dtype, long long x, long long y, long long rows, long long cols, int log);
+int ecu_softmax_backward(int dtype, long long y, long long gy, long long gx, long long rows, long long cols, int log);
+// -1 ok, >= 0 first bad row, <= -2: -(2 + cudaError_t)
+long long ecu_cross_entropy(int dtype, long long x, long long t, long long w, long long rows, long long cols, double eps,
+                            long long ignore, long long loss, long long rowWeight, long long grad);
+int ecu_layer_norm_forward(int dtype, long long x, long long g, long long b, long long rows, long long cols, double eps,
+                           long long y, long long mean, long long rstd);
+int ecu_layer_norm_backward(int dtype, long long x, long long gy, long long g, long long mean, long long rstd, long long rows,
+                            long long cols, long long gx, long long gg, long long gb);
+int ecu_batch_norm_forward(long long meta);
+int ecu_batch_norm_backward(long long meta);
+int ecu_conv2d_forward(long long meta);
+int ecu_conv2d_backward_input(long long meta);
+int ecu_conv2d_backward_weight(long long meta);
+int ecu_pool2d(long long meta);
+int ecu_adaptive_avg_pool2d(int dtype, long long src, long long dst, long long nc, long long h, long long w, long long oh,
+                            long long ow, int backward);
+// same convention as ecu_cross_entropy
+long long ecu_check_indices(long long indices, long long count, long long limit);
+int ecu_gather_rows(int dtype, long long src, long long indices, long long count, long long rowLen, long long dst, long long srcRows);
+int ecu_scatter_add_rows(int dtype, long long src, long long indices, long long count, long long rowLen, long long dst, long long dstRows);
+int ecu_dropout_mask(int dtype, long long seed, long long offset, double p, long long mask, long long count);
+int ecu_optimizer_step(long long meta);
+}
+
+// Typed transfers for JavaCPP (@CriticalRegion hands over the Java array's elements directly).
+inline int ecu_copy_in_f32(const float* s, int off, long long d, int n) { return ecu_h2d(s + off, d, 4LL * n); }
+inline int ecu_copy_in_f64(const double* s, int off, long long d, int n) { return ecu_h2d(s + off, d, 8LL * n); }
+inline int ecu_copy_in_i32(const int* s, int off, long long d, int n) { return ecu_h2d(s + off, d, 4LL * n); }
+inline int ecu_copy_in_i64(const long long* s, int off, long long d, int n) { return ecu_h2d(s + off, d, 8LL * n); }
+inline int ecu_copy_out_f32(long long s, float* d, int off, int n) { return ecu_d2h(s, d + off, 4LL * n); }
+inline int ecu_copy_out_f64(long long s, double* d, int off, int n) { return ecu_d2h(s, d + off, 8LL * n); }
+inline int ecu_copy_out_i32(long long s, int* d, int off, int n) { return ecu_d2h(s, d + off, 4LL * n); }
+inline int ecu_copy_out_i64(long long s, long long* d, int off, int n) { return ecu_d2h(s, d + off, 8LL * n); }

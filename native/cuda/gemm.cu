@@ -1,0 +1,231 @@
+// GEMM kernels: a register-tiled SIMT kernel for F32/F64 (each thread owns a TM x TN block of C, tiles
+// of A and B staged through shared memory), a skinny kernel for m <= 8, and a TF32 tensor-core kernel
+// (wmma m16n16k8, sm_80+) for F32 when enabled. All apply the epilogue while storing, so C is written once.
+#include "gemm.cuh"
+#include "ops.cuh"
+#include "engine_cuda.h"
+#include <mma.h>
+
+namespace ecu {
+
+template <typename T>
+__device__ __forceinline__ void store_epilogue(const GemmArgs& g, i64 z, i64 i, i64 j, T acc) {
+    T* c = ptr<T>(g.c) + z * g.sc + i * g.ldc + j;
+    T v = (T)g.alpha * acc;
+    if (g.beta != 0) v += (T)g.beta * *c;
+    if (g.bias) v += ptr<T>(g.bias)[j];
+    if (g.res) v += ptr<T>(g.res)[z * g.sr + i * g.ldr + j];
+    if (g.act != OP_IDENTITY) v = apply_op<T>(g.act, v, v, v, (T)g.actParam);
+    *c = v;
+}
+
+// op(A)[i][kk] and op(B)[kk][j] with zero outside the matrix
+template <typename T>
+__device__ __forceinline__ T load_a(const GemmArgs& g, const T* a, i64 i, i64 kk) {
+    if (i >= g.m || kk >= g.k) return T(0);
+    return g.transA ? a[kk * g.lda + i] : a[i * g.lda + kk];
+}
+template <typename T>
+__device__ __forceinline__ T load_b(const GemmArgs& g, const T* b, i64 kk, i64 j) {
+    if (kk >= g.k || j >= g.n) return T(0);
+    return g.transB ? b[j * g.ldb + kk] : b[kk * g.ldb + j];
+}
+
+template <typename T, int BM, int BN, int BK, int TM, int TN>
+__global__ void __launch_bounds__((BM / TM) * (BN / TN))
+gemm_simt(GemmArgs g, i64 z0) {
+    const int NT = (BM / TM) * (BN / TN);
+    __shared__ T As[BK][BM];
+    __shared__ T Bs[BK][BN];
+    i64 z = z0 + blockIdx.z;
+    const T* a = ptr<T>(g.a) + z * g.sa;
+    const T* b = ptr<T>(g.b) + z * g.sb;
+    i64 row0 = (i64)blockIdx.y * BM, col0 = (i64)blockIdx.x * BN;
+    int tid = threadIdx.x, tx = tid % (BN / TN), ty = tid / (BN / TN);
+    T acc[TM][TN];
+#pragma unroll
+    for (int i = 0; i < TM; i++)
+#pragma unroll
+        for (int j = 0; j < TN; j++) acc[i][j] = T(0);
+    for (i64 k0 = 0; k0 < g.k; k0 += BK) {
+        // walk along the matrix's contiguous direction so neighbouring threads read neighbouring elements
+        for (int l = tid; l < BM * BK; l += NT) {
+            int i, kk;
+            if (g.transA) { kk = l / BM; i = l % BM; } else { i = l / BK; kk = l % BK; }
+            As[kk][i] = load_a(g, a, row0 + i, k0 + kk);
+        }
+        for (int l = tid; l < BK * BN; l += NT) {
+            int j, kk;
+            if (g.transB) { j = l / BK; kk = l % BK; } else { kk = l / BN; j = l % BN; }
+            Bs[kk][j] = load_b(g, b, k0 + kk, col0 + j);
+        }
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < BK; kk++) {
+            T ar[TM], br[TN];
+#pragma unroll
+            for (int i = 0; i < TM; i++) ar[i] = As[kk][ty * TM + i];
+#pragma unroll
+            for (int j = 0; j < TN; j++) br[j] = Bs[kk][tx * TN + j];
+#pragma unroll
+            for (int i = 0; i < TM; i++)
+#pragma unroll
+                for (int j = 0; j < TN; j++) acc[i][j] += ar[i] * br[j];
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int i = 0; i < TM; i++) {
+        i64 r = row0 + ty * TM + i;
+        if (r >= g.m) continue;
+#pragma unroll
+        for (int j = 0; j < TN; j++) {
+            i64 c = col0 + tx * TN + j;
+            if (c < g.n) store_epilogue<T>(g, z, r, c, acc[i][j]);
+        }
+    }
+}
+
+// Skinny products (m <= 8, e.g. inference at batch 1): tiles would be mostly padding, so each lane owns one
+// column of C for all m rows, the 8 warps split k, and shared memory adds their partial sums. Reads of B
+// (row-major, not transposed) are coalesced across the lanes; A is broadcast.
+const int SK_ROWS = 8, SK_WARPS = 8;
+
+template <typename T>
+__global__ void __launch_bounds__(32 * SK_WARPS) gemm_skinny(GemmArgs g, i64 z0) {
+    __shared__ T part[SK_WARPS][SK_ROWS][32];
+    i64 z = z0 + blockIdx.z;
+    const T* a = ptr<T>(g.a) + z * g.sa;
+    const T* b = ptr<T>(g.b) + z * g.sb;
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    i64 j = (i64)blockIdx.x * 32 + lane;
+    int m = (int)g.m;
+    T acc[SK_ROWS];
+#pragma unroll
+    for (int r = 0; r < SK_ROWS; r++) acc[r] = T(0);
+    if (j < g.n) {
+#pragma unroll 4
+        for (i64 kk = warp; kk < g.k; kk += SK_WARPS) {
+            T bv = g.transB ? b[j * g.ldb + kk] : b[kk * g.ldb + j];
+#pragma unroll
+            for (int r = 0; r < SK_ROWS; r++)
+                if (r < m) acc[r] += (g.transA ? a[kk * g.lda + r] : a[r * g.lda + kk]) * bv;
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < SK_ROWS; r++) part[warp][r][lane] = acc[r];
+    __syncthreads();
+    if (warp == 0 && j < g.n) {
+        for (int r = 0; r < m; r++) {
+            T sum = T(0);
+#pragma unroll
+            for (int w = 0; w < SK_WARPS; w++) sum += part[w][r][lane];
+            store_epilogue<T>(g, z, r, j, sum);
+        }
+    }
+}
+
+// TF32 tensor cores: a 64x64 tile per block of 4 warps, each warp 32x32 as 2x2 wmma fragments.
+const int TC_BM = 64, TC_BN = 64, TC_BK = 16, TC_LDA = TC_BK + 4, TC_LDB = TC_BN + 4, TC_LDC = TC_BN + 4;
+
+__global__ void __launch_bounds__(128) gemm_tf32(GemmArgs g, i64 z0) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    using namespace nvcuda;
+    __shared__ __align__(128) float As[TC_BM * TC_LDA];
+    __shared__ __align__(128) float Bs[TC_BK * TC_LDB];
+    __shared__ __align__(128) float Cs[TC_BM * TC_LDC];
+    i64 z = z0 + blockIdx.z;
+    const float* a = ptr<float>(g.a) + z * g.sa;
+    const float* b = ptr<float>(g.b) + z * g.sb;
+    i64 row0 = (i64)blockIdx.y * TC_BM, col0 = (i64)blockIdx.x * TC_BN;
+    int tid = threadIdx.x, warp = tid / 32, wm = warp / 2, wn = warp % 2;
+    wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[2][2];
+    for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.0f);
+    for (i64 k0 = 0; k0 < g.k; k0 += TC_BK) {
+        for (int l = tid; l < TC_BM * TC_BK; l += 128) {
+            int i, kk;
+            if (g.transA) { kk = l / TC_BM; i = l % TC_BM; } else { i = l / TC_BK; kk = l % TC_BK; }
+            As[i * TC_LDA + kk] = wmma::__float_to_tf32(load_a(g, a, row0 + i, k0 + kk));
+        }
+        for (int l = tid; l < TC_BK * TC_BN; l += 128) {
+            int j, kk;
+            if (g.transB) { j = l / TC_BK; kk = l % TC_BK; } else { kk = l / TC_BN; j = l % TC_BN; }
+            Bs[kk * TC_LDB + j] = wmma::__float_to_tf32(load_b(g, b, k0 + kk, col0 + j));
+        }
+        __syncthreads();
+        for (int kk = 0; kk < TC_BK; kk += 8) {
+            wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fa[2];
+            wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fb[2];
+            for (int i = 0; i < 2; i++) wmma::load_matrix_sync(fa[i], As + (wm * 32 + i * 16) * TC_LDA + kk, TC_LDA);
+            for (int j = 0; j < 2; j++) wmma::load_matrix_sync(fb[j], Bs + kk * TC_LDB + wn * 32 + j * 16, TC_LDB);
+            for (int i = 0; i < 2; i++)
+                for (int j = 0; j < 2; j++) wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
+        }
+        __syncthreads();
+    }
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            wmma::store_matrix_sync(Cs + (wm * 32 + i * 16) * TC_LDC + wn * 32 + j * 16, acc[i][j], TC_LDC, wmma::mem_row_major);
+    __syncthreads();
+    for (int l = tid; l < TC_BM * TC_BN; l += 128) {
+        int i = l / TC_BN, j = l % TC_BN;
+        if (row0 + i < g.m && col0 + j < g.n) store_epilogue<float>(g, z, row0 + i, col0 + j, Cs[i * TC_LDC + j]);
+    }
+#endif
+}
+
+template <typename T, int BM, int BN, int BK, int TM, int TN>
+static void launch_simt(const GemmArgs& g, i64 z0, unsigned nz) {
+    dim3 grid((unsigned)((g.n + BN - 1) / BN), (unsigned)((g.m + BM - 1) / BM), nz);
+    gemm_simt<T, BM, BN, BK, TM, TN><<<grid, (BM / TM) * (BN / TN), 0, stream()>>>(g, z0);
+}
+
+int gemm_launch(int dtype, const GemmArgs& g, i64 batch) {
+    if (g.m == 0 || g.n == 0 || batch == 0) return 0;
+    if ((g.m + 31) / 32 > 65535) return (int)cudaErrorInvalidConfiguration;
+    // big tiles only pay off when there are enough of them to fill the GPU
+    bool big = g.m * g.n * batch >= (i64)512 * 512;
+    for (i64 z0 = 0; z0 < batch; z0 += 65535) {
+        unsigned nz = (unsigned)std::min<i64>(65535, batch - z0);
+        if (g.m <= SK_ROWS) {  // exact F32/F64 even with TF32 on: these products are memory-bound anyway
+            dim3 grid((unsigned)((g.n + 31) / 32), 1, nz);
+            if (dtype == F32) gemm_skinny<float><<<grid, 32 * SK_WARPS, 0, stream()>>>(g, z0);
+            else gemm_skinny<double><<<grid, 32 * SK_WARPS, 0, stream()>>>(g, z0);
+        } else if (dtype == F32 && tf32_on()) {
+            dim3 grid((unsigned)((g.n + TC_BN - 1) / TC_BN), (unsigned)((g.m + TC_BM - 1) / TC_BM), nz);
+            gemm_tf32<<<grid, 128, 0, stream()>>>(g, z0);
+        } else if (dtype == F32) {
+            if (big) launch_simt<float, 128, 128, 8, 8, 8>(g, z0, nz);
+            else launch_simt<float, 32, 32, 16, 2, 2>(g, z0, nz);
+        } else {
+            if (big) launch_simt<double, 64, 64, 8, 4, 4>(g, z0, nz);
+            else launch_simt<double, 32, 32, 16, 2, 2>(g, z0, nz);
+        }
+        int e = launch_error();
+        if (e) return e;
+    }
+    return 0;
+}
+
+}  // namespace ecu
+
+using namespace ecu;
+
+extern "C" {
+
+// meta: the layout native/cpu/gemm.h reads: [dtype, transA, transB, m, n, k, alpha, beta, a, lda, strideA,
+//        b, ldb, strideB, c, ldc, strideC, batch, bias, residual, ldr, strideR, act opcode, actParam bits]
+int ecu_gemm(long long meta) {
+    const i64* q = ptr<i64>(meta);
+    GemmArgs g;
+    g.transA = (int)q[1]; g.transB = (int)q[2];
+    g.m = q[3]; g.n = q[4]; g.k = q[5];
+    g.alpha = bits_to_double(q[6]); g.beta = bits_to_double(q[7]);
+    g.a = q[8]; g.lda = q[9]; g.sa = q[10]; g.b = q[11]; g.ldb = q[12]; g.sb = q[13];
+    g.c = q[14]; g.ldc = q[15]; g.sc = q[16];
+    g.bias = q[18]; g.res = q[19]; g.ldr = q[20]; g.sr = q[21];
+    g.act = (int)q[22]; g.actParam = bits_to_double(q[23]);
+    return gemm_launch((int)q[0], g, q[17]);
+}
+
+}  // extern "C"

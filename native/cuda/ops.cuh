@@ -1,0 +1,89 @@
+// The elementwise instruction set on the device, one value at a time; opcodes and formulas match
+// native/cpu/elementwise.h (dev.engine.api.ElementwiseOp codes are the wire format).
+#pragma once
+#include "common.cuh"
+
+namespace ecu {
+
+enum Op {
+    OP_CONST = 0, OP_IDENTITY = 1, OP_NEG = 2, OP_EXP = 3, OP_LOG = 4, OP_SQRT = 5, OP_RSQRT = 6, OP_ABS = 7,
+    OP_SIGN = 8, OP_SQUARE = 9, OP_RECIPROCAL = 10, OP_RELU = 11, OP_LEAKY_RELU = 12, OP_GELU = 13,
+    OP_SIGMOID = 14, OP_TANH = 15, OP_SOFTPLUS = 16, OP_ADD_SCALAR = 17, OP_MUL_SCALAR = 18, OP_POW_SCALAR = 19,
+    OP_CLAMP_MIN = 20, OP_CLAMP_MAX = 21, OP_RSUB_SCALAR = 22, OP_SIN = 23, OP_COS = 24, OP_GELU_TANH = 25,
+    OP_ADD = 40, OP_SUB = 41, OP_MUL = 42, OP_DIV = 43, OP_POW = 44, OP_MAXIMUM = 45, OP_MINIMUM = 46,
+    OP_EQ = 47, OP_NE = 48, OP_LT = 49, OP_LE = 50, OP_GT = 51, OP_GE = 52,
+    OP_RELU_BACKWARD = 60, OP_LEAKY_RELU_BACKWARD = 61, OP_GELU_BACKWARD = 62, OP_SIGMOID_BACKWARD = 63,
+    OP_TANH_BACKWARD = 64, OP_SOFTPLUS_BACKWARD = 65, OP_GELU_TANH_BACKWARD = 66,
+    OP_WHERE = 80
+};
+
+template <typename T> __device__ __forceinline__ T sigmoid_of(T x) { return T(1) / (T(1) + exp(-x)); }
+
+template <typename T>
+__device__ __forceinline__ T apply_op(int op, T a, T b, T c, T imm) {
+    switch (op) {
+        case OP_CONST: return imm;
+        case OP_IDENTITY: return a;
+        case OP_NEG: return -a;
+        case OP_EXP: return exp(a);
+        case OP_LOG: return log(a);
+        case OP_SQRT: return sqrt(a);
+        case OP_RSQRT: return T(1) / sqrt(a);
+        case OP_ABS: return fabs(a);
+        case OP_SIGN: return (T)((a > T(0)) - (a < T(0)));
+        case OP_SQUARE: return a * a;
+        case OP_RECIPROCAL: return T(1) / a;
+        case OP_RELU: return a > T(0) ? a : T(0);
+        case OP_LEAKY_RELU: return a > T(0) ? a : a * imm;
+        case OP_GELU: return T(0.5) * a * (T(1) + erf(a * T(0.70710678118654752440)));
+        case OP_GELU_TANH: {
+            const T k = T(0.79788456080286535588);
+            return T(0.5) * a * (T(1) + tanh(k * (a + T(0.044715) * a * a * a)));
+        }
+        case OP_SIGMOID: return sigmoid_of(a);
+        case OP_TANH: return tanh(a);
+        case OP_SOFTPLUS: return a > T(20) ? a : log1p(exp(a));
+        case OP_ADD_SCALAR: return a + imm;
+        case OP_MUL_SCALAR: return a * imm;
+        case OP_POW_SCALAR: return imm == T(2) ? a * a : pow(a, imm);
+        case OP_CLAMP_MIN: return a < imm ? imm : a;
+        case OP_CLAMP_MAX: return a > imm ? imm : a;
+        case OP_RSUB_SCALAR: return imm - a;
+        case OP_SIN: return sin(a);
+        case OP_COS: return cos(a);
+        case OP_ADD: return a + b;
+        case OP_SUB: return a - b;
+        case OP_MUL: return a * b;
+        case OP_DIV: return a / b;
+        case OP_POW: return pow(a, b);
+        case OP_MAXIMUM: return (a > b || isnan(a)) ? a : b;
+        case OP_MINIMUM: return (a < b || isnan(a)) ? a : b;
+        case OP_EQ: return a == b ? T(1) : T(0);
+        case OP_NE: return a != b ? T(1) : T(0);
+        case OP_LT: return a < b ? T(1) : T(0);
+        case OP_LE: return a <= b ? T(1) : T(0);
+        case OP_GT: return a > b ? T(1) : T(0);
+        case OP_GE: return a >= b ? T(1) : T(0);
+        case OP_RELU_BACKWARD: return a > T(0) ? b : T(0);
+        case OP_LEAKY_RELU_BACKWARD: return a > T(0) ? b : b * imm;
+        case OP_GELU_BACKWARD: {
+            T cdf = T(0.5) * (T(1) + erf(a * T(0.70710678118654752440)));
+            T pdf = exp(T(-0.5) * a * a) * T(0.39894228040143267794);
+            return b * (cdf + a * pdf);
+        }
+        case OP_GELU_TANH_BACKWARD: {
+            const T k = T(0.79788456080286535588);
+            T u = k * (a + T(0.044715) * a * a * a);
+            T t = tanh(u);
+            T du = k * (T(1) + T(3) * T(0.044715) * a * a);
+            return b * (T(0.5) * (T(1) + t) + T(0.5) * a * (T(1) - t * t) * du);
+        }
+        case OP_SIGMOID_BACKWARD: return b * a * (T(1) - a);
+        case OP_TANH_BACKWARD: return b * (T(1) - a * a);
+        case OP_SOFTPLUS_BACKWARD: return b * sigmoid_of(a);
+        case OP_WHERE: return a != T(0) ? b : c;
+        default: return a;  // opcodes are validated in Java
+    }
+}
+
+}  // namespace ecu
