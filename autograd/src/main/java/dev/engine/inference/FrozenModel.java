@@ -102,6 +102,15 @@ public final class FrozenModel implements AutoCloseable {
         }
     }
 
+    /** Runs {@code batch} rows and post-processes each output row (probabilities, top-k, labels, ...). */
+    public Prediction[] predict(float[] input, int batch, PostProcessor post) {
+        float[] out = run(input, batch);
+        int w = out.length / batch;
+        Prediction[] r = new Prediction[batch];
+        for (int i = 0; i < batch; i++) r[i] = post.apply(out, i * w, w);
+        return r;
+    }
+
     /** Runs a tensor of shape [batch, ...sampleShape] (F32) and returns a new tensor. */
     public Tensor run(Tensor input) {
         if (input.dtype() != DType.F32)
