@@ -81,6 +81,12 @@ inline void engine_gemm(long long metaAddress) {
             float* cp = ptr<float>(c) + i * sc;
             if (k == 0) {
                 for (i64 r = 0; r < m; r++) for (i64 j = 0; j < n; j++) cp[r * ldc + j] = beta == 0 ? 0.f : (float)beta * cp[r * ldc + j];
+            } else if (m == 1 && ta == CblasNoTrans) {
+                // One row (batch-1 inference): gemv streams B once instead of packing it on every call.
+                const float* x = ptr<float>(a) + i * sa;
+                const float* bm = ptr<float>(b) + i * sb;
+                if (tb == CblasNoTrans) cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, (float)alpha, bm, (int)ldb, x, 1, (float)beta, cp, 1);
+                else cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, (float)alpha, bm, (int)ldb, x, 1, (float)beta, cp, 1);
             } else {
                 gemm_panels<float>(q[1] != 0, q[2] != 0, m, n, k, (float)alpha, ptr<float>(a) + i * sa, lda, ptr<float>(b) + i * sb, ldb,
                                    (float)beta, cp, ldc);

@@ -8,7 +8,6 @@ import dev.engine.api.ShapeException;
 import dev.engine.api.Shapes;
 import dev.engine.autograd.Tensor;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,8 +15,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * An optimised graph ready to run: immutable and safe to call from many threads at once. Weights are
- * uploaded once; each thread gets its own {@link ExecutionContext} (arena, input and output buffers) per
- * batch size, allocated on its first call, so later calls allocate no native memory. Shapes are
+ * uploaded once; each running call holds its own {@link ExecutionContext} (arena, input and output
+ * buffers) for its batch size, taken from a small pool and returned after the call, so there are at most
+ * as many contexts as concurrent callers and, once warmed up, calls allocate no native memory. Shapes are
  * specialised: each batch size gets its own cached {@link ExecutionPlan}. A wrong feature size or dtype
  * throws naming the expected input shape.
  *
@@ -37,7 +37,7 @@ public final class FrozenModel implements AutoCloseable {
     private final int featuresPerRow;
     private final Map<Integer, ExecutionPlan> plans = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<ExecutionContext> contexts = new ConcurrentLinkedQueue<>();
-    private final ThreadLocal<Map<Integer, ExecutionContext>> local = ThreadLocal.withInitial(HashMap::new);
+    private final Map<Integer, ConcurrentLinkedQueue<ExecutionContext>> idle = new ConcurrentHashMap<>();
     private final boolean shareMemory;
     private volatile boolean closed;
 
@@ -92,10 +92,23 @@ public final class FrozenModel implements AutoCloseable {
 
     /** Like {@link #run(float[], int)} but writes into {@code out} (no Java allocation either). */
     public void run(float[] input, int batch, float[] out) {
-        ExecutionContext ctx = context(input, batch);
-        int need = Shapes.numelInt(ctx.plan().outputShape());
-        if (out.length < need) throw new ShapeException("frozen model: output array holds " + out.length + " values, needs " + need);
-        ctx.run(input, 0, out, 0);
+        ExecutionContext ctx = acquire(input, batch);
+        try {
+            int need = Shapes.numelInt(ctx.plan().outputShape());
+            if (out.length < need) throw new ShapeException("frozen model: output array holds " + out.length + " values, needs " + need);
+            ctx.run(input, 0, out, 0);
+        } finally {
+            idle.get(batch).offer(ctx);
+        }
+    }
+
+    /** Runs {@code batch} rows and post-processes each output row (probabilities, top-k, labels, ...). */
+    public Prediction[] predict(float[] input, int batch, PostProcessor post) {
+        float[] out = run(input, batch);
+        int w = out.length / batch;
+        Prediction[] r = new Prediction[batch];
+        for (int i = 0; i < batch; i++) r[i] = post.apply(out, i * w, w);
+        return r;
     }
 
     /** Runs a tensor of shape [batch, ...sampleShape] (F32) and returns a new tensor. */
@@ -111,7 +124,8 @@ public final class FrozenModel implements AutoCloseable {
         return Tensor.of(input.backend(), out, outputShape(batch));
     }
 
-    private ExecutionContext context(float[] input, int batch) {
+    /** A context for {@code batch} that no other thread is using: an idle one, or a new one (the only allocation). */
+    private ExecutionContext acquire(float[] input, int batch) {
         if (closed) throw new EngineException("frozen model was closed");
         if (input == null) throw new EngineException("frozen model: input is null; expected " + expected());
         if (batch < 1) throw new ShapeException("frozen model: batch size must be at least 1, got " + batch + "; expected " + expected());
@@ -119,11 +133,9 @@ public final class FrozenModel implements AutoCloseable {
         if (input.length != need)
             throw new ShapeException("frozen model: input has " + input.length + " values but a batch of " + batch + " of shape "
                     + Shapes.str(inputShape(batch)) + " needs " + need + " (expected input " + expected() + ")");
-        Map<Integer, ExecutionContext> mine = local.get();
-        ExecutionContext ctx = mine.get(batch);
+        ExecutionContext ctx = idle.computeIfAbsent(batch, b -> new ConcurrentLinkedQueue<>()).poll();
         if (ctx == null) {
             ctx = new ExecutionContext(plan(batch), weights);
-            mine.put(batch, ctx);
             contexts.add(ctx);
         }
         return ctx;

@@ -23,6 +23,8 @@ import java.util.Map;
  */
 public final class GraphCodec {
     private static final int MAX_RANK = 8;
+    /** Sanity bound on any value of a loaded graph: 2^28 elements (1 GiB of F32) per batch row. */
+    static final long MAX_VALUE_ELEMENTS = 1L << 28;
     private static final Map<Integer, ElementwiseOp> OPS = new HashMap<>();
 
     static { for (ElementwiseOp op : ElementwiseOp.values()) OPS.put(op.code(), op); }
@@ -133,7 +135,7 @@ public final class GraphCodec {
     static void validateShapes(Graph g) {
         Map<Integer, long[]> shapes = new HashMap<>();
         long batch = g.input().shape().length == 0 ? 0 : g.input().shape()[0];
-        if (batch < 1) throw new ModelFormatException("graph section: input batch " + batch + " must be at least 1");
+        if (batch < 1 || batch > 65536) throw new ModelFormatException("graph section: traced batch " + batch + " outside 1..65536");
         for (Node n : g.nodes()) {
             long[][] in = new long[n.inputs().size()][];
             for (int i = 0; i < in.length; i++) in[i] = shapes.get(n.input(i).id());
@@ -141,7 +143,7 @@ public final class GraphCodec {
             if (!Arrays.equals(s, n.output().shape()))
                 throw new ModelFormatException("graph section: node '" + n.name() + "' stores shape " + Arrays.toString(n.output().shape())
                         + " but its inputs give " + Arrays.toString(s));
-            if (dev.engine.api.Shapes.numel(s) > Integer.MAX_VALUE - 8)
+            if (dev.engine.api.Shapes.numel(s) > Math.min(Integer.MAX_VALUE - 8, MAX_VALUE_ELEMENTS * batch))
                 throw new ModelFormatException("graph section: node '" + n.name() + "' would produce " + Arrays.toString(s) + ", too large");
             shapes.put(n.output().id(), s);
         }

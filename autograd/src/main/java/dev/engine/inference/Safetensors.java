@@ -26,6 +26,8 @@ import java.util.Map;
  * Map<String, Safetensors.Entry> sd = Safetensors.read(Path.of("mlp.safetensors"));
  * float[] w = sd.get("net.0.weight").floats();      // [512, 784] row-major, PyTorch's layout
  * Safetensors.write(Path.of("copy.safetensors"), sd);
+ * model.loadStateDict(Safetensors.readTensors(Path.of("from_pytorch.safetensors")));
+ * Safetensors.writeTensors(Path.of("to_pytorch.safetensors"), model.stateDict());
  * }</pre>
  */
 public final class Safetensors {
@@ -136,6 +138,16 @@ public final class Safetensors {
             r[i] = v;
         }
         return r;
+    }
+
+    /**
+     * Reads a file as tensors on the default backend, e.g. for {@code module.loadStateDict(...)}. The
+     * tensors belong to the current {@link dev.engine.autograd.MemoryScope}, if any.
+     */
+    public static Map<String, Tensor> readTensors(Path p) {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        read(p).forEach((k, e) -> m.put(k, e.toTensor()));
+        return m;
     }
 
     /** Writes entries (in map order) atomically. */

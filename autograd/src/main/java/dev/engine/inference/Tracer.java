@@ -111,6 +111,23 @@ public final class Tracer {
         return add(Node.builder(OpKind.BATCHNORM, null).input(x).constant("scale", new Const(scale, c)).constant("shift", new Const(shift, c)), x);
     }
 
+    /** Batch norm from a layer's tensors (gamma/beta may be null). */
+    public Value batchNorm(Value x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, double eps) {
+        return batchNorm(x, floats(gamma), floats(beta), runningMean.toFloatArray(), runningVar.toFloatArray(), eps);
+    }
+
+    /** Layer norm from a layer's tensors (gamma/beta may be null). */
+    public Value layerNorm(Value x, Tensor gamma, Tensor beta, double eps) { return layerNorm(x, floats(gamma), floats(beta), eps); }
+
+    /** Embedding from a layer's table tensor [vocab, dim]. */
+    public Value embedding(Value indices, Tensor table) {
+        long[] s = table.shape();
+        if (s.length != 2) throw new ShapeException("tracer: embedding table must be 2-D, got " + Shapes.str(s));
+        return embedding(indices, table.toFloatArray(), s[0], s[1]);
+    }
+
+    private static float[] floats(Tensor t) { return t == null ? null : t.toFloatArray(); }
+
     /** Layer norm over the last axis (gamma/beta may be null). */
     public Value layerNorm(Value x, float[] gamma, float[] beta, double eps) {
         long d = x.dim(-1);

@@ -145,6 +145,15 @@ class BundleTest {
         assertThrows(ModelFormatException.class, () -> Bundle.fromBytes(junk));
     }
 
+    @Test void graphsThatWouldExhaustMemoryAreRejected() {
+        Tracer t = new Tracer();
+        Value x = t.input(1, 1, 4, 4);
+        Value y = t.conv2d(x, new float[9], 1, 1, 3, null, 1, 30_000); // a 60,002 x 60,002 output from a tiny file
+        byte[] f = Bundle.toBytes(t.build(y), null, null);
+        var e = assertThrows(ModelFormatException.class, () -> Bundle.fromBytes(f));
+        assertTrue(e.getMessage().contains("too large"), e.getMessage());
+    }
+
     @Test void postProcessors() {
         float[] logit = {2f};
         Prediction b = PostProcessor.binary(0.5, "no", "yes").apply(logit, 0, 1);

@@ -50,6 +50,37 @@ class ConcurrencyTest {
         }
     }
 
+    @Test void predictorFromABundleIsThreadSafe(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path p = dir.resolve("tiny.model");
+        try (FrozenModel m = Freezer.freeze(Models.tinyMlp(4, 6, 8, 3), new long[]{1, 6}, FreezeOptions.defaults())) {
+            Bundle.save(p, m, AffineTransform.of(new float[]{2f}, new float[]{-1f}), PostProcessor.softmax(List.of("x", "y", "z")));
+        }
+        try (Predictor pr = Predictor.load(p)) {
+            float[][] rows = new float[16][];
+            Prediction[] expect = new Prediction[16];
+            Random r = new Random(2);
+            for (int i = 0; i < 16; i++) { rows[i] = Models.randn(r, 6, 1); expect[i] = pr.predict(rows[i]); }
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> fs = new ArrayList<>();
+                for (int t = 0; t < 4; t++) fs.add(pool.submit(() -> {
+                    for (int k = 0; k < 2000; k++) {
+                        int i = k % 16;
+                        Prediction got = pr.predict(rows[i]);
+                        assertEquals(expect[i].label(), got.label());
+                        assertArrayEquals(expect[i].scores(), got.scores(), 0f);
+                    }
+                    return null;
+                }));
+                for (Future<?> f : fs) f.get();
+            } finally {
+                pool.shutdown();
+            }
+            var e = org.junit.jupiter.api.Assertions.assertThrows(dev.engine.api.ShapeException.class, () -> pr.predict(new float[5]));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("[batch, 6]"), e.getMessage());
+        }
+    }
+
     @Test void noNativeAllocationPerCallAfterWarmUp() {
         Backend be = Backends.cpu();
         try (FrozenModel m = Freezer.freeze(Models.tinyCnn(3), new long[]{1, 2, 8, 8}, FreezeOptions.defaults().backend(be))) {

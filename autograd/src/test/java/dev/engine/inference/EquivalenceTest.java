@@ -72,6 +72,12 @@ class EquivalenceTest {
         }
         try (FrozenModel f = Freezer.freeze(model, new long[]{1, 6}, FreezeOptions.defaults())) {
             assertArrayEquals(eager, f.run(x, 4), 1e-5f);
+            Prediction[] ps = f.predict(x, 4, PostProcessor.softmax(java.util.List.of("a", "b", "c")));
+            for (int i = 0; i < 4; i++) {
+                int best = 0;
+                for (int j = 1; j < 3; j++) if (eager[i * 3 + j] > eager[i * 3 + best]) best = j;
+                assertEquals(best, ps[i].index());
+            }
             try (MemoryScope s = MemoryScope.open()) {
                 Tensor out = f.run(Tensor.of(x, 4, 6));
                 assertArrayEquals(new long[]{4, 3}, out.shape());

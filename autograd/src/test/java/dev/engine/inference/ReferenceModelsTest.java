@@ -38,6 +38,29 @@ class ReferenceModelsTest {
         check("lenet", Models.lenet(sd), new long[]{1, 1, 28, 28});
     }
 
+    @Test void lenetBundleThroughPredictor(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path dir = Models.requireData();
+        Map<String, Safetensors.Entry> sd = Safetensors.read(dir.resolve("lenet.safetensors"));
+        float[] in = Models.readF32(dir.resolve("lenet.ref_in.f32")), ref = Models.readF32(dir.resolve("lenet.ref_out.f32"));
+        java.util.List<String> labels = java.util.List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine");
+        Path bundle = tmp.resolve("lenet.model");
+        try (FrozenModel m = Freezer.freeze(Models.lenet(sd), new long[]{1, 1, 28, 28}, FreezeOptions.defaults())) {
+            Bundle.save(bundle, m, null, PostProcessor.softmax(labels));
+        }
+        try (Predictor p = Predictor.load(bundle)) {
+            float[][] rows = new float[64][];
+            for (int i = 0; i < 64; i++) rows[i] = java.util.Arrays.copyOfRange(in, i * 784, (i + 1) * 784);
+            Prediction[] batch = p.predict(rows);
+            for (int i = 0; i < 64; i++) {
+                int best = 0;
+                for (int j = 1; j < 10; j++) if (ref[i * 10 + j] > ref[i * 10 + best]) best = j;
+                assertEquals(labels.get(best), batch[i].label());
+                assertEquals(labels.get(best), p.predict(rows[i]).label());
+                assertEquals(batch[i].probability(), batch[i].topK(3).get(0).probability(), 1e-9);
+            }
+        }
+    }
+
     @Test void planPrintsFusedNames() throws Exception {
         Map<String, Safetensors.Entry> sd = Safetensors.read(Models.requireData().resolve("mlp.safetensors"));
         try (FrozenModel m = Freezer.freeze(Models.mlp(sd), new long[]{1, 784}, FreezeOptions.defaults())) {
