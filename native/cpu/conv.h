@@ -10,7 +10,7 @@ namespace engine {
 
 template <typename T>
 inline void gemm_rm(bool ta, bool tb, i64 m, i64 n, i64 k, T alpha, const T* a, i64 lda, const T* b, i64 ldb, T beta, T* c, i64 ldc) {
-    gemm_panels<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    blas_gemm_rm<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 struct ConvGeom {
