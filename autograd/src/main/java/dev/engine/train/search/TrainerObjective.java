@@ -1,0 +1,193 @@
+package dev.engine.train.search;
+
+import dev.engine.autograd.Generator;
+import dev.engine.autograd.MemoryScope;
+import dev.engine.autograd.Tensor;
+import dev.engine.data.Dataset;
+import dev.engine.nn.Dropout;
+import dev.engine.nn.Linear;
+import dev.engine.nn.Module;
+import dev.engine.nn.ReLU;
+import dev.engine.nn.Sequential;
+import dev.engine.nn.loss.Loss;
+import dev.engine.optim.Adam;
+import dev.engine.optim.AdamW;
+import dev.engine.optim.Optimizer;
+import dev.engine.optim.RMSProp;
+import dev.engine.optim.SGD;
+import dev.engine.train.EpochStats;
+import dev.engine.train.History;
+import dev.engine.train.Task;
+import dev.engine.train.Trainer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * An {@link Objective} that trains a model with the {@link Trainer}: for each trial it builds a fresh
+ * model with the user's factory, an optimizer (by default from the trial's {@code optimizer}, {@code lr},
+ * {@code weight_decay}, {@code momentum}), trains for the epoch budget with the trial's {@code batch} or
+ * {@code batch_size} (else the default) and data order seeded by {@link Trial#seed()}, and returns a
+ * validation metric from the history: the last epoch's by default, or the best epoch's. Every epoch
+ * metric of the last epoch comes back as an extra. Tensors created during a trial are released when it
+ * ends (one {@link MemoryScope} per trial).
+ *
+ * <pre>{@code
+ * TrainerObjective objective = TrainerObjective.builder(
+ *                 TrainerObjective.mlp(64, 10),            // hidden=[..] and dropout from the trial
+ *                 new CrossEntropyLoss(), train, validation)
+ *         .metric("val_accuracy")                           // maximised; "val_loss" would be minimised
+ *         .configure((trial, b) -> b.clipGradNorm(1.0))
+ *         .build();
+ * // or a custom model; seed it from the trial so that the search is reproducible
+ * TrainerObjective.builder(trial -> new Sequential(new Linear(64, trial.getInt("hidden"), new Generator(trial.seed())), ...), ...)
+ * }</pre>
+ */
+public final class TrainerObjective implements Objective {
+    /** Builds a fresh, untrained model for a trial (seed it from {@link Trial#seed()}). */
+    @FunctionalInterface
+    public interface ModelFactory {
+        Module create(Trial trial);
+    }
+
+    /** Builds the optimizer of a trial's model. */
+    @FunctionalInterface
+    public interface OptimizerFactory {
+        Optimizer create(Trial trial, List<Tensor> params);
+    }
+
+    private final Builder cfg;
+    private final String metric;
+    private final Direction direction;
+
+    private TrainerObjective(Builder b) {
+        this.cfg = b;
+        this.metric = b.metric != null ? b.metric
+                : b.validation == null ? "train_loss" : b.task == Task.CLASSIFICATION ? "val_accuracy" : "val_loss";
+        this.direction = b.direction != null ? b.direction : Direction.forMetric(metric);
+        if (metric.startsWith("val_") && b.validation == null) {
+            throw new IllegalArgumentException("metric '" + metric + "' needs a validation dataset");
+        }
+    }
+
+    /** {@code validation} may be null only when the metric is a training one ({@code train_loss}). */
+    public static Builder builder(ModelFactory models, Loss loss, Dataset train, Dataset validation) {
+        return new Builder(models, loss, train, validation);
+    }
+
+    /** Configuration; defaults: batch 32, classification, last-epoch val_accuracy (val_loss for regression). */
+    public static final class Builder {
+        private final ModelFactory models;
+        private final Loss loss;
+        private final Dataset train, validation;
+        private OptimizerFactory optimizers = TrainerObjective::defaultOptimizer;
+        private String metric;
+        private Direction direction;
+        private int batchSize = 32;
+        private Task task = Task.CLASSIFICATION;
+        private boolean bestEpoch;
+        private BiConsumer<Trial, Trainer.Builder> configure = (t, b) -> { };
+
+        private Builder(ModelFactory models, Loss loss, Dataset train, Dataset validation) {
+            if (models == null || loss == null || train == null) throw new IllegalArgumentException("a trainer objective needs a model factory, a loss and training data");
+            this.models = models;
+            this.loss = loss;
+            this.train = train;
+            this.validation = validation;
+        }
+
+        public Builder optimizer(OptimizerFactory f) { optimizers = f; return this; }
+
+        /** The history metric to report: "val_accuracy", "val_loss", "val_macro_f1", "val_r2", "train_loss", ... */
+        public Builder metric(String name) { metric = name; return this; }
+
+        /** Default: inferred from the metric name (losses and errors minimised). */
+        public Builder direction(Direction d) { direction = d; return this; }
+
+        /** Batch size when the trial has no {@code batch} / {@code batch_size} parameter. */
+        public Builder batchSize(int n) {
+            if (n < 1) throw new IllegalArgumentException("batch size " + n + " must be >= 1");
+            batchSize = n;
+            return this;
+        }
+
+        public Builder task(Task t) { task = t; return this; }
+
+        /** Report the best epoch's metric instead of the last one's. */
+        public Builder bestEpoch(boolean b) { bestEpoch = b; return this; }
+
+        /** Further trainer settings per trial (clipping, schedules, early stopping, progress...). */
+        public Builder configure(BiConsumer<Trial, Trainer.Builder> c) { configure = c; return this; }
+
+        public TrainerObjective build() { return new TrainerObjective(this); }
+    }
+
+    @Override public String metricName() { return metric; }
+
+    @Override public Direction direction() { return direction; }
+
+    @Override public TrialResult evaluate(Trial trial, int epochBudget) {
+        try (MemoryScope scope = MemoryScope.open()) {
+            Module model = cfg.models.create(trial);
+            Optimizer opt = cfg.optimizers.create(trial, model.parameters());
+            int batch = trial.has("batch_size") ? trial.getInt("batch_size") : trial.getInt("batch", cfg.batchSize);
+            Trainer.Builder tb = Trainer.builder(model, cfg.loss, opt).epochs(epochBudget).batchSize(batch).seed(trial.seed()).task(cfg.task);
+            if (cfg.validation != null) tb.validation(cfg.validation);
+            cfg.configure.accept(trial, tb);
+            History h = tb.build().fit(cfg.train);
+            EpochStats last = h.last();
+            double value = last.metric(metric);
+            if (cfg.bestEpoch) {
+                for (double v : h.series(metric)) if (direction.isBetter(v, value)) value = v;
+            }
+            Map<String, Double> extras = new LinkedHashMap<>(last.metrics());
+            extras.remove(metric);
+            return new TrialResult(value, extras, h.size());
+        }
+    }
+
+    /**
+     * The default optimizer: trial {@code optimizer} (adam, adamw, sgd or rmsprop; default adam) with
+     * {@code lr} (default 1e-3), {@code weight_decay} (default 0, AdamW 0.01) and {@code momentum}
+     * (SGD and RMSProp, default 0).
+     */
+    public static Optimizer defaultOptimizer(Trial trial, List<Tensor> params) {
+        String name = trial.getString("optimizer", "adam").toLowerCase(Locale.ROOT);
+        double lr = trial.getDouble("lr", 1e-3);
+        double momentum = trial.getDouble("momentum", 0);
+        switch (name) {
+            case "adam": return new Adam(params, lr, 0.9, 0.999, 1e-8, trial.getDouble("weight_decay", 0));
+            case "adamw": return new AdamW(params, lr, 0.9, 0.999, 1e-8, trial.getDouble("weight_decay", 0.01));
+            case "sgd": return new SGD(params, lr, momentum, 0, trial.getDouble("weight_decay", 0), false);
+            case "rmsprop": return new RMSProp(params, lr, 0.99, 1e-8, trial.getDouble("weight_decay", 0), momentum);
+            default: throw new IllegalArgumentException("trial " + trial.id() + ": unknown optimizer '" + name + "' (adam, adamw, sgd, rmsprop)");
+        }
+    }
+
+    /**
+     * A ReLU MLP {@code inputs -> hidden... -> outputs} from the trial's {@code hidden} (an int or int[],
+     * default [128]) and {@code dropout} (after each hidden layer when > 0, default 0), initialised from
+     * {@link Trial#seed()}.
+     */
+    public static ModelFactory mlp(int inputs, int outputs) {
+        if (inputs < 1 || outputs < 1) throw new IllegalArgumentException("mlp: inputs and outputs must be >= 1");
+        return trial -> {
+            int[] hidden = trial.getIntArray("hidden", new int[] {128});
+            double dropout = trial.getDouble("dropout", 0);
+            Generator g = new Generator(trial.seed());
+            Sequential s = new Sequential();
+            int prev = inputs;
+            for (int i = 0; i < hidden.length; i++) {
+                if (hidden[i] < 1) throw new IllegalArgumentException("trial " + trial.id() + ": hidden size " + hidden[i] + " must be >= 1");
+                s.add(new Linear(prev, hidden[i], g));
+                s.add(new ReLU());
+                if (dropout > 0) s.add(new Dropout(dropout, trial.seed() + 1 + i));
+                prev = hidden[i];
+            }
+            s.add(new Linear(prev, outputs, g));
+            return s;
+        };
+    }
+}
