@@ -19,11 +19,18 @@ import dev.engine.train.EpochStats;
 import dev.engine.train.History;
 import dev.engine.train.Task;
 import dev.engine.train.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.stream.Stream;
 
 /**
  * An {@link Objective} that trains a model with the {@link Trainer}: for each trial it builds a fresh
@@ -33,6 +40,11 @@ import java.util.function.BiConsumer;
  * validation metric from the history: the last epoch's by default, or the best epoch's. Every epoch
  * metric of the last epoch comes back as an extra. Tensors created during a trial are released when it
  * ends (one {@link MemoryScope} per trial).
+ *
+ * <p>With {@link Builder#checkpointRoot} each trial keeps its trainer checkpoint (in a directory named by
+ * its id, seed and parameters) and a later, larger budget for the same trial (the next successive-halving
+ * round) resumes from it instead of training from scratch: the trainer's bit-identical resume makes the
+ * result the same, only cheaper.
  *
  * <pre>{@code
  * TrainerObjective objective = TrainerObjective.builder(
@@ -61,6 +73,7 @@ public final class TrainerObjective implements Objective {
     private final Builder cfg;
     private final String metric;
     private final Direction direction;
+    private final Map<Path, Integer> trainedEpochs = new HashMap<>();
 
     private TrainerObjective(Builder b) {
         this.cfg = b;
@@ -89,6 +102,7 @@ public final class TrainerObjective implements Objective {
         private Task task = Task.CLASSIFICATION;
         private boolean bestEpoch;
         private BiConsumer<Trial, Trainer.Builder> configure = (t, b) -> { };
+        private Path checkpointRoot;
 
         private Builder(ModelFactory models, Loss loss, Dataset train, Dataset validation) {
             if (models == null || loss == null || train == null) throw new IllegalArgumentException("a trainer objective needs a model factory, a loss and training data");
@@ -121,6 +135,12 @@ public final class TrainerObjective implements Objective {
         /** Further trainer settings per trial (clipping, schedules, early stopping, progress...). */
         public Builder configure(BiConsumer<Trial, Trainer.Builder> c) { configure = c; return this; }
 
+        /**
+         * Keeps each trial's checkpoint under {@code root} so that a larger budget for the same trial resumes
+         * instead of starting over (see the class comment); null (the default) keeps nothing.
+         */
+        public Builder checkpointRoot(Path root) { checkpointRoot = root; return this; }
+
         public TrainerObjective build() { return new TrainerObjective(this); }
     }
 
@@ -135,6 +155,7 @@ public final class TrainerObjective implements Objective {
             int batch = trial.has("batch_size") ? trial.getInt("batch_size") : trial.getInt("batch", cfg.batchSize);
             Trainer.Builder tb = Trainer.builder(model, cfg.loss, opt).epochs(epochBudget).batchSize(batch).seed(trial.seed()).task(cfg.task);
             if (cfg.validation != null) tb.validation(cfg.validation);
+            if (cfg.checkpointRoot != null) tb.checkpointDir(prepareCheckpoint(trial, epochBudget)).resume(true);
             cfg.configure.accept(trial, tb);
             History h = tb.build().fit(cfg.train);
             EpochStats last = h.last();
@@ -146,6 +167,33 @@ public final class TrainerObjective implements Objective {
             extras.remove(metric);
             return new TrialResult(value, extras, h.size());
         }
+    }
+
+    /**
+     * The trial's checkpoint directory, emptied unless this objective trained it before for at most
+     * {@code budget} epochs (a stale directory from another run, or a longer run, cannot be rewound).
+     */
+    private synchronized Path prepareCheckpoint(Trial trial, int budget) {
+        Path dir = checkpointDir(trial);
+        Integer trained = trainedEpochs.get(dir);
+        if ((trained == null || trained > budget) && Files.exists(dir)) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(f);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot clear the stale checkpoint " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        trainedEpochs.put(dir, budget);
+        return dir;
+    }
+
+    /** Where a trial's checkpoint lives under the checkpoint root: its id, seed and a hash of its parameters. */
+    public Path checkpointDir(Trial trial) {
+        if (cfg.checkpointRoot == null) throw new IllegalStateException("no checkpoint root configured");
+        StringBuilder key = new StringBuilder();
+        for (Map.Entry<String, Object> e : trial.params().entrySet()) key.append(e.getKey()).append('=').append(Values.format(e.getValue())).append(';');
+        long h = SeededRandom.mixPair(trial.seed(), key.toString().hashCode());
+        return cfg.checkpointRoot.resolve(String.format(Locale.ROOT, "trial-%d-%016x", trial.id(), h));
     }
 
     /**
