@@ -4,6 +4,7 @@ import dev.engine.autograd.Generator;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
 import dev.engine.data.Dataset;
+import dev.engine.data.KFold;
 import dev.engine.nn.Dropout;
 import dev.engine.nn.Linear;
 import dev.engine.nn.Module;
@@ -44,7 +45,8 @@ import java.util.stream.Stream;
  * <p>With {@link Builder#checkpointRoot} each trial keeps its trainer checkpoint (in a directory named by
  * its id, seed and parameters) and a later, larger budget for the same trial (the next successive-halving
  * round) resumes from it instead of training from scratch: the trainer's bit-identical resume makes the
- * result the same, only cheaper.
+ * result the same, only cheaper. With {@link Builder#crossValidation} a trial is scored by k-fold
+ * cross-validation on the training data.
  *
  * <pre>{@code
  * TrainerObjective objective = TrainerObjective.builder(
@@ -77,10 +79,14 @@ public final class TrainerObjective implements Objective {
 
     private TrainerObjective(Builder b) {
         this.cfg = b;
+        if (b.folds > 0 && b.validation != null) {
+            throw new IllegalArgumentException("cross-validation validates on folds of the training data: pass no validation dataset");
+        }
+        boolean validated = b.validation != null || b.folds > 0;
         this.metric = b.metric != null ? b.metric
-                : b.validation == null ? "train_loss" : b.task == Task.CLASSIFICATION ? "val_accuracy" : "val_loss";
+                : !validated ? "train_loss" : b.task == Task.CLASSIFICATION ? "val_accuracy" : "val_loss";
         this.direction = b.direction != null ? b.direction : Direction.forMetric(metric);
-        if (metric.startsWith("val_") && b.validation == null) {
+        if (metric.startsWith("val_") && !validated) {
             throw new IllegalArgumentException("metric '" + metric + "' needs a validation dataset");
         }
     }
@@ -103,6 +109,9 @@ public final class TrainerObjective implements Objective {
         private boolean bestEpoch;
         private BiConsumer<Trial, Trainer.Builder> configure = (t, b) -> { };
         private Path checkpointRoot;
+        private int folds;
+        private long foldSeed;
+        private boolean stratified;
 
         private Builder(ModelFactory models, Loss loss, Dataset train, Dataset validation) {
             if (models == null || loss == null || train == null) throw new IllegalArgumentException("a trainer objective needs a model factory, a loss and training data");
@@ -141,6 +150,19 @@ public final class TrainerObjective implements Objective {
          */
         public Builder checkpointRoot(Path root) { checkpointRoot = root; return this; }
 
+        /**
+         * Scores each trial by {@code k}-fold cross-validation on the training data instead of the validation
+         * set (which must then be null): the mean of the folds' metric, with {@code <metric>_std} and the
+         * folds' mean extras; the folds are the same for every trial ({@link KFold}, seeded by {@code seed}).
+         */
+        public Builder crossValidation(int k, long seed, boolean stratified) {
+            if (k < 2) throw new IllegalArgumentException("cross-validation needs k >= 2, got " + k);
+            folds = k;
+            foldSeed = seed;
+            this.stratified = stratified;
+            return this;
+        }
+
         public TrainerObjective build() { return new TrainerObjective(this); }
     }
 
@@ -149,15 +171,38 @@ public final class TrainerObjective implements Objective {
     @Override public Direction direction() { return direction; }
 
     @Override public TrialResult evaluate(Trial trial, int epochBudget) {
+        if (cfg.folds == 0) return trainOnce(trial, epochBudget, cfg.train, cfg.validation, cfg.checkpointRoot == null ? null : prepareCheckpoint(trial, epochBudget, null));
+        // k-fold cross-validation: the same folds for every trial; mean metric, its standard deviation as an extra
+        List<KFold.Fold> folds = KFold.split(cfg.train, cfg.folds, cfg.foldSeed, cfg.stratified);
+        double[] values = new double[folds.size()];
+        Map<String, Double> sums = new LinkedHashMap<>();
+        int epochs = 0;
+        for (KFold.Fold f : folds) {
+            TrialResult r = trainOnce(trial, epochBudget, f.train(), f.validation(),
+                    cfg.checkpointRoot == null ? null : prepareCheckpoint(trial, epochBudget, "fold-" + f.index()));
+            values[f.index()] = r.metric();
+            r.extras().forEach((k, v) -> sums.merge(k, v, Double::sum));
+            epochs = Math.max(epochs, r.epochs());
+        }
+        double mean = 0, sq = 0;
+        for (double v : values) mean += v / values.length;
+        for (double v : values) sq += (v - mean) * (v - mean);
+        Map<String, Double> extras = new LinkedHashMap<>();
+        extras.put(metric + "_std", Math.sqrt(sq / Math.max(1, values.length - 1)));
+        sums.forEach((k, v) -> extras.put(k, v / folds.size()));
+        return new TrialResult(mean, extras, epochs);
+    }
+
+    private TrialResult trainOnce(Trial trial, int epochBudget, Dataset train, Dataset validation, Path checkpoint) {
         try (MemoryScope scope = MemoryScope.open()) {
             Module model = cfg.models.create(trial);
             Optimizer opt = cfg.optimizers.create(trial, model.parameters());
             int batch = trial.has("batch_size") ? trial.getInt("batch_size") : trial.getInt("batch", cfg.batchSize);
             Trainer.Builder tb = Trainer.builder(model, cfg.loss, opt).epochs(epochBudget).batchSize(batch).seed(trial.seed()).task(cfg.task);
-            if (cfg.validation != null) tb.validation(cfg.validation);
-            if (cfg.checkpointRoot != null) tb.checkpointDir(prepareCheckpoint(trial, epochBudget)).resume(true);
+            if (validation != null) tb.validation(validation);
+            if (checkpoint != null) tb.checkpointDir(checkpoint).resume(true);
             cfg.configure.accept(trial, tb);
-            History h = tb.build().fit(cfg.train);
+            History h = tb.build().fit(train);
             EpochStats last = h.last();
             double value = last.metric(metric);
             if (cfg.bestEpoch) {
@@ -173,8 +218,8 @@ public final class TrainerObjective implements Objective {
      * The trial's checkpoint directory, emptied unless this objective trained it before for at most
      * {@code budget} epochs (a stale directory from another run, or a longer run, cannot be rewound).
      */
-    private synchronized Path prepareCheckpoint(Trial trial, int budget) {
-        Path dir = checkpointDir(trial);
+    private synchronized Path prepareCheckpoint(Trial trial, int budget, String fold) {
+        Path dir = fold == null ? checkpointDir(trial) : checkpointDir(trial).resolve(fold);
         Integer trained = trainedEpochs.get(dir);
         if ((trained == null || trained > budget) && Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {

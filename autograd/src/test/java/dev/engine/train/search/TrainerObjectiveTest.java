@@ -99,4 +99,22 @@ class TrainerObjectiveTest {
         assertThrows(IllegalArgumentException.class,
                 () -> TrainerObjective.builder(TrainerObjective.mlp(64, 10), new CrossEntropyLoss(), TRAIN, null).metric("val_accuracy").build());
     }
+
+    @Test void crossValidationAveragesTheFolds() {
+        Dataset data = TRAIN.subset(java.util.stream.IntStream.range(0, 240).toArray());
+        TrainerObjective cv = TrainerObjective.builder(TrainerObjective.mlp(64, 10), new CrossEntropyLoss(), data, null)
+                .crossValidation(3, 7, true).build();
+        assertEquals("val_accuracy", cv.metricName());
+        Trial t = new Trial(1, 11, Map.of("hidden", 16, "lr", 0.01));
+        TrialResult r = cv.evaluate(t, 1);
+        double mean = 0;
+        for (dev.engine.data.KFold.Fold f : dev.engine.data.KFold.split(data, 3, 7, true)) {
+            mean += TrainerObjective.builder(TrainerObjective.mlp(64, 10), new CrossEntropyLoss(), f.train(), f.validation()).build()
+                    .evaluate(t, 1).metric() / 3;
+        }
+        assertEquals(mean, r.metric());
+        assertTrue(r.extras().containsKey("val_accuracy_std") && r.extras().containsKey("val_loss"), r.extras().toString());
+        assertThrows(IllegalArgumentException.class,
+                () -> TrainerObjective.builder(TrainerObjective.mlp(64, 10), new CrossEntropyLoss(), data, VAL).crossValidation(3, 7, true).build());
+    }
 }
