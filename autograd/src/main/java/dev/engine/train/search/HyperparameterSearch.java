@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +14,7 @@ import java.util.List;
  *         .strategy(new SuccessiveHalving(9, 1, 9, 3))
  *         .seed(42)
  *         .listener(SearchListener.printing(System.out))
+ *         .resultsCsv(Path.of("tune.csv"))                             // rewritten after every trial
  *         .build().run();
  * System.out.print(r.table());
  * r.writeCsv(Path.of("tune.csv"));
@@ -26,6 +28,8 @@ public final class HyperparameterSearch {
     private final String metricName;
     private final Direction direction;
     private final SearchListener listener;
+    private final boolean failFast;
+    private final Path resultsCsv;
 
     private HyperparameterSearch(Builder b) {
         this.space = b.space;
@@ -35,6 +39,8 @@ public final class HyperparameterSearch {
         this.metricName = b.metricName != null ? b.metricName : objective.metricName();
         this.direction = b.direction != null ? b.direction : b.metricName != null ? Direction.forMetric(b.metricName) : objective.direction();
         this.listener = b.listener;
+        this.failFast = b.failFast;
+        this.resultsCsv = b.resultsCsv;
     }
 
     public static Builder builder(SearchSpace space, Objective objective) { return new Builder(space, objective); }
@@ -48,6 +54,8 @@ public final class HyperparameterSearch {
         private String metricName;
         private Direction direction;
         private SearchListener listener = SearchListener.none();
+        private boolean failFast;
+        private Path resultsCsv;
 
         private Builder(SearchSpace space, Objective objective) {
             if (space == null || objective == null) throw new IllegalArgumentException("a search needs a space and an objective");
@@ -69,6 +77,15 @@ public final class HyperparameterSearch {
 
         public Builder listener(SearchListener l) { listener = l == null ? SearchListener.none() : l; return this; }
 
+        /** Rethrow the first exception of the objective instead of recording a failed trial (default false). */
+        public Builder failFast(boolean f) { failFast = f; return this; }
+
+        /**
+         * Writes the results CSV (atomically) after every evaluation, so an interrupted search leaves the
+         * ranking so far; the final results are written there too.
+         */
+        public Builder resultsCsv(Path file) { resultsCsv = file; return this; }
+
         public HyperparameterSearch build() {
             if (strategy == null) throw new IllegalArgumentException("a search needs a strategy (GridSearch, RandomSearch or SuccessiveHalving)");
             return new HyperparameterSearch(this);
@@ -85,12 +102,29 @@ public final class HyperparameterSearch {
 
     public Direction direction() { return direction; }
 
-    /** Runs the search to the end; failed trials are recorded, not thrown. */
+    /** Runs the search to the end; failed trials are recorded, not thrown (unless failing fast). */
     public SearchResults run() {
-        TrialRunner runner = new TrialRunner(objective, direction, seed, listener);
         long t0 = System.nanoTime();
+        List<TrialRecord> soFar = new ArrayList<>();
+        SearchListener l = resultsCsv == null ? listener : new SearchListener() {
+            @Override public void trialStarted(Trial trial, int budget, int round) { listener.trialStarted(trial, budget, round); }
+
+            @Override public void trialFinished(TrialRecord r) {
+                soFar.add(r);
+                results(soFar, t0).writeCsv(resultsCsv);
+                listener.trialFinished(r);
+            }
+
+            @Override public void roundFinished(int round, List<Trial> survivors, int nextBudget) { listener.roundFinished(round, survivors, nextBudget); }
+        };
+        TrialRunner runner = new TrialRunner(objective, direction, seed, l, failFast);
         strategy.run(space, runner);
-        List<TrialRecord> records = new ArrayList<>(runner.records());
-        return new SearchResults(metricName, direction, strategy.describe(), seed, records, (System.nanoTime() - t0) / 1e9);
+        SearchResults r = results(runner.records(), t0);
+        if (resultsCsv != null) r.writeCsv(resultsCsv);
+        return r;
+    }
+
+    private SearchResults results(List<TrialRecord> records, long t0) {
+        return new SearchResults(metricName, direction, strategy.describe(), seed, new ArrayList<>(records), (System.nanoTime() - t0) / 1e9);
     }
 }

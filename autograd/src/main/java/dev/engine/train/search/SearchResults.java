@@ -73,6 +73,13 @@ public final class SearchResults {
         return ranked.get(0);
     }
 
+    /** How many trials failed (their last evaluation threw). */
+    public int failedCount() {
+        int n = 0;
+        for (TrialRecord r : ranked) if (r.failed()) n++;
+        return n;
+    }
+
     /** Epochs trained over all evaluations. */
     public long totalEpochs() {
         long n = 0;

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * What a {@link SearchStrategy} evaluates trials through: it times each evaluation, records failures
- * (an exception from the objective becomes a failed record with metric NaN; the search goes on),
+ * (an exception from the objective becomes a failed record with metric NaN and the search goes on,
+ * unless the search fails fast),
  * notifies the listener and keeps every record for the {@link SearchResults}.
  *
  * <pre>{@code
@@ -21,13 +22,15 @@ public final class TrialRunner {
     private final Direction direction;
     private final long seed;
     private final SearchListener listener;
+    private final boolean failFast;
     private final List<TrialRecord> records = new ArrayList<>();
 
-    TrialRunner(Objective objective, Direction direction, long seed, SearchListener listener) {
+    TrialRunner(Objective objective, Direction direction, long seed, SearchListener listener, boolean failFast) {
         this.objective = objective;
         this.direction = direction;
         this.seed = seed;
         this.listener = listener;
+        this.failFast = failFast;
     }
 
     /** The search seed (for sampling trials). */
@@ -48,6 +51,7 @@ public final class TrialRunner {
             if (result == null) throw new IllegalStateException("the objective returned null");
             r = new TrialRecord(trial, budget, round, result, (System.nanoTime() - t0) / 1e9, null);
         } catch (RuntimeException e) {
+            if (failFast) throw e;
             String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             r = new TrialRecord(trial, budget, round, null, (System.nanoTime() - t0) / 1e9, msg);
         }

@@ -142,6 +142,29 @@ class StrategyTest {
         try (var files = Files.list(dir.resolve("out"))) { assertEquals(1, files.count()); }   // no temporary left
     }
 
+    @Test void resultsCsvIsRewrittenAfterEveryTrialAndFailFastRethrows(@TempDir Path dir) {
+        Path csv = dir.resolve("tune.csv");
+        List<Long> linesSeen = new ArrayList<>();
+        Objective peeking = (t, e) -> {
+            try {
+                linesSeen.add(Files.exists(csv) ? Files.readAllLines(csv).size() : 0L);
+            } catch (java.io.IOException x) {
+                throw new java.io.UncheckedIOException(x);
+            }
+            return SYNTHETIC.evaluate(t, e);
+        };
+        SearchResults r = HyperparameterSearch.builder(SPACE, peeking).strategy(new RandomSearch(4, 1)).resultsCsv(csv).build().run();
+        assertEquals(List.of(0L, 2L, 3L, 4L), linesSeen);
+        assertEquals(r.toCsv().lines().count(), 5);
+        assertEquals(0, r.failedCount());
+        Objective broken = (t, e) -> { throw new IllegalArgumentException("trial has no parameter 'hiden'"); };
+        SearchResults failed = HyperparameterSearch.builder(SPACE, broken).strategy(new RandomSearch(3, 1)).build().run();
+        assertEquals(3, failed.failedCount());
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> HyperparameterSearch.builder(SPACE, broken).strategy(new RandomSearch(3, 1)).failFast(true).build().run());
+        assertTrue(ex.getMessage().contains("hiden"));
+    }
+
     @Test void resultsTableAndCsvQuoteArrayValues() {
         SearchSpace s = SearchSpace.builder().choice("hidden", new int[] {64}, new int[] {128, 64}).constant("opt", "adam").build();
         SearchResults r = HyperparameterSearch.builder(s, (t, e) -> TrialResult.of(t.getIntArray("hidden").length))
