@@ -25,6 +25,9 @@ import java.util.Locale;
  * }</pre>
  */
 public sealed interface Param permits Param.Choice, Param.Uniform, Param.LogUniform, Param.IntRange {
+    /** The kinds {@link #parse} knows. */
+    List<String> KINDS = List.of("choice", "uniform", "loguniform", "log", "int", "logint");
+
     /** The parameter's name. */
     String name();
 
@@ -68,8 +71,10 @@ public sealed interface Param permits Param.Choice, Param.Uniform, Param.LogUnif
                     range(args, 2, 3);
                     return new IntRange(name, Values.parseInt(args[0]), Values.parseInt(args[1]), kind.equals("logint"), args.length > 2 ? Values.parseInt(args[2]) : 0);
                 default:
-                    if (colon < 0 || !kind.matches("[a-z]+")) return new Choice(name, List.of(Values.parse(body)));
-                    throw new IllegalArgumentException("unknown kind '" + kind + "' (choice, uniform, loguniform, int, logint)");
+                    if (colon < 0 && !KINDS.contains(body.toLowerCase(Locale.ROOT))) return new Choice(name, List.of(Values.parse(body)));
+                    if (colon < 0) throw new IllegalArgumentException("'" + body + "' needs arguments, e.g. " + name + "=" + body + ":...");
+                    throw new IllegalArgumentException("unknown kind '" + kind + "' (choice, uniform, loguniform, int, logint; "
+                            + "a constant with ':' is written choice:VALUE)");
             }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("parameter spec '" + spec + "': " + e.getMessage(), e);
@@ -130,7 +135,7 @@ public sealed interface Param permits Param.Choice, Param.Uniform, Param.LogUnif
         }
 
         @Override public String spec() {
-            if (values.size() == 1 && !(values.get(0) instanceof String s && s.contains(":"))) return name + "=" + Values.format(values.get(0));
+            if (values.size() == 1 && !(values.get(0) instanceof String s && (s.contains(":") || KINDS.contains(s.toLowerCase(Locale.ROOT))))) return name + "=" + Values.format(values.get(0));
             StringBuilder sb = new StringBuilder(name).append("=choice:");
             for (int i = 0; i < values.size(); i++) sb.append(i == 0 ? "" : ",").append(Values.format(values.get(i)));
             return sb.toString();

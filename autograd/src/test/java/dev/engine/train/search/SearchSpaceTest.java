@@ -52,6 +52,13 @@ class SearchSpaceTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SearchSpace.parse("a=1", "a=2")).getMessage().contains("declared twice"));
         assertThrows(IllegalArgumentException.class, () -> SearchSpace.parse("# nothing"));
         assertThrows(IllegalArgumentException.class, () -> Param.parse("n=int:3:1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Param.parse("lr=loguniform")).getMessage().contains("needs arguments"));
+        assertThrows(IllegalArgumentException.class, () -> Param.parse("lr=1e-4:1e-1"));
+        // constants that look like kinds or hold ':' round-trip through the choice form
+        for (Object v : List.of("log", "a:b", 5, 0.5, "adam")) {
+            Param p = new Param.Choice("c", List.of(v));
+            assertEquals(p, Param.parse(p.spec()), p.spec());
+        }
     }
 
     @Test void gridIsTheFullCartesianProductExactlyOnce() {
