@@ -2,8 +2,9 @@ package dev.engine.train.search;
 
 /**
  * Evaluates {@code trials} configurations sampled from the space with the search seed (see
- * {@link SearchSpace#sample}), each for the same number of epochs. The same seed gives the same trials;
- * trial {@code i} does not depend on how many are drawn.
+ * {@link SearchSpace#distinctSamples}: repeats are skipped), each for the same number of epochs. The
+ * same seed gives the same trials; trial {@code i} does not depend on how many are drawn. A small space of
+ * only choices may give fewer trials than asked for.
  *
  * <pre>{@code
  * new RandomSearch(20, 5)   // 20 trials, 5 epochs each
@@ -25,7 +26,7 @@ public final class RandomSearch implements SearchStrategy {
     public int epochs() { return epochs; }
 
     @Override public void run(SearchSpace space, TrialRunner runner) {
-        runner.evaluate(space.samples(trials, runner.seed()), epochs, 0);
+        runner.evaluate(space.distinctSamples(trials, runner.seed()), epochs, 0);
     }
 
     @Override public String describe() { return "random search, " + trials + " trials x " + epochs + " epochs"; }

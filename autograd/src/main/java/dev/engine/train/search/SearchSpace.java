@@ -146,6 +146,27 @@ public final class SearchSpace {
         return out;
     }
 
+    /**
+     * Up to {@code n} trials with pairwise different values: draws {@code 0, 1, 2, ...} as {@link #sample}
+     * and skips repeats (which a space of only choices produces), numbering the kept trials 0..k-1 (seeds
+     * follow the new ids). Fewer than {@code n} come back when the space has fewer distinct configurations
+     * (found within {@code max(1000, 50 n)} draws). Prefix-stable: the first k of n are the k of k.
+     */
+    public List<Trial> distinctSamples(int n, long seed) {
+        List<Trial> out = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        long attempts = Math.max(1000L, 50L * n);
+        for (int draw = 0; out.size() < n && draw < attempts; draw++) {
+            Trial t = sample(draw, seed);
+            StringBuilder key = new StringBuilder();
+            for (String name : params.keySet()) key.append(t.format(name)).append('\u0000');
+            if (!seen.add(key.toString())) continue;
+            int id = out.size();
+            out.add(id == draw ? t : new Trial(id, trialSeed(seed, id), t.params()));
+        }
+        return out;
+    }
+
     /** How many trials {@link #grid(int, long)} would give; throws like it for a continuous range without resolution. */
     public long gridSize(int resolution) {
         long n = 1;

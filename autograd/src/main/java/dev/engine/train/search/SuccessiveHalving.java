@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Successive halving: {@code configs} configurations (sampled with the search seed, or the full grid)
+ * Successive halving: {@code configs} distinct configurations (sampled with the search seed, or the full grid)
  * each get {@code minEpochs}; the best {@code 1/eta} of them (at least one, by the validation metric,
  * ties by trial id) go on with {@code eta} times the budget (capped at {@code maxEpochs}), and so on until
  * one configuration remains or a round has run at {@code maxEpochs}. Every round trains from scratch
@@ -76,7 +76,7 @@ public final class SuccessiveHalving implements SearchStrategy {
     private int next(int budget) { return (int) Math.min(maxEpochs, (long) budget * eta); }
 
     @Override public void run(SearchSpace space, TrialRunner runner) {
-        List<Trial> alive = configs > 0 ? space.samples(configs, runner.seed()) : space.grid(gridResolution, runner.seed());
+        List<Trial> alive = configs > 0 ? space.distinctSamples(configs, runner.seed()) : space.grid(gridResolution, runner.seed());
         int budget = minEpochs;
         for (int round = 0; ; round++) {
             List<TrialRecord> ranked = runner.ranked(runner.evaluate(alive, budget, round));

@@ -171,6 +171,23 @@ class SearchSpaceTest {
         assertEquals(a, SearchSpace.parse(s.specs()).samples(50, 5));
     }
 
+    @Test void distinctSamplesSkipRepeatsOfASmallSpace() {
+        SearchSpace small = SearchSpace.parse("hidden=choice:16,64", "lr=choice:1e-3,1e-2");
+        List<Trial> t = small.distinctSamples(10, 3);
+        assertEquals(4, t.size());
+        Set<String> combos = new HashSet<>();
+        for (int i = 0; i < t.size(); i++) {
+            assertEquals(i, t.get(i).id());
+            assertEquals(SearchSpace.trialSeed(3, i), t.get(i).seed());
+            assertTrue(combos.add(t.get(i).format("hidden") + "/" + t.get(i).format("lr")));
+        }
+        assertEquals(t.subList(0, 2), small.distinctSamples(2, 3));
+        // a continuous space never repeats: distinct samples are the plain samples
+        assertEquals(mixed().samples(20, 8), mixed().distinctSamples(20, 8));
+        SearchResults r = HyperparameterSearch.builder(small, (x, e) -> TrialResult.of(x.getDouble("lr"))).strategy(new RandomSearch(10, 1)).seed(3).build().run();
+        assertEquals(4, r.ranked().size());
+    }
+
     @Test void trialGettersConvertLosslesslyOnly() {
         Trial t = new Trial(3, 9, Map.of("lr", 0.01, "h", 64, "hs", new int[] {128, 64}, "w", 2.0, "name", "adam", "flag", true));
         assertEquals(0.01, t.getDouble("lr"));
