@@ -25,14 +25,18 @@ public interface SearchListener {
 
     static SearchListener none() { return new SearchListener() {}; }
 
-    /** One line per finished trial and per halving round, e.g. {@code [1/8] #3 lr=0.01 hidden=64: val_accuracy 0.9611 (3 epochs, 1.2 s)}. */
-    static SearchListener printing(PrintStream out) {
+    /** One line per finished trial and per halving round, e.g. {@code [4] round 0 #3 lr=0.01 hidden=64: 0.9611 (3 epochs, 1.2 s)}. */
+    static SearchListener printing(PrintStream out) { return printing(out, null); }
+
+    /** As {@link #printing(PrintStream)}, naming the metric: {@code ...: val_accuracy 0.9611 (3 epochs, 1.2 s)}. */
+    static SearchListener printing(PrintStream out, String metricName) {
+        String label = metricName == null ? "" : metricName + " ";
         return new SearchListener() {
             private int done;
 
             @Override public void trialFinished(TrialRecord r) {
                 done++;
-                String what = r.failed() ? "FAILED: " + r.error() : Values.shortDouble(r.metric());
+                String what = r.failed() ? "FAILED: " + r.error() : label + Values.shortDouble(r.metric());
                 out.printf(Locale.ROOT, "[%d] round %d %s: %s (%d epochs, %.1f s)%n", done, r.round(), r.trial(), what, r.epochs(), r.seconds());
                 out.flush();
             }

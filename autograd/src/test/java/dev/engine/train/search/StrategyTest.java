@@ -87,6 +87,13 @@ class StrategyTest {
         assertEquals(81, r.totalEpochs());
         assertEquals(27 + 9 + 3, r.evaluations().size());
         assertEquals(List.of(903, 309), rounds);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        HyperparameterSearch.builder(SPACE, SYNTHETIC).strategy(new SuccessiveHalving(3, 1, 3, 3)).seed(5)
+                .listener(SearchListener.printing(new java.io.PrintStream(bytes, true), "score")).build().run();
+        List<String> printed = bytes.toString().lines().toList();
+        assertEquals(5, printed.size(), bytes.toString());
+        assertTrue(printed.get(0).matches("\\[1\\] round 0 #0 lr=\\S+ hidden=\\d+: score -?[0-9.e-]+ \\(1 epochs, [0-9.]+ s\\)"), printed.get(0));
+        assertTrue(printed.get(3).startsWith("round 0 done: 1 kept (#"), printed.get(3));
 
         // survivors computed independently from the known function
         List<Trial> all = SPACE.samples(27, 5);
