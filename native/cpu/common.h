@@ -19,8 +19,9 @@ enum DTypeCode { F32 = 0, F64 = 1, I32 = 2, I64 = 3 };
 // Threads our kernels use; OpenBLAS gets the same number through engine_set_threads.
 inline std::atomic<int>& thread_count() { static std::atomic<int> n{1}; return n; }
 
-// Work below this many elements runs on the calling thread: a parallel region costs microseconds.
-const i64 PARALLEL_THRESHOLD = 1 << 15;
+// Work below this many element-operations runs on the calling thread: waking a second thread costs
+// microseconds, and on a small machine its spinning competes with OpenBLAS's own pool.
+const i64 PARALLEL_THRESHOLD = 1 << 17;
 
 inline int threads_for(i64 work) {
     if (work < PARALLEL_THRESHOLD) return 1;
