@@ -14,7 +14,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs the JMH suite programmatically and writes jmh.json (JMH's own result file), facts.json,
- * memory.json, report.md and chart.png into one folder.
+ * memory.json, paired.json, report.md and chart.png into one folder.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar --quick                      # seconds: smoke test of every benchmark
@@ -25,7 +25,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class BenchMain {
     static final String USAGE = """
             usage: java -jar benchmarks.jar [--quick | --full] [--include REGEX]... [--param NAME=V1,V2]...
-                                            [--backend NAME] [--out DIR] [--no-memory] [--from-json DIR]
+                                            [--backend NAME] [--out DIR] [--no-memory] [--no-paired] [--from-json DIR]
               --quick       1 warm-up x 100 ms, 2 x 150 ms measured, no fork (seconds; the CI smoke test)
               --full        1 fork, 3 x 1 s warm-up, 5 x 1 s measured (the default)
               --include     regex over benchmark names, e.g. Gemm or 'Gemm.*engine' (repeatable)
@@ -33,16 +33,17 @@ public final class BenchMain {
               --backend     value of every benchmark's 'backend' param (default cpu)
               --out         output folder (default bench-out)
               --no-memory   skip the native-allocation check
+              --no-paired   skip the interleaved GEMM cross-check (runs when GemmBench ran)
               --from-json   re-render report.md and chart.png from DIR/jmh.json (+ facts.json, memory.json)
             """;
 
     private BenchMain() {}
 
     /** Parsed command line. */
-    record Args(boolean quick, List<String> includes, Map<String, String[]> params, Path out, boolean memory, Path fromJson,
-                String command) {
+    record Args(boolean quick, List<String> includes, Map<String, String[]> params, Path out, boolean memory, boolean paired,
+                Path fromJson, String command) {
         static Args parse(String[] argv) {
-            boolean quick = false, memory = true;
+            boolean quick = false, memory = true, paired = true;
             List<String> inc = new ArrayList<>();
             Map<String, String[]> params = new LinkedHashMap<>();
             Path out = Path.of("bench-out"), from = null;
@@ -52,6 +53,7 @@ public final class BenchMain {
                     case "--quick" -> quick = true;
                     case "--full" -> quick = false;
                     case "--no-memory" -> memory = false;
+                    case "--no-paired" -> paired = false;
                     case "--include" -> inc.add(value(argv, ++i, a));
                     case "--out" -> out = Path.of(value(argv, ++i, a));
                     case "--from-json" -> from = Path.of(value(argv, ++i, a));
@@ -66,7 +68,7 @@ public final class BenchMain {
                     default -> throw new IllegalArgumentException("unknown argument " + a);
                 }
             }
-            return new Args(quick, inc, params, out, memory, from, String.join(" ", argv));
+            return new Args(quick, inc, params, out, memory, paired, from, String.join(" ", argv));
         }
 
         private static String value(String[] argv, int i, String flag) {
@@ -102,12 +104,15 @@ public final class BenchMain {
         facts.put("load average at end (1/5/15 min)", MachineFacts.loadAverage());
         String backend = args.params().containsKey("backend") ? args.params().get("backend")[0] : "cpu";
         List<Map<String, Object>> memory = args.memory() ? MemoryCheck.run(backend, args.quick()) : List.of();
+        boolean gemmRan = ResultRow.readJmhJson(json).stream().anyMatch(r -> r.simpleClass().equals("GemmBench"));
+        List<Map<String, Object>> paired = gemmRan && args.paired() ? PairedCheck.gemm(new int[]{256, 512, 1024}, args.quick()) : List.of();
         facts.put("run", (args.quick() ? "quick: no fork, warm-up 1 x 100 ms, measured 2 x 150 ms"
                 : "full: 1 fork, warm-up 3 x 1 s, measured 5 x 1 s") + "; arguments: `" + args.command() + "`; "
                 + Math.round((System.nanoTime() - t0) / 1e9) + " s");
         Files.writeString(out.resolve("facts.json"), MiniJson.write(facts));
         Files.writeString(out.resolve("memory.json"), MiniJson.write(memory));
-        return Report.write(out, ResultRow.readJmhJson(json), facts, memory, runLine(facts));
+        Files.writeString(out.resolve("paired.json"), MiniJson.write(paired));
+        return Report.write(out, ResultRow.readJmhJson(json), facts, memory, paired, runLine(facts));
     }
 
     static ChainedOptionsBuilder options(Args args, Path json) {
@@ -135,10 +140,15 @@ public final class BenchMain {
         Map<String, String> facts = new LinkedHashMap<>();
         Path f = dir.resolve("facts.json");
         if (Files.exists(f)) ((Map<String, Object>) MiniJson.parse(Files.readString(f))).forEach((k, v) -> facts.put(k, String.valueOf(v)));
-        List<Map<String, Object>> memory = new ArrayList<>();
-        Path m = dir.resolve("memory.json");
-        if (Files.exists(m)) for (Object o : (List<Object>) MiniJson.parse(Files.readString(m))) memory.add((Map<String, Object>) o);
         Path target = out.equals(Path.of("bench-out")) ? dir : out;
-        return Report.write(target, ResultRow.readJmhJson(dir.resolve("jmh.json")), facts, memory, runLine(facts));
+        return Report.write(target, ResultRow.readJmhJson(dir.resolve("jmh.json")), facts, readRows(dir.resolve("memory.json")),
+                readRows(dir.resolve("paired.json")), runLine(facts));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> readRows(Path file) throws java.io.IOException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        if (Files.exists(file)) for (Object o : (List<Object>) MiniJson.parse(Files.readString(file))) rows.add((Map<String, Object>) o);
+        return rows;
     }
 }

@@ -10,8 +10,27 @@ import java.util.SplittableRandom;
 public final class Fixtures {
     private Fixtures() {}
 
-    /** The backend named by a benchmark's {@code backend} param; throws with the reason if unavailable. */
-    public static Backend backend(String name) { return Backends.get(name); }
+    /**
+     * The backend named by a benchmark's {@code backend} param; throws with the reason if unavailable.
+     * When {@code OPENBLAS_NUM_THREADS} is set, the backend's thread count follows it, so the engine and
+     * the bytedeco OpenBLAS instance (which reads that variable) use the same number of threads.
+     */
+    public static Backend backend(String name) {
+        Backend be = Backends.get(name);
+        int t = envThreads();
+        if (t > 0 && be.threads() != t) be.setThreads(t);
+        return be;
+    }
+
+    /** OPENBLAS_NUM_THREADS as a positive int, or 0 when unset or unreadable. */
+    static int envThreads() {
+        try {
+            String v = System.getenv("OPENBLAS_NUM_THREADS");
+            return v == null ? 0 : Math.max(0, Integer.parseInt(v.trim()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
 
     /** Uniform values in [-1, 1), reproducible by seed. */
     public static float[] random(int n, long seed) {

@@ -25,12 +25,14 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Square F32 GEMM {@code C = A B}: the engine through the SPI against a direct OpenBLAS call through the
- * bytedeco Java API and against the raw native sgemm without checks or marshalling. All three use the
- * same OpenBLAS library and thread count; operands are allocated once.
+ * bytedeco Java API and against the raw native sgemm without checks or marshalling. Operands are
+ * allocated once. The bytedeco API calls its own copy of the same OpenBLAS build (libopenblas_nolapack),
+ * so the direct peer runs the same kernels, with the same OPENBLAS_CORETYPE, in a separate instance.
  */
 @Suite(title = "GEMM F32 (square n x n)",
-        note = "engine = Backend.gemm via the SPI; peerDirectOpenBlas = bytedeco cblas_sgemm on FloatPointers; "
-                + "peerRawNative = CpuBackend.sgemmUnchecked (one JNI call, no checks)",
+        note = "engine = Backend.gemm via the SPI; peerDirectOpenBlas = bytedeco cblas_sgemm on FloatPointers made once "
+                + "(its JNI links libopenblas_nolapack.so.0, a separate instance of the same OpenBLAS build; see the facts); "
+                + "peerRawNative = CpuBackend.sgemmUnchecked (one JNI call into the engine's own OpenBLAS, no checks)",
         targetPeer = "peerDirectOpenBlas", minRatio = 0.95)
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

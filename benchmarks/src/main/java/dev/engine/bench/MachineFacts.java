@@ -33,10 +33,12 @@ final class MachineFacts {
         int cores = Runtime.getRuntime().availableProcessors();
         f.put("logical CPUs visible to the JVM", Integer.toString(cores));
         try {
-            CpuBackend be = (CpuBackend) Backends.get("cpu");
+            CpuBackend be = (CpuBackend) Fixtures.backend("cpu");
             f.put("cores used (engine + OpenBLAS threads)", Integer.toString(be.threads()));
             f.put("OpenBLAS core (CpuBackend.openBlasCore())", be.openBlasCore());
             f.put("engine cpu backend", be.describe());
+            org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
+            f.put("OpenBLAS libraries mapped", openBlasLibraries());
         } catch (RuntimeException e) {
             f.put("engine cpu backend", "unavailable: " + e.getMessage());
         }
@@ -53,6 +55,17 @@ final class MachineFacts {
             f.put("nominal FP32 peak (assumed)", String.format("%.1f GFLOP/s = %d cores x %.0f MHz x %d FLOP/cycle (AVX2 FMA; "
                     + "an estimate, not measured)", cores * mhz * AVX2_FLOP_PER_CYCLE / 1000, cores, mhz, AVX2_FLOP_PER_CYCLE));
         return f;
+    }
+
+    /** File names of the OpenBLAS libraries this process mapped (engine and bytedeco may map separate copies). */
+    static String openBlasLibraries() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/maps")).stream().map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                    .filter(p -> p.contains("libopenblas")).map(p -> Path.of(p).getFileName().toString()).distinct().sorted()
+                    .collect(Collectors.joining(", "));
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     static String loadAverage() {

@@ -85,6 +85,27 @@ final class Report {
         return String.format(Locale.ROOT, "%.3f", v);
     }
 
+    /** "met", "missed", or "inconclusive" when the error interval straddles the target. */
+    static String status(double ratio, double error, double target) {
+        if (!Double.isNaN(error) && Math.abs(ratio - target) < error)
+            return (ratio >= target ? "met" : "missed") + " but inconclusive (error spans the target)";
+        return ratio >= target ? "met" : "**missed**";
+    }
+
+    /** A warning when the 1-minute load at the start or end exceeded the visible CPUs; "" otherwise. */
+    static String busyWarning(Map<String, String> facts) {
+        double cpus = MiniJson.num(facts.get("logical CPUs visible to the JVM"));
+        double worst = 0;
+        for (String k : List.of("load average at start (1/5/15 min)", "load average at end (1/5/15 min)")) {
+            String v = facts.get(k);
+            if (v != null) worst = Math.max(worst, MiniJson.num(v.split(" ")[0]));
+        }
+        if (Double.isNaN(cpus) || worst <= cpus) return "";
+        return "**Warning: the machine was busy (1-minute load up to " + fmt(worst) + " on " + fmt(cpus)
+                + " CPUs). Other work competed for the cores, so these figures are noise-dominated; compare ratios, not absolutes, "
+                + "and prefer a run on an idle machine.**";
+    }
+
     static String count(Object o) {
         double v = MiniJson.num(o);
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,d", Math.round(v));
@@ -96,19 +117,22 @@ final class Report {
 
     /** Writes report.md and chart.png into {@code dir}; returns the Markdown path. */
     static Path write(Path dir, List<ResultRow> rows, Map<String, String> facts, List<Map<String, Object>> memory,
-                      String runLine) throws IOException {
+                      List<Map<String, Object>> paired, String runLine) throws IOException {
         Files.createDirectories(dir);
         List<Ratio> ratios = ratios(rows);
         Chart.write(dir.resolve("chart.png"), rows, ratios);
         Path md = dir.resolve("report.md");
-        Files.writeString(md, markdown(rows, facts, memory, runLine, ratios));
+        Files.writeString(md, markdown(rows, facts, memory, paired, runLine, ratios));
         return md;
     }
 
-    static String markdown(List<ResultRow> rows, Map<String, String> facts, List<Map<String, Object>> memory, String runLine,
-                           List<Ratio> ratios) {
+    static String markdown(List<ResultRow> rows, Map<String, String> facts, List<Map<String, Object>> memory,
+                           List<Map<String, Object>> paired, String runLine, List<Ratio> ratios) {
         StringBuilder b = new StringBuilder("# Engine benchmark report\n\n");
-        b.append(runLine).append("\n\n## Machine\n\n| fact | value |\n| --- | --- |\n");
+        b.append(runLine).append("\n\n");
+        String busy = busyWarning(facts);
+        if (!busy.isEmpty()) b.append(busy).append("\n\n");
+        b.append("## Machine\n\n| fact | value |\n| --- | --- |\n");
         facts.forEach((k, v) -> b.append("| ").append(k).append(" | ").append(v.replace("|", "/")).append(" |\n"));
 
         ResultRow best = bestFlopsRow(rows);
@@ -129,7 +153,7 @@ final class Report {
                 targets++;
                 b.append("| ").append(r.engine().simpleClass()).append(' ').append(r.engine().paramText()).append(": ")
                         .append(r.engine().method()).append(" / ").append(r.peer().method()).append(" >= ").append(s.minRatio())
-                        .append(" | ").append(ratioText(r)).append(" | ").append(r.value() >= s.minRatio() ? "met" : "**missed**").append(" |\n");
+                        .append(" | ").append(ratioText(r)).append(" | ").append(status(r.value(), r.error(), s.minRatio())).append(" |\n");
             }
             if (s.maxNanos() <= 0) continue;
             for (ResultRow r : rows) {
@@ -145,6 +169,19 @@ final class Report {
 
         for (Map.Entry<String, List<ResultRow>> e : byClass(rows).entrySet()) section(b, e.getKey(), e.getValue(), ratios, peak);
 
+        if (paired != null && !paired.isEmpty()) {
+            b.append("\n## GEMM cross-check: interleaved medians (non-JMH)\n\nEngine, direct OpenBLAS and raw native calls alternate "
+                    + "round by round in one JVM, so all three see the same background load; ratios are between medians "
+                    + "(peer time / engine time).\n\n| n | rounds x calls | engine median (us) | direct median (us) | raw median (us) "
+                    + "| engine / peerDirectOpenBlas | engine / peerRawNative |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            for (Map<String, Object> m : paired)
+                b.append("| ").append(count(m.get("n"))).append(" | ").append(count(m.get("rounds"))).append(" x ")
+                        .append(count(m.get("callsPerRound"))).append(" | ").append(fmt(MiniJson.num(m.get("engineMedianUs"))))
+                        .append(" | ").append(fmt(MiniJson.num(m.get("directMedianUs")))).append(" | ")
+                        .append(fmt(MiniJson.num(m.get("rawMedianUs")))).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.3f", MiniJson.num(m.get("engineOverDirect")))).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.3f", MiniJson.num(m.get("engineOverRaw")))).append(" |\n");
+        }
         b.append("\n## Memory (native allocations, non-JMH check)\n\n");
         if (memory == null || memory.isEmpty()) b.append("Not run.\n");
         else {

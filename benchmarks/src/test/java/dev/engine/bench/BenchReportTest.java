@@ -44,7 +44,7 @@ class BenchReportTest {
         assertTrue(text.contains("engine / peerRawNative"), text);
         assertTrue(text.contains("| 0.950 ± 0.021 |"), text);
         assertTrue(text.contains("| 0.960 |"), text);
-        assertTrue(text.contains("peerDirectOpenBlas >= 0.95 | 0.950 ± 0.021 | met |"), text);
+        assertTrue(text.contains("peerDirectOpenBlas >= 0.95 | 0.950 ± 0.021 | met but inconclusive"), text);
         // fused vs unfused: 12.5 / 5 = 2.5
         assertTrue(text.contains("engine / peerUnfused") && text.contains("| 2.500 ±"), text);
         // dispatch 800 ns against the 1 us target
@@ -69,7 +69,8 @@ class BenchReportTest {
             assertTrue(text.contains(s), "report lacks " + s + ":\n" + text);
         assertTrue(text.contains("| gemm 256x256 (engine) |"), text);
         assertPng(dir.resolve("chart.png"));
-        assertTrue(Files.exists(dir.resolve("facts.json")) && Files.exists(dir.resolve("memory.json")));
+        assertTrue(Files.exists(dir.resolve("facts.json")) && Files.exists(dir.resolve("memory.json")) && Files.exists(dir.resolve("paired.json")));
+        assertTrue(text.contains("GEMM cross-check: interleaved medians"), text);
         assertEquals(Report.ratios(rows).size(), 3 * 2 + 2, "GEMM: 3 sizes x 2 peers; elementwise: 2 sizes");
     }
 }
