@@ -101,7 +101,7 @@ final class Report {
             if (v != null) worst = Math.max(worst, MiniJson.num(v.split(" ")[0]));
         }
         if (Double.isNaN(cpus) || worst <= cpus) return "";
-        return "**Warning: the machine was busy (1-minute load up to " + fmt(worst) + " on " + fmt(cpus)
+        return "**Warning: the machine was busy (1-minute load up to " + fmt(worst) + " on " + count(cpus)
                 + " CPUs). Other work competed for the cores, so these figures are noise-dominated; compare ratios, not absolutes, "
                 + "and prefer a run on an idle machine.**";
     }
