@@ -69,3 +69,17 @@ inline int dtype_size(int dtype) { return (dtype == F32 || dtype == I32) ? 4 : 8
 
 // A nullable address as a typed pointer.
 #define ENGINE_P(T, a) ((a) ? engine::ptr<T>(a) : (T*)nullptr)
+
+namespace engine {
+// Runs body(i) for i in [0, n) on nt threads. With one thread it never enters an OpenMP region: libgomp
+// allocates a team even for num_threads(1), which costs microseconds on every small kernel call.
+template <typename F>
+inline void parallel_for(i64 n, int nt, F&& body) {
+    if (nt <= 1 || n <= 1) {
+        for (i64 i = 0; i < n; i++) body(i);
+        return;
+    }
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (i64 i = 0; i < n; i++) body(i);
+}
+}  // namespace engine

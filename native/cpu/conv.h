@@ -2,15 +2,15 @@
 #pragma once
 #include "common.h"
 #include "elementwise.h"
-#include <cblas.h>
+#include "gemm.h"
+#include <new>
+#include <stdexcept>
 
 namespace engine {
 
-inline void gemm_rm(bool ta, bool tb, i64 m, i64 n, i64 k, float alpha, const float* a, i64 lda, const float* b, i64 ldb, float beta, float* c, i64 ldc) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
-}
-inline void gemm_rm(bool ta, bool tb, i64 m, i64 n, i64 k, double alpha, const double* a, i64 lda, const double* b, i64 ldb, double beta, double* c, i64 ldc) {
-    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+template <typename T>
+inline void gemm_rm(bool ta, bool tb, i64 m, i64 n, i64 k, T alpha, const T* a, i64 lda, const T* b, i64 ldb, T beta, T* c, i64 ldc) {
+    gemm_panels<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 struct ConvGeom {
@@ -43,8 +43,7 @@ inline i64 batch_chunk(const ConvGeom& g) {
 template <typename T>
 static void im2col(const ConvGeom& g, const T* x, i64 n0, i64 nb, i64 gi, T* col) {
     i64 cols = nb * g.ohw();
-#pragma omp parallel for num_threads(threads_for(g.crs() * cols)) schedule(static)
-    for (i64 row = 0; row < g.crs(); row++) {
+    parallel_for(g.crs(), threads_for(g.crs() * cols), [&](i64 row) {
         i64 ci = row / (g.r * g.s), kr = (row / g.s) % g.r, ks = row % g.s;
         T* dst = col + row * cols;
         for (i64 b = 0; b < nb; b++) {
@@ -59,15 +58,14 @@ static void im2col(const ConvGeom& g, const T* x, i64 n0, i64 nb, i64 gi, T* col
                 }
             }
         }
-    }
+    });
 }
 
 template <typename T>
 static void col2im_add(const ConvGeom& g, const T* col, i64 n0, i64 nb, i64 gi, T* gx) {
     i64 cols = nb * g.ohw();
     // parallel over input channels: rows of one channel touch only that channel's plane
-#pragma omp parallel for num_threads(threads_for(g.crs() * cols)) schedule(static)
-    for (i64 ci = 0; ci < g.cg(); ci++) {
+    parallel_for(g.cg(), threads_for(g.crs() * cols), [&](i64 ci) {
         for (i64 kr = 0; kr < g.r; kr++) for (i64 ks = 0; ks < g.s; ks++) {
             const T* src = col + ((ci * g.r + kr) * g.s + ks) * cols;
             for (i64 b = 0; b < nb; b++) {
@@ -83,7 +81,7 @@ static void col2im_add(const ConvGeom& g, const T* col, i64 n0, i64 nb, i64 gi, 
                 }
             }
         }
-    }
+    });
 }
 
 template <typename T>
@@ -99,8 +97,7 @@ static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, 
             im2col(g, x, n0, nb, gi, col.data());
             gemm_rm(false, false, g.kg(), cols, g.crs(), T(1), wt + gi * g.kg() * g.crs(), g.crs(), col.data(), cols, T(0), out.data(), cols);
             // scatter [kg][nb*ohw] into y[n][k][ohw] adding bias and applying the activation
-#pragma omp parallel for num_threads(threads_for(g.kg() * cols)) schedule(static)
-            for (i64 kk = 0; kk < g.kg(); kk++) {
+            parallel_for(g.kg(), threads_for(g.kg() * cols), [&](i64 kk) {
                 i64 ko = gi * g.kg() + kk;
                 T bv = bias ? bias[ko] : T(0);
                 for (i64 b = 0; b < nb; b++) {
@@ -114,7 +111,7 @@ static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, 
                         }
                     }
                 }
-            }
+            });
         }
     }
 }
@@ -173,32 +170,49 @@ static void conv_bwd_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T
 
 }  // namespace engine
 
+// Each entry point returns 0, or 1 when the im2col scratch could not be allocated (no C++ exception may
+// cross into the JVM).
 // meta: [dtype, geometry(14: n c h w k r s sh sw ph pw dh dw groups), x, w, bias, act, y]
-inline void engine_conv2d_forward(long long metaAddress) {
-    using namespace engine;
-    const i64* q = ptr<i64>(metaAddress);
-    ConvGeom g = read_geom(q + 1);
-    const i64* a = q + 15;
-    if (q[0] == F32) conv_fwd<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ENGINE_P(float, a[2]), (int)a[3], ptr<float>(a[4]));
-    else conv_fwd<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ENGINE_P(double, a[2]), (int)a[3], ptr<double>(a[4]));
+inline long long engine_conv2d_forward(long long metaAddress) {
+    try {
+        using namespace engine;
+        const i64* q = ptr<i64>(metaAddress);
+        ConvGeom g = read_geom(q + 1);
+        const i64* a = q + 15;
+        if (q[0] == F32) conv_fwd<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ENGINE_P(float, a[2]), (int)a[3], ptr<float>(a[4]));
+        else conv_fwd<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ENGINE_P(double, a[2]), (int)a[3], ptr<double>(a[4]));
+    } catch (const std::exception&) {  // bad_alloc or length_error from the scratch vectors
+        return 1;  // im2col scratch could not be allocated
+    }
+    return 0;
 }
 
 // meta: [dtype, geometry(14), gy, w, gx]
-inline void engine_conv2d_backward_input(long long metaAddress) {
-    using namespace engine;
-    const i64* q = ptr<i64>(metaAddress);
-    ConvGeom g = read_geom(q + 1);
-    const i64* a = q + 15;
-    if (q[0] == F32) conv_bwd_input<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<float>(a[2]));
-    else conv_bwd_input<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<double>(a[2]));
+inline long long engine_conv2d_backward_input(long long metaAddress) {
+    try {
+        using namespace engine;
+        const i64* q = ptr<i64>(metaAddress);
+        ConvGeom g = read_geom(q + 1);
+        const i64* a = q + 15;
+        if (q[0] == F32) conv_bwd_input<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<float>(a[2]));
+        else conv_bwd_input<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<double>(a[2]));
+    } catch (const std::exception&) {  // bad_alloc or length_error from the scratch vectors
+        return 1;  // im2col scratch could not be allocated
+    }
+    return 0;
 }
 
 // meta: [dtype, geometry(14), x, gy, gw, gb]
-inline void engine_conv2d_backward_weight(long long metaAddress) {
-    using namespace engine;
-    const i64* q = ptr<i64>(metaAddress);
-    ConvGeom g = read_geom(q + 1);
-    const i64* a = q + 15;
-    if (q[0] == F32) conv_bwd_weight<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<float>(a[2]), ENGINE_P(float, a[3]));
-    else conv_bwd_weight<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<double>(a[2]), ENGINE_P(double, a[3]));
+inline long long engine_conv2d_backward_weight(long long metaAddress) {
+    try {
+        using namespace engine;
+        const i64* q = ptr<i64>(metaAddress);
+        ConvGeom g = read_geom(q + 1);
+        const i64* a = q + 15;
+        if (q[0] == F32) conv_bwd_weight<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<float>(a[2]), ENGINE_P(float, a[3]));
+        else conv_bwd_weight<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<double>(a[2]), ENGINE_P(double, a[3]));
+    } catch (const std::exception&) {  // bad_alloc or length_error from the scratch vectors
+        return 1;  // im2col scratch could not be allocated
+    }
+    return 0;
 }

@@ -113,6 +113,38 @@ struct Program {
     const i64* imm;    // count doubles as raw bits
 };
 
+// Items [lo, hi) of the (row, block) grid. Always inlined into the ISA-specific clones below, so the
+// instruction loops vectorise for AVX-512/AVX2 (a lambda would not be cloned).
+template <typename T>
+ENGINE_INLINE void run_items(const Program& p, int nd, const i64* shape, const Operand* ops, i64 chunks, i64 inner, i64 lo, i64 hi) {
+    const Operand& out = ops[p.inputs];
+    alignas(64) T regs[MAX_REGS][BLOCK];
+    T imm[64];
+    for (int k = 0; k < p.count && k < 64; k++) imm[k] = (T)bits_to_double(p.imm[k]);
+    for (i64 item = lo; item < hi; item++) {
+        i64 r = item / chunks, start = (item % chunks) * BLOCK;
+        int n = (int)std::min<i64>(BLOCK, inner - start);
+        for (int j = 0; j < p.inputs; j++) {
+            const Operand& o = ops[j];
+            i64 st = nd == 0 ? 0 : o.strides[nd - 1];
+            const T* src = ptr<T>(o.address) + row_offset(r, nd, shape, o.strides) + start * st;
+            T* dst = regs[j];
+            if (st == 1) std::memcpy(dst, src, sizeof(T) * n);
+            else if (st == 0) { T v = src[0]; for (int i = 0; i < n; i++) dst[i] = v; }
+            else for (int i = 0; i < n; i++) dst[i] = src[i * st];
+        }
+        for (int k = 0; k < p.count; k++) {
+            const i64* ins = p.code + k * INSTR_INTS;
+            run_instruction<T>((int)ins[0], regs[ins[1]], regs[ins[2]], regs[ins[3]], regs[ins[4]], imm[k], n);
+        }
+        i64 ost = nd == 0 ? 0 : out.strides[nd - 1];
+        T* dst = ptr<T>(out.address) + row_offset(r, nd, shape, out.strides) + start * ost;
+        const T* res = regs[p.result];
+        if (ost == 1) std::memcpy(dst, res, sizeof(T) * n);
+        else for (int i = 0; i < n; i++) dst[i * ost] = res[i];
+    }
+}
+
 template <typename T>
 ENGINE_INLINE void run_program_t(const Program& p, int nd, const i64* shape, const Operand* ops, int nops) {
     // ops[0..inputs-1] are inputs, ops[inputs] is the output
@@ -122,35 +154,15 @@ ENGINE_INLINE void run_program_t(const Program& p, int nd, const i64* shape, con
     if (inner == 0 || rows == 0) return;
     i64 chunks = (inner + BLOCK - 1) / BLOCK;
     i64 items = rows * chunks;
-    const Operand& out = ops[p.inputs];
-#pragma omp parallel num_threads(threads_for(rows * inner * (p.count + 1)))
+    int nt = threads_for(rows * inner * (p.count + 1));
+    if (nt <= 1 || items <= 1) {
+        run_items<T>(p, nd, shape, ops, chunks, inner, 0, items);
+        return;
+    }
+#pragma omp parallel num_threads(nt)
     {
-        alignas(64) T regs[MAX_REGS][BLOCK];
-        T imm[64];
-        for (int k = 0; k < p.count && k < 64; k++) imm[k] = (T)bits_to_double(p.imm[k]);
-#pragma omp for schedule(static)
-        for (i64 item = 0; item < items; item++) {
-            i64 r = item / chunks, start = (item % chunks) * BLOCK;
-            int n = (int)std::min<i64>(BLOCK, inner - start);
-            for (int j = 0; j < p.inputs; j++) {
-                const Operand& o = ops[j];
-                i64 st = nd == 0 ? 0 : o.strides[nd - 1];
-                const T* src = ptr<T>(o.address) + row_offset(r, nd, shape, o.strides) + start * st;
-                T* dst = regs[j];
-                if (st == 1) std::memcpy(dst, src, sizeof(T) * n);
-                else if (st == 0) { T v = src[0]; for (int i = 0; i < n; i++) dst[i] = v; }
-                else for (int i = 0; i < n; i++) dst[i] = src[i * st];
-            }
-            for (int k = 0; k < p.count; k++) {
-                const i64* ins = p.code + k * INSTR_INTS;
-                run_instruction<T>((int)ins[0], regs[ins[1]], regs[ins[2]], regs[ins[3]], regs[ins[4]], imm[k], n);
-            }
-            i64 ost = nd == 0 ? 0 : out.strides[nd - 1];
-            T* dst = ptr<T>(out.address) + row_offset(r, nd, shape, out.strides) + start * ost;
-            const T* res = regs[p.result];
-            if (ost == 1) std::memcpy(dst, res, sizeof(T) * n);
-            else for (int i = 0; i < n; i++) dst[i * ost] = res[i];
-        }
+        i64 t = omp_get_thread_num(), tn = omp_get_num_threads();
+        run_items<T>(p, nd, shape, ops, chunks, inner, items * t / tn, items * (t + 1) / tn);
     }
 }
 

@@ -22,9 +22,11 @@ char* openblas_get_corename(void);
 char* openblas_get_config(void);
 }
 
+// Our kernels use n threads; OpenBLAS always runs single-threaded inside them (see gemm_panels), so a
+// result never depends on the thread count.
 inline void engine_set_threads(int n) {
     engine::thread_count().store(n < 1 ? 1 : n);
-    openblas_set_num_threads(n < 1 ? 1 : n);
+    openblas_set_num_threads(1);
 }
 
 inline int engine_get_threads() { return engine::thread_count().load(); }

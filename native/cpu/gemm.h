@@ -5,12 +5,42 @@
 #include "elementwise.h"
 #include <cblas.h>
 
+extern "C" void openblas_set_num_threads(int num_threads);
+
 namespace engine {
+
+inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, i64 m, i64 n, i64 k, float alpha, const float* a, i64 lda,
+                      const float* b, i64 ldb, float beta, float* c, i64 ldc) {
+    cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, i64 m, i64 n, i64 k, double alpha, const double* a, i64 lda,
+                      const double* b, i64 ldb, double beta, double* c, i64 ldc) {
+    cblas_dgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+}
+
+// Row-major C = alpha op(A) op(B) + beta C, bit-identical for every thread count: OpenBLAS runs
+// single-threaded (its own threading changes rounding with the thread count) on panels of C whose
+// split depends only on the shape (the larger of m and n, at most 16 panels, multiples of 16), and our
+// threads take the panels.
+template <typename T>
+void gemm_panels(bool transA, bool transB, i64 m, i64 n, i64 k, T alpha, const T* a, i64 lda, const T* b, i64 ldb,
+                 T beta, T* c, i64 ldc) {
+    CBLAS_TRANSPOSE ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans;
+    bool rows = m >= n;
+    i64 dim = rows ? m : n;
+    i64 panel = std::max<i64>(64, ((dim + 15) / 16 + 15) / 16 * 16);
+    i64 panels = (dim + panel - 1) / panel;
+    int threads = std::min<i64>(panels, threads_for(m * n * std::max<i64>(k, 1)));
+    parallel_for(panels, threads, [&](i64 p) {
+        i64 s = p * panel, len = std::min(panel, dim - s);
+        if (rows) blas_gemm(ta, tb, len, n, k, alpha, a + (transA ? s : s * lda), lda, b, ldb, beta, c + s * ldc, ldc);
+        else blas_gemm(ta, tb, m, len, k, alpha, a, lda, b + (transB ? s * ldb : s), ldb, beta, c + s, ldc);
+    });
+}
 
 template <typename T>
 ENGINE_INLINE void epilogue_rows(T* c, i64 ldc, i64 m, i64 n, const T* bias, const T* res, i64 ldr, int act, T actParam) {
-#pragma omp parallel for num_threads(threads_for(m * n)) schedule(static)
-    for (i64 i = 0; i < m; i++) {
+    parallel_for(m, threads_for(m * n), [&](i64 i) {
         T* row = c + i * ldc;
         if (bias) for (i64 j = 0; j < n; j++) row[j] += bias[j];
         if (res) { const T* rr = res + i * ldr; for (i64 j = 0; j < n; j++) row[j] += rr[j]; }
@@ -20,7 +50,7 @@ ENGINE_INLINE void epilogue_rows(T* c, i64 ldc, i64 m, i64 n, const T* bias, con
                 run_instruction<T>(act, row + j, row + j, row + j, row + j, actParam, len);
             }
         }
-    }
+    });
 }
 
 ENGINE_DISPATCH void epilogue_f32(float* c, i64 ldc, i64 m, i64 n, const float* bias, const float* res, i64 ldr, int act, float p) {
@@ -38,7 +68,6 @@ inline void engine_gemm(long long metaAddress) {
     using namespace engine;
     const i64* q = ptr<i64>(metaAddress);
     int dtype = (int)q[0];
-    CBLAS_TRANSPOSE ta = q[1] ? CblasTrans : CblasNoTrans, tb = q[2] ? CblasTrans : CblasNoTrans;
     i64 m = q[3], n = q[4], k = q[5];
     double alpha = bits_to_double(q[6]), beta = bits_to_double(q[7]);
     i64 a = q[8], lda = q[9], sa = q[10], b = q[11], ldb = q[12], sb = q[13], c = q[14], ldc = q[15], sc = q[16];
@@ -53,8 +82,8 @@ inline void engine_gemm(long long metaAddress) {
             if (k == 0) {
                 for (i64 r = 0; r < m; r++) for (i64 j = 0; j < n; j++) cp[r * ldc + j] = beta == 0 ? 0.f : (float)beta * cp[r * ldc + j];
             } else {
-                cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, (float)alpha, ptr<float>(a) + i * sa, (int)lda,
-                            ptr<float>(b) + i * sb, (int)ldb, (float)beta, cp, (int)ldc);
+                gemm_panels<float>(q[1] != 0, q[2] != 0, m, n, k, (float)alpha, ptr<float>(a) + i * sa, lda, ptr<float>(b) + i * sb, ldb,
+                                   (float)beta, cp, ldc);
             }
             if (epi) epilogue_f32(cp, ldc, m, n, bias ? ptr<float>(bias) : nullptr, res ? ptr<float>(res) + i * sr : nullptr, ldr, act, (float)actParam);
         } else {
@@ -62,8 +91,8 @@ inline void engine_gemm(long long metaAddress) {
             if (k == 0) {
                 for (i64 r = 0; r < m; r++) for (i64 j = 0; j < n; j++) cp[r * ldc + j] = beta == 0 ? 0.0 : beta * cp[r * ldc + j];
             } else {
-                cblas_dgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, alpha, ptr<double>(a) + i * sa, (int)lda,
-                            ptr<double>(b) + i * sb, (int)ldb, beta, cp, (int)ldc);
+                gemm_panels<double>(q[1] != 0, q[2] != 0, m, n, k, alpha, ptr<double>(a) + i * sa, lda, ptr<double>(b) + i * sb, ldb,
+                                    beta, cp, ldc);
             }
             if (epi) epilogue_f64(cp, ldc, m, n, bias ? ptr<double>(bias) : nullptr, res ? ptr<double>(res) + i * sr : nullptr, ldr, act, actParam);
         }
@@ -71,7 +100,10 @@ inline void engine_gemm(long long metaAddress) {
 }
 
 // A direct sgemm with no marshalling at all, for the benchmark that compares against a raw OpenBLAS call.
+// OpenBLAS gets the engine's thread count for this call only (the engine's own GEMM keeps it at 1).
 inline void engine_sgemm_direct(int m, int n, int k, long long a, long long b, long long c) {
+    openblas_set_num_threads(engine::thread_count().load());
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1.f, engine::ptr<float>(a), k,
                 engine::ptr<float>(b), n, 0.f, engine::ptr<float>(c), n);
+    openblas_set_num_threads(1);
 }

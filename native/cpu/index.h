@@ -13,9 +13,9 @@ inline void engine_gather_rows(int dtype, long long src, long long indices, long
     using namespace engine;
     const int64_t* ix = ptr<int64_t>(indices);
     size_t es = dtype_size(dtype), bytes = (size_t)rowLen * es;
-#pragma omp parallel for num_threads(threads_for(count * rowLen)) schedule(static)
-    for (long long i = 0; i < count; i++)
+    parallel_for(count, threads_for(count * rowLen), [&](i64 i) {
         std::memcpy(ptr<char>(dst) + i * bytes, ptr<char>(src) + ix[i] * bytes, bytes);
+    });
 }
 
 inline void engine_scatter_add_rows(int dtype, long long src, long long indices, long long count, long long rowLen, long long dst) {

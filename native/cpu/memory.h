@@ -2,8 +2,24 @@
 #pragma once
 #include "common.h"
 #include <cstdlib>
+#include <limits>
+#include <type_traits>
 
 namespace engine {
+
+// S -> D as Java casts do: floating to integer truncates toward zero, saturates at the integer's range
+// and maps NaN to 0 (a plain static_cast is undefined behaviour for those values).
+template <typename S, typename D>
+ENGINE_INLINE D convert(S v) {
+    if constexpr (std::is_floating_point<S>::value && std::is_integral<D>::value) {
+        if (v != v) return D(0);
+        if (v >= (S)std::numeric_limits<D>::max()) return std::numeric_limits<D>::max();
+        if (v <= (S)std::numeric_limits<D>::min()) return std::numeric_limits<D>::min();
+        return static_cast<D>(v);
+    } else {
+        return static_cast<D>(v);
+    }
+}
 
 template <typename S, typename D>
 static void strided_copy_t(int nd, const i64* shape, const Operand& src, const Operand& dst) {
@@ -14,16 +30,15 @@ static void strided_copy_t(int nd, const i64* shape, const Operand& src, const O
     i64 ss = nd == 0 ? 0 : src.strides[nd - 1], ds = nd == 0 ? 0 : dst.strides[nd - 1];
     const S* sbase = ptr<S>(src.address);
     D* dbase = ptr<D>(dst.address);
-#pragma omp parallel for num_threads(threads_for(rows * inner)) schedule(static)
-    for (i64 r = 0; r < rows; r++) {
+    parallel_for(rows, threads_for(rows * inner), [&](i64 r) {
         const S* s = sbase + row_offset(r, nd, shape, src.strides);
         D* d = dbase + row_offset(r, nd, shape, dst.strides);
         if (ss == 1 && ds == 1) {
-            for (i64 i = 0; i < inner; i++) d[i] = static_cast<D>(s[i]);
+            for (i64 i = 0; i < inner; i++) d[i] = convert<S, D>(s[i]);
         } else {
-            for (i64 i = 0; i < inner; i++) d[i * ds] = static_cast<D>(s[i * ss]);
+            for (i64 i = 0; i < inner; i++) d[i * ds] = convert<S, D>(s[i * ss]);
         }
-    }
+    });
 }
 
 template <typename S>
@@ -62,7 +77,8 @@ inline void engine_copy(long long metaAddress) {
 // 64-byte aligned, so vector loads never split cache lines; returns 0 when the system has no memory.
 inline long long engine_alloc(long long bytes) {
     void* p = nullptr;
-    size_t n = bytes <= 0 ? 64 : (size_t)((bytes + 63) / 64 * 64);
+    if (bytes > (long long)(SIZE_MAX / 2)) return 0;  // no system has that much; also keeps the rounding below from overflowing
+    size_t n = bytes <= 0 ? 64 : ((size_t)bytes + 63) / 64 * 64;
     if (posix_memalign(&p, 64, n) != 0) return 0;
     return (long long)(uintptr_t)p;
 }

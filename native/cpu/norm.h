@@ -6,8 +6,7 @@ namespace engine {
 
 template <typename T>
 static void layer_norm_fwd(const T* x, const T* g, const T* b, i64 rows, i64 cols, double eps, T* y, T* mean, T* rstd) {
-#pragma omp parallel for num_threads(threads_for(rows * cols * 3)) schedule(static)
-    for (i64 r = 0; r < rows; r++) {
+    parallel_for(rows, threads_for(rows * cols * 3), [&](i64 r) {
         const T* xr = x + r * cols; T* yr = y + r * cols;
         double s = 0, ss = 0;
         for (i64 j = 0; j < cols; j++) s += xr[j];
@@ -21,14 +20,13 @@ static void layer_norm_fwd(const T* x, const T* g, const T* b, i64 rows, i64 col
             if (b) v += b[j];
             yr[j] = v;
         }
-    }
+    });
 }
 
 template <typename T>
 static void layer_norm_bwd(const T* x, const T* gy, const T* g, const T* mean, const T* rstd, i64 rows, i64 cols,
                            T* gx, T* gg, T* gb) {
-#pragma omp parallel for num_threads(threads_for(rows * cols * 4)) schedule(static)
-    for (i64 r = 0; r < rows; r++) {
+    parallel_for(rows, threads_for(rows * cols * 4), [&](i64 r) {
         const T* xr = x + r * cols; const T* gr = gy + r * cols; T* o = gx + r * cols;
         double mu = mean[r], rs = rstd[r], a = 0, bsum = 0;
         for (i64 j = 0; j < cols; j++) {
@@ -42,10 +40,9 @@ static void layer_norm_bwd(const T* x, const T* gy, const T* g, const T* mean, c
             double xh = (xr[j] - mu) * rs;
             o[j] = (T)(rs * (gyg - a - xh * bsum));
         }
-    }
+    });
     if (gg || gb) {
-#pragma omp parallel for num_threads(threads_for(rows * cols * 2)) schedule(static)
-        for (i64 j = 0; j < cols; j++) {
+        parallel_for(cols, threads_for(rows * cols * 2), [&](i64 j) {
             double sg = 0, sb = 0;
             for (i64 r = 0; r < rows; r++) {
                 double gv = gy[r * cols + j];
@@ -54,7 +51,7 @@ static void layer_norm_bwd(const T* x, const T* gy, const T* g, const T* mean, c
             }
             if (gg) gg[j] = (T)sg;
             if (gb) gb[j] = (T)sb;
-        }
+        });
     }
 }
 
@@ -62,8 +59,7 @@ template <typename T>
 static void batch_norm_fwd(const T* x, const T* g, const T* b, T* rm, T* rv, i64 n, i64 c, i64 hw, bool training,
                            double momentum, double eps, T* y, T* sm, T* sr) {
     i64 count = n * hw;
-#pragma omp parallel for num_threads(threads_for(n * c * hw * 3)) schedule(static)
-    for (i64 ch = 0; ch < c; ch++) {
+    parallel_for(c, threads_for(n * c * hw * 3), [&](i64 ch) {
         double mu, var;
         if (training) {
             double s = 0, ss = 0;
@@ -85,15 +81,14 @@ static void batch_norm_fwd(const T* x, const T* g, const T* b, T* rm, T* rv, i64
             const T* p = x + (i * c + ch) * hw; T* q = y + (i * c + ch) * hw;
             for (i64 j = 0; j < hw; j++) q[j] = (T)(p[j] * scale + shift);
         }
-    }
+    });
 }
 
 template <typename T>
 static void batch_norm_bwd(const T* x, const T* gy, const T* g, const T* sm, const T* sr, i64 n, i64 c, i64 hw,
                            T* gx, T* gg, T* gb) {
     double count = (double)(n * hw);
-#pragma omp parallel for num_threads(threads_for(n * c * hw * 3)) schedule(static)
-    for (i64 ch = 0; ch < c; ch++) {
+    parallel_for(c, threads_for(n * c * hw * 3), [&](i64 ch) {
         double mu = sm[ch], rs = sr[ch], sg = 0, sgx = 0;
         for (i64 i = 0; i < n; i++) {
             const T* p = x + (i * c + ch) * hw; const T* q = gy + (i * c + ch) * hw;
@@ -109,7 +104,7 @@ static void batch_norm_bwd(const T* x, const T* gy, const T* g, const T* sm, con
                 o[j] = (T)(gam * rs / count * (count * q[j] - sg - xh * sgx));
             }
         }
-    }
+    });
 }
 
 }  // namespace engine

@@ -10,8 +10,7 @@ static void sgd_t(const i64* t, i64 count, double lr, double mom, double damp, d
     for (i64 k = 0; k < count; k++) {
         T* p = ptr<T>(t[k * 5]); const T* g = ptr<T>(t[k * 5 + 1]); T* v = ENGINE_P(T, t[k * 5 + 2]);
         i64 n = t[k * 5 + 4];
-#pragma omp parallel for num_threads(threads_for(n * 4)) schedule(static)
-        for (i64 i = 0; i < n; i++) {
+        parallel_for(n, threads_for(n * 4), [&](i64 i) {
             double gi = (double)g[i] + wd * (double)p[i];
             if (v && mom != 0) {
                 double vi = mom * (double)v[i] + (1 - damp) * gi;
@@ -19,7 +18,7 @@ static void sgd_t(const i64* t, i64 count, double lr, double mom, double damp, d
                 gi = nesterov ? gi + mom * vi : vi;
             }
             p[i] = (T)((double)p[i] - lr * gi);
-        }
+        });
     }
 }
 
@@ -29,15 +28,14 @@ static void adam_t(const i64* t, i64 count, double lr, double b1, double b2, dou
     for (i64 k = 0; k < count; k++) {
         T* p = ptr<T>(t[k * 5]); const T* g = ptr<T>(t[k * 5 + 1]); T* m = ptr<T>(t[k * 5 + 2]); T* v = ptr<T>(t[k * 5 + 3]);
         i64 n = t[k * 5 + 4];
-#pragma omp parallel for num_threads(threads_for(n * 8)) schedule(static)
-        for (i64 i = 0; i < n; i++) {
+        parallel_for(n, threads_for(n * 8), [&](i64 i) {
             double pi = p[i], gi = g[i];
             if (decoupled) pi *= (1 - lr * wd); else gi += wd * pi;
             double mi = b1 * (double)m[i] + (1 - b1) * gi;
             double vi = b2 * (double)v[i] + (1 - b2) * gi * gi;
             m[i] = (T)mi; v[i] = (T)vi;
             p[i] = (T)(pi - lr * (mi / c1) / (std::sqrt(vi / c2) + eps));
-        }
+        });
     }
 }
 
@@ -46,15 +44,14 @@ static void rmsprop_t(const i64* t, i64 count, double lr, double alpha, double e
     for (i64 k = 0; k < count; k++) {
         T* p = ptr<T>(t[k * 5]); const T* g = ptr<T>(t[k * 5 + 1]); T* s = ptr<T>(t[k * 5 + 2]); T* b = ENGINE_P(T, t[k * 5 + 3]);
         i64 n = t[k * 5 + 4];
-#pragma omp parallel for num_threads(threads_for(n * 8)) schedule(static)
-        for (i64 i = 0; i < n; i++) {
+        parallel_for(n, threads_for(n * 8), [&](i64 i) {
             double gi = (double)g[i] + wd * (double)p[i];
             double si = alpha * (double)s[i] + (1 - alpha) * gi * gi;
             s[i] = (T)si;
             double upd = gi / (std::sqrt(si) + eps);
             if (b && mom != 0) { double bi = mom * (double)b[i] + upd; b[i] = (T)bi; upd = bi; }
             p[i] = (T)((double)p[i] - lr * upd);
-        }
+        });
     }
 }
 

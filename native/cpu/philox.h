@@ -29,12 +29,14 @@ inline float philox_uniform(uint64_t seed, uint64_t index) {
 
 inline void engine_dropout_mask(int dtype, long long seed, long long offset, double p, long long mask, long long count) {
     using namespace engine;
-    float scale = p >= 1.0 ? 0.f : (float)(1.0 / (1.0 - p));
+    // the keep/drop decision is made in float on every backend; the kept value is 1/(1-p) in the mask's
+    // own precision (an F64 mask must not carry a float-rounded scale)
+    double scale = p >= 1.0 ? 0.0 : 1.0 / (1.0 - p);
     float pf = (float)p;
-#pragma omp parallel for num_threads(threads_for(count * 8)) schedule(static)
-    for (long long i = 0; i < count; i++) {
-        float u = philox_uniform((uint64_t)seed, (uint64_t)(offset + i));
-        float v = u >= pf ? scale : 0.f;
-        if (dtype == F32) ptr<float>(mask)[i] = v; else ptr<double>(mask)[i] = (double)v;
-    }
+    parallel_for(count, threads_for(count * 8), [&](i64 i) {
+        float u = philox_uniform((uint64_t)seed, (uint64_t)offset + (uint64_t)i);
+        bool keep = u >= pf;
+        if (dtype == F32) ptr<float>(mask)[i] = keep ? (float)scale : 0.f;
+        else ptr<double>(mask)[i] = keep ? scale : 0.0;
+    });
 }

@@ -15,8 +15,7 @@ inline PoolGeom read_pool(const i64* q) {
 
 template <typename T>
 static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
-#pragma omp parallel for num_threads(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw)) schedule(static)
-    for (i64 p = 0; p < g.nc; p++) {
+    parallel_for(g.nc, threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), [&](i64 p) {
         const T* xp = x + p * g.h * g.w;
         for (i64 oy = 0; oy < g.oh; oy++) for (i64 ox = 0; ox < g.ow; ox++) {
             T best = -INFINITY; i64 bi = -1;
@@ -33,26 +32,24 @@ static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
             y[(p * g.oh + oy) * g.ow + ox] = best;
             idx[(p * g.oh + oy) * g.ow + ox] = bi;
         }
-    }
+    });
 }
 
 template <typename T>
 static void max_pool_bwd(const PoolGeom& g, const T* gy, const int64_t* idx, T* gx) {
-#pragma omp parallel for num_threads(threads_for(g.nc * g.h * g.w)) schedule(static)
-    for (i64 p = 0; p < g.nc; p++) {
+    parallel_for(g.nc, threads_for(g.nc * g.h * g.w), [&](i64 p) {
         T* gp = gx + p * g.h * g.w;
         for (i64 i = 0; i < g.h * g.w; i++) gp[i] = 0;
         for (i64 o = 0; o < g.oh * g.ow; o++) {
             i64 k = idx[p * g.oh * g.ow + o];
             if (k >= 0) gp[k] += gy[p * g.oh * g.ow + o];
         }
-    }
+    });
 }
 
 template <typename T>
 static void avg_pool(const PoolGeom& g, const T* src, T* dst, bool backward) {
-#pragma omp parallel for num_threads(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw)) schedule(static)
-    for (i64 p = 0; p < g.nc; p++) {
+    parallel_for(g.nc, threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), [&](i64 p) {
         if (backward) for (i64 i = 0; i < g.h * g.w; i++) dst[p * g.h * g.w + i] = 0;
         for (i64 oy = 0; oy < g.oh; oy++) for (i64 ox = 0; ox < g.ow; ox++) {
             i64 y0 = oy * g.sh - g.ph, x0 = ox * g.sw - g.pw;
@@ -70,13 +67,12 @@ static void avg_pool(const PoolGeom& g, const T* src, T* dst, bool backward) {
                 for (i64 iy = ya; iy < yb; iy++) for (i64 ix = xa; ix < xb; ix++) dst[p * g.h * g.w + iy * g.w + ix] += v;
             }
         }
-    }
+    });
 }
 
 template <typename T>
 static void adaptive_avg(const T* src, T* dst, i64 nc, i64 h, i64 w, i64 oh, i64 ow, bool backward) {
-#pragma omp parallel for num_threads(threads_for(nc * h * w)) schedule(static)
-    for (i64 p = 0; p < nc; p++) {
+    parallel_for(nc, threads_for(nc * h * w), [&](i64 p) {
         if (backward) for (i64 i = 0; i < h * w; i++) dst[p * h * w + i] = 0;
         for (i64 oy = 0; oy < oh; oy++) {
             i64 y0 = (oy * h) / oh, y1 = ((oy + 1) * h + oh - 1) / oh;
@@ -94,7 +90,7 @@ static void adaptive_avg(const T* src, T* dst, i64 nc, i64 h, i64 w, i64 oh, i64
                 }
             }
         }
-    }
+    });
 }
 
 }  // namespace engine

@@ -17,8 +17,7 @@ static void reduce_t(int op, int nk, const i64* kshape, const i64* kstrides, int
     i64 last = nr == 0 ? 1 : rshape[nr - 1];
     i64 lstride = nr == 0 ? 0 : rstrides[nr - 1];
     i64 rows = last == 0 ? 0 : inner / last;
-#pragma omp parallel for num_threads(threads_for(outer * inner)) schedule(static)
-    for (i64 o = 0; o < outer; o++) {
+    parallel_for(outer, threads_for(outer * inner), [&](i64 o) {
         i64 base = 0, rem = o;
         for (int d = nk - 1; d >= 0; d--) { base += (rem % kshape[d]) * kstrides[d]; rem /= kshape[d]; }
         double acc = (op == R_MAX || op == R_ARGMAX) ? -INFINITY : (op == R_MIN || op == R_ARGMIN) ? INFINITY : 0.0;
@@ -61,7 +60,7 @@ static void reduce_t(int op, int nk, const i64* kshape, const i64* kstrides, int
             if ((op == R_MAX || op == R_MIN) && inner == 0) acc = NAN;
             ptr<T>(outAddress)[o] = (T)acc;
         }
-    }
+    });
 }
 
 }  // namespace engine

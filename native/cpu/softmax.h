@@ -7,8 +7,7 @@ namespace engine {
 
 template <typename T>
 static void softmax_t(const T* x, T* y, i64 rows, i64 cols, bool log) {
-#pragma omp parallel for num_threads(threads_for(rows * cols * 4)) schedule(static)
-    for (i64 r = 0; r < rows; r++) {
+    parallel_for(rows, threads_for(rows * cols * 4), [&](i64 r) {
         const T* xr = x + r * cols;
         T* yr = y + r * cols;
         T mx = -INFINITY;
@@ -16,19 +15,19 @@ static void softmax_t(const T* x, T* y, i64 rows, i64 cols, bool log) {
         double sum = 0;
         for (i64 j = 0; j < cols; j++) sum += std::exp((double)(xr[j] - mx));
         if (log) {
-            T lse = mx + (T)std::log(sum);
-            for (i64 j = 0; j < cols; j++) yr[j] = xr[j] - lse;
+            // (x - max) - log(sum) in double: rounding max + log(sum) to T first loses the small outputs
+            double ls = std::log(sum);
+            for (i64 j = 0; j < cols; j++) yr[j] = (T)((double)(xr[j] - mx) - ls);
         } else {
             T inv = (T)(1.0 / sum);
             for (i64 j = 0; j < cols; j++) yr[j] = std::exp(xr[j] - mx) * inv;
         }
-    }
+    });
 }
 
 template <typename T>
 static void softmax_backward_t(const T* y, const T* gy, T* gx, i64 rows, i64 cols, bool log) {
-#pragma omp parallel for num_threads(threads_for(rows * cols * 2)) schedule(static)
-    for (i64 r = 0; r < rows; r++) {
+    parallel_for(rows, threads_for(rows * cols * 2), [&](i64 r) {
         const T* yr = y + r * cols; const T* g = gy + r * cols; T* o = gx + r * cols;
         double s = 0;
         if (log) {
@@ -38,7 +37,7 @@ static void softmax_backward_t(const T* y, const T* gy, T* gx, i64 rows, i64 col
             for (i64 j = 0; j < cols; j++) s += (double)g[j] * yr[j];
             for (i64 j = 0; j < cols; j++) o[j] = yr[j] * (g[j] - (T)s);
         }
-    }
+    });
 }
 
 // Returns -1 when all targets are valid, else the first row whose target is out of range.
@@ -49,14 +48,13 @@ static i64 cross_entropy_t(const T* x, const int64_t* t, const T* w, i64 rows, i
         if (t[r] != ignore && (t[r] < 0 || t[r] >= cols)) return r;
     double wsum = 0;
     if (w) for (i64 j = 0; j < cols; j++) wsum += w[j]; else wsum = (double)cols;
-#pragma omp parallel for num_threads(threads_for(rows * cols * 4)) schedule(static)
-    for (i64 r = 0; r < rows; r++) {
+    parallel_for(rows, threads_for(rows * cols * 4), [&](i64 r) {
         const T* xr = x + r * cols;
         i64 tr = t[r];
         if (tr == ignore) {
             loss[r] = 0; rw[r] = 0;
             if (grad) for (i64 j = 0; j < cols; j++) grad[r * cols + j] = 0;
-            continue;
+            return;
         }
         T mx = -INFINITY;
         for (i64 j = 0; j < cols; j++) mx = xr[j] > mx ? xr[j] : mx;
@@ -81,7 +79,7 @@ static i64 cross_entropy_t(const T* x, const int64_t* t, const T* w, i64 rows, i
                 g[j] = (T)v;
             }
         }
-    }
+    });
     return -1;
 }
 

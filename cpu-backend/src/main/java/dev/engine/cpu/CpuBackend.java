@@ -38,7 +38,12 @@ import java.util.Arrays;
  */
 public final class CpuBackend implements Backend {
     private static final int MAX_RANK = 16;
+    /** More threads than this is a mistake; OpenMP aborts the process when it cannot create them. */
+    static final int MAX_THREADS = 512;
+    /** Tensors per native optimizer call, so the argument block never overflows. */
+    private static final int OPTIMIZER_CHUNK = 1000;
     private final MemoryStats stats = new MemoryStats();
+    private final CpuConvPool convPool = new CpuConvPool(this);
     private final Buffer.Deallocator deallocator = (address, bytes) -> CpuNative.engine_free(address);
 
     /** Loads the native library once; remembers why it failed. */
@@ -66,7 +71,7 @@ public final class CpuBackend implements Backend {
     @Override public MemoryStats memoryStats() { return stats; }
     @Override public void synchronize() {}
 
-    private void ready() {
+    void ready() {
         if (Native.FAILURE != null) throw new BackendUnavailableException("cpu backend unavailable: " + Native.FAILURE);
     }
 
@@ -88,7 +93,8 @@ public final class CpuBackend implements Backend {
 
     @Override public void setThreads(int threads) {
         ready();
-        if (threads < 1) throw new EngineException("setThreads: thread count " + threads + " must be >= 1");
+        if (threads < 1 || threads > MAX_THREADS)
+            throw new EngineException("setThreads: thread count " + threads + " must be in [1, " + MAX_THREADS + "]");
         CpuNative.engine_set_threads(threads);
     }
 
@@ -96,14 +102,20 @@ public final class CpuBackend implements Backend {
 
     @Override public Buffer allocate(DType dtype, long length) {
         ready();
-        DTypeCodes.of(dtype);
+        if (dtype == null) throw new EngineException("allocate: dtype is null");
+        DTypeCodes.of("allocate", dtype);
+        if (length < 0) throw new ShapeException("allocate: negative length " + length + " of " + dtype);
+        if (length > Long.MAX_VALUE / 8 - 64)
+            throw new ShapeException("allocate: " + length + " x " + dtype + " overflows a 64-bit byte size");
         long bytes = dtype.bytes(length);
         long address = CpuNative.engine_alloc(bytes);
         if (address == 0) throw new EngineException("allocate: out of native memory for " + length + " x " + dtype + " (" + bytes + " bytes)");
         return new Buffer(this, dtype, length, address, deallocator, stats);
     }
 
-    private void checkTransfer(String op, int arrayLength, int arrayOffset, Buffer b, long bufOffset, int count, DType want) {
+    private void checkTransfer(String op, Object array, int arrayLength, int arrayOffset, Buffer b, long bufOffset, int count, DType want) {
+        ready();
+        if (array == null) throw new EngineException(op + ": the Java array is null");
         buffer(op, "buffer", this, b, 0, want);
         if (count < 0 || arrayOffset < 0 || arrayOffset > arrayLength - count)
             throw new ShapeException(op + ": array range [" + arrayOffset + ", " + ((long) arrayOffset + count) + ") outside array of " + arrayLength);
@@ -114,48 +126,58 @@ public final class CpuBackend implements Backend {
     private long at(Buffer b, long index) { return b.address() + index * b.dtype().byteSize(); }
 
     @Override public void copyIn(float[] src, int so, Buffer dst, long dof, int n) {
-        checkTransfer("copyIn", src.length, so, dst, dof, n, DType.F32);
+        checkTransfer("copyIn", src, src == null ? 0 : src.length, so, dst, dof, n, DType.F32);
         if (n > 0) CpuNative.copy_in_f32(src, so, at(dst, dof), n);
     }
     @Override public void copyIn(double[] src, int so, Buffer dst, long dof, int n) {
-        checkTransfer("copyIn", src.length, so, dst, dof, n, DType.F64);
+        checkTransfer("copyIn", src, src == null ? 0 : src.length, so, dst, dof, n, DType.F64);
         if (n > 0) CpuNative.copy_in_f64(src, so, at(dst, dof), n);
     }
     @Override public void copyIn(int[] src, int so, Buffer dst, long dof, int n) {
-        checkTransfer("copyIn", src.length, so, dst, dof, n, DType.I32);
+        checkTransfer("copyIn", src, src == null ? 0 : src.length, so, dst, dof, n, DType.I32);
         if (n > 0) CpuNative.copy_in_i32(src, so, at(dst, dof), n);
     }
     @Override public void copyIn(long[] src, int so, Buffer dst, long dof, int n) {
-        checkTransfer("copyIn", src.length, so, dst, dof, n, DType.I64);
+        checkTransfer("copyIn", src, src == null ? 0 : src.length, so, dst, dof, n, DType.I64);
         if (n > 0) CpuNative.copy_in_i64(src, so, at(dst, dof), n);
     }
     @Override public void copyOut(Buffer src, long sof, float[] dst, int d, int n) {
-        checkTransfer("copyOut", dst.length, d, src, sof, n, DType.F32);
+        checkTransfer("copyOut", dst, dst == null ? 0 : dst.length, d, src, sof, n, DType.F32);
         if (n > 0) CpuNative.copy_out_f32(at(src, sof), dst, d, n);
     }
     @Override public void copyOut(Buffer src, long sof, double[] dst, int d, int n) {
-        checkTransfer("copyOut", dst.length, d, src, sof, n, DType.F64);
+        checkTransfer("copyOut", dst, dst == null ? 0 : dst.length, d, src, sof, n, DType.F64);
         if (n > 0) CpuNative.copy_out_f64(at(src, sof), dst, d, n);
     }
     @Override public void copyOut(Buffer src, long sof, int[] dst, int d, int n) {
-        checkTransfer("copyOut", dst.length, d, src, sof, n, DType.I32);
+        checkTransfer("copyOut", dst, dst == null ? 0 : dst.length, d, src, sof, n, DType.I32);
         if (n > 0) CpuNative.copy_out_i32(at(src, sof), dst, d, n);
     }
     @Override public void copyOut(Buffer src, long sof, long[] dst, int d, int n) {
-        checkTransfer("copyOut", dst.length, d, src, sof, n, DType.I64);
+        checkTransfer("copyOut", dst, dst == null ? 0 : dst.length, d, src, sof, n, DType.I64);
         if (n > 0) CpuNative.copy_out_i64(at(src, sof), dst, d, n);
     }
 
     private void view(String op, String what, BufferView v) {
+        if (v == null) throw new EngineException(op + ": " + what + " is null");
         KernelChecks.fits(op, what, this, v);
         if (v.layout().rank() > MAX_RANK) throw new ShapeException(op + ": rank " + v.layout().rank() + " of " + what + " exceeds " + MAX_RANK);
-        DTypeCodes.of(v.dtype());
+        DTypeCodes.of(op, v.dtype());
+    }
+
+    /** An output view must not write one element twice (a broadcast, stride-0 view). */
+    private static void writable(String op, String what, BufferView v) {
+        Layout l = v.layout();
+        for (int d = 0; d < l.rank(); d++)
+            if (l.stride(d) == 0 && l.shape(d) > 1)
+                throw new ShapeException(op + ": " + what + " " + l + " is a broadcast view (stride 0 in dim " + d + "); outputs must not overlap");
     }
 
     @Override public void copy(BufferView src, BufferView dst) {
         ready();
         view("copy", "src", src);
         view("copy", "dst", dst);
+        writable("copy", "dst", dst);
         KernelChecks.sameShape("copy", "src", src.layout().shape(), "dst", dst.layout().shape());
         if (src.layout().numel() == 0) return;
         Layout s = src.layout(), d = dst.layout();
@@ -169,10 +191,12 @@ public final class CpuBackend implements Backend {
 
     @Override public void elementwise(ElementwiseProgram p, BufferView[] inputs, BufferView out) {
         ready();
+        if (p == null || inputs == null) throw new EngineException("elementwise: program or inputs are null");
         if (inputs.length != p.inputs())
             throw new EngineException("elementwise: program expects " + p.inputs() + " inputs, got " + inputs.length);
         view("elementwise", "out", out);
-        DType dt = out.dtype();
+        writable("elementwise", "out", out);
+        DType dt = dtypeOf("elementwise", "out", out.buffer());
         floating("elementwise", "out", dt);
         long[] shape = out.layout().shape();
         for (int i = 0; i < inputs.length; i++) {
@@ -202,11 +226,20 @@ public final class CpuBackend implements Backend {
     // ---- GEMM -------------------------------------------------------------------------------------
 
     private static void matrix(String op, String what, Backend be, MatrixRef r, long rows, long cols, long batch, DType dt) {
+        if (r == null) throw new EngineException(op + ": " + what + " is null");
         buffer(op, what, be, r.buffer(), 0, dt);
         if (r.ld() < Math.max(1, cols))
             throw new ShapeException(op + ": " + what + " leading dimension " + r.ld() + " < its " + cols + " columns");
+        if (r.ld() > Integer.MAX_VALUE)
+            throw new ShapeException(op + ": " + what + " leading dimension " + r.ld() + " exceeds BLAS's 32-bit limit");
         if (rows == 0 || cols == 0 || batch == 0) return;
-        long last = r.offset() + (batch - 1) * r.batchStride() + (rows - 1) * r.ld() + cols - 1;
+        long last;
+        try {
+            last = Math.addExact(Math.addExact(r.offset(), Math.multiplyExact(batch - 1, r.batchStride())),
+                    Math.addExact(Math.multiplyExact(rows - 1, r.ld()), cols - 1));
+        } catch (ArithmeticException e) {
+            last = Long.MAX_VALUE;
+        }
         if (last >= r.buffer().length())
             throw new ShapeException(op + ": " + what + " (" + (batch > 1 ? batch + " x " : "") + rows + " x " + cols + ", ld " + r.ld()
                     + ", offset " + r.offset() + ") reaches element " + last + " of a buffer of " + r.buffer().length());
@@ -218,7 +251,8 @@ public final class CpuBackend implements Backend {
         String op = "gemm";
         for (long v : new long[]{m, n, k, batch})
             if (v < 0 || v > Integer.MAX_VALUE) throw new ShapeException(op + ": size " + v + " out of range in m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
-        DType dt = c.buffer().dtype();
+        if (c == null) throw new EngineException(op + ": C is null");
+        DType dt = dtypeOf(op, "C", c.buffer());
         floating(op, "C", dt);
         matrix(op, "A", this, a, transA ? k : m, transA ? m : k, batch, dt);
         matrix(op, "B", this, b, transB ? n : k, transB ? k : n, batch, dt);
@@ -244,6 +278,13 @@ public final class CpuBackend implements Backend {
      * engine's path costs over a raw OpenBLAS call. Not part of the SPI.
      */
     public void sgemmUnchecked(int m, int n, int k, Buffer a, Buffer b, Buffer c) {
+        // the cheapest checks that keep a wrong call from crashing: a few comparisons, no allocation
+        String op = "sgemmUnchecked";
+        if (m < 0 || n < 0 || k < 0) throw new ShapeException(op + ": negative size m=" + m + " n=" + n + " k=" + k);
+        buffer(op, "A", this, a, (long) m * k, DType.F32);
+        buffer(op, "B", this, b, (long) k * n, DType.F32);
+        buffer(op, "C", this, c, (long) m * n, DType.F32);
+        if (m == 0 || n == 0) return;
         CpuNative.engine_sgemm_direct(m, n, k, a.address(), b.address(), c.address());
     }
 
@@ -251,6 +292,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void reduce(ReduceOp op, BufferView x, int[] axes, Buffer out) {
         ready();
+        if (op == null || axes == null) throw new EngineException("reduce: op or axes are null");
         String name = "reduce." + op;
         view(name, "x", x);
         floating(name, "x", x.dtype());
@@ -284,7 +326,7 @@ public final class CpuBackend implements Backend {
     @Override public void softmax(Buffer x, Buffer out, long rows, long cols, boolean log) {
         ready();
         long n = product("softmax", rows, cols);
-        floating("softmax", "x", x.dtype());
+        floating("softmax", "x", dtypeOf("softmax", "x", x));
         buffer("softmax", "x", this, x, n);
         buffer("softmax", "out", this, out, n, x.dtype());
         if (n == 0) return;
@@ -294,7 +336,7 @@ public final class CpuBackend implements Backend {
     @Override public void softmaxBackward(Buffer y, Buffer gy, Buffer gx, long rows, long cols, boolean log) {
         ready();
         long n = product("softmaxBackward", rows, cols);
-        floating("softmaxBackward", "y", y.dtype());
+        floating("softmaxBackward", "y", dtypeOf("softmaxBackward", "y", y));
         buffer("softmaxBackward", "y", this, y, n);
         buffer("softmaxBackward", "gy", this, gy, n, y.dtype());
         buffer("softmaxBackward", "gx", this, gx, n, y.dtype());
@@ -307,7 +349,7 @@ public final class CpuBackend implements Backend {
         ready();
         String op = "crossEntropy";
         long n = product(op, rows, cols);
-        DType dt = logits.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "logits", logits);
         floating(op, "logits", dt);
         buffer(op, "logits", this, logits, n);
         buffer(op, "targets", this, targets, rows, DType.I64);
@@ -315,7 +357,7 @@ public final class CpuBackend implements Backend {
         buffer(op, "lossPerRow", this, lossPerRow, rows, dt);
         buffer(op, "rowWeight", this, rowWeight, rows, dt);
         if (gradLogits != null) buffer(op, "gradLogits", this, gradLogits, n, dt);
-        if (labelSmoothing < 0 || labelSmoothing > 1) throw new EngineException(op + ": label smoothing " + labelSmoothing + " outside [0, 1]");
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new EngineException(op + ": label smoothing " + labelSmoothing + " outside [0, 1]");
         if (rows == 0) return;
         if (cols == 0) throw new ShapeException(op + ": logits have 0 classes");
         long bad = CpuNative.engine_cross_entropy(DTypeCodes.of(dt), logits.address(), targets.address(),
@@ -330,15 +372,21 @@ public final class CpuBackend implements Backend {
 
     // ---- normalisation ----------------------------------------------------------------------------
 
-    private static long addr(Buffer b) { return b == null ? 0L : b.address(); }
+    /** A required buffer's dtype; a null buffer is an {@link EngineException} naming the op. */
+    static DType dtypeOf(String op, String what, Buffer b) {
+        if (b == null) throw new EngineException(op + ": " + what + " is null");
+        return b.dtype();
+    }
 
-    private void optional(String op, String what, Buffer b, long n, DType dt) { if (b != null) buffer(op, what, this, b, n, dt); }
+    static long addr(Buffer b) { return b == null ? 0L : b.address(); }
+
+    void optional(String op, String what, Buffer b, long n, DType dt) { if (b != null) buffer(op, what, this, b, n, dt); }
 
     @Override public void layerNormForward(Buffer x, Buffer gamma, Buffer beta, long rows, long cols, double eps, Buffer y, Buffer mean, Buffer rstd) {
         ready();
         String op = "layerNorm";
         long n = product(op, rows, cols);
-        DType dt = x.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "x", x);
         floating(op, "x", dt);
         buffer(op, "x", this, x, n);
         optional(op, "gamma", gamma, cols, dt);
@@ -355,7 +403,7 @@ public final class CpuBackend implements Backend {
         ready();
         String op = "layerNormBackward";
         long n = product(op, rows, cols);
-        DType dt = x.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "x", x);
         floating(op, "x", dt);
         buffer(op, "x", this, x, n);
         buffer(op, "gy", this, gy, n, dt);
@@ -375,7 +423,7 @@ public final class CpuBackend implements Backend {
         ready();
         String op = "batchNorm";
         long total = product(op, n, c, hw);
-        DType dt = x.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "x", x);
         floating(op, "x", dt);
         buffer(op, "x", this, x, total);
         optional(op, "gamma", gamma, c, dt);
@@ -385,7 +433,8 @@ public final class CpuBackend implements Backend {
         optional(op, "saveMean", saveMean, c, dt);
         optional(op, "saveRstd", saveRstd, c, dt);
         buffer(op, "y", this, y, total, dt);
-        if (training && n * hw == 0) throw new ShapeException(op + ": training batch norm needs at least one value per channel");
+        if (training && c > 0 && product(op, n, hw) < 2)
+            throw new ShapeException(op + ": training batch norm needs more than one value per channel, got n=" + n + " x hw=" + hw);
         if (c == 0) return;
         NativeArgs q = NativeArgs.begin().put((long) DTypeCodes.of(dt)).put(x.address()).put(addr(gamma)).put(addr(beta))
                 .put(addr(runningMean)).put(addr(runningVar)).put(n).put(c).put(hw).put(training).put(momentum).put(eps)
@@ -398,7 +447,7 @@ public final class CpuBackend implements Backend {
         ready();
         String op = "batchNormBackward";
         long total = product(op, n, c, hw);
-        DType dt = x.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "x", x);
         floating(op, "x", dt);
         buffer(op, "x", this, x, total);
         buffer(op, "gy", this, gy, total, dt);
@@ -414,128 +463,17 @@ public final class CpuBackend implements Backend {
         CpuNative.engine_batch_norm_backward(q.address());
     }
 
-    // ---- convolution and pooling ------------------------------------------------------------------
+    // ---- convolution and pooling (checked and marshalled in CpuConvPool) ---------------------------
 
-    private static NativeArgs convArgs(DType dt, Conv2dShape g) {
-        return NativeArgs.begin().put((long) DTypeCodes.of(dt)).put(g.n()).put(g.c()).put(g.h()).put(g.w()).put(g.k()).put(g.r()).put(g.s())
-                .put((long) g.strideH()).put((long) g.strideW()).put((long) g.padH()).put((long) g.padW())
-                .put((long) g.dilationH()).put((long) g.dilationW()).put((long) g.groups());
-    }
-
-    private static long weightNumel(Conv2dShape g) { return product("conv2d", g.weightShape()); }
-
-    @Override public void conv2dForward(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) {
-        ready();
-        String op = "conv2d";
-        DType dt = x.dtype();
-        floating(op, "x", dt);
-        buffer(op, "x", this, x, product(op, g.inputShape()));
-        buffer(op, "weight", this, w, weightNumel(g), dt);
-        optional(op, "bias", bias, g.k(), dt);
-        buffer(op, "y", this, y, product(op, g.outputShape()), dt);
-        if (g.n() == 0) return;
-        Activation a = act == null ? Activation.NONE : act;
-        NativeArgs q = convArgs(dt, g).put(x.address()).put(w.address()).put(addr(bias)).put((long) a.op().code()).put(y.address());
-        CpuNative.engine_conv2d_forward(q.address());
-    }
-
-    @Override public void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) {
-        ready();
-        String op = "conv2dBackwardInput";
-        DType dt = gy.dtype();
-        floating(op, "gy", dt);
-        buffer(op, "gy", this, gy, product(op, g.outputShape()));
-        buffer(op, "weight", this, w, weightNumel(g), dt);
-        buffer(op, "gx", this, gx, product(op, g.inputShape()), dt);
-        if (g.n() == 0) return;
-        CpuNative.engine_conv2d_backward_input(convArgs(dt, g).put(gy.address()).put(w.address()).put(gx.address()).address());
-    }
-
-    @Override public void conv2dBackwardWeight(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) {
-        ready();
-        String op = "conv2dBackwardWeight";
-        DType dt = x.dtype();
-        floating(op, "x", dt);
-        buffer(op, "x", this, x, product(op, g.inputShape()));
-        buffer(op, "gy", this, gy, product(op, g.outputShape()), dt);
-        buffer(op, "gWeight", this, gw, weightNumel(g), dt);
-        optional(op, "gBias", gb, g.k(), dt);
-        CpuNative.engine_conv2d_backward_weight(convArgs(dt, g).put(x.address()).put(gy.address()).put(gw.address()).put(addr(gb)).address());
-    }
-
-    private static NativeArgs poolArgs(DType dt, int kind, Pool2dShape g) {
-        return NativeArgs.begin().put((long) DTypeCodes.of(dt)).put((long) kind).put(g.n()).put(g.c()).put(g.h()).put(g.w())
-                .put((long) g.kernelH()).put((long) g.kernelW()).put((long) g.strideH()).put((long) g.strideW())
-                .put((long) g.padH()).put((long) g.padW()).put(g.countIncludePad());
-    }
-
-    @Override public void maxPool2dForward(Pool2dShape g, Buffer x, Buffer y, Buffer indices) {
-        ready();
-        DType dt = x.dtype();
-        floating("maxPool2d", "x", dt);
-        buffer("maxPool2d", "x", this, x, product("maxPool2d", g.n(), g.c(), g.h(), g.w()));
-        long on = product("maxPool2d", g.outputShape());
-        buffer("maxPool2d", "y", this, y, on, dt);
-        buffer("maxPool2d", "indices", this, indices, on, DType.I64);
-        if (on == 0) return;
-        CpuNative.engine_pool2d(poolArgs(dt, 0, g).put(x.address()).put(y.address()).put(indices.address()).address());
-    }
-
-    @Override public void maxPool2dBackward(Pool2dShape g, Buffer gy, Buffer indices, Buffer gx) {
-        ready();
-        DType dt = gy.dtype();
-        floating("maxPool2dBackward", "gy", dt);
-        long on = product("maxPool2dBackward", g.outputShape());
-        buffer("maxPool2dBackward", "gy", this, gy, on);
-        buffer("maxPool2dBackward", "indices", this, indices, on, DType.I64);
-        buffer("maxPool2dBackward", "gx", this, gx, product("maxPool2dBackward", g.n(), g.c(), g.h(), g.w()), dt);
-        if (on == 0) return;
-        long bad = CpuNative.engine_check_indices(indices.address(), on, g.h() * g.w());
-        if (bad >= 0) throw new IndexOutOfRangeException("maxPool2dBackward: index at position " + bad + " is outside the " + g.h() + "x" + g.w() + " plane");
-        CpuNative.engine_pool2d(poolArgs(dt, 1, g).put(gy.address()).put(indices.address()).put(gx.address()).address());
-    }
-
-    @Override public void avgPool2dForward(Pool2dShape g, Buffer x, Buffer y) {
-        ready();
-        DType dt = x.dtype();
-        floating("avgPool2d", "x", dt);
-        buffer("avgPool2d", "x", this, x, product("avgPool2d", g.n(), g.c(), g.h(), g.w()));
-        long on = product("avgPool2d", g.outputShape());
-        buffer("avgPool2d", "y", this, y, on, dt);
-        if (on == 0) return;
-        CpuNative.engine_pool2d(poolArgs(dt, 2, g).put(x.address()).put(y.address()).put(0L).address());
-    }
-
-    @Override public void avgPool2dBackward(Pool2dShape g, Buffer gy, Buffer gx) {
-        ready();
-        DType dt = gy.dtype();
-        floating("avgPool2dBackward", "gy", dt);
-        long on = product("avgPool2dBackward", g.outputShape());
-        buffer("avgPool2dBackward", "gy", this, gy, on);
-        buffer("avgPool2dBackward", "gx", this, gx, product("avgPool2dBackward", g.n(), g.c(), g.h(), g.w()), dt);
-        if (on == 0) return;
-        CpuNative.engine_pool2d(poolArgs(dt, 3, g).put(gy.address()).put(gx.address()).put(0L).address());
-    }
-
-    private void adaptive(String op, Buffer src, Buffer dst, long nc, long h, long w, long oh, long ow, boolean backward) {
-        ready();
-        DType dt = src.dtype();
-        floating(op, "input", dt);
-        if (h < 1 || w < 1 || oh < 1 || ow < 1) throw new ShapeException(op + ": sizes " + h + "x" + w + " -> " + oh + "x" + ow + " must be positive");
-        long in = product(op, nc, h, w), out = product(op, nc, oh, ow);
-        buffer(op, backward ? "gy" : "x", this, src, backward ? out : in);
-        buffer(op, backward ? "gx" : "y", this, dst, backward ? in : out, dt);
-        if (nc == 0) return;
-        CpuNative.engine_adaptive_avg_pool2d(DTypeCodes.of(dt), src.address(), dst.address(), nc, h, w, oh, ow, backward ? 1 : 0);
-    }
-
-    @Override public void adaptiveAvgPool2dForward(Buffer x, Buffer y, long nc, long h, long w, long oh, long ow) {
-        adaptive("adaptiveAvgPool2d", x, y, nc, h, w, oh, ow, false);
-    }
-
-    @Override public void adaptiveAvgPool2dBackward(Buffer gy, Buffer gx, long nc, long h, long w, long oh, long ow) {
-        adaptive("adaptiveAvgPool2dBackward", gy, gx, nc, h, w, oh, ow, true);
-    }
+    @Override public void conv2dForward(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) { convPool.conv2dForward(g, x, w, bias, act, y); }
+    @Override public void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) { convPool.conv2dBackwardInput(g, gy, w, gx); }
+    @Override public void conv2dBackwardWeight(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) { convPool.conv2dBackwardWeight(g, x, gy, gw, gb); }
+    @Override public void maxPool2dForward(Pool2dShape g, Buffer x, Buffer y, Buffer indices) { convPool.maxPool2dForward(g, x, y, indices); }
+    @Override public void maxPool2dBackward(Pool2dShape g, Buffer gy, Buffer indices, Buffer gx) { convPool.maxPool2dBackward(g, gy, indices, gx); }
+    @Override public void avgPool2dForward(Pool2dShape g, Buffer x, Buffer y) { convPool.avgPool2dForward(g, x, y); }
+    @Override public void avgPool2dBackward(Pool2dShape g, Buffer gy, Buffer gx) { convPool.avgPool2dBackward(g, gy, gx); }
+    @Override public void adaptiveAvgPool2dForward(Buffer x, Buffer y, long nc, long h, long w, long oh, long ow) { convPool.adaptiveAvgPool2dForward(x, y, nc, h, w, oh, ow); }
+    @Override public void adaptiveAvgPool2dBackward(Buffer gy, Buffer gx, long nc, long h, long w, long oh, long ow) { convPool.adaptiveAvgPool2dBackward(gy, gx, nc, h, w, oh, ow); }
 
     // ---- indexing ---------------------------------------------------------------------------------
 
@@ -552,8 +490,8 @@ public final class CpuBackend implements Backend {
     @Override public void gatherRows(Buffer src, long srcRows, long rowLength, Buffer idx, long count, Buffer dst) {
         ready();
         String op = "gatherRows";
-        DType dt = src.dtype();
-        DTypeCodes.of(dt);
+        DType dt = CpuBackend.dtypeOf(op, "src", src);
+        DTypeCodes.of(op, dt);
         buffer(op, "src", this, src, product(op, srcRows, rowLength));
         buffer(op, "dst", this, dst, product(op, count, rowLength), dt);
         indices(op, idx, count, srcRows);
@@ -564,7 +502,7 @@ public final class CpuBackend implements Backend {
     @Override public void scatterAddRows(Buffer src, Buffer idx, long count, long rowLength, Buffer dst, long dstRows) {
         ready();
         String op = "scatterAddRows";
-        DType dt = src.dtype();
+        DType dt = CpuBackend.dtypeOf(op, "src", src);
         floating(op, "src", dt);
         buffer(op, "src", this, src, product(op, count, rowLength));
         buffer(op, "dst", this, dst, product(op, dstRows, rowLength), dt);
@@ -577,7 +515,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void dropoutMask(long seed, long offset, double p, Buffer mask, long count) {
         ready();
-        floating("dropoutMask", "mask", mask.dtype());
+        floating("dropoutMask", "mask", dtypeOf("dropoutMask", "mask", mask));
         buffer("dropoutMask", "mask", this, mask, count);
         if (!(p >= 0 && p <= 1)) throw new EngineException("dropoutMask: probability " + p + " outside [0, 1]");
         if (offset < 0) throw new EngineException("dropoutMask: negative offset " + offset);
@@ -587,17 +525,22 @@ public final class CpuBackend implements Backend {
 
     // ---- optimizers -------------------------------------------------------------------------------
 
-    private NativeArgs optimizerArgs(String op, int rule, Buffer[] params, Buffer[] grads, Buffer[] s1, Buffer[] s2, boolean s1Required,
-                                     boolean s2Required, double[] h, long[] hi) {
+    /**
+     * Checks every tensor of a multi-tensor optimizer step, then runs it in native calls of at most
+     * {@link #OPTIMIZER_CHUNK} tensors each (so the argument block never overflows).
+     */
+    private void optimizerStep(String op, int rule, Buffer[] params, Buffer[] grads, Buffer[] s1, Buffer[] s2, boolean s1Required,
+                               boolean s2Required, double[] h, long[] hi) {
+        ready();
+        if (params == null || grads == null) throw new EngineException(op + ": params or grads are null");
         if (params.length != grads.length || (s1 != null && s1.length != params.length) || (s2 != null && s2.length != params.length))
             throw new EngineException(op + ": " + params.length + " params but " + grads.length + " grads"
-                    + (s1 == null ? "" : ", " + s1.length + " state buffers"));
-        DType dt = params.length == 0 ? DType.F32 : params[0].dtype();
+                    + (s1 == null ? "" : ", " + s1.length + " state buffers") + (s2 == null ? "" : ", " + s2.length + " second state buffers"));
+        if ((s1Required && s1 == null) || (s2Required && s2 == null)) throw new EngineException(op + ": optimizer state buffers are missing");
+        if (params.length == 0) return;
+        if (params[0] == null) throw new EngineException(op + ": param 0 is null");
+        DType dt = params[0].dtype();
         floating(op, "params", dt);
-        NativeArgs q = NativeArgs.begin().put((long) DTypeCodes.of(dt)).put((long) rule).put((long) params.length);
-        for (int i = 0; i < 7; i++) {
-            if (i < h.length) q.put(h[i]); else q.put(hi[i - h.length]);
-        }
         for (int i = 0; i < params.length; i++) {
             Buffer p = params[i];
             buffer(op, "param " + i, this, p, 0, dt);
@@ -608,30 +551,34 @@ public final class CpuBackend implements Backend {
             if (s2Required && b == null) throw new EngineException(op + ": second state for param " + i + " is missing");
             if (a != null) buffer(op, "state of param " + i, this, a, n, dt);
             if (b != null) buffer(op, "second state of param " + i, this, b, n, dt);
-            q.put(p.address()).put(grads[i].address()).put(addr(a)).put(addr(b)).put(n);
         }
-        return q;
+        for (int from = 0; from < params.length; from += OPTIMIZER_CHUNK) {
+            int to = Math.min(params.length, from + OPTIMIZER_CHUNK);
+            NativeArgs q = NativeArgs.begin().put((long) DTypeCodes.of(dt)).put((long) rule).put((long) (to - from));
+            for (int i = 0; i < 7; i++) {
+                if (i < h.length) q.put(h[i]); else q.put(hi[i - h.length]);
+            }
+            for (int i = from; i < to; i++) {
+                Buffer a = s1 == null ? null : s1[i], b = s2 == null ? null : s2[i];
+                q.put(params[i].address()).put(grads[i].address()).put(addr(a)).put(addr(b)).put(params[i].length());
+            }
+            CpuNative.engine_optimizer_step(q.address());
+        }
     }
 
     @Override public void sgdStep(Buffer[] params, Buffer[] grads, Buffer[] momentum, OptimizerHyperparams.Sgd hp) {
-        ready();
-        NativeArgs q = optimizerArgs("sgdStep", 0, params, grads, momentum, null, hp.momentum() != 0, false,
+        optimizerStep("sgdStep", 0, params, grads, momentum, null, hp.momentum() != 0, false,
                 new double[]{hp.lr(), hp.momentum(), hp.dampening(), hp.weightDecay(), 0}, new long[]{hp.nesterov() ? 1 : 0, 0});
-        if (params.length > 0) CpuNative.engine_optimizer_step(q.address());
     }
 
     @Override public void adamStep(Buffer[] params, Buffer[] grads, Buffer[] m, Buffer[] v, OptimizerHyperparams.Adam hp) {
-        ready();
-        NativeArgs q = optimizerArgs("adamStep", 1, params, grads, m, v, true, true,
+        optimizerStep("adamStep", 1, params, grads, m, v, true, true,
                 new double[]{hp.lr(), hp.beta1(), hp.beta2(), hp.eps(), hp.weightDecay()}, new long[]{hp.decoupled() ? 1 : 0, hp.step()});
-        if (params.length > 0) CpuNative.engine_optimizer_step(q.address());
     }
 
     @Override public void rmspropStep(Buffer[] params, Buffer[] grads, Buffer[] squareAvg, Buffer[] momentum, OptimizerHyperparams.RmsProp hp) {
-        ready();
-        NativeArgs q = optimizerArgs("rmspropStep", 2, params, grads, squareAvg, momentum, true, hp.momentum() != 0,
+        optimizerStep("rmspropStep", 2, params, grads, squareAvg, momentum, true, hp.momentum() != 0,
                 new double[]{hp.lr(), hp.alpha(), hp.eps(), hp.weightDecay(), hp.momentum()}, new long[]{0, 0});
-        if (params.length > 0) CpuNative.engine_optimizer_step(q.address());
     }
 
     @Override public String toString() { return "CpuBackend"; }

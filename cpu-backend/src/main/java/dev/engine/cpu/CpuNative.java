@@ -57,9 +57,9 @@ final class CpuNative {
                                                   long cols, long gx, long gg, long gb);
     static native void engine_batch_norm_forward(long meta);
     static native void engine_batch_norm_backward(long meta);
-    static native void engine_conv2d_forward(long meta);
-    static native void engine_conv2d_backward_input(long meta);
-    static native void engine_conv2d_backward_weight(long meta);
+    static native long engine_conv2d_forward(long meta);
+    static native long engine_conv2d_backward_input(long meta);
+    static native long engine_conv2d_backward_weight(long meta);
     static native void engine_pool2d(long meta);
     static native void engine_adaptive_avg_pool2d(int dtype, long src, long dst, long nc, long h, long w, long oh, long ow, int backward);
     static native long engine_check_indices(long indices, long count, long limit);

@@ -7,13 +7,16 @@ import dev.engine.api.DTypeException;
 final class DTypeCodes {
     private DTypeCodes() {}
 
-    static int of(DType d) {
+    static int of(DType d) { return of("cpu backend", d); }
+
+    /** The code of a dtype the CPU kernels support; otherwise a {@link DTypeException} naming {@code op}. */
+    static int of(String op, DType d) {
         return switch (d) {
             case F32 -> 0;
             case F64 -> 1;
             case I32 -> 2;
             case I64 -> 3;
-            default -> throw new DTypeException("the CPU backend does not support dtype " + d);
+            default -> throw new DTypeException(op + ": the CPU backend does not support dtype " + d + " (F32, F64, I32, I64 only)");
         };
     }
 }

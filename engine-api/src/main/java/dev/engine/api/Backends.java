@@ -2,8 +2,10 @@ package dev.engine.api;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 
@@ -25,29 +27,59 @@ public final class Backends {
     /** Environment variable that forces a backend by name (the property wins). */
     public static final String ENV = "ENGINE_BACKEND";
 
-    private static volatile List<Backend> all;
+    /** The backends found, highest rank first, and the providers that failed to load (with why). */
+    record Registry(List<Backend> backends, List<String> failures) {}
+
+    private static volatile Registry registry;
 
     private Backends() {}
 
-    /** Every backend on the class path, highest rank first, available or not. */
-    public static List<Backend> all() {
-        List<Backend> found = all;
-        if (found == null) {
+    private static Registry registry() {
+        Registry r = registry;
+        if (r == null) {
             synchronized (Backends.class) {
-                if (all == null) {
-                    List<Backend> list = new ArrayList<>();
-                    for (Backend b : ServiceLoader.load(Backend.class, Backends.class.getClassLoader())) list.add(b);
-                    list.sort(Comparator.comparingInt(Backend::rank).reversed());
-                    all = List.copyOf(list);
-                }
-                found = all;
+                if (registry == null) registry = load(ServiceLoader.load(Backend.class, Backends.class.getClassLoader()).iterator());
+                r = registry;
             }
         }
-        return found;
+        return r;
+    }
+
+    /**
+     * Instantiates every provider; one whose class or constructor fails (say, a GPU backend whose native
+     * library cannot load) is skipped and remembered, so the others still work.
+     */
+    static Registry load(Iterator<Backend> providers) {
+        List<Backend> list = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        while (true) {
+            try {
+                if (!providers.hasNext()) break;
+                list.add(providers.next());
+            } catch (ServiceConfigurationError | LinkageError e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                failures.add(e.getMessage() + " (" + cause + ")");
+                if (failures.size() > 100) break; // a provider iterator that keeps failing
+            }
+        }
+        list.sort(Comparator.comparingInt(Backend::rank).reversed());
+        return new Registry(List.copyOf(list), List.copyOf(failures));
+    }
+
+    /** Every backend on the class path, highest rank first, available or not. */
+    public static List<Backend> all() { return registry().backends(); }
+
+    private static String found() {
+        Registry r = registry();
+        String names = r.backends().stream().map(b -> b.name() + (b.isAvailable() ? "" : " (unavailable: " + b.unavailableReason() + ")"))
+                .collect(Collectors.joining(", "));
+        if (names.isEmpty()) names = "none";
+        return r.failures().isEmpty() ? names : names + "; providers that failed to load: " + String.join("; ", r.failures());
     }
 
     /** The backend named {@code name}; throws if it is unknown or unavailable (with its reason). */
     public static Backend get(String name) {
+        if (name == null || name.isBlank()) throw new BackendUnavailableException("no backend name given; found: " + found());
         String want = name.trim().toLowerCase(Locale.ROOT);
         for (Backend b : all()) {
             if (b.name().equals(want)) {
@@ -56,8 +88,7 @@ public final class Backends {
                 return b;
             }
         }
-        throw new BackendUnavailableException("unknown backend '" + name + "'; found: "
-                + all().stream().map(Backend::name).collect(Collectors.joining(", ")));
+        throw new BackendUnavailableException("unknown backend '" + name + "'; found: " + found());
     }
 
     /** The forced backend if {@code engine.backend}/{@code ENGINE_BACKEND} is set, else the best available. */
@@ -66,8 +97,7 @@ public final class Backends {
         if (forced == null || forced.isBlank()) forced = System.getenv(ENV);
         if (forced != null && !forced.isBlank()) return get(forced);
         for (Backend b : all()) if (b.isAvailable()) return b;
-        throw new BackendUnavailableException("no backend is available; found: " + all().stream()
-                .map(b -> b.name() + " (" + b.unavailableReason() + ")").collect(Collectors.joining(", ")));
+        throw new BackendUnavailableException("no backend is available; found: " + found());
     }
 
     /** The CPU backend, which every build has. */

@@ -28,6 +28,9 @@ public final class Buffer implements AutoCloseable {
     private final long address;
     private final State state;
     private final Cleaner.Cleanable cleanable;
+    private final long bytes;
+    /** For a slice, the owner (kept reachable so the cleaner cannot free it under the slice). */
+    private final Buffer parent;
 
     /** Shared with the cleaner; must not reference the buffer itself. */
     private static final class State implements Runnable {
@@ -61,8 +64,42 @@ public final class Buffer implements AutoCloseable {
         this.address = address;
         long bytes = dtype.bytes(length);
         stats.onAllocate(bytes);
+        this.bytes = bytes;
+        this.parent = null;
         this.state = new State(address, bytes, deallocator, stats, LEAK_DEBUG ? new Throwable("allocation site") : null);
         this.cleanable = CLEANER.register(this, state);
+    }
+
+    /** An alias of part of {@code parent}'s memory: no allocation, no freeing, closed when the parent is. */
+    private Buffer(Buffer parent, DType dtype, long length, long address) {
+        this.backend = parent.backend;
+        this.dtype = dtype;
+        this.length = length;
+        this.address = address;
+        this.bytes = dtype.bytes(length);
+        this.parent = parent;
+        this.state = parent.state;
+        this.cleanable = null;
+    }
+
+    /**
+     * A buffer that aliases {@code length} elements of {@code dtype} starting {@code byteOffset} bytes
+     * into this one, without allocating (allocation counters are untouched). Used for arenas: kernels that
+     * take whole buffers can then work on a planned region. The slice is closed when this buffer is;
+     * closing the slice itself does nothing. {@code byteOffset} must be aligned to {@code dtype}.
+     *
+     * <pre>{@code
+     * Buffer arena = backend.allocate(DType.F32, 1 << 20);
+     * Buffer region = arena.slice(DType.F32, 4096, 256);   // elements 1024..1279 of the arena
+     * }</pre>
+     */
+    public Buffer slice(DType dtype, long byteOffset, long length) {
+        if (dtype == null) throw new EngineException("buffer slice without a dtype");
+        long b = dtype.bytes(length);
+        if (byteOffset < 0 || byteOffset % dtype.byteSize() != 0 || byteOffset > bytes || b > bytes - byteOffset)
+            throw new ShapeException("buffer slice of " + length + " x " + dtype + " at byte " + byteOffset
+                    + " does not fit (aligned) in " + this);
+        return new Buffer(this, dtype, length, address() + byteOffset);
     }
 
     public Backend backend() { return backend; }
@@ -70,7 +107,7 @@ public final class Buffer implements AutoCloseable {
     public DType dtype() { return dtype; }
     /** Number of elements. */
     public long length() { return length; }
-    public long byteSize() { return state.bytes; }
+    public long byteSize() { return bytes; }
     public boolean isClosed() { return state.freed.get(); }
 
     /** The native address; throws if closed. */
@@ -81,6 +118,7 @@ public final class Buffer implements AutoCloseable {
 
     /** Frees the memory now. Idempotent. */
     @Override public void close() {
+        if (cleanable == null) return; // a slice: its parent owns the memory
         state.explicitlyClosed = true;
         cleanable.clean();
     }

@@ -18,7 +18,8 @@ public final class KernelChecks {
         if (b == null) throw new EngineException(op + ": " + what + " is null");
         if (b.isClosed()) throw new ClosedBufferException(op + ": " + what + " (" + b + ") was already closed");
         if (b.backend() != backend)
-            throw new DeviceException(op + ": " + what + " lives on " + b.device() + " but the op runs on " + backend.device());
+            throw new DeviceException(op + ": " + what + " belongs to backend " + b.backend() + " on " + b.device()
+                    + " but the op runs on backend " + backend + " on " + backend.device());
         if (needed < 0) throw new ShapeException(op + ": negative size " + needed + " for " + what);
         if (b.length() < needed)
             throw new ShapeException(op + ": " + what + " holds " + b.length() + " elements, needs " + needed);
@@ -33,7 +34,12 @@ public final class KernelChecks {
     /** A view's layout stays inside its buffer. */
     public static void fits(String op, String what, Backend backend, BufferView v) {
         buffer(op, what, backend, v.buffer(), 0);
-        long[] span = v.layout().span();
+        long[] span;
+        try {
+            span = v.layout().span();
+        } catch (ShapeException e) {
+            throw new ShapeException(op + ": " + what + ": " + e.getMessage());
+        }
         if (span[1] < span[0]) return; // empty
         if (span[0] < 0 || span[1] >= v.buffer().length())
             throw new ShapeException(op + ": " + what + " " + v.layout() + " reaches elements [" + span[0] + ", " + span[1]

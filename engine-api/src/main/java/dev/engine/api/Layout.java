@@ -62,13 +62,20 @@ public final class Layout {
         return true;
     }
 
-    /** Smallest and largest element index this layout touches; {@code {offset, offset-1}} when empty. */
+    /**
+     * Smallest and largest element index this layout touches; {@code {offset, offset-1}} when empty.
+     * Throws a {@link ShapeException} when an index does not fit in 64 bits.
+     */
     public long[] span() {
+        for (long d : shape) if (d == 0) return new long[]{offset, offset - 1};
         long lo = offset, hi = offset;
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] == 0) return new long[]{offset, offset - 1};
-            long ext = (shape[i] - 1) * strides[i];
-            if (ext < 0) lo += ext; else hi += ext;
+        try {
+            for (int i = 0; i < shape.length; i++) {
+                long ext = Math.multiplyExact(shape[i] - 1, strides[i]);
+                if (ext < 0) lo = Math.addExact(lo, ext); else hi = Math.addExact(hi, ext);
+            }
+        } catch (ArithmeticException e) {
+            throw new ShapeException("layout " + this + " reaches element indices that overflow 64 bits");
         }
         return new long[]{lo, hi};
     }
@@ -104,7 +111,7 @@ public final class Layout {
     /** Elements {@code start .. start+length-1} along an axis. */
     public Layout narrow(int axis, long start, long length) {
         int a = Shapes.axis("narrow", axis, shape.length);
-        if (start < 0 || length < 0 || start + length > shape[a])
+        if (start < 0 || length < 0 || start > shape[a] || length > shape[a] - start)
             throw new ShapeException("narrow: range [" + start + ", " + (start + length) + ") outside dim " + a
                     + " of size " + shape[a] + " in shape " + Shapes.str(shape));
         long[] s = shape.clone();
@@ -118,10 +125,14 @@ public final class Layout {
         if (step <= 0) throw new ShapeException("slice: step " + step + " must be positive");
         if (start < 0 || end > shape[a] || start > end)
             throw new ShapeException("slice: [" + start + ", " + end + ") outside dim " + a + " of size " + shape[a]);
-        long len = (end - start + step - 1) / step;
+        long len = end == start ? 0 : (end - start - 1) / step + 1;
         long[] s = shape.clone(), st = strides.clone();
         s[a] = len;
-        st[a] = strides[a] * step;
+        try {
+            st[a] = len > 1 ? Math.multiplyExact(strides[a], step) : strides[a];
+        } catch (ArithmeticException e) {
+            throw new ShapeException("slice: stride " + strides[a] + " times step " + step + " overflows 64 bits");
+        }
         return new Layout(s, st, offset + (len == 0 ? 0 : start * strides[a]));
     }
 
@@ -169,8 +180,37 @@ public final class Layout {
      */
     public Layout reshapeOrNull(long[] newShape) {
         long[] ns = inferShape(newShape, numel());
-        if (isContiguous()) return new Layout(ns, contiguousStrides(ns), offset);
-        return null;
+        if (isContiguous() || numel() == 0) return new Layout(ns, contiguousStrides(ns), offset);
+        long[] st = viewStrides(ns);
+        return st == null ? null : new Layout(ns, st, offset);
+    }
+
+    /**
+     * Strides that view this layout's elements (in row-major order) with shape {@code ns}, or null. Each
+     * run of old dims that is contiguous with respect to each other is split or merged on its own
+     * (PyTorch's computeStride); size-1 dims take any stride.
+     */
+    private long[] viewStrides(long[] ns) {
+        long[] st = new long[ns.length];
+        int vd = ns.length - 1;
+        long base = strides[strides.length - 1], tensorNumel = 1, viewNumel = 1;
+        for (int td = shape.length - 1; td >= 0; td--) {
+            tensorNumel *= shape[td];
+            if (td == 0 || (shape[td - 1] != 1 && strides[td - 1] != tensorNumel * base)) {
+                while (vd >= 0 && (viewNumel < tensorNumel || ns[vd] == 1)) {
+                    st[vd] = viewNumel * base;
+                    viewNumel *= ns[vd];
+                    vd--;
+                }
+                if (viewNumel != tensorNumel) return null;
+                if (td > 0) {
+                    base = strides[td - 1];
+                    tensorNumel = 1;
+                    viewNumel = 1;
+                }
+            }
+        }
+        return vd == -1 ? st : null;
     }
 
     /** Resolves one -1 dimension and checks the element count. */

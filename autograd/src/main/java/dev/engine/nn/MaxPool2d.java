@@ -1,0 +1,30 @@
+package dev.engine.nn;
+
+import dev.engine.autograd.Functional;
+import dev.engine.autograd.Tensor;
+import java.util.Arrays;
+
+/**
+ * 2-D max pooling (no parameters); stride defaults to the kernel size as in PyTorch.
+ *
+ * <pre>{@code
+ * Tensor y = new MaxPool2d(2).forward(x);   // [N, C, 28, 28] -> [N, C, 14, 14]
+ * }</pre>
+ */
+public class MaxPool2d extends Module {
+    private final int[] kernel, stride, padding;
+
+    public MaxPool2d(int[] kernel, int[] stride, int[] padding) {
+        this.kernel = kernel.clone(); this.stride = stride.clone(); this.padding = padding.clone();
+    }
+
+    public MaxPool2d(int kernel, int stride, int padding) { this(new int[]{kernel, kernel}, new int[]{stride, stride}, new int[]{padding, padding}); }
+
+    public MaxPool2d(int kernel) { this(kernel, kernel, 0); }
+
+    @Override public Tensor forward(Tensor x) { return Functional.maxPool2d(x, kernel, stride, padding); }
+
+    @Override public String describe() {
+        return "MaxPool2d(kernel=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padding=" + Arrays.toString(padding) + ")";
+    }
+}

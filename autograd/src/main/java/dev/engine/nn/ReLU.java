@@ -1,0 +1,16 @@
+package dev.engine.nn;
+
+import dev.engine.autograd.Tensor;
+
+/**
+ * Rectified linear unit {@code max(x, 0)} as a module (no parameters).
+ *
+ * <pre>{@code
+ * Module net = new Sequential(new Linear(4, 8), new ReLU(), new Linear(8, 1));
+ * }</pre>
+ */
+public class ReLU extends Module {
+    @Override public Tensor forward(Tensor x) { return x.relu(); }
+
+    @Override public String describe() { return "ReLU()"; }
+}

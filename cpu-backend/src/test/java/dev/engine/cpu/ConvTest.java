@@ -1,0 +1,117 @@
+package dev.engine.cpu;
+
+import dev.engine.api.Activation;
+import dev.engine.api.Buffer;
+import dev.engine.api.Conv2dShape;
+import dev.engine.api.DType;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Conv2d forward, backward-input and backward-weight against a naive 7-loop reference in double, over
+ * stride, padding, dilation, groups, bias and every activation. Tolerance |a-e| <= tol*(1+|e|):
+ * F32 3e-5, F64 1e-12. The backward references are the exact adjoints of the forward loop.
+ */
+class ConvTest extends CpuTestBase {
+    static int[] dims(Conv2dShape g) {
+        return new int[]{(int) g.n(), (int) g.c(), (int) g.h(), (int) g.w(), (int) g.k(), (int) g.r(), (int) g.s(), (int) g.outH(), (int) g.outW()};
+    }
+
+    /** Calls {@code visit(xIndex, wIndex, yIndex)} for every multiply of the convolution (the 7 loops). */
+    interface Visit { void at(int xi, int wi, int yi); }
+
+    static void loops(Conv2dShape g, Visit v) {
+        int[] d = dims(g);
+        int n = d[0], c = d[1], h = d[2], w = d[3], k = d[4], r = d[5], s = d[6], oh = d[7], ow = d[8];
+        int cg = c / g.groups(), kg = k / g.groups();
+        for (int b = 0; b < n; b++)
+            for (int ko = 0; ko < k; ko++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++)
+                        for (int ci = 0; ci < cg; ci++)
+                            for (int kr = 0; kr < r; kr++)
+                                for (int ks = 0; ks < s; ks++) {
+                                    int iy = oy * g.strideH() - g.padH() + kr * g.dilationH();
+                                    int ix = ox * g.strideW() - g.padW() + ks * g.dilationW();
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                    int cin = (ko / kg) * cg + ci;
+                                    v.at(((b * c + cin) * h + iy) * w + ix, ((ko * cg + ci) * r + kr) * s + ks, ((b * k + ko) * oh + oy) * ow + ox);
+                                }
+    }
+
+    static Conv2dShape[] shapes() {
+        return new Conv2dShape[]{
+                new Conv2dShape(1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1),
+                new Conv2dShape(2, 3, 5, 6, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+                new Conv2dShape(2, 4, 7, 5, 6, 3, 2, 2, 1, 1, 0, 1, 1, 2),
+                new Conv2dShape(1, 6, 9, 9, 6, 3, 3, 2, 3, 2, 1, 2, 2, 6),   // depthwise, dilated, strided
+                new Conv2dShape(3, 2, 4, 4, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1),    // 1x1
+                new Conv2dShape(1, 3, 3, 3, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1),    // output 1x1
+                new Conv2dShape(0, 3, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // empty batch
+                new Conv2dShape(2, 3, 11, 13, 5, 5, 3, 3, 2, 2, 1, 1, 2, 1),
+        };
+    }
+
+    static long numel(long[] s) { long p = 1; for (long v : s) p *= v; return p; }
+
+    @Test
+    void forwardWithBiasAndActivations() {
+        for (DType dt : FLOATS) for (Conv2dShape g : shapes()) for (Activation a : Activation.values()) for (boolean bias : new boolean[]{false, true}) {
+            if (!bias && a != Activation.NONE && a != Activation.RELU) continue;
+            int xn = (int) numel(g.inputShape()), wn = (int) numel(g.weightShape()), yn = (int) numel(g.outputShape());
+            double[] x = rounded(dt, randn(xn)), w = rounded(dt, randn(wn)), bv = rounded(dt, randn((int) g.k()));
+            double[] y = new double[yn];
+            loops(g, (xi, wi, yi) -> y[yi] += x[xi] * w[wi]);
+            int ohw = (int) (g.outH() * g.outW());
+            for (int i = 0; i < yn; i++) {
+                double v = y[i] + (bias ? bv[(i / ohw) % (int) g.k()] : 0);
+                y[i] = ElementwiseTest.ref(a.op(), new double[]{v}, 0.01);
+            }
+            Buffer by = alloc(dt, yn);
+            BE.conv2dForward(g, buf(dt, x), buf(dt, w), bias ? buf(dt, bv) : null, a, by);
+            assertClose(y, read(by), tol(dt, 3e-5, 1e-12), "conv2d " + dt + " " + g + " " + a + " bias=" + bias);
+        }
+    }
+
+    @Test
+    void backwardInput() {
+        for (DType dt : FLOATS) for (Conv2dShape g : shapes()) {
+            int xn = (int) numel(g.inputShape()), wn = (int) numel(g.weightShape()), yn = (int) numel(g.outputShape());
+            double[] gy = rounded(dt, randn(yn)), w = rounded(dt, randn(wn));
+            double[] gx = new double[xn];
+            loops(g, (xi, wi, yi) -> gx[xi] += gy[yi] * w[wi]);
+            Buffer bgx = alloc(dt, xn);
+            BE.conv2dBackwardInput(g, buf(dt, gy), buf(dt, w), bgx);
+            assertClose(gx, read(bgx), tol(dt, 3e-5, 1e-12), "conv2dBackwardInput " + dt + " " + g);
+        }
+    }
+
+    @Test
+    void backwardWeightAndBias() {
+        for (DType dt : FLOATS) for (Conv2dShape g : shapes()) for (boolean bias : new boolean[]{false, true}) {
+            int xn = (int) numel(g.inputShape()), wn = (int) numel(g.weightShape()), yn = (int) numel(g.outputShape());
+            double[] gy = rounded(dt, randn(yn)), x = rounded(dt, randn(xn));
+            double[] gw = new double[wn], gb = new double[(int) g.k()];
+            loops(g, (xi, wi, yi) -> gw[wi] += gy[yi] * x[xi]);
+            int ohw = (int) (g.outH() * g.outW());
+            for (int i = 0; i < yn; i++) gb[(i / ohw) % (int) g.k()] += gy[i];
+            Buffer bgw = alloc(dt, wn), bgb = bias ? alloc(dt, g.k()) : null;
+            BE.conv2dBackwardWeight(g, buf(dt, x), buf(dt, gy), bgw, bgb);
+            double t = tol(dt, 3e-5, 1e-12) * Math.sqrt(Math.max(1, g.n() * ohw));
+            assertClose(gw, read(bgw), t, "conv2dBackwardWeight " + dt + " " + g);
+            if (bias) assertClose(gb, read(bgb), t, "conv2dBackwardWeight bias " + dt + " " + g);
+        }
+    }
+
+    @Test
+    void largeBatchSpansSeveralChunksAndThreads() {
+        // 64 images of 3x32x32 with a 3x3 kernel: im2col is 27 x 65536, chunked at 16M elements per chunk
+        Conv2dShape g = new Conv2dShape(64, 3, 32, 32, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        int xn = (int) numel(g.inputShape()), wn = (int) numel(g.weightShape()), yn = (int) numel(g.outputShape());
+        double[] x = rounded(DType.F32, randn(xn)), w = rounded(DType.F32, randn(wn));
+        double[] y = new double[yn];
+        loops(g, (xi, wi, yi) -> y[yi] += x[xi] * w[wi]);
+        Buffer by = alloc(DType.F32, yn);
+        BE.conv2dForward(g, buf(DType.F32, x), buf(DType.F32, w), null, Activation.NONE, by);
+        assertClose(y, read(by), 3e-5, "large conv2d");
+    }
+}
