@@ -87,8 +87,13 @@ public final class BenchMain {
             System.exit(e.getMessage().isEmpty() ? 0 : 2);
             return;
         }
-        Path md = run(args);
-        System.out.println("report: " + md.toAbsolutePath());
+        try {
+            Path md = run(args);
+            System.out.println("report: " + md.toAbsolutePath());
+        } catch (org.openjdk.jmh.runner.RunnerException e) {
+            System.err.println("benchmark run failed: " + (e.getCause() != null ? e.getCause() : e));
+            System.exit(1);
+        }
     }
 
     /** Runs (or re-renders) and returns the Markdown report's path. */
