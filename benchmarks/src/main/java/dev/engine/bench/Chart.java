@@ -16,7 +16,7 @@ import javax.imageio.ImageIO;
 
 /**
  * A horizontal bar chart drawn with java.awt (headless) and saved with ImageIO: engine/peer ratios on
- * top (a line marks 1.0), GFLOP/s of every row with a work model below.
+ * top (log scale, bars grow from the 1.0 line), GFLOP/s of every row with a work model below.
  */
 final class Chart {
     private static final int WIDTH = 1100, LABEL_W = 520, BAR_H = 18, GAP = 6, TITLE_H = 34, MARGIN = 20;
@@ -52,7 +52,7 @@ final class Chart {
                 g.setColor(Color.BLACK);
                 g.drawString("no comparable rows in this run", MARGIN, y + 20);
             }
-            y = panel(g, y, "Engine speed / peer speed (> 1: engine faster; line at 1.0)", top, 1.0);
+            y = panel(g, y, "Engine speed / peer speed, log scale (right of the line at 1.0: engine faster)", top, 1.0);
             panel(g, y, "GFLOP/s (blue: engine, grey: peer)", bottom, Double.NaN);
         } finally {
             g.dispose();
@@ -73,10 +73,19 @@ final class Chart {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
         g.drawString(title, MARGIN, y + 18);
         y += TITLE_H;
-        double max = Double.isNaN(reference) ? 0 : reference * 1.1;
-        for (Bar b : bars) if (!Double.isNaN(b.value()) && !Double.isInfinite(b.value())) max = Math.max(max, b.value());
-        if (max <= 0) max = 1;
+        boolean log = !Double.isNaN(reference);   // ratios: log scale, bars grow left or right from 1.0
+        double lo = 0, hi = 0;
+        for (Bar b : bars) {
+            double v = b.value();
+            if (Double.isNaN(v) || Double.isInfinite(v) || v <= 0) continue;
+            double t = log ? Math.log(v) / Math.log(2) : v;
+            lo = Math.min(lo, t);
+            hi = Math.max(hi, t);
+        }
+        if (log) { lo = Math.min(lo, -1); hi = Math.max(hi, 1); }
+        if (hi <= lo) hi = lo + 1;
         int x0 = LABEL_W, span = WIDTH - LABEL_W - MARGIN - 70;
+        int base = x0 + (int) Math.round(span * (0 - lo) / (hi - lo));
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         int top = y;
         for (Bar b : bars) {
@@ -84,19 +93,19 @@ final class Chart {
             String label = b.label().length() > 80 ? b.label().substring(0, 77) + "..." : b.label();
             int lw = g.getFontMetrics().stringWidth(label);
             g.drawString(label, Math.max(MARGIN, x0 - 8 - lw), y + BAR_H - 4);
-            double v = Double.isNaN(b.value()) ? 0 : b.value();
-            int w = (int) Math.round(span * Math.min(v, max) / max);
+            double v = Double.isNaN(b.value()) || b.value() <= 0 ? 0 : b.value();
+            double t = v == 0 ? (log ? lo : 0) : (log ? Math.log(v) / Math.log(2) : v);
+            int end = x0 + (int) Math.round(span * (Math.max(lo, Math.min(hi, t)) - lo) / (hi - lo));
             g.setColor(b.color());
-            g.fillRect(x0, y, Math.max(w, 1), BAR_H);
+            g.fillRect(Math.min(base, end), y, Math.max(Math.abs(end - base), 1), BAR_H);
             g.setColor(Color.BLACK);
-            g.drawString(String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.3f", v), x0 + w + 6, y + BAR_H - 4);
+            g.drawString(String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.3f", v), Math.max(base, end) + 6, y + BAR_H - 4);
             y += BAR_H + GAP;
         }
-        if (!Double.isNaN(reference)) {
-            int rx = x0 + (int) Math.round(span * reference / max);
+        if (log) {
             g.setColor(Color.RED);
             g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[]{5, 4}, 0));
-            g.drawLine(rx, top - 4, rx, y - GAP + 4);
+            g.drawLine(base, top - 4, base, y - GAP + 4);
             g.setStroke(new BasicStroke());
         }
         return y + MARGIN;

@@ -198,7 +198,7 @@ final class Report {
         b.append("\n## How to read this\n\n- Ratio columns `engine* / peer*`: the engine's speed over the peer's, i.e. peer time / engine time, "
                 + "with both measured in this run and params equal; above 1 the engine is faster. The ± is the combined relative "
                 + "99.9% JMH error of the two scores.\n- Error `n/a`: too few iterations for JMH to give one (quick mode).\n"
-                + "- `chart.png`: ratios (top) and GFLOP/s (bottom).\n");
+                + "- `chart.png`: ratios on a log scale (top) and GFLOP/s (bottom).\n");
         return b.toString();
     }
 
