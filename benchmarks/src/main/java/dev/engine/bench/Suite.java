@@ -1,0 +1,33 @@
+package dev.engine.bench;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Report metadata for one benchmark class. The report reads it by reflection: a title for the section,
+ * a note, and optional targets checked against this run's numbers.
+ *
+ * <p>Naming convention (see benchmarks/README.md): methods named {@code engine*} are the subjects,
+ * methods named {@code peer*} the baselines measured beside them; every subject is compared with every
+ * peer that has the same {@code @Param} values.
+ */
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.TYPE)
+public @interface Suite {
+    /** Section heading. */
+    String title();
+
+    /** One line printed under the heading. */
+    String note() default "";
+
+    /** Peer method whose ratio is checked against {@link #minRatio()} ("" = none). */
+    String targetPeer() default "";
+
+    /** Smallest acceptable engine-vs-peer speed ratio for {@link #targetPeer()} (0 = no target). */
+    double minRatio() default 0;
+
+    /** Largest acceptable engine score, in nanoseconds per op (0 = no target). */
+    double maxNanos() default 0;
+}
