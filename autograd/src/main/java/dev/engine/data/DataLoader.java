@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.autograd.Generator;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Set;
@@ -108,7 +109,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     /** The row order of epoch {@code e} (a permutation of all rows, before batching and drop-last). */
     public int[] order(int e) {
         if (e < 0) throw new IllegalArgumentException("epoch must be >= 0: " + e);
-        if (shuffle) return Rng.of(seed, e).permutation(data.size());
+        if (shuffle) return Generator.of(seed, e).permutation(data.size());
         int[] p = new int[data.size()];
         for (int i = 0; i < p.length; i++) p[i] = i;
         return p;

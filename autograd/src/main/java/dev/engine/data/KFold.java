@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.autograd.Generator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,7 +43,7 @@ public final class KFold {
         if (k < 2 || k > data.size()) {
             throw new IllegalArgumentException("k must be between 2 and the number of rows (" + data.size() + "): " + k);
         }
-        Rng rng = new Rng(seed);
+        Generator rng = Generator.fromState(seed);
         int[][] folds = new int[k][data.size()];
         int[] counts = new int[k];
         int next = 0;   // dealing continues across classes so fold sizes stay balanced

@@ -246,37 +246,7 @@ public final class Pipeline {
     }
 
     /** Saves atomically: writes a temporary file beside {@code path}, forces it to disk, renames it. */
-    public void save(Path path) {
-        byte[] b = toBytes();
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(b);
-                while (buf.hasRemaining()) ch.write(buf);
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);   // make the rename durable; not possible on every platform
-            } catch (IOException | UnsupportedOperationException ignored) {
-                // best effort
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot save pipeline to " + path + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* best effort */ }
-            }
-        }
-    }
+    public void save(Path path) { dev.engine.inference.AtomicFiles.write(path, toBytes()); }
 
     /** Loads a pipeline saved by {@link #save(Path)}; verifies magic, version and checksum. */
     public static Pipeline load(Path path) {

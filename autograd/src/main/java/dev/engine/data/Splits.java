@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.autograd.Generator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,7 +40,7 @@ public final class Splits {
                     + ", validation " + validationFraction);
         }
         List<int[]> groups = groups(data, stratified);
-        Rng rng = new Rng(seed);
+        Generator rng = Generator.fromState(seed);
         int[][] parts = new int[3][];
         int[] counts = new int[3];
         int n = data.size();

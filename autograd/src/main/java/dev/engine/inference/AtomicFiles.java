@@ -40,6 +40,13 @@ public final class AtomicFiles {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
             tmp = null;
+            if (dir != null) {
+                try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                    d.force(true);   // make the rename itself durable; not possible on every platform
+                } catch (IOException | UnsupportedOperationException ignored) {
+                    // best effort
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("could not write " + target + ": " + e.getMessage(), e);
         } finally {

@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.autograd.Generator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -125,7 +126,7 @@ public final class SearchSpace {
     }
 
     /** The per-trial seed used by {@link #sample} and {@link #grid}. */
-    public static long trialSeed(long searchSeed, int trialId) { return SeededRandom.mixPair(searchSeed, 0x5EED0000L + trialId); }
+    public static long trialSeed(long searchSeed, int trialId) { return Generator.mixPair(searchSeed, 0x5EED0000L + trialId); }
 
     /**
      * Trial {@code id} of a random search with this seed: each parameter drawn independently in
@@ -133,7 +134,7 @@ public final class SearchSpace {
      * trials are drawn.
      */
     public Trial sample(int id, long seed) {
-        SeededRandom r = SeededRandom.of(seed, id);
+        Generator r = Generator.of(seed, id);
         Map<String, Object> values = new LinkedHashMap<>();
         for (Param p : params.values()) values.put(p.name(), p.at(r.nextDouble()));
         return new Trial(id, trialSeed(seed, id), values);

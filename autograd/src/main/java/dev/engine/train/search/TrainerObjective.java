@@ -237,7 +237,7 @@ public final class TrainerObjective implements Objective {
         if (cfg.checkpointRoot == null) throw new IllegalStateException("no checkpoint root configured");
         StringBuilder key = new StringBuilder();
         for (Map.Entry<String, Object> e : trial.params().entrySet()) key.append(e.getKey()).append('=').append(Values.format(e.getValue())).append(';');
-        long h = SeededRandom.mixPair(trial.seed(), key.toString().hashCode());
+        long h = Generator.mixPair(trial.seed(), key.toString().hashCode());
         return cfg.checkpointRoot.resolve(String.format(Locale.ROOT, "trial-%d-%016x", trial.id(), h));
     }
 
