@@ -67,6 +67,8 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--threads", defaultValue = "0", description = "Kernel threads (0 = all cores). Default: ${DEFAULT-VALUE}")
     int threads;
+    @Option(names = "--config", description = "Java properties file of option defaults (keys without dashes: epochs=30, batch-size=64)")
+    Path config;
 
     @Override public Integer call() {
         if (threads > 0) Tensor.defaultBackend().setThreads(threads);

@@ -17,7 +17,7 @@ class CliTest {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         System.setOut(new PrintStream(buf, true));
         try {
-            int code = new CommandLine(new Main()).execute(args);
+            int code = Main.run(args);
             assertEquals(0, code, "exit code of " + String.join(" ", args) + "\n" + buf);
         } finally {
             System.setOut(old);
@@ -50,6 +50,16 @@ class CliTest {
         String pred = run("predict", "--model", model.toString(), "--input",
                 "0,0,5,13,9,1,0,0,0,0,13,15,10,15,5,0,0,3,15,2,0,11,8,0,0,4,12,0,0,8,8,0,0,5,8,0,0,9,8,0,0,4,11,0,1,12,7,0,0,2,14,5,10,12,0,0,0,0,6,13,10,0,0,0");
         assertTrue(pred.startsWith("row 0: 0"), pred);  // the first digits row is a 0
+    }
+
+    @Test void configFileSuppliesDefaultsAndTheCommandLineWins(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("train.properties");
+        Files.writeString(cfg, "epochs=1\nhidden=16\nout=" + dir.resolve("c.model").toString().replace("\\", "/") + "\n");
+        String out = run("train", "--config", cfg.toString(), "--batch-size", "64");
+        assertTrue(out.contains("epochs=1 batch=64"), out);
+        assertTrue(Files.exists(dir.resolve("c.model")));
+        assertTrue(out.contains("Linear(in=64, out=16"), out);
+        assertEquals(2, Main.run("train", "--config", dir.resolve("missing.properties").toString()));
     }
 
     @Test void badArgumentsFailWithAMessage() {
