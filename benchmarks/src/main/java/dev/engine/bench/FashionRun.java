@@ -71,6 +71,7 @@ public final class FashionRun {
         int[] trainY = split.train().labels(), testY = split.test().labels();
         System.out.printf(Locale.ROOT, "loaded %d train / %d test images in %.1f s%n", trainY.length, testY.length, (System.nanoTime() - t0) / 1e9);
         Backend be = Fixtures.backend("cpu");
+        facts.put("engine threads (follows OPENBLAS_NUM_THREADS when set)", String.valueOf(be.threads()));
         List<Epoch> rows = new ArrayList<>();
         for (String m : models) {
             Module net = switch (m) {
