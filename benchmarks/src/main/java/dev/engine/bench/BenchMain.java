@@ -144,6 +144,7 @@ public final class BenchMain {
                 Models.weights(Models.available("mlp") ? "lenet" : "mlp");   // throws, naming where it looked
             }
         }
+        if (Models.dir() != null) ob.jvmArgsAppend("-Dengine.models=" + Models.dir());   // the forked JVM resolves the same folder
         if (args.quick() && !args.params().containsKey("config")) ob.param("config", "mlp:1", "lenet:1");   // smallest configs
         args.params().forEach(ob::param);
         if (args.quick())
