@@ -68,20 +68,20 @@ final class MemoryCheck {
     }
 
     /**
-     * Training steps (200 after warm-up; 10 in quick mode, which only smoke-tests the loop): the eager path allocates per op by design,
+     * Training steps (200 after warm-up; 5 in quick mode, which only smoke-tests the loop): the eager path allocates per op by design,
      * but live native bytes must come back to where they were. Frozen inference calls after warm-up:
      * target 0 native allocations per call. Skipped (no row) when the shared models are missing.
      */
     static List<Map<String, Object>> models(Backend be, String backendName, boolean quick) {
         List<Map<String, Object>> rows = new ArrayList<>();
-        int steps = quick ? 10 : 200;
+        int steps = quick ? 5 : 200;
         for (String m : List.of("mlp", "lenet", "transformer")) {
             TrainStepBench t = new TrainStepBench();
             t.model = m;
             t.backend = backendName;
             t.setup();
             try {
-                rows.add(measure(be, new Loop("train step " + m + " (batch " + TrainStepBench.batch(m) + ", Adam)", quick ? 2 : 5, steps, t::engineStep)));
+                rows.add(measure(be, new Loop("train step " + m + " (batch " + TrainStepBench.batch(m) + ", Adam)", quick ? 1 : 5, steps, t::engineStep)));
             } finally {
                 t.tearDown();
             }
