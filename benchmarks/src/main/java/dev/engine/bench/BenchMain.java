@@ -35,6 +35,9 @@ public final class BenchMain {
               --no-memory   skip the native-allocation check
               --no-paired   skip the interleaved GEMM cross-check (runs when GemmBench ran)
               --from-json   re-render report.md and chart.png from DIR/jmh.json (+ facts.json, memory.json)
+              quick mode runs InferenceBench at config=mlp:1,lenet:1 only, and skips it when the models are missing
+            java -jar benchmarks.jar --fashion [--epochs N] [--lenet-epochs N] [--models mlp,lenet] [--data DIR] [--out DIR]
+              trains on Fashion-MNIST and writes fashion.md (seconds per epoch, test accuracy)
             """;
 
     private BenchMain() {}
@@ -78,6 +81,10 @@ public final class BenchMain {
     }
 
     public static void main(String[] argv) throws Exception {
+        if (argv.length > 0 && argv[0].equals("--fashion")) {
+            FashionRun.main(java.util.Arrays.copyOfRange(argv, 1, argv.length));
+            return;
+        }
         Args args;
         try {
             args = Args.parse(argv);
@@ -90,6 +97,9 @@ public final class BenchMain {
         try {
             Path md = run(args);
             System.out.println("report: " + md.toAbsolutePath());
+        } catch (IllegalStateException e) {
+            System.err.println("benchmark run failed: " + e.getMessage());
+            System.exit(1);
         } catch (org.openjdk.jmh.runner.RunnerException e) {
             System.err.println("benchmark run failed: " + (e.getCause() != null ? e.getCause() : e));
             System.exit(1);
@@ -125,6 +135,17 @@ public final class BenchMain {
                 .resultFormat(ResultFormatType.JSON).result(json.toString()).shouldFailOnError(true);
         if (args.includes().isEmpty()) ob.include("dev\\.engine\\.bench\\.");
         for (String inc : args.includes()) ob.include(inc);
+        if (!Models.available("mlp") || !Models.available("lenet")) {
+            // InferenceBench needs the shared PyTorch models: the smoke test skips it, a full run fails up front
+            if (args.quick()) {
+                System.err.println("note: InferenceBench skipped (no models found: -Dengine.models=DIR or ../shared/data/models)");
+                ob.exclude("InferenceBench");
+            } else if (selects(args, "dev.engine.bench.InferenceBench.engineFrozen")) {
+                Models.weights(Models.available("mlp") ? "lenet" : "mlp");   // throws, naming where it looked
+            }
+        }
+        if (Models.dir() != null) ob.jvmArgsAppend("-Dengine.models=" + Models.dir());   // the forked JVM resolves the same folder
+        if (args.quick() && !args.params().containsKey("config")) ob.param("config", "mlp:1", "lenet:1");   // smallest configs
         args.params().forEach(ob::param);
         if (args.quick())
             ob.forks(0).warmupIterations(1).warmupTime(TimeValue.milliseconds(100))
@@ -133,6 +154,13 @@ public final class BenchMain {
             ob.forks(1).warmupIterations(3).warmupTime(TimeValue.seconds(1))
                     .measurementIterations(5).measurementTime(TimeValue.seconds(1)).timeout(TimeValue.minutes(2));
         return ob.shouldDoGC(false);
+    }
+
+    /** Whether the run's include patterns select {@code benchmark} (JMH matches them with find()). */
+    static boolean selects(Args args, String benchmark) {
+        if (args.includes().isEmpty()) return true;
+        for (String inc : args.includes()) if (java.util.regex.Pattern.compile(inc).matcher(benchmark).find()) return true;
+        return false;
     }
 
     private static String runLine(Map<String, String> facts) {

@@ -63,6 +63,48 @@ final class MemoryCheck {
             conv.tearDown();
             d.tearDown();
         }
+        rows.addAll(models(be, backendName, quick));
+        return rows;
+    }
+
+    /**
+     * Training steps (200 after warm-up; 5 in quick mode, which only smoke-tests the loop): the eager path allocates per op by design,
+     * but live native bytes must come back to where they were. Frozen inference calls after warm-up:
+     * target 0 native allocations per call. Skipped (no row) when the shared models are missing.
+     */
+    static List<Map<String, Object>> models(Backend be, String backendName, boolean quick) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        int steps = quick ? 5 : 200;
+        for (String m : List.of("mlp", "lenet", "transformer")) {
+            TrainStepBench t = new TrainStepBench();
+            t.model = m;
+            t.backend = backendName;
+            t.setup();
+            try {
+                rows.add(measure(be, new Loop("train step " + m + " (batch " + TrainStepBench.batch(m) + ", Adam)", quick ? 1 : 5, steps, t::engineStep)));
+            } finally {
+                t.tearDown();
+            }
+        }
+        if (!Models.available("mlp") || !Models.available("lenet")) return rows;
+        for (String c : List.of("mlp:1", "mlp:64", "lenet:1")) {
+            InferenceBench ib = new InferenceBench();
+            ib.config = c;
+            ib.backend = backendName;
+            try {
+                ib.setup();
+                rows.add(measure(be, new Loop("frozen inference " + c, 50, quick ? 500 : 2000, ib::engineFrozen)));
+                rows.add(measure(be, new Loop("eager inference " + c, 20, quick ? 100 : 400, ib::engineEager)));
+            } catch (ai.onnxruntime.OrtException e) {
+                throw new IllegalStateException("InferenceBench setup: " + e.getMessage(), e);
+            } finally {
+                try {
+                    ib.tearDown();
+                } catch (ai.onnxruntime.OrtException e) {
+                    // closing ORT failed: nothing more to do in a check
+                }
+            }
+        }
         return rows;
     }
 
@@ -77,6 +119,8 @@ final class MemoryCheck {
         r.put("iterations", (double) l.iterations());
         r.put("allocationsPerIteration", (double) (s.allocations() - allocs) / l.iterations());
         r.put("liveBytesDelta", (double) (s.liveBytes() - live));
+        r.put("liveBytesBefore", (double) live);
+        r.put("liveBytesAfter", (double) s.liveBytes());
         r.put("peakNativeBytes", (double) s.peakBytes());
         r.put("rssDeltaKiB", (double) (rssKiB() - rss));
         return r;

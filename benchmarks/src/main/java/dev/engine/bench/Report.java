@@ -36,6 +36,16 @@ final class Report {
 
     static double gflops(ResultRow r) { return flops(r) / r.secondsPerOp() / 1e9; }
 
+    /** Samples of one op from a class's optional {@code static double samplesPerOp(Map<String,String>)}; NaN if none. */
+    static double samples(ResultRow r) {
+        try {
+            Method m = Class.forName(r.benchClass()).getMethod("samplesPerOp", Map.class);
+            return ((Number) m.invoke(null, r.params())).doubleValue();
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return Double.NaN;
+        }
+    }
+
     static Suite suite(String benchClass) {
         try {
             return Class.forName(benchClass).getAnnotation(Suite.class);
@@ -51,13 +61,21 @@ final class Report {
         return m;
     }
 
-    /** Every engine-vs-peer pair with equal params. */
+    /** The class's {@link Suite#baseline()} engine method, or "". */
+    static String baseline(String benchClass) {
+        Suite s = suite(benchClass);
+        return s == null ? "" : s.baseline();
+    }
+
+    /** Every engine-vs-peer pair with equal params (and engine-vs-baseline, see {@link Suite#baseline()}). */
     static List<Ratio> ratios(List<ResultRow> rows) {
         List<Ratio> out = new ArrayList<>();
         for (ResultRow e : rows) {
             if (!e.isEngine()) continue;
+            String base = baseline(e.benchClass());
             for (ResultRow p : rows) {
-                if (!p.isPeer() || !p.benchClass().equals(e.benchClass()) || !p.params().equals(e.params())) continue;
+                boolean asBase = !base.isEmpty() && p.method().equals(base) && !e.method().equals(base);
+                if (!(p.isPeer() || asBase) || !p.benchClass().equals(e.benchClass()) || !p.params().equals(e.params())) continue;
                 double v = p.secondsPerOp() / e.secondsPerOp();
                 double re = Math.hypot(e.relativeError(), p.relativeError());
                 out.add(new Ratio(e, p, v, v * re));
@@ -111,6 +129,11 @@ final class Report {
         return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,d", Math.round(v));
     }
 
+    /** For targets given as time ratios (e.g. frozen time <= 0.7x ORT's = speed ratio >= 1.429): the time form. */
+    static String timeNote(double minSpeedRatio) {
+        return minSpeedRatio > 1 ? String.format(Locale.ROOT, " (time ratio < %.3g)", 1 / minSpeedRatio).replace("< 1.00)", "< 1)") : "";
+    }
+
     static String ratioText(Ratio r) {
         return String.format(Locale.ROOT, "%.3f", r.value()) + (Double.isNaN(r.error()) ? "" : String.format(Locale.ROOT, " ± %.3f", r.error()));
     }
@@ -150,10 +173,19 @@ final class Report {
             if (s == null) continue;
             for (Ratio r : ratios) {
                 if (s.minRatio() <= 0 || !r.engine().benchClass().equals(cls) || !r.peer().method().equals(s.targetPeer())) continue;
+                if (!s.targetEngine().isEmpty() && !r.engine().method().equals(s.targetEngine())) continue;
                 targets++;
                 b.append("| ").append(r.engine().simpleClass()).append(' ').append(r.engine().paramText()).append(": ")
-                        .append(r.engine().method()).append(" / ").append(r.peer().method()).append(" >= ").append(s.minRatio())
-                        .append(" | ").append(ratioText(r)).append(" | ").append(status(r.value(), r.error(), s.minRatio())).append(" |\n");
+                        .append(r.engine().method()).append(" / ").append(r.peer().method()).append(" >= ").append(s.minRatio() == Math.rint(s.minRatio() * 100) / 100 ? String.valueOf(s.minRatio()) : fmt(s.minRatio()))
+                        .append(timeNote(s.minRatio())).append(" | ").append(ratioText(r)).append(" | ").append(status(r.value(), r.error(), s.minRatio())).append(" |\n");
+            }
+            for (Ratio r : ratios) {
+                if (s.baselineMinRatio() <= 0 || !r.engine().benchClass().equals(cls) || !r.peer().method().equals(s.baseline())) continue;
+                targets++;
+                b.append("| ").append(r.engine().simpleClass()).append(' ').append(r.engine().paramText()).append(": ")
+                        .append(r.engine().method()).append(" / ").append(r.peer().method()).append(" >= ").append(fmt(s.baselineMinRatio()))
+                        .append(timeNote(s.baselineMinRatio())).append(" | ").append(ratioText(r)).append(" | ")
+                        .append(status(r.value(), r.error(), s.baselineMinRatio())).append(" |\n");
             }
             if (s.maxNanos() <= 0) continue;
             for (ResultRow r : rows) {
@@ -187,17 +219,19 @@ final class Report {
         else {
             b.append("Each loop warms up, then runs the benchmark's engine call; counts come from `Backend.memoryStats()` deltas. "
                     + "RSS growth also catches native scratch that MemoryStats does not track (OpenBLAS, per-thread kernel scratch).\n\n");
-            b.append("| loop | iterations | native allocations / iteration | live bytes delta | peak native bytes (process) | RSS delta (KiB) |\n");
-            b.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+            b.append("| loop | iterations | native allocations / iteration | live bytes delta | peak native bytes (process) | RSS delta (KiB) "
+                    + "| live bytes before | live bytes after |\n");
+            b.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
             for (Map<String, Object> m : memory)
                 b.append("| ").append(m.get("loop")).append(" | ").append(count(m.get("iterations")))
                         .append(" | ").append(fmt(MiniJson.num(m.get("allocationsPerIteration")))).append(" | ")
                         .append(count(m.get("liveBytesDelta"))).append(" | ").append(count(m.get("peakNativeBytes")))
-                        .append(" | ").append(count(m.get("rssDeltaKiB"))).append(" |\n");
+                        .append(" | ").append(count(m.get("rssDeltaKiB"))).append(" | ").append(count(m.get("liveBytesBefore")))
+                        .append(" | ").append(count(m.get("liveBytesAfter"))).append(" |\n");
         }
         b.append("\n## How to read this\n\n- Ratio columns `engine* / peer*`: the engine's speed over the peer's, i.e. peer time / engine time, "
                 + "with both measured in this run and params equal; above 1 the engine is faster. The ± is the combined relative "
-                + "99.9% JMH error of the two scores.\n- Error `n/a`: too few iterations for JMH to give one (quick mode).\n"
+                + "99.9% JMH error of the two scores. Sample-time rows (p50/p99 columns) are compared by their medians.\n- Error `n/a`: too few iterations for JMH to give one (quick mode).\n"
                 + "- `chart.png`: ratios on a log scale (top) and GFLOP/s (bottom).\n");
         return b.toString();
     }
@@ -208,16 +242,27 @@ final class Report {
         b.append("\n## ").append(s == null ? simple : s.title()).append(" (`").append(simple).append("`)\n\n");
         if (s != null && !s.note().isEmpty()) b.append(s.note()).append("\n\n");
         boolean hasFlops = rows.stream().anyMatch(r -> !Double.isNaN(flops(r)));
+        boolean hasPct = rows.stream().anyMatch(ResultRow::hasPercentiles);
+        boolean hasSamples = rows.stream().anyMatch(r -> !Double.isNaN(samples(r)));
         Set<String> peers = new LinkedHashSet<>();
-        for (ResultRow r : rows) if (r.isPeer()) peers.add(r.method());
+        String base = baseline(cls);
+        for (ResultRow r : rows) if (r.isPeer() || r.method().equals(base)) peers.add(r.method());
         b.append("| method | params | score | ± error | unit |");
+        if (hasPct) b.append(" p50 | p99 |");
+        if (hasSamples) b.append(" ms/op | samples/s |");
         if (hasFlops) b.append(" GFLOP/s | % of practical peak |");
         for (String p : peers) b.append(" engine / ").append(p).append(" |");
         b.append("\n|").append(" --- |".repeat(2)).append(" ---: |".repeat(2)).append(" --- |");
-        b.append(" ---: |".repeat((hasFlops ? 2 : 0) + peers.size())).append('\n');
+        b.append(" ---: |".repeat((hasPct ? 2 : 0) + (hasSamples ? 2 : 0) + (hasFlops ? 2 : 0) + peers.size())).append('\n');
         for (ResultRow r : rows) {
             b.append("| ").append(r.method()).append(" | ").append(r.paramText()).append(" | ").append(fmt(r.score()))
                     .append(" | ").append(fmt(r.error())).append(" | ").append(r.unit()).append(" |");
+            if (hasPct) b.append(' ').append(fmt(r.hasPercentiles() ? r.p50() : Double.NaN)).append(" | ")
+                    .append(fmt(r.hasPercentiles() ? r.p99() : Double.NaN)).append(" |");
+            if (hasSamples) {
+                double n = samples(r), sec = r.secondsPerOp();
+                b.append(' ').append(fmt(sec * 1e3)).append(" | ").append(fmt(n / sec)).append(" |");
+            }
             if (hasFlops) {
                 double g = gflops(r);
                 b.append(' ').append(fmt(g)).append(" | ").append(fmt(100 * g / peak)).append(" |");

@@ -14,7 +14,11 @@ import java.util.stream.Collectors;
  * Scores of any mode and unit convert to seconds per op, so rows compare across units.
  */
 record ResultRow(String benchClass, String method, Map<String, String> params, String mode,
-                 double score, double error, String unit) {
+                 double score, double error, String unit, double p50, double p99) {
+
+    ResultRow(String benchClass, String method, Map<String, String> params, String mode, double score, double error, String unit) {
+        this(benchClass, method, params, mode, score, error, unit, Double.NaN, Double.NaN);
+    }
 
     /** Reads JMH's JSON result file. */
     static List<ResultRow> readJmhJson(Path file) throws IOException {
@@ -28,8 +32,13 @@ record ResultRow(String benchClass, String method, Map<String, String> params, S
             Map<String, String> params = new TreeMap<>();
             if (m.get("params") instanceof Map<?, ?> p) p.forEach((k, v) -> params.put(k.toString(), v.toString()));
             Map<?, ?> pm = (Map<?, ?>) m.get("primaryMetric");
+            double p50 = Double.NaN, p99 = Double.NaN;
+            if (pm.get("scorePercentiles") instanceof Map<?, ?> pc) {
+                p50 = MiniJson.num(pc.get("50.0"));
+                p99 = MiniJson.num(pc.get("99.0"));
+            }
             rows.add(new ResultRow(bench.substring(0, dot), bench.substring(dot + 1), params, String.valueOf(m.get("mode")),
-                    MiniJson.num(pm.get("score")), MiniJson.num(pm.get("scoreError")), String.valueOf(pm.get("scoreUnit"))));
+                    MiniJson.num(pm.get("score")), MiniJson.num(pm.get("scoreError")), String.valueOf(pm.get("scoreUnit")), p50, p99));
         }
         return rows;
     }
@@ -51,15 +60,26 @@ record ResultRow(String benchClass, String method, Map<String, String> params, S
                 .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "));
     }
 
-    /** Seconds per op for time units ("us/op") and throughput units ("ops/ms"); NaN if unknown. */
+    /** Sample-time rows ("sample" mode) with percentiles: the report shows p50/p99 and compares medians. */
+    boolean hasPercentiles() { return mode.equals("sample") && !Double.isNaN(p50); }
+
+    /**
+     * Seconds per op for time units ("us/op") and throughput units ("ops/ms"); NaN if unknown. For
+     * sample-time rows this is the median (p50), not the mean, so one slow outlier does not move ratios.
+     */
     double secondsPerOp() {
-        if (unit.endsWith("/op")) return score * seconds(unit.substring(0, unit.length() - 3));
+        if (unit.endsWith("/op")) return (hasPercentiles() ? p50 : score) * seconds(unit.substring(0, unit.length() - 3));
         if (unit.startsWith("ops/")) return seconds(unit.substring(4)) / score;
         return Double.NaN;
     }
 
     /** Error relative to the score (NaN when JMH had too few iterations to give one). */
     double relativeError() { return score == 0 ? Double.NaN : Math.abs(error / score); }
+
+    /** p99 in seconds per op (NaN without percentiles). */
+    double p99SecondsPerOp() {
+        return hasPercentiles() && unit.endsWith("/op") ? p99 * seconds(unit.substring(0, unit.length() - 3)) : Double.NaN;
+    }
 
     private static double seconds(String u) {
         return switch (u) {

@@ -25,9 +25,22 @@ public @interface Suite {
     /** Peer method whose ratio is checked against {@link #minRatio()} ("" = none). */
     String targetPeer() default "";
 
+    /** The engine method the {@link #targetPeer()} target applies to ("" = every engine method). */
+    String targetEngine() default "";
+
     /** Smallest acceptable engine-vs-peer speed ratio for {@link #targetPeer()} (0 = no target). */
     double minRatio() default 0;
 
     /** Largest acceptable engine score, in nanoseconds per op (0 = no target). */
     double maxNanos() default 0;
+
+    /**
+     * An {@code engine*} method that also serves as a baseline for the class's other {@code engine*}
+     * methods (e.g. {@code engineEager} for {@code engineFrozen}): the report adds an
+     * "engine / engineEager" column and ratio ("" = none).
+     */
+    String baseline() default "";
+
+    /** Smallest acceptable speed ratio against {@link #baseline()} (0 = no target). */
+    double baselineMinRatio() default 0;
 }

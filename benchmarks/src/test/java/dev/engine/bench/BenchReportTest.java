@@ -53,6 +53,11 @@ class BenchReportTest {
         assertTrue(text.contains("## FutureInferenceBench") && text.contains("engine / peerOnnxRuntime") && text.contains("| 1.500 ±"), text);
         assertTrue(text.contains("GFLOP/s") && text.contains("Practical FP32 peak"), text);
         assertTrue(text.contains("| gemm | 10 | 0.000 | 0 | 1,024 | 0 |"), text);
+        // sample-time rows: p50/p99 shown, ratios between medians (ORT 40 / frozen 20; eager 40 / frozen 20)
+        assertTrue(text.contains("| p50 | p99 |") && text.contains("| 20.00 | 50.00 |"), text);
+        assertTrue(text.contains("engineFrozen / peerOnnxRuntime >= 1.43 (time ratio < 0.700) | 2.000 ±"), text);
+        assertTrue(text.contains("engineFrozen / engineEager >= 1.00 | 2.000 ±"), text);
+        assertTrue(!text.contains("engineEager / peerOnnxRuntime >="), "the ORT target applies to engineFrozen only:\n" + text);
         assertPng(dir.resolve("chart.png"));
     }
 
@@ -60,7 +65,11 @@ class BenchReportTest {
     void quickModeRunsEveryBenchmarkAndWritesAllFiles(@TempDir Path dir) throws Exception {
         Path md = BenchMain.run(BenchMain.Args.parse(new String[]{"--quick", "--out", dir.toString()}));
         List<ResultRow> rows = ResultRow.readJmhJson(dir.resolve("jmh.json"));
-        for (String cls : List.of("GemmBench", "ElementwiseBench", "SoftmaxBench", "Conv2dBench", "DispatchBench"))
+        boolean models = Models.available("mlp") && Models.available("lenet");
+        List<String> classes = new java.util.ArrayList<>(List.of("GemmBench", "ElementwiseBench", "SoftmaxBench", "Conv2dBench",
+                "DispatchBench", "TrainStepBench"));
+        if (models) classes.add("InferenceBench");   // skipped (not failed) in quick mode without the shared models
+        for (String cls : classes)
             assertTrue(rows.stream().anyMatch(r -> r.simpleClass().equals(cls) && r.score() > 0), cls + " did not run");
         String text = Files.readString(md);
         assertTrue(text.startsWith("# Engine benchmark report"));
@@ -71,6 +80,8 @@ class BenchReportTest {
         assertPng(dir.resolve("chart.png"));
         assertTrue(Files.exists(dir.resolve("facts.json")) && Files.exists(dir.resolve("memory.json")) && Files.exists(dir.resolve("paired.json")));
         assertTrue(text.contains("GEMM cross-check: interleaved medians"), text);
-        assertEquals(Report.ratios(rows).size(), 3 * 2 + 2, "GEMM: 3 sizes x 2 peers; elementwise: 2 sizes");
+        assertTrue(text.contains("| train step mlp (batch 128, Adam) |"), text);
+        assertEquals(3 * 2 + 2 + (models ? 2 * 3 : 0), Report.ratios(rows).size(),
+                "GEMM: 3 sizes x 2 peers; elementwise: 2 sizes; inference (quick: mlp:1, lenet:1): frozen/ORT, eager/ORT, frozen/eager");
     }
 }

@@ -1,0 +1,123 @@
+package dev.engine.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.engine.api.Backend;
+import dev.engine.autograd.GradMode;
+import dev.engine.autograd.MemoryScope;
+import dev.engine.autograd.Tensor;
+import dev.engine.inference.FrozenModel;
+import dev.engine.inference.OnnxExporter;
+import dev.engine.nn.Sequential;
+import java.nio.FloatBuffer;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Inference latency of the shared PyTorch-trained models (784-512-512-10 MLP, LeNet-5), three ways in
+ * one run: {@code engineFrozen} (the model frozen: fused, pre-packed, arena-planned, writing into a
+ * reused output array), {@code engineEager} (the same nn model, weights loaded with loadStateDict, eval
+ * mode, under {@code GradMode.noGrad()} and one {@code MemoryScope} per call) and
+ * {@code peerOnnxRuntime} (ONNX Runtime on the ONNX file our exporter writes from the frozen graph;
+ * ALL_OPT, the engine's intra-op thread count, its input tensor reused: its fastest mode).
+ * Sample-time mode: the report shows p50 and p99 and compares medians.
+ *
+ * <p>The weights come from {@link Models#dir()}; without them setup fails naming where it looked.
+ */
+@Suite(title = "Inference latency: frozen vs eager vs ONNX Runtime (shared MLP and LeNet-5)",
+        note = "Issue 6 targets: frozen time <= 0.7x ONNX Runtime's (speed ratio engine / peerOnnxRuntime >= 1.43) and frozen "
+                + "faster than eager (engineFrozen / engineEager > 1). Sample time: p50/p99 in us; ratios are between medians. "
+                + "config = model:batch.",
+        targetPeer = "peerOnnxRuntime", targetEngine = "engineFrozen", minRatio = 1 / 0.7, baseline = "engineEager", baselineMinRatio = 1.0)
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class InferenceBench {
+    /** model:batch */
+    @Param({"mlp:1", "mlp:64", "lenet:1", "lenet:64"}) public String config;
+    @Param({"cpu"}) public String backend;
+
+    private Backend be;
+    private Sequential model;
+    private FrozenModel frozen;
+    private OrtSession ort;
+    private OnnxTensor ortInput;
+    private Map<String, OnnxTensor> feeds;
+    private float[] x, out;
+    private long[] inputShape;
+    private int batch;
+
+    @Setup(Level.Trial)
+    public void setup() throws OrtException {
+        String[] c = config.split(":");
+        if (c.length != 2) throw new IllegalArgumentException("config wants model:batch, e.g. mlp:1; got " + config);
+        String name = c[0];
+        batch = Integer.parseInt(c[1]);
+        be = Fixtures.backend(backend);
+        model = Models.pretrained(name);
+        model.eval();
+        long[] sample = Models.sampleShape(name);
+        inputShape = new long[sample.length + 1];
+        inputShape[0] = batch;
+        System.arraycopy(sample, 0, inputShape, 1, sample.length);
+        try (MemoryScope s = MemoryScope.open()) {
+            long[] one = inputShape.clone();
+            one[0] = 1;
+            frozen = model.freeze(Tensor.zeros(one));
+        }
+        x = Fixtures.random(batch * frozen.inputFeatures(), 7);
+        out = new float[batch * 10];
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setIntraOpNumThreads(be.threads());
+            ort = env.createSession(OnnxExporter.toBytes(frozen.graph()), so);
+        }
+        ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), inputShape);
+        feeds = Map.of(ort.getInputNames().iterator().next(), ortInput);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws OrtException {
+        if (ortInput != null) ortInput.close();
+        if (ort != null) ort.close();
+        if (frozen != null) frozen.close();
+    }
+
+    @Benchmark
+    public float[] engineFrozen() {
+        frozen.run(x, batch, out);
+        return out;
+    }
+
+    @Benchmark
+    public float[] engineEager() {
+        try (GradMode g = GradMode.noGrad(); MemoryScope s = MemoryScope.open()) {
+            Tensor y = model.forward(Tensor.of(be, x, inputShape));
+            float[] r = y.toFloatArray();
+            System.arraycopy(r, 0, out, 0, out.length);
+            return out;
+        }
+    }
+
+    @Benchmark
+    public float[] peerOnnxRuntime() throws OrtException {
+        try (OrtSession.Result res = ort.run(feeds)) {
+            FloatBuffer fb = ((OnnxTensor) res.get(0)).getFloatBuffer();
+            fb.get(out, 0, Math.min(out.length, fb.remaining()));
+            return out;
+        }
+    }
+}
