@@ -3,6 +3,7 @@
 #pragma once
 #include "common.h"
 #include "elementwise.h"
+#include "gemv.h"
 #include <cblas.h>
 
 extern "C" void openblas_set_num_threads(int num_threads);
@@ -75,7 +76,7 @@ inline void engine_gemm(long long metaAddress) {
                 // One row (batch-1 inference): gemv streams B once instead of packing it on every call.
                 const float* x = ptr<float>(a) + i * sa;
                 const float* bm = ptr<float>(b) + i * sb;
-                if (tb == CblasNoTrans) cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, (float)alpha, bm, (int)ldb, x, 1, (float)beta, cp, 1);
+                if (tb == CblasNoTrans) gemv_kn_f32(k, n, (float)alpha, x, bm, ldb, (float)beta, cp);
                 else cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, (float)alpha, bm, (int)ldb, x, 1, (float)beta, cp, 1);
             } else {
                 blas_gemm_rm<float>(q[1] != 0, q[2] != 0, m, n, k, (float)alpha, ptr<float>(a) + i * sa, lda, ptr<float>(b) + i * sb, ldb,
