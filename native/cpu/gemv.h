@@ -7,13 +7,23 @@
 
 namespace engine {
 
-const int GEMV_COLS = 256;  // column block: 1 KB of accumulators
+const int GEMV_COLS = 1024;  // column block: 4 KB of accumulators (whole rows of B for n <= 1024: one sequential stream)
 
-// acc[0..len) = sum_i x[i] * b[i*ldb + j0 + j], four rows of B per pass so one load/store of the
-// accumulator serves four FMAs.
+// acc[0..len) = sum_i x[i] * b[i*ldb + j0 + j], eight rows of B per pass (then four, then one) so one
+// load/store of the accumulator serves eight FMAs (8 rows measured ~12% faster than 4 on 784x512 + 512x512).
 ENGINE_DISPATCH void gemv_rows_f32(const float* x, const float* b, i64 ldb, i64 k, i64 j0, int len, float* acc) {
     for (int j = 0; j < len; j++) acc[j] = 0.f;
     i64 i = 0;
+    for (; i + 8 <= k; i += 8) {
+        const float* b0 = b + i * ldb + j0;
+        float xv[8];
+        for (int t = 0; t < 8; t++) xv[t] = x[i + t];
+        for (int j = 0; j < len; j++) {
+            float s0 = xv[0] * b0[j] + xv[1] * b0[ldb + j], s1 = xv[2] * b0[2 * ldb + j] + xv[3] * b0[3 * ldb + j];
+            float s2 = xv[4] * b0[4 * ldb + j] + xv[5] * b0[5 * ldb + j], s3 = xv[6] * b0[6 * ldb + j] + xv[7] * b0[7 * ldb + j];
+            acc[j] += (s0 + s1) + (s2 + s3);
+        }
+    }
     for (; i + 4 <= k; i += 4) {
         const float x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
         const float* b0 = b + i * ldb + j0;
