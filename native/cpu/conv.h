@@ -3,6 +3,7 @@
 #include "common.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "conv_direct.h"
 #include <new>
 #include <stdexcept>
 
@@ -84,8 +85,23 @@ static void col2im_add(const ConvGeom& g, const T* col, i64 n0, i64 nb, i64 gi, 
     });
 }
 
+// Small stride-1 convolutions run directly (see conv_direct.h); larger ones through im2col + GEMM.
+inline bool use_direct(const ConvGeom& g) {
+    if (g.sh != 1 || g.sw != 1 || g.oh < 1 || g.ow < 1) return false;
+    double macs = (double)g.n * g.k * g.ohw() * g.crs();
+    return macs <= (double)DIRECT_CONV_MAX_MACS;
+}
+
+inline DirectGeom direct_geom(const ConvGeom& g) {
+    return DirectGeom{g.n, g.c, g.h, g.w, g.k, g.r, g.s, g.ph, g.pw, g.dh, g.dw, g.groups, g.oh, g.ow};
+}
+
+inline void conv_direct(const ConvGeom& g, const float* x, const float* w, const float* b, int act, float* y) { conv_direct_f32(direct_geom(g), x, w, b, act, y); }
+inline void conv_direct(const ConvGeom& g, const double* x, const double* w, const double* b, int act, double* y) { conv_direct_f64(direct_geom(g), x, w, b, act, y); }
+
 template <typename T>
 static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
+    if (use_direct(g)) { conv_direct(g, x, wt, bias, act, y); return; }
     i64 chunk = batch_chunk(g);
     for (i64 n0 = 0; n0 < g.n; n0 += chunk) {
         i64 nb = std::min(chunk, g.n - n0), cols = nb * g.ohw();

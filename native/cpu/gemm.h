@@ -3,6 +3,7 @@
 #pragma once
 #include "common.h"
 #include "elementwise.h"
+#include "gemv.h"
 #include <cblas.h>
 
 extern "C" void openblas_set_num_threads(int num_threads);
@@ -21,10 +22,18 @@ inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, i64 m, i64 n, i64 
 // Row-major C = alpha op(A) op(B) + beta C on OpenBLAS with its own thread pool (sized by
 // engine_set_threads). OpenBLAS's threading is what makes it fast; its results are deterministic for a
 // given thread count but may differ in the last bits between thread counts.
+// Products below this many multiply-adds run on OpenBLAS with one thread (openblas_set_num_threads_local
+// for this call only): on the shared 2-core machine the 64x784x512 layer took ~12 ms with OpenBLAS's two
+// threads at load ~4 and ~1.2 ms with one.
+const double BLAS_SINGLE_THREAD_MACS = 64.0 * 1024 * 1024;
+
 template <typename T>
 void blas_gemm_rm(bool transA, bool transB, i64 m, i64 n, i64 k, T alpha, const T* a, i64 lda, const T* b, i64 ldb,
                  T beta, T* c, i64 ldc) {
+    bool single = (double)m * n * k < BLAS_SINGLE_THREAD_MACS && thread_count().load(std::memory_order_relaxed) > 1;
+    int prev = single ? openblas_set_num_threads_local(1) : 0;
     blas_gemm(transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (single) openblas_set_num_threads_local(prev);
 }
 
 template <typename T>
@@ -75,7 +84,7 @@ inline void engine_gemm(long long metaAddress) {
                 // One row (batch-1 inference): gemv streams B once instead of packing it on every call.
                 const float* x = ptr<float>(a) + i * sa;
                 const float* bm = ptr<float>(b) + i * sb;
-                if (tb == CblasNoTrans) cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, (float)alpha, bm, (int)ldb, x, 1, (float)beta, cp, 1);
+                if (tb == CblasNoTrans) gemv_kn_f32(k, n, (float)alpha, x, bm, ldb, (float)beta, cp);
                 else cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, (float)alpha, bm, (int)ldb, x, 1, (float)beta, cp, 1);
             } else {
                 blas_gemm_rm<float>(q[1] != 0, q[2] != 0, m, n, k, (float)alpha, ptr<float>(a) + i * sa, lda, ptr<float>(b) + i * sb, ldb,

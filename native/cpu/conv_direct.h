@@ -1,0 +1,111 @@
+// Direct convolution for small stride-1 problems (LeNet-sized layers at batch 1), where im2col plus an
+// OpenBLAS call costs more than the arithmetic. Each output plane is computed "wide": as if it were as
+// wide as the (padded) input, so that every filter tap is one contiguous run
+//   wide[p] += w[ci][kr][ks] * x[ci][p + kr*dh*W + ks*dw]      for p in [0, (oh-1)*W + ow)
+// which vectorises well even when the output rows are only 8 wide; the ow valid columns of each wide row
+// are then copied out with bias and activation. Padding is materialised once into a zeroed copy.
+#pragma once
+#include "common.h"
+#include "elementwise.h"
+#include <vector>
+
+namespace engine {
+
+const i64 DIRECT_CONV_MAX_MACS = 1 << 21;  // n*k*ohw*crs at or below this run directly
+
+struct DirectGeom { i64 n, c, h, w, k, r, s, ph, pw, dh, dw, groups, oh, ow; };
+
+const int DIRECT_VEC = 16;   // lanes of one vector
+// DIRECT_VEC lanes of T as one GCC vector (a zmm for float under AVX-512, two ymm under AVX2).
+template <typename T> struct Lanes { typedef T type __attribute__((vector_size(sizeof(T) * DIRECT_VEC))); };
+#pragma GCC diagnostic ignored "-Wpsabi"
+template <typename T> ENGINE_INLINE typename Lanes<T>::type load_lanes(const T* p) { typename Lanes<T>::type v; std::memcpy(&v, p, sizeof v); return v; }
+template <typename T> ENGINE_INLINE void store_lanes(T* p, const typename Lanes<T>::type& v) { std::memcpy(p, &v, sizeof v); }
+
+const int DIRECT_NV = 6;     // vectors of one chunk of the wide plane
+const int DIRECT_KB = 4;     // output channels computed together
+const i64 DIRECT_CHUNK = DIRECT_VEC * DIRECT_NV;
+
+// For KB output channels from ko0 and one chunk [p0, p0 + DIRECT_CHUNK) of their wide planes, keeps all
+// KB x NV accumulators in registers over every filter tap: one unaligned load of the input serves KB FMAs.
+template <typename T, int KB>
+ENGINE_INLINE void conv_chunk(const DirectGeom& g, const T* xg, i64 H, i64 W, const T* wk, i64 crs, i64 p0, T* wide, i64 len) {
+    typedef typename Lanes<T>::type V;
+    V acc[KB][DIRECT_NV];
+    for (int o = 0; o < KB; o++) for (int v = 0; v < DIRECT_NV; v++) acc[o][v] = V{} ;
+    const i64 cg = g.c / g.groups;
+    for (i64 ci = 0; ci < cg; ci++) {
+        const T* plane = xg + ci * H * W + p0;
+        for (i64 kr = 0; kr < g.r; kr++) {
+            const T* row = plane + kr * g.dh * W;
+            const T* wrow = wk + (ci * g.r + kr) * g.s;
+            for (i64 ks = 0; ks < g.s; ks++) {
+                const T* xs = row + ks * g.dw;
+                T wv[KB];
+                for (int o = 0; o < KB; o++) wv[o] = wrow[o * crs + ks];
+                for (int v = 0; v < DIRECT_NV; v++) {
+                    V xv = load_lanes(xs + v * DIRECT_VEC);
+                    for (int o = 0; o < KB; o++) acc[o][v] += wv[o] * xv;
+                }
+            }
+        }
+    }
+    for (int o = 0; o < KB; o++) for (int v = 0; v < DIRECT_NV; v++) store_lanes(wide + o * len + p0 + v * DIRECT_VEC, acc[o][v]);
+}
+
+template <typename T>
+ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
+    const i64 cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s, ohw = g.oh * g.ow;
+    const i64 H = g.h + 2 * g.ph, W = g.w + 2 * g.pw;
+    const i64 len = ((g.oh - 1) * W + g.ow + DIRECT_CHUNK - 1) / DIRECT_CHUNK * DIRECT_CHUNK;
+    // every input plane is copied (zero-padded) into scratch with slack after the last plane, so the
+    // rounded-up chunks read zeros, never past the buffer
+    const i64 slack = len - ((g.oh - 1) * W + g.ow) + DIRECT_VEC;
+    static thread_local std::vector<T> padded, wide;
+    wide.resize((size_t)(DIRECT_KB * len));
+    padded.assign((size_t)(g.c * H * W + slack), T(0));
+    for (i64 b = 0; b < g.n; b++) {
+        const T* xsrc = x + b * g.c * g.h * g.w;
+        for (i64 ci = 0; ci < g.c; ci++)
+            for (i64 iy = 0; iy < g.h; iy++)
+                std::memcpy(&padded[(size_t)((ci * H + iy + g.ph) * W + g.pw)], xsrc + (ci * g.h + iy) * g.w, sizeof(T) * g.w);
+        for (i64 gi = 0; gi < g.groups; gi++) {
+            const T* xg = padded.data() + gi * cg * H * W;
+            for (i64 kk = 0; kk < kg;) {
+                const i64 ko0 = gi * kg + kk;
+                const int kb = kg - kk >= DIRECT_KB ? DIRECT_KB : 1;
+                T* wd = wide.data();
+                for (i64 p0 = 0; p0 < len; p0 += DIRECT_CHUNK) {
+                    if (kb == DIRECT_KB) conv_chunk<T, DIRECT_KB>(g, xg, H, W, wt + ko0 * crs, crs, p0, wd, len);
+                    else conv_chunk<T, 1>(g, xg, H, W, wt + ko0 * crs, crs, p0, wd, len);
+                }
+                for (int o = 0; o < kb; o++) {
+                    const i64 ko = ko0 + o;
+                    const T bv = bias ? bias[ko] : T(0);
+                    T* yp = y + (b * g.k + ko) * ohw;
+                    const T* wo = wd + o * len;
+                    for (i64 oy = 0; oy < g.oh; oy++) {
+                        T* yr = yp + oy * g.ow;
+                        const T* wr = wo + oy * W;
+                        for (i64 ox = 0; ox < g.ow; ox++) yr[ox] = wr[ox] + bv;
+                    }
+                    if (act != OP_IDENTITY)
+                        for (i64 i = 0; i < ohw; i += BLOCK) {
+                            int n = (int)std::min<i64>(BLOCK, ohw - i);
+                            run_instruction<T>(act, yp + i, yp + i, yp + i, yp + i, T(0.01), n);
+                        }
+                }
+                kk += kb;
+            }
+        }
+    }
+}
+
+ENGINE_DISPATCH void conv_direct_f32(const DirectGeom& g, const float* x, const float* wt, const float* bias, int act, float* y) {
+    conv_direct_body<float>(g, x, wt, bias, act, y);
+}
+ENGINE_DISPATCH void conv_direct_f64(const DirectGeom& g, const double* x, const double* wt, const double* bias, int act, double* y) {
+    conv_direct_body<double>(g, x, wt, bias, act, y);
+}
+
+}  // namespace engine
