@@ -226,23 +226,9 @@ public final class CpuBackend implements Backend {
     // ---- GEMM -------------------------------------------------------------------------------------
 
     private static void matrix(String op, String what, Backend be, MatrixRef r, long rows, long cols, long batch, DType dt) {
-        if (r == null) throw new EngineException(op + ": " + what + " is null");
-        buffer(op, what, be, r.buffer(), 0, dt);
-        if (r.ld() < Math.max(1, cols))
-            throw new ShapeException(op + ": " + what + " leading dimension " + r.ld() + " < its " + cols + " columns");
+        KernelChecks.matrix(op, what, be, r, rows, cols, batch, dt);
         if (r.ld() > Integer.MAX_VALUE)
             throw new ShapeException(op + ": " + what + " leading dimension " + r.ld() + " exceeds BLAS's 32-bit limit");
-        if (rows == 0 || cols == 0 || batch == 0) return;
-        long last;
-        try {
-            last = Math.addExact(Math.addExact(r.offset(), Math.multiplyExact(batch - 1, r.batchStride())),
-                    Math.addExact(Math.multiplyExact(rows - 1, r.ld()), cols - 1));
-        } catch (ArithmeticException e) {
-            last = Long.MAX_VALUE;
-        }
-        if (last >= r.buffer().length())
-            throw new ShapeException(op + ": " + what + " (" + (batch > 1 ? batch + " x " : "") + rows + " x " + cols + ", ld " + r.ld()
-                    + ", offset " + r.offset() + ") reaches element " + last + " of a buffer of " + r.buffer().length());
     }
 
     @Override public void gemm(boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a, MatrixRef b,
@@ -292,27 +278,13 @@ public final class CpuBackend implements Backend {
 
     @Override public void reduce(ReduceOp op, BufferView x, int[] axes, Buffer out) {
         ready();
-        if (op == null || axes == null) throw new EngineException("reduce: op or axes are null");
         String name = "reduce." + op;
         view(name, "x", x);
         floating(name, "x", x.dtype());
         Layout l = x.layout();
-        int rank = l.rank();
-        boolean[] reduced = new boolean[rank];
-        for (int ax : axes) {
-            int a = ax < 0 ? ax + rank : ax;
-            if (a < 0 || a >= rank) throw new ShapeException(name + ": axis " + ax + " out of range for shape " + Arrays.toString(l.shape()));
-            if (reduced[a]) throw new ShapeException(name + ": axis " + ax + " given twice");
-            reduced[a] = true;
-        }
-        if (op.producesIndices() && axes.length != 1) throw new ShapeException(name + ": takes exactly one axis, got " + Arrays.toString(axes));
-        int nk = rank - axes.length;
-        long[] ks = new long[nk], kst = new long[nk], rs = new long[axes.length], rst = new long[axes.length];
-        int ik = 0, ir = 0;
-        for (int d = 0; d < rank; d++) {
-            if (reduced[d]) { rs[ir] = l.shape(d); rst[ir++] = l.stride(d); }
-            else { ks[ik] = l.shape(d); kst[ik++] = l.stride(d); }
-        }
+        KernelChecks.ReductionSplit split = KernelChecks.reductionAxes(name, l, op, axes);
+        long[] ks = split.keptShape(), kst = split.keptStrides(), rs = split.reducedShape(), rst = split.reducedStrides();
+        int nk = ks.length;
         long outN = product(name, ks);
         buffer(name, "out", this, out, outN, op.producesIndices() ? DType.I64 : x.dtype());
         if (outN == 0) return;

@@ -24,17 +24,6 @@ final class CudaArgs {
             throw new ShapeException(op + ": buffer range [" + bufOffset + ", " + (bufOffset + count) + ") outside buffer of " + b.length());
     }
 
-    static void matrix(String op, String what, Backend be, MatrixRef r, long rows, long cols, long batch, DType dt) {
-        buffer(op, what, be, r.buffer(), 0, dt);
-        if (r.ld() < Math.max(1, cols))
-            throw new ShapeException(op + ": " + what + " leading dimension " + r.ld() + " < its " + cols + " columns");
-        if (rows == 0 || cols == 0 || batch == 0) return;
-        long last = r.offset() + (batch - 1) * r.batchStride() + (rows - 1) * r.ld() + cols - 1;
-        if (last >= r.buffer().length())
-            throw new ShapeException(op + ": " + what + " (" + (batch > 1 ? batch + " x " : "") + rows + " x " + cols + ", ld " + r.ld()
-                    + ", offset " + r.offset() + ") reaches element " + last + " of a buffer of " + r.buffer().length());
-    }
-
     static NativeArgs convArgs(DType dt, Conv2dShape g) {
         return NativeArgs.begin().put((long) DTypeCodes.of(dt)).put(g.n()).put(g.c()).put(g.h()).put(g.w()).put(g.k()).put(g.r()).put(g.s())
                 .put((long) g.strideH()).put((long) g.strideW()).put((long) g.padH()).put((long) g.padW())

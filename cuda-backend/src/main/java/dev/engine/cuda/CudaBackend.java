@@ -4,6 +4,8 @@ import static dev.engine.api.KernelChecks.buffer;
 import static dev.engine.api.KernelChecks.floating;
 import static dev.engine.api.KernelChecks.product;
 
+import dev.engine.api.KernelChecks;
+
 import dev.engine.api.Activation;
 import dev.engine.api.Backend;
 import dev.engine.api.Buffer;
@@ -16,7 +18,6 @@ import dev.engine.api.ElementwiseProgram;
 import dev.engine.api.EngineException;
 import dev.engine.api.Epilogue;
 import dev.engine.api.IndexOutOfRangeException;
-import dev.engine.api.KernelChecks;
 import dev.engine.api.Layout;
 import dev.engine.api.MatrixRef;
 import dev.engine.api.MemoryStats;
@@ -219,12 +220,12 @@ public final class CudaBackend implements Backend {
             if (v < 0 || v > Integer.MAX_VALUE) throw new ShapeException(op + ": size " + v + " out of range in m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
         DType dt = c.buffer().dtype();
         floating(op, "C", dt);
-        CudaArgs.matrix(op, "A", this, a, transA ? k : m, transA ? m : k, batch, dt);
-        CudaArgs.matrix(op, "B", this, b, transB ? n : k, transB ? k : n, batch, dt);
-        CudaArgs.matrix(op, "C", this, c, m, n, batch, dt);
+        KernelChecks.matrix(op, "A", this, a, transA ? k : m, transA ? m : k, batch, dt);
+        KernelChecks.matrix(op, "B", this, b, transB ? n : k, transB ? k : n, batch, dt);
+        KernelChecks.matrix(op, "C", this, c, m, n, batch, dt);
         if (epi == null) epi = Epilogue.NONE;
         if (epi.bias() != null) buffer(op, "bias", this, epi.bias(), n, dt);
-        if (epi.residual() != null) CudaArgs.matrix(op, "residual", this, epi.residual(), m, n, batch, dt);
+        if (epi.residual() != null) KernelChecks.matrix(op, "residual", this, epi.residual(), m, n, batch, dt);
         if (m == 0 || n == 0 || batch == 0) return;
         int es = dt.byteSize();
         NativeArgs q = NativeArgs.begin().put((long) DTypeCodes.of(dt)).put(transA).put(transB).put(m).put(n).put(k).put(alpha).put(beta);
@@ -246,22 +247,9 @@ public final class CudaBackend implements Backend {
         view(name, "x", x);
         floating(name, "x", x.dtype());
         Layout l = x.layout();
-        int rank = l.rank();
-        boolean[] reduced = new boolean[rank];
-        for (int ax : axes) {
-            int a = ax < 0 ? ax + rank : ax;
-            if (a < 0 || a >= rank) throw new ShapeException(name + ": axis " + ax + " out of range for shape " + Arrays.toString(l.shape()));
-            if (reduced[a]) throw new ShapeException(name + ": axis " + ax + " given twice");
-            reduced[a] = true;
-        }
-        if (op.producesIndices() && axes.length != 1) throw new ShapeException(name + ": takes exactly one axis, got " + Arrays.toString(axes));
-        int nk = rank - axes.length;
-        long[] ks = new long[nk], kst = new long[nk], rs = new long[axes.length], rst = new long[axes.length];
-        int ik = 0, ir = 0;
-        for (int d = 0; d < rank; d++) {
-            if (reduced[d]) { rs[ir] = l.shape(d); rst[ir++] = l.stride(d); }
-            else { ks[ik] = l.shape(d); kst[ik++] = l.stride(d); }
-        }
+        KernelChecks.ReductionSplit split = KernelChecks.reductionAxes(name, l, op, axes);
+        long[] ks = split.keptShape(), kst = split.keptStrides(), rs = split.reducedShape(), rst = split.reducedStrides();
+        int nk = ks.length;
         long outN = product(name, ks);
         buffer(name, "out", this, out, outN, op.producesIndices() ? DType.I64 : x.dtype());
         if (outN == 0) return;

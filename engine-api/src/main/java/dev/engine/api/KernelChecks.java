@@ -79,4 +79,54 @@ public final class KernelChecks {
         }
         return p;
     }
+
+    /**
+     * A (batch of) GEMM operand(s) of {@code rows x cols}: not null, open, of {@code dtype}, leading dimension
+     * at least {@code cols}, and every element it reaches (computed without overflow) inside its buffer.
+     */
+    public static void matrix(String op, String what, Backend backend, MatrixRef r, long rows, long cols, long batch, DType dtype) {
+        if (r == null) throw new EngineException(op + ": " + what + " is null");
+        buffer(op, what, backend, r.buffer(), 0, dtype);
+        if (r.ld() < Math.max(1, cols))
+            throw new ShapeException(op + ": " + what + " leading dimension " + r.ld() + " < its " + cols + " columns");
+        if (rows == 0 || cols == 0 || batch == 0) return;
+        long last;
+        try {
+            last = Math.addExact(Math.addExact(r.offset(), Math.multiplyExact(batch - 1, r.batchStride())),
+                    Math.addExact(Math.multiplyExact(rows - 1, r.ld()), cols - 1));
+        } catch (ArithmeticException e) {
+            last = Long.MAX_VALUE;
+        }
+        if (last >= r.buffer().length())
+            throw new ShapeException(op + ": " + what + " (" + (batch > 1 ? batch + " x " : "") + rows + " x " + cols + ", ld " + r.ld()
+                    + ", offset " + r.offset() + ") reaches element " + last + " of a buffer of " + r.buffer().length());
+    }
+
+    /** A layout split into kept axes (outer) and reduced axes, each with shape and strides, for reduce kernels. */
+    public record ReductionSplit(long[] keptShape, long[] keptStrides, long[] reducedShape, long[] reducedStrides) {}
+
+    /**
+     * Validates reduction axes (in range, distinct, exactly one for ARGMAX/ARGMIN) and splits the layout
+     * into kept and reduced axes, both in their original order.
+     */
+    public static ReductionSplit reductionAxes(String op, Layout l, ReduceOp kind, int[] axes) {
+        if (kind == null || axes == null) throw new EngineException(op + ": op or axes are null");
+        int rank = l.rank();
+        boolean[] reduced = new boolean[rank];
+        for (int ax : axes) {
+            int a = ax < 0 ? ax + rank : ax;
+            if (a < 0 || a >= rank) throw new ShapeException(op + ": axis " + ax + " out of range for shape " + Arrays.toString(l.shape()));
+            if (reduced[a]) throw new ShapeException(op + ": axis " + ax + " given twice");
+            reduced[a] = true;
+        }
+        if (kind.producesIndices() && axes.length != 1) throw new ShapeException(op + ": takes exactly one axis, got " + Arrays.toString(axes));
+        int nk = rank - axes.length;
+        long[] ks = new long[nk], kst = new long[nk], rs = new long[axes.length], rst = new long[axes.length];
+        int ik = 0, ir = 0;
+        for (int d = 0; d < rank; d++) {
+            if (reduced[d]) { rs[ir] = l.shape(d); rst[ir++] = l.stride(d); }
+            else { ks[ik] = l.shape(d); kst[ik++] = l.stride(d); }
+        }
+        return new ReductionSplit(ks, kst, rs, rst);
+    }
 }
