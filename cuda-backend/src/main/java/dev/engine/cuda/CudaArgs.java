@@ -8,7 +8,6 @@ import dev.engine.api.Buffer;
 import dev.engine.api.Conv2dShape;
 import dev.engine.api.DType;
 import dev.engine.api.EngineException;
-import dev.engine.api.MatrixRef;
 import dev.engine.api.Pool2dShape;
 import dev.engine.api.ShapeException;
 
