@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <vector>
-#include <omp.h>
+#include "thread_pool.h"
 
 namespace engine {
 
@@ -19,8 +19,8 @@ enum DTypeCode { F32 = 0, F64 = 1, I32 = 2, I64 = 3 };
 // Threads our kernels use; OpenBLAS gets the same number through engine_set_threads.
 inline std::atomic<int>& thread_count() { static std::atomic<int> n{1}; return n; }
 
-// Work below this many element-operations runs on the calling thread: waking a second thread costs
-// microseconds, and on a small machine its spinning competes with OpenBLAS's own pool.
+// Work below this many element-operations runs on the calling thread: handing a range to a worker and
+// waiting for it costs more than the work itself.
 const i64 PARALLEL_THRESHOLD = 1 << 17;
 
 inline int threads_for(i64 work) {
@@ -72,15 +72,16 @@ inline int dtype_size(int dtype) { return (dtype == F32 || dtype == I32) ? 4 : 8
 #define ENGINE_P(T, a) ((a) ? engine::ptr<T>(a) : (T*)nullptr)
 
 namespace engine {
-// Runs body(i) for i in [0, n) on nt threads. With one thread it never enters an OpenMP region: libgomp
-// allocates a team even for num_threads(1), which costs microseconds on every small kernel call.
+// Runs body(i) for i in [0, n) on nt threads of the engine's pool, each thread one contiguous range (the
+// split depends only on n and nt). With one thread, or the pool busy, it is a plain loop on the caller.
 template <typename F>
 inline void parallel_for(i64 n, int nt, F&& body) {
     if (nt <= 1 || n <= 1) {
         for (i64 i = 0; i < n; i++) body(i);
         return;
     }
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (i64 i = 0; i < n; i++) body(i);
+    run_on_threads(nt, [&](int t, int tn) {
+        for (i64 i = n * t / tn, end = n * (t + 1) / tn; i < end; i++) body(i);
+    });
 }
 }  // namespace engine

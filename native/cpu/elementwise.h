@@ -159,11 +159,7 @@ ENGINE_INLINE void run_program_t(const Program& p, int nd, const i64* shape, con
         run_items<T>(p, nd, shape, ops, chunks, inner, 0, items);
         return;
     }
-#pragma omp parallel num_threads(nt)
-    {
-        i64 t = omp_get_thread_num(), tn = omp_get_num_threads();
-        run_items<T>(p, nd, shape, ops, chunks, inner, items * t / tn, items * (t + 1) / tn);
-    }
+    run_on_threads(nt, [&](int t, int tn) { run_items<T>(p, nd, shape, ops, chunks, inner, items * t / tn, items * (t + 1) / tn); });
 }
 
 ENGINE_DISPATCH void run_program_f32(const Program& p, int nd, const i64* shape, const Operand* ops, int nops) {

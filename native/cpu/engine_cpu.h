@@ -6,6 +6,7 @@
 #include "memory.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "packed_gemm.h"
 #include "reduce.h"
 #include "softmax.h"
 #include "norm.h"
@@ -27,6 +28,31 @@ inline void engine_set_threads(int n) {
     engine::thread_count().store(n < 1 ? 1 : n);
     openblas_set_num_threads(n < 1 ? 1 : n);
 }
+
+// dst (packed_size(k, n) floats) <- the row-major F32 matrix at src [k][n] with row stride ldb.
+inline void engine_pack_b(long long src, long long ldb, long long k, long long n, long long dst) {
+    engine::pack_b_f32(engine::ptr<float>(src), ldb, k, n, engine::ptr<float>(dst));
+}
+
+// meta: [m, n, k, a, lda, packed b, c, ldc, bias (0 = none), residual (0 = none), ldr, act opcode, actParam bits]
+inline void engine_packed_gemm(long long metaAddress) {
+    using namespace engine;
+    const i64* q = ptr<i64>(metaAddress);
+    PackedGemm g;
+    g.m = q[0]; g.n = q[1]; g.k = q[2];
+    g.a = ptr<float>(q[3]); g.lda = q[4];
+    g.bp = ptr<float>(q[5]);
+    g.c = ptr<float>(q[6]); g.ldc = q[7];
+    g.bias = ENGINE_P(float, q[8]);
+    g.res = ENGINE_P(float, q[9]); g.ldr = q[10];
+    g.act = (int)q[11];
+    g.actParam = (float)bits_to_double(q[12]);
+    g.alpha = 1.f; g.beta = 0.f;
+    packed_gemm_f32(g);
+}
+
+// Floats a packed k x n matrix takes.
+inline long long engine_packed_size(long long k, long long n) { return engine::packed_size(k, n); }
 
 inline int engine_get_threads() { return engine::thread_count().load(); }
 

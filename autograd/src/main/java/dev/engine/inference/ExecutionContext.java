@@ -11,6 +11,7 @@ import dev.engine.api.ElementwiseProgram;
 import dev.engine.api.Epilogue;
 import dev.engine.api.Layout;
 import dev.engine.api.MatrixRef;
+import dev.engine.api.PackedMatrix;
 import dev.engine.api.Pool2dShape;
 import dev.engine.api.Shapes;
 import java.util.ArrayList;
@@ -108,15 +109,13 @@ public final class ExecutionContext implements AutoCloseable {
         Backend be = backend;
         switch (n.kind()) {
             case LINEAR: {
-                Buffer wt = w.get(n, "weightT"), wm = w.get(n, "weight"), bias = w.get(n, "bias");
+                PackedMatrix wt = w.packed(n);
+                Buffer wm = w.get(n, "weight"), bias = w.get(n, "bias");
                 long out = os[os.length - 1], in = xs[xs.length - 1], rows = Shapes.numel(os) / Math.max(1, out);
                 MatrixRef res = n.inputs().size() > 1 ? new MatrixRef(buf(n.input(1), w), 0, out, 0) : null;
                 Epilogue epi = new Epilogue(bias, res, n.activation(), n.floatOr("activationParam", 0.01));
                 MatrixRef a = new MatrixRef(x, 0, in, 0), c = new MatrixRef(y, 0, out, 0);
-                if (wt != null) {
-                    MatrixRef b = new MatrixRef(wt, 0, out, 0);
-                    return () -> be.gemm(false, false, rows, out, in, 1, a, b, 0, c, 1, epi);
-                }
+                if (wt != null) return () -> be.gemmPacked(rows, a, wt, c, epi);
                 MatrixRef b = new MatrixRef(wm, 0, in, 0);
                 return () -> be.gemm(false, true, rows, out, in, 1, a, b, 0, c, 1, epi);
             }

@@ -3,6 +3,7 @@ package dev.engine.inference;
 import dev.engine.api.Backend;
 import dev.engine.api.Buffer;
 import dev.engine.api.DType;
+import dev.engine.api.PackedMatrix;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -15,13 +16,18 @@ import java.util.Map;
  * <pre>{@code
  * Weights w = Weights.upload(graph, backend);
  * Buffer bias = w.get(node, "bias");
+ * PackedMatrix wt = w.packed(linearNode);   // the weight in the backend's GEMM layout
  * }</pre>
+ *
+ * <p>A linear layer's transposed weight ("weightT", [in, out]) is uploaded only in packed form
+ * ({@link Backend#packMatrix}): {@link #get} returns null for it.
  */
 public final class Weights implements AutoCloseable {
     private final Backend backend;
     private final Map<Node, Map<String, Buffer>> byNode = new IdentityHashMap<>();
+    private final Map<Node, PackedMatrix> packedByNode = new IdentityHashMap<>();
     private final Map<Integer, Buffer> constantValues = new HashMap<>();
-    private final List<Buffer> all = new ArrayList<>();
+    private final List<AutoCloseable> all = new ArrayList<>();
 
     private Weights(Backend backend) { this.backend = backend; }
 
@@ -33,6 +39,10 @@ public final class Weights implements AutoCloseable {
                 Map<String, Buffer> m = new HashMap<>();
                 for (Map.Entry<String, Const> e : n.consts().entrySet()) {
                     Const c = e.getValue();
+                    if (n.kind() == OpKind.LINEAR && e.getKey().equals("weightT")) {
+                        w.packedByNode.put(n, w.pack(c));
+                        continue;
+                    }
                     Buffer b = backend.allocate(DType.F32, Math.max(1, c.numel()));
                     w.all.add(b);
                     backend.copyIn(c.data(), 0, b, 0, c.numel());
@@ -48,7 +58,20 @@ public final class Weights implements AutoCloseable {
         return w;
     }
 
+    private PackedMatrix pack(Const c) {
+        long[] s = c.shape();
+        try (Buffer raw = backend.allocate(DType.F32, Math.max(1, c.numel()))) {
+            backend.copyIn(c.data(), 0, raw, 0, c.numel());
+            PackedMatrix p = backend.packMatrix(raw, s[0], s[1]);
+            all.add(p);
+            return p;
+        }
+    }
+
     public Backend backend() { return backend; }
+
+    /** The packed transposed weight of a linear node, or null when it has none. */
+    public PackedMatrix packed(Node n) { return packedByNode.get(n); }
 
     /** The buffer of constant {@code key} of node {@code n}, or null when it has none. */
     public Buffer get(Node n, String key) {
@@ -59,5 +82,13 @@ public final class Weights implements AutoCloseable {
     /** The buffer of a CONSTANT node's value. */
     public Buffer value(int valueId) { return constantValues.get(valueId); }
 
-    @Override public void close() { for (Buffer b : all) b.close(); }
+    @Override public void close() {
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing frozen weights", e);
+            }
+        }
+    }
 }

@@ -88,6 +88,37 @@ public interface Backend {
     void gemm(boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a, MatrixRef b,
               double beta, MatrixRef c, long batch, Epilogue epilogue);
 
+    /**
+     * Packs the constant row-major F32 matrix {@code b} ({@code rows x cols}, contiguous) once for
+     * {@link #gemmPacked}. The default keeps a contiguous copy; a backend with its own GEMM kernel stores
+     * its preferred panel layout.
+     */
+    default PackedMatrix packMatrix(Buffer b, long rows, long cols) {
+        String op = "packMatrix";
+        KernelChecks.nonNegative(op, "rows", rows);
+        KernelChecks.nonNegative(op, "cols", cols);
+        long n = KernelChecks.product(op, rows, cols);
+        KernelChecks.buffer(op, "B", this, b, n, DType.F32);
+        Buffer copy = allocate(DType.F32, Math.max(1, n));
+        try {
+            if (n > 0) copy(BufferView.of(b, rows, cols), BufferView.of(copy, rows, cols));
+        } catch (RuntimeException e) {
+            copy.close();
+            throw e;
+        }
+        return new PackedMatrix(copy, rows, cols, PackedMatrix.ROW_MAJOR);
+    }
+
+    /**
+     * {@code C = epilogue(A B)} for F32 {@code A} ({@code m x b.rows()}, row-major with its ld) and a
+     * matrix packed by this backend's {@link #packMatrix}: the frozen model's linear layer.
+     */
+    default void gemmPacked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epilogue) {
+        if (b == null) throw new EngineException("gemmPacked: packed B is null");
+        b.check("gemmPacked", this, PackedMatrix.ROW_MAJOR);
+        gemm(false, false, m, b.cols(), b.rows(), 1, a, MatrixRef.of(b.buffer(), Math.max(1, b.cols())), 0, c, 1, epilogue);
+    }
+
     // ---- reductions and normalisation -------------------------------------------------------------
 
     /**

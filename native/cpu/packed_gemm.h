@@ -1,0 +1,200 @@
+// GEMM against a constant B packed once into column panels (the frozen model's weights): C = alpha A B
+// + beta C, then bias, residual and activation applied to each finished block while it is still in L1.
+//
+// Packed layout: ceil(n / PANEL) panels of PANEL columns, each k rows of PANEL floats (the last panel
+// zero-padded), so the kernel streams B strictly sequentially. A tile of a few rows x one panel keeps
+// its sums in vector registers; a single row (batch 1) walks several panels at once so that enough
+// independent sums are in flight. Every output element is one sequential fused multiply-add
+// chain over k, whatever the tile, so a row's result does not depend on the batch it came in.
+#pragma once
+#include "common.h"
+#include "elementwise.h"
+#include "thread_pool.h"
+
+// 64-byte vector types in the baseline build only change the ABI of these always-inlined helpers.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace engine {
+
+const int PANEL = 32;          // columns per packed panel: two 16-float vectors
+const int TILE_ROWS = 8;        // rows per register tile: 8 x 2 accumulators
+const int ROW_PANELS = 4;      // panels per pass for a single row: 4 x 2 accumulators
+const i64 ROW_BLOCK = 128;     // rows per block of A kept hot while a panel group streams past
+const i64 PACKED_PARALLEL_MACS = 1 << 16;  // below this many multiply-adds one thread is faster
+
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v16u __attribute__((vector_size(64), aligned(4)));  // unaligned view for loads/stores
+
+inline i64 packed_panels(i64 n) { return (n + PANEL - 1) / PANEL; }
+inline i64 packed_size(i64 k, i64 n) { return packed_panels(n) * k * PANEL; }
+
+ENGINE_INLINE v16 load16(const float* p) { return *reinterpret_cast<const v16u*>(p); }
+ENGINE_INLINE void store16(float* p, v16 v) { *reinterpret_cast<v16u*>(p) = v; }
+
+// dst (packed) <- b [k][n] with row stride ldb.
+inline void pack_b_f32(const float* b, i64 ldb, i64 k, i64 n, float* dst) {
+    for (i64 p = 0; p < packed_panels(n); p++) {
+        i64 j0 = p * PANEL, cols = std::min<i64>(PANEL, n - j0);
+        float* pp = dst + p * k * PANEL;
+        for (i64 kk = 0; kk < k; kk++) {
+            const float* src = b + kk * ldb + j0;
+            float* d = pp + kk * PANEL;
+            for (i64 j = 0; j < cols; j++) d[j] = src[j];
+            for (i64 j = cols; j < PANEL; j++) d[j] = 0.f;
+        }
+    }
+}
+
+// Writes alpha * acc (+ beta * old C) for `cols` columns of one output row.
+ENGINE_INLINE void store_row(float* c, int cols, v16 lo, v16 hi, float alpha, float beta) {
+    alignas(64) float t[PANEL];
+    store16(t, lo * alpha);
+    store16(t + 16, hi * alpha);
+    if (beta == 0.f) {
+        if (cols == PANEL) { store16(c, load16(t)); store16(c + 16, load16(t + 16)); }
+        else for (int j = 0; j < cols; j++) c[j] = t[j];
+    } else {
+        for (int j = 0; j < cols; j++) c[j] = t[j] + beta * c[j];
+    }
+}
+
+// R rows of A x one panel.
+template <int R>
+ENGINE_INLINE void tile_rows(const float* a, i64 lda, const float* bp, i64 k, float* c, i64 ldc, int cols, float alpha, float beta) {
+    v16 lo[R], hi[R];
+    for (int r = 0; r < R; r++) { lo[r] = v16{}; hi[r] = v16{}; }
+    for (i64 kk = 0; kk < k; kk++, bp += PANEL) {
+        v16 b0 = load16(bp), b1 = load16(bp + 16);
+        for (int r = 0; r < R; r++) {
+            float av = a[r * lda + kk];
+            lo[r] += av * b0;
+            hi[r] += av * b1;
+        }
+    }
+    for (int r = 0; r < R; r++) store_row(c + r * ldc, cols, lo[r], hi[r], alpha, beta);
+}
+
+// One row of A x P consecutive panels.
+template <int P>
+ENGINE_INLINE void row_panels(const float* a, const float* bp, i64 k, float* c, i64 n, i64 j0, float alpha, float beta) {
+    v16 lo[P], hi[P];
+    for (int q = 0; q < P; q++) { lo[q] = v16{}; hi[q] = v16{}; }
+    const i64 stride = k * PANEL;
+    for (i64 kk = 0; kk < k; kk++, bp += PANEL) {
+        float av = a[kk];
+        for (int q = 0; q < P; q++) {
+            lo[q] += av * load16(bp + q * stride);
+            hi[q] += av * load16(bp + q * stride + 16);
+        }
+    }
+    for (int q = 0; q < P; q++) {
+        i64 j = j0 + q * PANEL;
+        store_row(c + j, (int)std::min<i64>(PANEL, n - j), lo[q], hi[q], alpha, beta);
+    }
+}
+
+struct PackedGemm {
+    i64 m, n, k, lda, ldc, ldr;
+    const float *a, *bp, *bias, *res;
+    float *c, alpha, beta, actParam;
+    int act;
+};
+
+// bias, residual and activation on rows [i0, i1) x columns [j0, j1) of C.
+ENGINE_INLINE void packed_epilogue(const PackedGemm& g, i64 i0, i64 i1, i64 j0, i64 j1) {
+    if (!g.bias && !g.res && g.act == OP_IDENTITY) return;
+    int len = (int)(j1 - j0);
+    for (i64 i = i0; i < i1; i++) {
+        float* row = g.c + i * g.ldc + j0;
+        if (g.bias) for (int j = 0; j < len; j++) row[j] += g.bias[j0 + j];
+        if (g.res) { const float* rr = g.res + i * g.ldr + j0; for (int j = 0; j < len; j++) row[j] += rr[j]; }
+        if (g.act != OP_IDENTITY) run_instruction<float>(g.act, row, row, row, row, g.actParam, len);
+    }
+}
+
+template <int R>
+ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, const float* bp, float* c, int cols) {
+    static_assert(R <= TILE_ROWS, "tile taller than the switch below");
+    switch ((int)std::min<i64>(R, g.m - i)) {
+        case 8: tile_rows<8>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 7: tile_rows<7>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 6: tile_rows<6>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 5: tile_rows<5>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 4: tile_rows<4>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 3: tile_rows<3>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 2: tile_rows<2>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        default: tile_rows<1>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+    }
+}
+
+// Panels [p0, p1) for rows [i0, i1) with R-row tiles, or P panels at a time for a single row.
+template <int R, int P>
+ENGINE_INLINE void packed_block(const PackedGemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
+    const i64 stride = g.k * PANEL;
+    if (i1 - i0 == 1) {
+        for (i64 p = p0; p < p1; p += P) {
+            const float* a = g.a + i0 * g.lda;
+            float* c = g.c + i0 * g.ldc;
+            const float* bp = g.bp + p * stride;
+            switch ((int)std::min<i64>(P, p1 - p)) {
+                case 4: row_panels<4>(a, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
+                case 3: row_panels<3>(a, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
+                case 2: row_panels<2>(a, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
+                default: row_panels<1>(a, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
+            }
+            packed_epilogue(g, i0, i1, p * PANEL, std::min(g.n, std::min<i64>(p + P, p1) * PANEL));
+        }
+        return;
+    }
+    for (i64 p = p0; p < p1; p++) {
+        i64 j0 = p * PANEL;
+        int cols = (int)std::min<i64>(PANEL, g.n - j0);
+        for (i64 i = i0; i < i1; i += R) tile_any<R>(g, i, g.bp + p * stride, g.c + i * g.ldc + j0, cols);
+        packed_epilogue(g, i0, i1, j0, j0 + cols);
+    }
+}
+
+// Splits (row blocks x panels) into one contiguous range per thread.
+template <int R, int P>
+ENGINE_INLINE void packed_range(const PackedGemm& g, int t, int nt) {
+    i64 panels = packed_panels(g.n);
+    i64 rowBlocks = (g.m + ROW_BLOCK - 1) / ROW_BLOCK;
+    // Split panels when there are enough of them (each thread streams only its part of B), rows otherwise.
+    if (panels >= nt || rowBlocks < nt) {
+        i64 p0 = panels * t / nt, p1 = panels * (t + 1) / nt;
+        for (i64 i = 0; i < g.m; i += ROW_BLOCK) packed_block<R, P>(g, i, std::min(g.m, i + ROW_BLOCK), p0, p1);
+    } else {
+        i64 b0 = rowBlocks * t / nt, b1 = rowBlocks * (t + 1) / nt;
+        for (i64 b = b0; b < b1; b++) packed_block<R, P>(g, b * ROW_BLOCK, std::min(g.m, (b + 1) * ROW_BLOCK), 0, panels);
+    }
+}
+
+typedef void (*PackedRange)(const PackedGemm&, int, int);
+inline void packed_range_base(const PackedGemm& g, int t, int nt) { packed_range<2, 1>(g, t, nt); }
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target("avx512f"))) inline void packed_range_avx512(const PackedGemm& g, int t, int nt) { packed_range<8, 4>(g, t, nt); }
+__attribute__((target("avx2,fma"))) inline void packed_range_avx2(const PackedGemm& g, int t, int nt) { packed_range<3, 2>(g, t, nt); }
+#endif
+
+// The widest kernel this CPU runs, chosen once.
+inline PackedRange packed_range_f32() {
+    static const PackedRange pick = [] {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f")) return (PackedRange)packed_range_avx512;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (PackedRange)packed_range_avx2;
+#endif
+        return (PackedRange)packed_range_base;
+    }();
+    return pick;
+}
+
+inline void packed_gemm_f32(const PackedGemm& g) {
+    if (g.m == 0 || g.n == 0) return;
+    int nt = (double)g.m * g.n * g.k < PACKED_PARALLEL_MACS ? 1 : thread_count().load(std::memory_order_relaxed);
+    PackedRange range = packed_range_f32();
+    if (nt <= 1) { range(g, 0, 1); return; }
+    run_on_threads(nt, [&](int t, int n) { range(g, t, n); });
+}
+
+}  // namespace engine
