@@ -32,6 +32,7 @@ void blas_gemm_rm(bool transA, bool transB, i64 m, i64 n, i64 k, T alpha, const 
                  T beta, T* c, i64 ldc) {
     bool single = (double)m * n * k < BLAS_SINGLE_THREAD_MACS && thread_count().load(std::memory_order_relaxed) > 1;
     int prev = single ? openblas_set_num_threads_local(1) : 0;
+    if (!single && thread_count().load(std::memory_order_relaxed) > 1) thread_pool().park();  // free the cores for OpenBLAS's threads
     blas_gemm(transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     if (single) openblas_set_num_threads_local(prev);
 }

@@ -36,11 +36,11 @@ public:
         }
         if ((int)workers_.size() < nt - 1) resize(nt - 1);
         int used = std::min<int>(nt, (int)workers_.size() + 1);
-        task_ = task;
-        ctx_ = ctx;
-        nt_ = used;
+        job_.task = task;
+        job_.ctx = ctx;
+        job_.nt = used;
         pending_.store((int)workers_.size(), std::memory_order_relaxed);
-        epoch_.fetch_add(1, std::memory_order_seq_cst);
+        job_.epoch.fetch_add(1, std::memory_order_seq_cst);
         if (sleepers_.load(std::memory_order_seq_cst) > 0) {
             std::lock_guard<std::mutex> lock(mutex_);
             wake_.notify_all();
@@ -53,64 +53,71 @@ public:
         busy_.clear(std::memory_order_release);
     }
 
-    // Changes the number of workers (joins the old ones). Only called while no job runs.
+    // Sends spinning workers to sleep now: called before another thread pool (OpenBLAS's) needs the cores.
+    void park() { job_.parks.fetch_add(1, std::memory_order_relaxed); }
+
+private:
+    // Changes the number of workers (joins the old ones). Called by run() while it holds the pool.
     void resize(int workers) {
         if ((int)workers_.size() == workers) return;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             stop_ = true;
-            epoch_.fetch_add(1, std::memory_order_seq_cst);
+            job_.epoch.fetch_add(1, std::memory_order_seq_cst);
             wake_.notify_all();
         }
         for (std::thread& t : workers_) t.join();
         workers_.clear();
         stop_ = false;
         // Each worker starts from the current epoch, read here: a job posted before it is scheduled still wakes it.
-        uint64_t start = epoch_.load(std::memory_order_acquire);
+        uint64_t start = job_.epoch.load(std::memory_order_acquire);
         for (int i = 0; i < workers; i++) workers_.emplace_back([this, i, start] { loop(i + 1, start); });
     }
 
-    // Reserves the pool for resizing; false while a job runs.
-    bool try_lock() { return !busy_.test_and_set(std::memory_order_acquire); }
-    void unlock() { busy_.clear(std::memory_order_release); }
-
-private:
     void loop(int tid, uint64_t seen) {
         for (;;) {
             uint64_t e = wait_for_job(seen);
             if (stop_) return;
             seen = e;
-            if (tid < nt_) task_(ctx_, tid, nt_);
+            if (tid < job_.nt) job_.task(job_.ctx, tid, job_.nt);
             pending_.fetch_sub(1, std::memory_order_release);
         }
     }
 
     uint64_t wait_for_job(uint64_t seen) {
         auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(SPIN_MICROS);
+        uint64_t parks = job_.parks.load(std::memory_order_relaxed);
         for (int i = 1;; i++) {
-            uint64_t e = epoch_.load(std::memory_order_acquire);
+            uint64_t e = job_.epoch.load(std::memory_order_acquire);
             if (e != seen) return e;
+            if (job_.parks.load(std::memory_order_relaxed) != parks) break;
             ENGINE_CPU_RELAX();
             if ((i & 63) == 0 && std::chrono::steady_clock::now() > until) break;
         }
         std::unique_lock<std::mutex> lock(mutex_);
         sleepers_.fetch_add(1, std::memory_order_seq_cst);
-        wake_.wait(lock, [&] { return epoch_.load(std::memory_order_seq_cst) != seen; });
+        wake_.wait(lock, [&] { return job_.epoch.load(std::memory_order_seq_cst) != seen; });
         sleepers_.fetch_sub(1, std::memory_order_relaxed);
-        return epoch_.load(std::memory_order_acquire);
+        return job_.epoch.load(std::memory_order_acquire);
     }
 
-    std::vector<std::thread> workers_;
+    // The job and its epoch share one cache line, written once per job by the caller and polled by the
+    // workers; the completion count has its own line, polled by the caller: one line transfer each way.
+    struct alignas(64) Job {
+        std::atomic<uint64_t> epoch{0};
+        std::atomic<uint64_t> parks{0};  // bumped by park(): spinning workers go to sleep at once
+        Task task = nullptr;
+        void* ctx = nullptr;
+        int nt = 1;
+    };
+    Job job_;
+    alignas(64) std::atomic<int> pending_{0};
+    alignas(64) std::atomic<int> sleepers_{0};
     std::atomic_flag busy_ = ATOMIC_FLAG_INIT;
-    std::atomic<uint64_t> epoch_{0};
-    std::atomic<int> pending_{0};
-    std::atomic<int> sleepers_{0};
+    std::atomic<bool> stop_{false};
+    std::vector<std::thread> workers_;
     std::mutex mutex_;
     std::condition_variable wake_;
-    Task task_ = nullptr;
-    void* ctx_ = nullptr;
-    int nt_ = 1;
-    std::atomic<bool> stop_{false};
 };
 
 // The process-wide pool (with the backend registry, the only global state: one per loaded library). Never
