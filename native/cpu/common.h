@@ -73,14 +73,12 @@ inline int dtype_size(int dtype) { return (dtype == F32 || dtype == I32) ? 4 : 8
 
 namespace engine {
 // Runs body(i) for i in [0, n) on nt threads of the engine's pool, each thread one contiguous range (the
-// split depends only on n and nt). With one thread, or the pool busy, it is a plain loop on the caller.
+// split depends only on n and nt). With one thread, or the pool busy, it is a plain loop on the caller,
+// still in the body's clone for this CPU (see run_body).
 template <typename F>
 inline void parallel_for(i64 n, int nt, F&& body) {
-    if (nt <= 1 || n <= 1) {
-        for (i64 i = 0; i < n; i++) body(i);
-        return;
-    }
-    run_on_threads(nt, [&](int t, int tn) {
+    if (n <= 0) return;
+    run_on_threads(n == 1 ? 1 : nt, [&](int t, int tn) {
         for (i64 i = n * t / tn, end = n * (t + 1) / tn; i < end; i++) body(i);
     });
 }

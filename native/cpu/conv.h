@@ -88,7 +88,7 @@ static void col2im_add(const ConvGeom& g, const T* col, i64 n0, i64 nb, i64 gi, 
 // Small stride-1 convolutions run directly (see conv_direct.h); larger ones through im2col + GEMM.
 inline bool use_direct(const ConvGeom& g) {
     if (g.sh != 1 || g.sw != 1 || g.oh < 1 || g.ow < 1) return false;
-    double macs = (double)g.n * g.k * g.ohw() * g.crs();
+    double macs = (double)g.k * g.ohw() * g.crs();  // per image: the direct kernel runs images in parallel
     return macs <= (double)DIRECT_CONV_MAX_MACS;
 }
 

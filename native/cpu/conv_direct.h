@@ -11,7 +11,7 @@
 
 namespace engine {
 
-const i64 DIRECT_CONV_MAX_MACS = 1 << 21;  // n*k*ohw*crs at or below this run directly
+const i64 DIRECT_CONV_MAX_MACS = 1 << 21;  // k*ohw*crs (one image) at or below this run directly
 
 struct DirectGeom { i64 n, c, h, w, k, r, s, ph, pw, dh, dw, groups, oh, ow; };
 
@@ -61,10 +61,12 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
     // every input plane is copied (zero-padded) into scratch with slack after the last plane, so the
     // rounded-up chunks read zeros, never past the buffer
     const i64 slack = len - ((g.oh - 1) * W + g.ow) + DIRECT_VEC;
+    // images are independent: each thread takes a contiguous range, with its own scratch
+    run_on_threads(g.n > 1 ? threads_for(g.n * g.k * ohw * crs) : 1, [&](int t, int nt) {
     static thread_local std::vector<T> padded, wide;
     wide.resize((size_t)(DIRECT_KB * len));
     padded.assign((size_t)(g.c * H * W + slack), T(0));
-    for (i64 b = 0; b < g.n; b++) {
+    for (i64 b = g.n * t / nt, bEnd = g.n * (t + 1) / nt; b < bEnd; b++) {
         const T* xsrc = x + b * g.c * g.h * g.w;
         for (i64 ci = 0; ci < g.c; ci++)
             for (i64 iy = 0; iy < g.h; iy++)
@@ -99,6 +101,7 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
             }
         }
     }
+    });
 }
 
 ENGINE_DISPATCH void conv_direct_f32(const DirectGeom& g, const float* x, const float* wt, const float* bias, int act, float* y) {

@@ -42,8 +42,15 @@ ENGINE_DISPATCH void max_pool_fwd_nopad_f32(const PoolGeom& g, const float* x, f
 
 template <typename T>
 static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
-    if (sizeof(T) == 4 && g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0 && threads_for(g.nc * g.oh * g.ow * g.kh * g.kw) == 1) {
-        max_pool_fwd_nopad_f32(g, reinterpret_cast<const float*>(x), reinterpret_cast<float*>(y), idx);
+    if (sizeof(T) == 4 && g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0) {
+        // each thread a contiguous range of planes
+        run_on_threads(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), [&](int t, int nt) {
+            PoolGeom part = g;
+            i64 p0 = g.nc * t / nt;
+            part.nc = g.nc * (t + 1) / nt - p0;
+            max_pool_fwd_nopad_f32(part, reinterpret_cast<const float*>(x) + p0 * g.h * g.w, reinterpret_cast<float*>(y) + p0 * g.oh * g.ow,
+                                   idx + p0 * g.oh * g.ow);
+        });
         return;
     }
     parallel_for(g.nc, threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), [&](i64 p) {

@@ -11,11 +11,18 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+#include <type_traits>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define ENGINE_CPU_RELAX() _mm_pause()
 #else
 #define ENGINE_CPU_RELAX() ((void)0)
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define ENGINE_POOL_DISPATCH __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define ENGINE_POOL_DISPATCH
 #endif
 
 namespace engine {
@@ -124,10 +131,19 @@ private:
 // destroyed: joining workers from a static destructor at JVM exit could race a kernel still running.
 inline ThreadPool& thread_pool() { static ThreadPool* pool = new ThreadPool(); return *pool; }
 
-// Runs body(t, nt) on nt threads of the pool (inline as body(0, 1) when it is busy or nt <= 1).
+// The pool's entry into body, compiled for each instruction set like the kernels (a lambda does not
+// inherit its enclosing function's target, so without this the body would run baseline x86-64 code);
+// flatten inlines the body and everything it calls into each clone.
+template <typename F>
+ENGINE_POOL_DISPATCH __attribute__((flatten)) void run_body(void* body, int t, int nt) { (*static_cast<F*>(body))(t, nt); }
+
+// Runs body(t, nt) on nt threads of the pool; body(0, 1) on the caller when nt <= 1 or the pool is busy.
+// Either way the body runs through run_body's clone for this CPU.
 template <typename F>
 inline void run_on_threads(int nt, F&& body) {
-    thread_pool().run([](void* c, int t, int n) { (*static_cast<F*>(c))(t, n); }, (void*)&body, nt);
+    typedef typename std::remove_reference<F>::type Body;
+    if (nt <= 1) { run_body<Body>((void*)&body, 0, 1); return; }
+    thread_pool().run(&run_body<Body>, (void*)&body, nt);
 }
 
 }  // namespace engine
