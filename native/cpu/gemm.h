@@ -23,16 +23,20 @@ inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, i64 m, i64 n, i64 
 // engine_set_threads). OpenBLAS's threading is what makes it fast; its results are deterministic for a
 // given thread count but may differ in the last bits between thread counts.
 // Products below this many multiply-adds run on OpenBLAS with one thread (openblas_set_num_threads_local
-// for this call only): on the shared 2-core machine the 64x784x512 layer took ~12 ms with OpenBLAS's two
-// threads at load ~4 and ~1.2 ms with one.
+// for this call only). OpenBLAS's workers spin long after a threaded call (its THREAD_TIMEOUT, about 2^28
+// cycles), holding the second core that our pool and the JVM need between products: with a 4M cap the
+// transformer training step (many 25-33M products between elementwise kernels) went from 24 to 27-50 ms,
+// while square n=256 gained a third (0.65 -> 1.05 of a direct OpenBLAS call that never yields the core).
+// Training steps matter more. Above the cap our pool's spinning workers are first sent to sleep.
 const double BLAS_SINGLE_THREAD_MACS = 64.0 * 1024 * 1024;
 
 template <typename T>
 void blas_gemm_rm(bool transA, bool transB, i64 m, i64 n, i64 k, T alpha, const T* a, i64 lda, const T* b, i64 ldb,
                  T beta, T* c, i64 ldc) {
-    bool single = (double)m * n * k < BLAS_SINGLE_THREAD_MACS && thread_count().load(std::memory_order_relaxed) > 1;
+    bool threaded = thread_count().load(std::memory_order_relaxed) > 1;
+    bool single = threaded && (double)m * n * k < BLAS_SINGLE_THREAD_MACS;
     int prev = single ? openblas_set_num_threads_local(1) : 0;
-    if (!single && thread_count().load(std::memory_order_relaxed) > 1) thread_pool().park();  // free the cores for OpenBLAS's threads
+    if (threaded && !single) thread_pool().park();
     blas_gemm(transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     if (single) openblas_set_num_threads_local(prev);
 }

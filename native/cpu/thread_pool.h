@@ -41,7 +41,10 @@ public:
             task(ctx, 0, 1);
             return;
         }
-        if ((int)workers_.size() < nt - 1) resize(nt - 1);
+        if (nt - 1 > requested_) {  // grow once per new size, even if the system gave fewer threads
+            requested_ = nt - 1;
+            resize(requested_);
+        }
         int used = std::min<int>(nt, (int)workers_.size() + 1);
         job_.task = task;
         job_.ctx = ctx;
@@ -78,7 +81,13 @@ private:
         stop_ = false;
         // Each worker starts from the current epoch, read here: a job posted before it is scheduled still wakes it.
         uint64_t start = job_.epoch.load(std::memory_order_acquire);
-        for (int i = 0; i < workers; i++) workers_.emplace_back([this, i, start] { loop(i + 1, start); });
+        for (int i = 0; i < workers; i++) {
+            try {
+                workers_.emplace_back([this, i, start] { loop(i + 1, start); });
+            } catch (...) {
+                break;  // the system refused another thread: run with the workers we have
+            }
+        }
     }
 
     void loop(int tid, uint64_t seen) {
@@ -123,6 +132,7 @@ private:
     std::atomic_flag busy_ = ATOMIC_FLAG_INIT;
     std::atomic<bool> stop_{false};
     std::vector<std::thread> workers_;
+    int requested_ = 0;  // most workers asked for so far
     std::mutex mutex_;
     std::condition_variable wake_;
 };

@@ -39,7 +39,7 @@ import java.util.Arrays;
  */
 public final class CpuBackend implements Backend {
     private static final int MAX_RANK = 16;
-    /** More threads than this is a mistake; OpenMP aborts the process when it cannot create them. */
+    /** More threads than this is a mistake (each is a native worker of the kernel pool). */
     static final int MAX_THREADS = 512;
     /** Tensors per native optimizer call, so the argument block never overflows. */
     private static final int OPTIMIZER_CHUNK = 1000;

@@ -11,6 +11,7 @@ import dev.engine.api.ElementwiseOp;
 import dev.engine.api.ElementwiseProgram;
 import dev.engine.api.Epilogue;
 import dev.engine.api.MatrixRef;
+import dev.engine.api.PackedMatrix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -35,11 +36,23 @@ class ConcurrencyTest extends CpuTestBase {
             var b = ElementwiseProgram.builder(1);
             BE.elementwise(b.build(b.op(ElementwiseOp.GELU, b.opImm(ElementwiseOp.MUL_SCALAR, 2, 0))), new BufferView[]{BufferView.of(bx, xn)},
                     BufferView.of(e, xn));
-            double[] all = new double[yn + 64 * 64 + xn];
-            System.arraycopy(read(y), 0, all, 0, yn);
-            System.arraycopy(read(c), 0, all, yn, 64 * 64);
-            System.arraycopy(read(e), 0, all, yn + 64 * 64, xn);
-            return all;
+            // large enough that every caller hands work to the shared worker pool (or runs inline when it is busy)
+            int big = 400_000;
+            try (Buffer bigIn = BE.allocate(DType.F32, big); Buffer bigOut = BE.allocate(DType.F32, big);
+                 Buffer pc = BE.allocate(DType.F32, 64 * 64); PackedMatrix pw = BE.packMatrix(bx, 48, 64)) {
+                double[] ramp = new double[big];
+                for (int i = 0; i < big; i++) ramp[i] = x[i % x.length] * (1 + i % 7);
+                write(bigIn, ramp);
+                BE.elementwise(b.build(b.op(ElementwiseOp.TANH, 0)), new BufferView[]{BufferView.of(bigIn, big)}, BufferView.of(bigOut, big));
+                BE.gemmPacked(64, MatrixRef.of(bx, 48), pw, MatrixRef.of(pc, 64), Epilogue.NONE);
+                double[] all = new double[yn + 64 * 64 + xn + big + 64 * 64];
+                System.arraycopy(read(y), 0, all, 0, yn);
+                System.arraycopy(read(c), 0, all, yn, 64 * 64);
+                System.arraycopy(read(e), 0, all, yn + 64 * 64, xn);
+                System.arraycopy(read(bigOut), 0, all, yn + 64 * 64 + xn, big);
+                System.arraycopy(read(pc), 0, all, yn + 64 * 64 + xn + big, 64 * 64);
+                return all;
+            }
         }
     }
 
