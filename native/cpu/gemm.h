@@ -4,6 +4,7 @@
 #include "common.h"
 #include "elementwise.h"
 #include "gemv.h"
+#include "packed_gemm.h"
 #include <cblas.h>
 
 extern "C" void openblas_set_num_threads(int num_threads);
@@ -63,6 +64,58 @@ ENGINE_DISPATCH void epilogue_f64(double* c, i64 ldc, i64 m, i64 n, const double
     epilogue_rows<double>(c, ldc, m, n, bias, res, ldr, act, p);
 }
 
+// Eager F32 products big enough to repay packing op(B) on every call go through the packed-panel kernel
+// (AVX-512 register tiles, epilogue per tile, the same bits for any thread count) instead of OpenBLAS,
+// whose core on these machines is pinned to AVX2 (OPENBLAS_CORETYPE=Haswell). Very large B (over
+// PACK_MAX_FLOATS) stays with OpenBLAS, which also blocks over k.
+const i64 PACK_MIN_ROWS = 16;
+const double PACK_MIN_MACS = 16384;
+const i64 PACK_MAX_FLOATS = 4 << 20;
+
+inline bool use_packed_gemm(i64 m, i64 n, i64 k) {
+    return m >= PACK_MIN_ROWS && (double)m * n * k >= PACK_MIN_MACS && packed_size(k, n) <= PACK_MAX_FLOATS;
+}
+
+// A 64-byte aligned per-thread scratch of at least `floats` floats, kept for the next call.
+inline float* pack_scratch(i64 floats) {
+    struct Scratch {
+        float* p = nullptr;
+        i64 size = 0;
+        ~Scratch() { std::free(p); }
+    };
+    static thread_local Scratch s;
+    if (s.size < floats) {
+        std::free(s.p);
+        s.p = nullptr;
+        s.size = 0;
+        void* q = nullptr;
+        if (posix_memalign(&q, 64, (size_t)floats * sizeof(float)) != 0) return nullptr;
+        s.p = static_cast<float*>(q);
+        s.size = floats;
+    }
+    return s.p;
+}
+
+// C = act(alpha op(A) op(B) + beta C + bias + residual) through the packed kernel; false (nothing done)
+// when the scratch for packed B cannot be allocated.
+inline bool packed_gemm_eager(bool ta, bool tb, i64 m, i64 n, i64 k, float alpha, const float* a, i64 lda, const float* b, i64 ldb,
+                              float beta, float* c, i64 ldc, const float* bias, const float* res, i64 ldr, int act, float actParam) {
+    float* bp = pack_scratch(packed_size(k, n));
+    if (!bp) return false;
+    i64 panels = packed_panels(n);
+    run_on_threads(threads_for(k * n), [&](int t, int nt) { pack_b_panels(b, ldb, tb, k, n, panels * t / nt, panels * (t + 1) / nt, bp); });
+    PackedGemm g;
+    g.m = m; g.n = n; g.k = k;
+    g.a = a;
+    if (ta) { g.lda = 1; g.acs = lda; } else { g.lda = lda; g.acs = 1; }
+    g.bp = bp; g.c = c; g.ldc = ldc;
+    g.bias = bias; g.res = res; g.ldr = ldr;
+    g.act = act; g.actParam = actParam;
+    g.alpha = alpha; g.beta = beta;
+    packed_gemm_f32(g);
+    return true;
+}
+
 }  // namespace engine
 
 // meta: [dtype, transA, transB, m, n, k, alpha, beta (raw double bits), a, lda, strideA, b, ldb, strideB,
@@ -91,6 +144,11 @@ inline void engine_gemm(long long metaAddress) {
                 const float* bm = ptr<float>(b) + i * sb;
                 if (tb == CblasNoTrans) gemv_kn_f32(k, n, (float)alpha, x, bm, ldb, (float)beta, cp);
                 else cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, (float)alpha, bm, (int)ldb, x, 1, (float)beta, cp, 1);
+            } else if (use_packed_gemm(m, n, k) &&
+                       packed_gemm_eager(q[1] != 0, q[2] != 0, m, n, k, (float)alpha, ptr<float>(a) + i * sa, lda, ptr<float>(b) + i * sb, ldb,
+                                         (float)beta, cp, ldc, bias ? ptr<float>(bias) : nullptr, res ? ptr<float>(res) + i * sr : nullptr, ldr,
+                                         act, (float)actParam)) {
+                continue;  // the epilogue ran inside
             } else {
                 blas_gemm_rm<float>(q[1] != 0, q[2] != 0, m, n, k, (float)alpha, ptr<float>(a) + i * sa, lda, ptr<float>(b) + i * sb, ldb,
                                    (float)beta, cp, ldc);

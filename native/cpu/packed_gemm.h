@@ -31,19 +31,30 @@ inline i64 packed_size(i64 k, i64 n) { return packed_panels(n) * k * PANEL; }
 ENGINE_INLINE v16 load16(const float* p) { return *reinterpret_cast<const v16u*>(p); }
 ENGINE_INLINE void store16(float* p, v16 v) { *reinterpret_cast<v16u*>(p) = v; }
 
-// dst (packed) <- b [k][n] with row stride ldb.
-inline void pack_b_f32(const float* b, i64 ldb, i64 k, i64 n, float* dst) {
-    for (i64 p = 0; p < packed_panels(n); p++) {
+// Panels [p0, p1) of dst (packed) <- op(b), k x n: b[kk * ldb + j], or b[j * ldb + kk] when transposed.
+inline void pack_b_panels(const float* b, i64 ldb, bool trans, i64 k, i64 n, i64 p0, i64 p1, float* dst) {
+    for (i64 p = p0; p < p1; p++) {
         i64 j0 = p * PANEL, cols = std::min<i64>(PANEL, n - j0);
         float* pp = dst + p * k * PANEL;
-        for (i64 kk = 0; kk < k; kk++) {
-            const float* src = b + kk * ldb + j0;
-            float* d = pp + kk * PANEL;
-            for (i64 j = 0; j < cols; j++) d[j] = src[j];
-            for (i64 j = cols; j < PANEL; j++) d[j] = 0.f;
+        if (!trans) {
+            for (i64 kk = 0; kk < k; kk++) {
+                const float* src = b + kk * ldb + j0;
+                float* d = pp + kk * PANEL;
+                for (i64 j = 0; j < cols; j++) d[j] = src[j];
+                for (i64 j = cols; j < PANEL; j++) d[j] = 0.f;
+            }
+        } else {
+            if (cols < PANEL) for (i64 kk = 0; kk < k; kk++) for (i64 j = cols; j < PANEL; j++) pp[kk * PANEL + j] = 0.f;
+            for (i64 j = 0; j < cols; j++) {  // one contiguous row of b per packed column
+                const float* src = b + (j0 + j) * ldb;
+                for (i64 kk = 0; kk < k; kk++) pp[kk * PANEL + j] = src[kk];
+            }
         }
     }
 }
+
+// dst (packed) <- b [k][n] with row stride ldb.
+inline void pack_b_f32(const float* b, i64 ldb, i64 k, i64 n, float* dst) { pack_b_panels(b, ldb, false, k, n, 0, packed_panels(n), dst); }
 
 // Writes alpha * acc (+ beta * old C) for `cols` columns of one output row.
 ENGINE_INLINE void store_row(float* c, int cols, v16 lo, v16 hi, float alpha, float beta) {
@@ -60,13 +71,13 @@ ENGINE_INLINE void store_row(float* c, int cols, v16 lo, v16 hi, float alpha, fl
 
 // R rows of A x one panel.
 template <int R>
-ENGINE_INLINE void tile_rows(const float* a, i64 lda, const float* bp, i64 k, float* c, i64 ldc, int cols, float alpha, float beta) {
+ENGINE_INLINE void tile_rows(const float* a, i64 lda, i64 acs, const float* bp, i64 k, float* c, i64 ldc, int cols, float alpha, float beta) {
     v16 lo[R], hi[R];
     for (int r = 0; r < R; r++) { lo[r] = v16{}; hi[r] = v16{}; }
     for (i64 kk = 0; kk < k; kk++, bp += PANEL) {
         v16 b0 = load16(bp), b1 = load16(bp + 16);
         for (int r = 0; r < R; r++) {
-            float av = a[r * lda + kk];
+            float av = a[r * lda + kk * acs];
             lo[r] += av * b0;
             hi[r] += av * b1;
         }
@@ -76,12 +87,12 @@ ENGINE_INLINE void tile_rows(const float* a, i64 lda, const float* bp, i64 k, fl
 
 // One row of A x P consecutive panels.
 template <int P>
-ENGINE_INLINE void row_panels(const float* a, const float* bp, i64 k, float* c, i64 n, i64 j0, float alpha, float beta) {
+ENGINE_INLINE void row_panels(const float* a, i64 acs, const float* bp, i64 k, float* c, i64 n, i64 j0, float alpha, float beta) {
     v16 lo[P], hi[P];
     for (int q = 0; q < P; q++) { lo[q] = v16{}; hi[q] = v16{}; }
     const i64 stride = k * PANEL;
     for (i64 kk = 0; kk < k; kk++, bp += PANEL) {
-        float av = a[kk];
+        float av = a[kk * acs];
         for (int q = 0; q < P; q++) {
             lo[q] += av * load16(bp + q * stride);
             hi[q] += av * load16(bp + q * stride + 16);
@@ -93,8 +104,11 @@ ENGINE_INLINE void row_panels(const float* a, const float* bp, i64 k, float* c, 
     }
 }
 
+// A's element (i, kk) is a[i * lda + kk * acs]: acs = 1 for row-major A, acs = its ld (and lda = 1) for
+// a transposed one.
 struct PackedGemm {
     i64 m, n, k, lda, ldc, ldr;
+    i64 acs = 1;
     const float *a, *bp, *bias, *res;
     float *c, alpha, beta, actParam;
     int act;
@@ -116,14 +130,14 @@ template <int R>
 ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, const float* bp, float* c, int cols) {
     static_assert(R <= TILE_ROWS, "tile taller than the switch below");
     switch ((int)std::min<i64>(R, g.m - i)) {
-        case 8: tile_rows<8>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 7: tile_rows<7>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 6: tile_rows<6>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 5: tile_rows<5>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 4: tile_rows<4>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 3: tile_rows<3>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 2: tile_rows<2>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        default: tile_rows<1>(g.a + i * g.lda, g.lda, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 8: tile_rows<8>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 7: tile_rows<7>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 6: tile_rows<6>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 5: tile_rows<5>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 4: tile_rows<4>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 3: tile_rows<3>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 2: tile_rows<2>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        default: tile_rows<1>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
     }
 }
 
@@ -137,10 +151,10 @@ ENGINE_INLINE void packed_block(const PackedGemm& g, i64 i0, i64 i1, i64 p0, i64
             float* c = g.c + i0 * g.ldc;
             const float* bp = g.bp + p * stride;
             switch ((int)std::min<i64>(P, p1 - p)) {
-                case 4: row_panels<4>(a, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
-                case 3: row_panels<3>(a, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
-                case 2: row_panels<2>(a, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
-                default: row_panels<1>(a, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
+                case 4: row_panels<4>(a, g.acs, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
+                case 3: row_panels<3>(a, g.acs, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
+                case 2: row_panels<2>(a, g.acs, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
+                default: row_panels<1>(a, g.acs, bp, g.k, c, g.n, p * PANEL, g.alpha, g.beta); break;
             }
             packed_epilogue(g, i0, i1, p * PANEL, std::min(g.n, std::min<i64>(p + P, p1) * PANEL));
         }

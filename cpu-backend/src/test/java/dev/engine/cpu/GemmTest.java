@@ -59,7 +59,8 @@ class GemmTest extends CpuTestBase {
 
     @Test
     void allTransposeCombinationsAndSizes() {
-        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 1, 9}, {1, 13, 4}, {33, 31, 65}, {0, 4, 3}, {4, 0, 3}, {5, 6, 0}, {64, 70, 129}};
+        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 1, 9}, {1, 13, 4}, {33, 31, 65}, {0, 4, 3}, {4, 0, 3}, {5, 6, 0}, {64, 70, 129},
+                {16, 32, 32}, {130, 33, 100}};
         for (DType dt : FLOATS)
             for (boolean ta : new boolean[]{false, true}) for (boolean tb : new boolean[]{false, true})
                 for (int[] s : sizes) {
@@ -92,6 +93,11 @@ class GemmTest extends CpuTestBase {
                 check(dt, ta, tb, m, n, k, 1, 1, 4, 0, 0, sa, 0, 0, 0, 0, 0, true, true, Activation.RELU, 0);      // B broadcast
                 check(dt, ta, tb, m, n, 0, 1, 0.5, 2, 0, 0, sa, 0, 0, sb, 0, 0, true, false, Activation.NONE, 0);  // k = 0
                 check(dt, ta, tb, m, n, k, 1, 0, 0, 0, 0, sa, 0, 0, sb, 0, 0, false, false, Activation.NONE, 0);   // batch = 0
+                // big enough for the packed-panel path (F32, m >= 16): strided batches, broadcast B, beta, epilogue
+                int pm = 24, pn = 40, pk = 33;
+                long psa = (long) pm * pk + 3, psb = (long) pk * pn + 5;
+                check(dt, ta, tb, pm, pn, pk, 1.25, 0.5, 3, 1, 2, psa, 2, 1, psb, 1, 2, true, true, Activation.GELU, 0);
+                check(dt, ta, tb, pm, pn, pk, 1, 0, 2, 0, 0, psa, 0, 0, 0, 0, 0, true, false, Activation.RELU, 0);
             }
     }
 
