@@ -1,5 +1,6 @@
-// GEMM through OpenBLAS on off-heap memory, with the epilogue (bias, residual, activation) applied in
-// one pass over the output right after each product.
+// GEMM on off-heap memory: F32 products with enough rows on our packed-panel kernel (packed_gemm.h, the
+// epilogue applied per tile), the rest through OpenBLAS with the epilogue (bias, residual, activation)
+// applied in one pass over the output right after each product.
 #pragma once
 #include "common.h"
 #include "elementwise.h"
