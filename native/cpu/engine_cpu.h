@@ -51,6 +51,13 @@ inline void engine_packed_gemm(long long metaAddress) {
     packed_gemm_f32(g);
 }
 
+// The packed GEMM kernel in use: "avx512", "avx2" or "baseline".
+inline const char* engine_packed_isa() {
+    const char* name = "";
+    engine::packed_range_f32(&name);
+    return name;
+}
+
 // Floats a packed k x n matrix takes.
 inline long long engine_packed_size(long long k, long long n) { return engine::packed_size(k, n); }
 

@@ -10,6 +10,8 @@
 #include "common.h"
 #include "elementwise.h"
 #include "thread_pool.h"
+#include <cstdlib>
+#include <string>
 
 // 64-byte vector types in the baseline build only change the ABI of these always-inlined helpers.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -126,10 +128,11 @@ ENGINE_INLINE void packed_epilogue(const PackedGemm& g, i64 i0, i64 i1, i64 j0, 
     }
 }
 
+// Rows [i, min(i + R, end)): a tile never crosses the end of its row block, which another thread may own.
 template <int R>
-ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, const float* bp, float* c, int cols) {
+ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, i64 end, const float* bp, float* c, int cols) {
     static_assert(R <= TILE_ROWS, "tile taller than the switch below");
-    switch ((int)std::min<i64>(R, g.m - i)) {
+    switch ((int)std::min<i64>(R, end - i)) {
         case 8: tile_rows<8>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
         case 7: tile_rows<7>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
         case 6: tile_rows<6>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
@@ -163,7 +166,7 @@ ENGINE_INLINE void packed_block(const PackedGemm& g, i64 i0, i64 i1, i64 p0, i64
     for (i64 p = p0; p < p1; p++) {
         i64 j0 = p * PANEL;
         int cols = (int)std::min<i64>(PANEL, g.n - j0);
-        for (i64 i = i0; i < i1; i += R) tile_any<R>(g, i, g.bp + p * stride, g.c + i * g.ldc + j0, cols);
+        for (i64 i = i0; i < i1; i += R) tile_any<R>(g, i, i1, g.bp + p * stride, g.c + i * g.ldc + j0, cols);
         packed_epilogue(g, i0, i1, j0, j0 + cols);
     }
 }
@@ -190,17 +193,23 @@ __attribute__((target("avx512f"))) inline void packed_range_avx512(const PackedG
 __attribute__((target("avx2,fma"))) inline void packed_range_avx2(const PackedGemm& g, int t, int nt) { packed_range<3, 2>(g, t, nt); }
 #endif
 
-// The widest kernel this CPU runs, chosen once.
-inline PackedRange packed_range_f32() {
-    static const PackedRange pick = [] {
+// The widest kernel this CPU runs, chosen once; ENGINE_CPU_ISA=avx2 or baseline picks a narrower one (so
+// the tests can run every variant on an AVX-512 machine). Also reports the name of the choice.
+inline PackedRange packed_range_f32(const char** name = nullptr) {
+    struct Pick { PackedRange fn; const char* name; };
+    static const Pick pick = [] {
+        const char* want = std::getenv("ENGINE_CPU_ISA");
+        std::string w = want ? want : "";
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f")) return (PackedRange)packed_range_avx512;
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return (PackedRange)packed_range_avx2;
+        bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        if (w != "avx2" && w != "baseline" && __builtin_cpu_supports("avx512f")) return Pick{packed_range_avx512, "avx512"};
+        if (w != "baseline" && avx2) return Pick{packed_range_avx2, "avx2"};
 #endif
-        return (PackedRange)packed_range_base;
+        return Pick{packed_range_base, "baseline"};
     }();
-    return pick;
+    if (name) *name = pick.name;
+    return pick.fn;
 }
 
 inline void packed_gemm_f32(const PackedGemm& g) {

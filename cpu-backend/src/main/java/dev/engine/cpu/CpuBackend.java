@@ -81,7 +81,13 @@ public final class CpuBackend implements Backend {
         ready();
         String[] p = CpuNative.engine_describe().split("\\|", -1);
         return "OpenBLAS core: " + p[0] + "; OpenBLAS config: " + p[1].trim() + "; CPU features: " + p[2].trim()
-                + "; threads: " + threads();
+                + "; packed GEMM kernel: " + CpuNative.engine_packed_isa() + "; threads: " + threads();
+    }
+
+    /** The instruction set of the packed GEMM kernel in use: "avx512", "avx2" or "baseline" ({@code ENGINE_CPU_ISA} narrows it). */
+    public String packedGemmIsa() {
+        ready();
+        return CpuNative.engine_packed_isa();
     }
 
     /** The OpenBLAS kernel core in use, e.g. "Haswell". */
