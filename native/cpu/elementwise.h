@@ -107,6 +107,19 @@ ENGINE_INLINE void run_instruction(int op, T* d, const T* a, const T* b,
     }
 }
 
+// A GEMM epilogue on one output row of n values: row += bias (length n) + res (a row of the residual),
+// then the activation. Either pointer may be null. Shared by the OpenBLAS and the packed GEMM paths.
+template <typename T>
+ENGINE_INLINE void epilogue_row(T* row, i64 n, const T* bias, const T* res, int act, T actParam) {
+    if (bias) for (i64 j = 0; j < n; j++) row[j] += bias[j];
+    if (res) for (i64 j = 0; j < n; j++) row[j] += res[j];
+    if (act != OP_IDENTITY)
+        for (i64 j = 0; j < n; j += BLOCK) {
+            int len = (int)std::min<i64>(BLOCK, n - j);
+            run_instruction<T>(act, row + j, row + j, row + j, row + j, actParam, len);
+        }
+}
+
 struct Program {
     int inputs, registers, result, count;
     const i64* code;   // count * INSTR_INTS

@@ -45,17 +45,7 @@ void blas_gemm_rm(bool transA, bool transB, i64 m, i64 n, i64 k, T alpha, const 
 
 template <typename T>
 ENGINE_INLINE void epilogue_rows(T* c, i64 ldc, i64 m, i64 n, const T* bias, const T* res, i64 ldr, int act, T actParam) {
-    parallel_for(m, threads_for(m * n), [&](i64 i) {
-        T* row = c + i * ldc;
-        if (bias) for (i64 j = 0; j < n; j++) row[j] += bias[j];
-        if (res) { const T* rr = res + i * ldr; for (i64 j = 0; j < n; j++) row[j] += rr[j]; }
-        if (act != OP_IDENTITY) {
-            for (i64 j = 0; j < n; j += BLOCK) {
-                int len = (int)std::min<i64>(BLOCK, n - j);
-                run_instruction<T>(act, row + j, row + j, row + j, row + j, actParam, len);
-            }
-        }
-    });
+    parallel_for(m, threads_for(m * n), [&](i64 i) { epilogue_row<T>(c + i * ldc, n, bias, res ? res + i * ldr : nullptr, act, actParam); });
 }
 
 ENGINE_DISPATCH void epilogue_f32(float* c, i64 ldc, i64 m, i64 n, const float* bias, const float* res, i64 ldr, int act, float p) {

@@ -1,5 +1,6 @@
-// GEMM against a constant B packed once into column panels (the frozen model's weights): C = alpha A B
-// + beta C, then bias, residual and activation applied to each finished block while it is still in L1.
+// GEMM against B packed into column panels (once for a frozen model's weights, per call for eager F32
+// products, see gemm.h): C = alpha A B + beta C, then bias, residual and activation applied to each
+// finished block while it is still in L1.
 //
 // Packed layout: ceil(n / PANEL) panels of PANEL columns, each k rows of PANEL floats (the last panel
 // zero-padded), so the kernel streams B strictly sequentially. A tile of a few rows x one panel keeps
@@ -19,8 +20,7 @@
 namespace engine {
 
 const int PANEL = 32;          // columns per packed panel: two 16-float vectors
-const int TILE_ROWS = 8;        // rows per register tile: 8 x 2 accumulators
-const int ROW_PANELS = 4;      // panels per pass for a single row: 4 x 2 accumulators
+const int TILE_ROWS = 8;       // the tallest register tile (AVX-512: 8 rows x 2 accumulators)
 const i64 ROW_BLOCK = 128;     // rows per block of A kept hot while a panel group streams past
 const i64 PACKED_PARALLEL_MACS = 1 << 16;  // below this many multiply-adds one thread is faster
 
@@ -119,13 +119,8 @@ struct PackedGemm {
 // bias, residual and activation on rows [i0, i1) x columns [j0, j1) of C.
 ENGINE_INLINE void packed_epilogue(const PackedGemm& g, i64 i0, i64 i1, i64 j0, i64 j1) {
     if (!g.bias && !g.res && g.act == OP_IDENTITY) return;
-    int len = (int)(j1 - j0);
-    for (i64 i = i0; i < i1; i++) {
-        float* row = g.c + i * g.ldc + j0;
-        if (g.bias) for (int j = 0; j < len; j++) row[j] += g.bias[j0 + j];
-        if (g.res) { const float* rr = g.res + i * g.ldr + j0; for (int j = 0; j < len; j++) row[j] += rr[j]; }
-        if (g.act != OP_IDENTITY) run_instruction<float>(g.act, row, row, row, row, g.actParam, len);
-    }
+    for (i64 i = i0; i < i1; i++)
+        epilogue_row<float>(g.c + i * g.ldc + j0, j1 - j0, g.bias ? g.bias + j0 : nullptr, g.res ? g.res + i * g.ldr + j0 : nullptr, g.act, g.actParam);
 }
 
 // Rows [i, min(i + R, end)): a tile never crosses the end of its row block, which another thread may own.

@@ -232,7 +232,8 @@ public final class CpuBackend implements Backend {
 
     // ---- GEMM -------------------------------------------------------------------------------------
 
-    private static void matrix(String op, String what, Backend be, MatrixRef r, long rows, long cols, long batch, DType dt) {
+    /** KernelChecks.matrix plus OpenBLAS's 32-bit leading-dimension limit. */
+    static void matrix(String op, String what, Backend be, MatrixRef r, long rows, long cols, long batch, DType dt) {
         KernelChecks.matrix(op, what, be, r, rows, cols, batch, dt);
         if (r.ld() > Integer.MAX_VALUE)
             throw new ShapeException(op + ": " + what + " leading dimension " + r.ld() + " exceeds BLAS's 32-bit limit");
@@ -266,44 +267,14 @@ public final class CpuBackend implements Backend {
         CpuNative.engine_gemm(q.address());
     }
 
-    /** The layout {@link #packMatrix} writes: column panels of 32, each k rows of 32 floats (zero-padded). */
-    static final String PANEL_FORMAT = "cpu-panel32";
-
     @Override public PackedMatrix packMatrix(Buffer b, long rows, long cols) {
         ready();
-        String op = "packMatrix";
-        for (long v : new long[]{rows, cols})
-            if (v < 0 || v > Integer.MAX_VALUE) throw new ShapeException(op + ": size " + v + " out of range in " + rows + " x " + cols);
-        buffer(op, "B", this, b, product(op, rows, cols), DType.F32);
-        long size = CpuNative.engine_packed_size(rows, cols);
-        Buffer packed = allocate(DType.F32, Math.max(1, size));
-        if (size > 0) CpuNative.engine_pack_b(b.address(), Math.max(1, cols), rows, cols, packed.address());
-        return new PackedMatrix(packed, rows, cols, PANEL_FORMAT);
+        return CpuPackedGemm.pack(this, b, rows, cols);
     }
 
     @Override public void gemmPacked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epi) {
         ready();
-        String op = "gemmPacked";
-        if (b == null) throw new EngineException(op + ": packed B is null");
-        b.check(op, this, PANEL_FORMAT);
-        long k = b.rows(), n = b.cols();
-        if (m < 0 || m > Integer.MAX_VALUE) throw new ShapeException(op + ": m = " + m + " out of range");
-        buffer(op, "packed B", this, b.buffer(), CpuNative.engine_packed_size(k, n), DType.F32);
-        if (c == null) throw new EngineException(op + ": C is null");
-        matrix(op, "A", this, a, m, k, 1, DType.F32);
-        matrix(op, "C", this, c, m, n, 1, DType.F32);
-        if (epi == null) epi = Epilogue.NONE;
-        if (epi.bias() != null) buffer(op, "bias", this, epi.bias(), n, DType.F32);
-        if (epi.residual() != null) matrix(op, "residual", this, epi.residual(), m, n, 1, DType.F32);
-        if (m == 0 || n == 0) return;
-        MatrixRef r = epi.residual();
-        NativeArgs q = NativeArgs.begin().put(m).put(n).put(k);
-        q.put(a.buffer().address() + a.offset() * 4).put(a.ld()).put(b.buffer().address());
-        q.put(c.buffer().address() + c.offset() * 4).put(c.ld());
-        q.put(epi.bias() == null ? 0L : epi.bias().address());
-        q.put(r == null ? 0L : r.buffer().address() + r.offset() * 4).put(r == null ? 1L : r.ld());
-        q.put((long) epi.activation().op().code()).put(epi.activationParam());
-        CpuNative.engine_packed_gemm(q.address());
+        CpuPackedGemm.run(this, m, a, b, c, epi);
     }
 
     /**
