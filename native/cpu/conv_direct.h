@@ -28,11 +28,11 @@ const i64 DIRECT_CHUNK = DIRECT_VEC * DIRECT_NV;
 
 // For KB output channels from ko0 and one chunk [p0, p0 + DIRECT_CHUNK) of their wide planes, keeps all
 // KB x NV accumulators in registers over every filter tap: one unaligned load of the input serves KB FMAs.
-template <typename T, int KB>
+template <typename T, int KB, int NV = DIRECT_NV>
 ENGINE_INLINE void conv_chunk(const DirectGeom& g, const T* xg, i64 H, i64 W, const T* wk, i64 crs, i64 p0, T* wide, i64 len) {
     typedef typename Lanes<T>::type V;
-    V acc[KB][DIRECT_NV];
-    for (int o = 0; o < KB; o++) for (int v = 0; v < DIRECT_NV; v++) acc[o][v] = V{} ;
+    V acc[KB][NV];
+    for (int o = 0; o < KB; o++) for (int v = 0; v < NV; v++) acc[o][v] = V{} ;
     const i64 cg = g.c / g.groups;
     for (i64 ci = 0; ci < cg; ci++) {
         const T* plane = xg + ci * H * W + p0;
@@ -43,21 +43,37 @@ ENGINE_INLINE void conv_chunk(const DirectGeom& g, const T* xg, i64 H, i64 W, co
                 const T* xs = row + ks * g.dw;
                 T wv[KB];
                 for (int o = 0; o < KB; o++) wv[o] = wrow[o * crs + ks];
-                for (int v = 0; v < DIRECT_NV; v++) {
+                for (int v = 0; v < NV; v++) {
                     V xv = load_lanes(xs + v * DIRECT_VEC);
                     for (int o = 0; o < KB; o++) acc[o][v] += wv[o] * xv;
                 }
             }
         }
     }
-    for (int o = 0; o < KB; o++) for (int v = 0; v < DIRECT_NV; v++) store_lanes(wide + o * len + p0 + v * DIRECT_VEC, acc[o][v]);
+    for (int o = 0; o < KB; o++) for (int v = 0; v < NV; v++) store_lanes(wide + o * len + p0 + v * DIRECT_VEC, acc[o][v]);
+}
+
+// The chunk at p0 of KB channels' wide planes: whole chunks of DIRECT_NV vectors, and a last chunk of only
+// the vectors the plane still needs (a 668-wide plane is 41.75 vectors: 7 chunks of 6 and one of 0.75 -> 1,
+// not two more chunks' worth of padding).
+template <typename T, int KB>
+ENGINE_INLINE void conv_chunk_any(const DirectGeom& g, const T* xg, i64 H, i64 W, const T* wk, i64 crs, i64 p0, T* wide, i64 len, i64 used) {
+    switch ((int)std::min<i64>(DIRECT_NV, (used - p0 + DIRECT_VEC - 1) / DIRECT_VEC)) {
+        case 1: conv_chunk<T, KB, 1>(g, xg, H, W, wk, crs, p0, wide, len); break;
+        case 2: conv_chunk<T, KB, 2>(g, xg, H, W, wk, crs, p0, wide, len); break;
+        case 3: conv_chunk<T, KB, 3>(g, xg, H, W, wk, crs, p0, wide, len); break;
+        case 4: conv_chunk<T, KB, 4>(g, xg, H, W, wk, crs, p0, wide, len); break;
+        case 5: conv_chunk<T, KB, 5>(g, xg, H, W, wk, crs, p0, wide, len); break;
+        default: conv_chunk<T, KB, DIRECT_NV>(g, xg, H, W, wk, crs, p0, wide, len); break;
+    }
 }
 
 template <typename T>
 ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
     const i64 cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s, ohw = g.oh * g.ow;
     const i64 H = g.h + 2 * g.ph, W = g.w + 2 * g.pw;
-    const i64 len = ((g.oh - 1) * W + g.ow + DIRECT_CHUNK - 1) / DIRECT_CHUNK * DIRECT_CHUNK;
+    const i64 used = (g.oh - 1) * W + g.ow;  // wide positions that hold an output
+    const i64 len = (used + DIRECT_CHUNK - 1) / DIRECT_CHUNK * DIRECT_CHUNK;
     // every input plane is copied (zero-padded) into scratch with slack after the last plane, so the
     // rounded-up chunks read zeros, never past the buffer
     const i64 slack = len - ((g.oh - 1) * W + g.ow) + DIRECT_VEC;
@@ -75,11 +91,16 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
             const T* xg = padded.data() + gi * cg * H * W;
             for (i64 kk = 0; kk < kg;) {
                 const i64 ko0 = gi * kg + kk;
-                const int kb = kg - kk >= DIRECT_KB ? DIRECT_KB : 1;
+                const int kb = (int)std::min<i64>(DIRECT_KB, kg - kk);  // 6 channels: 4 + 2, each input load serving all
                 T* wd = wide.data();
-                for (i64 p0 = 0; p0 < len; p0 += DIRECT_CHUNK) {
-                    if (kb == DIRECT_KB) conv_chunk<T, DIRECT_KB>(g, xg, H, W, wt + ko0 * crs, crs, p0, wd, len);
-                    else conv_chunk<T, 1>(g, xg, H, W, wt + ko0 * crs, crs, p0, wd, len);
+                const T* wk = wt + ko0 * crs;
+                for (i64 p0 = 0; p0 < used; p0 += DIRECT_CHUNK) {
+                    switch (kb) {
+                        case 4: conv_chunk_any<T, 4>(g, xg, H, W, wk, crs, p0, wd, len, used); break;
+                        case 3: conv_chunk_any<T, 3>(g, xg, H, W, wk, crs, p0, wd, len, used); break;
+                        case 2: conv_chunk_any<T, 2>(g, xg, H, W, wk, crs, p0, wd, len, used); break;
+                        default: conv_chunk_any<T, 1>(g, xg, H, W, wk, crs, p0, wd, len, used); break;
+                    }
                 }
                 for (int o = 0; o < kb; o++) {
                     const i64 ko = ko0 + o;

@@ -40,9 +40,59 @@ ENGINE_INLINE void max_pool_fwd_nopad(const PoolGeom& g, const T* x, T* y, int64
 
 ENGINE_DISPATCH void max_pool_fwd_nopad_f32(const PoolGeom& g, const float* x, float* y, int64_t* idx) { max_pool_fwd_nopad<float>(g, x, y, idx); }
 
+// The larger of best and v, NaN winning (a later NaN replaces an earlier one, as in the scans above).
+template <typename T> ENGINE_INLINE T nan_max(T best, T v) { return (v > best || v != v) ? v : best; }
+
+// Values only (inference: no argmax for a backward pass), unpadded windows. Two passes over each output
+// row, both plain loops the compiler vectorises: the max over the kh input rows into a row buffer, then
+// the max over the kw taps of each window along it (strided when sw > 1).
+template <typename T>
+ENGINE_INLINE void max_pool_values_nopad(const PoolGeom& g, const T* x, T* y, T* rowmax) {
+    const i64 span = (g.ow - 1) * g.sw + g.kw;  // input columns the windows of one row touch
+    for (i64 p = 0; p < g.nc; p++) {
+        const T* xp = x + p * g.h * g.w;
+        T* yp = y + p * g.oh * g.ow;
+        for (i64 oy = 0; oy < g.oh; oy++) {
+            const T* r0 = xp + oy * g.sh * g.w;
+            for (i64 j = 0; j < span; j++) rowmax[j] = r0[j];
+            for (i64 ky = 1; ky < g.kh; ky++) {
+                const T* r = r0 + ky * g.w;
+                for (i64 j = 0; j < span; j++) rowmax[j] = nan_max(rowmax[j], r[j]);
+            }
+            T* yr = yp + oy * g.ow;
+            if (g.sw == 2 && g.kw == 2) {
+                for (i64 ox = 0; ox < g.ow; ox++) yr[ox] = nan_max(rowmax[2 * ox], rowmax[2 * ox + 1]);
+            } else {
+                for (i64 ox = 0; ox < g.ow; ox++) {
+                    T best = rowmax[ox * g.sw];
+                    for (i64 kx = 1; kx < g.kw; kx++) best = nan_max(best, rowmax[ox * g.sw + kx]);
+                    yr[ox] = best;
+                }
+            }
+        }
+    }
+}
+
+ENGINE_DISPATCH void max_pool_values_nopad_f32(const PoolGeom& g, const float* x, float* y, float* rowmax) {
+    max_pool_values_nopad<float>(g, x, y, rowmax);
+}
+
 template <typename T>
 static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
-    if (sizeof(T) == 4 && g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0) {
+    if (!idx && sizeof(T) == 4 && g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0) {
+        run_on_threads(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), [&](int t, int nt) {
+            const i64 span = (g.ow - 1) * g.sw + g.kw;
+            float onStack[1024];
+            std::vector<float> onHeap(span > 1024 ? (size_t)span : 0);
+            float* rowmax = span > 1024 ? onHeap.data() : onStack;
+            PoolGeom part = g;
+            i64 p0 = g.nc * t / nt;
+            part.nc = g.nc * (t + 1) / nt - p0;
+            max_pool_values_nopad_f32(part, reinterpret_cast<const float*>(x) + p0 * g.h * g.w, reinterpret_cast<float*>(y) + p0 * g.oh * g.ow, rowmax);
+        });
+        return;
+    }
+    if (idx && sizeof(T) == 4 && g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0) {
         // each thread a contiguous range of planes
         run_on_threads(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), [&](int t, int nt) {
             PoolGeom part = g;
@@ -68,7 +118,7 @@ static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
                 }
             }
             y[(p * g.oh + oy) * g.ow + ox] = best;
-            idx[(p * g.oh + oy) * g.ow + ox] = bi;
+            if (idx) idx[(p * g.oh + oy) * g.ow + ox] = bi;
         }
     });
 }

@@ -33,7 +33,7 @@ __global__ void max_pool_fwd(PoolGeom g, const T* x, T* y, int64_t* idx) {
             }
         }
         y[o] = best;
-        idx[o] = bi;
+        if (idx) idx[o] = bi;  // null: inference, values only
     }
 }
 

@@ -22,6 +22,10 @@ final class PoolOps {
         Pool2dShape g = shape("maxPool2d", x, kernel, stride, padding, false);
         Tensor xd = x.detach().dense();
         Tensor y = Tensor.empty(x.backend(), x.dtype(), g.outputShape());
+        if (!GradMode.isEnabled() || !x.requiresGrad()) {  // nothing will ask for the gradient: values only
+            x.backend().maxPool2dForward(g, xd.buffer(), y.buffer(), null);
+            return y;
+        }
         Tensor idx = Tensor.empty(x.backend(), DType.I64, g.outputShape());
         x.backend().maxPool2dForward(g, xd.buffer(), y.buffer(), idx.buffer());
         return y.recordedBy(new MaxBackward(x, idx, g));

@@ -138,8 +138,7 @@ public final class ExecutionContext implements AutoCloseable {
             }
             case MAXPOOL2D: {
                 Pool2dShape g = ShapeInference.pool(n, xs, n.name());
-                Buffer idx = scratch(step, 0);
-                return () -> be.maxPool2dForward(g, x, y, idx);
+                return () -> be.maxPool2dForward(g, x, y, null);  // no backward: values only
             }
             case AVGPOOL2D: {
                 Pool2dShape g = ShapeInference.pool(n, xs, n.name());

@@ -99,7 +99,6 @@ public final class ExecutionPlan {
             Node n = launches.get(i);
             long[] out = shapes.get(n.output().id());
             switch (n.kind()) {
-                case MAXPOOL2D -> scratchReq.add(new long[]{i, DType.I64.ordinal(), Shapes.numel(out)});
                 case EMBEDDING -> scratchReq.add(new long[]{i, DType.I64.ordinal(), Shapes.numel(shapes.get(n.input(0).id()))});
                 case LAYERNORM -> {
                     long rows = Shapes.numel(out) / Math.max(1, out[out.length - 1]);

@@ -94,9 +94,9 @@ final class CpuConvPool {
         buffer("maxPool2d", "x", be, x, product("maxPool2d", g.n(), g.c(), g.h(), g.w()));
         long on = product("maxPool2d", g.outputShape());
         buffer("maxPool2d", "y", be, y, on, dt);
-        buffer("maxPool2d", "indices", be, indices, on, DType.I64);
+        if (indices != null) buffer("maxPool2d", "indices", be, indices, on, DType.I64);
         if (on == 0) return;
-        CpuNative.engine_pool2d(poolArgs(dt, 0, g).put(x.address()).put(y.address()).put(indices.address()).address());
+        CpuNative.engine_pool2d(poolArgs(dt, 0, g).put(x.address()).put(y.address()).put(CpuBackend.addr(indices)).address());
     }
 
     void maxPool2dBackward(Pool2dShape g, Buffer gy, Buffer indices, Buffer gx) {

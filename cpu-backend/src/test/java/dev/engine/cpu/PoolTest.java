@@ -58,6 +58,50 @@ class PoolTest extends CpuTestBase {
         }
     }
 
+    /**
+     * Without an indices buffer (inference) only the values are computed, by a separate vectorised path
+     * for unpadded F32 windows: same values as the naive loop, NaN in a window gives NaN, -inf stays.
+     */
+    @Test
+    void maxPoolValuesOnly() {
+        Pool2dShape[] extra = {
+                new Pool2dShape(1, 6, 24, 24, 2, 2, 2, 2, 0, 0, false),   // LeNet pool1
+                new Pool2dShape(2, 16, 8, 8, 2, 2, 2, 2, 0, 0, false),    // LeNet pool2, batch 2
+                new Pool2dShape(1, 2, 9, 11, 3, 3, 2, 2, 0, 0, false),    // overlapping windows, odd sizes
+                new Pool2dShape(1, 3, 7, 9, 3, 2, 1, 3, 0, 0, false),     // kh != kw, sh != sw
+                new Pool2dShape(1, 1, 5, 40, 2, 2, 1, 1, 0, 0, false),    // stride 1
+                new Pool2dShape(1, 1, 3, 2101, 2, 2, 2, 2, 0, 0, false),  // a row wider than the stack buffer
+                new Pool2dShape(3, 5, 64, 64, 2, 2, 2, 2, 0, 0, false),   // enough work for both threads
+        };
+        java.util.List<Pool2dShape> all = new java.util.ArrayList<>(java.util.List.of(extra));
+        all.addAll(java.util.List.of(shapes(false)));
+        for (DType dt : FLOATS) for (Pool2dShape g : all) for (boolean nans : new boolean[]{false, true}) {
+            int planes = (int) (g.n() * g.c()), h = (int) g.h(), w = (int) g.w(), oh = (int) g.outH(), ow = (int) g.outW();
+            double[] x = rounded(dt, randn(n(g)));
+            if (nans) for (int i = 0; i < x.length; i += 7) x[i] = i % 3 == 0 ? Double.NaN : Double.NEGATIVE_INFINITY;
+            double[] y = new double[on(g)];
+            for (int p = 0; p < planes; p++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) {
+                double best = Double.NEGATIVE_INFINITY;
+                for (int ky = 0; ky < g.kernelH(); ky++) for (int kx = 0; kx < g.kernelW(); kx++) {
+                    int iy = oy * g.strideH() - g.padH() + ky, ix = ox * g.strideW() - g.padW() + kx;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                    double v = x[p * h * w + iy * w + ix];
+                    if (Double.isNaN(v) || Double.isNaN(best)) best = Double.NaN;
+                    else best = Math.max(best, v);
+                }
+                y[(p * oh + oy) * ow + ox] = best;
+            }
+            Buffer by = alloc(dt, on(g));
+            BE.maxPool2dForward(g, buf(dt, x), by, null);
+            double[] got = read(by);
+            String what = "maxPool values only " + dt + " " + g + (nans ? " with NaN/-inf" : "");
+            for (int o = 0; o < y.length; o++) {
+                if (Double.isNaN(y[o])) org.junit.jupiter.api.Assertions.assertTrue(Double.isNaN(got[o]), what + " at " + o + ": want NaN, got " + got[o]);
+                else org.junit.jupiter.api.Assertions.assertEquals(y[o], got[o], 0, what + " at " + o);
+            }
+        }
+    }
+
     @Test
     void avgPoolForwardBackward() {
         for (boolean include : new boolean[]{false, true}) for (DType dt : FLOATS) for (Pool2dShape g : shapes(include)) {

@@ -443,9 +443,9 @@ public final class CudaBackend implements Backend {
         buffer("maxPool2d", "x", this, x, product("maxPool2d", g.n(), g.c(), g.h(), g.w()));
         long on = product("maxPool2d", g.outputShape());
         buffer("maxPool2d", "y", this, y, on, dt);
-        buffer("maxPool2d", "indices", this, indices, on, DType.I64);
+        if (indices != null) buffer("maxPool2d", "indices", this, indices, on, DType.I64);
         if (on == 0) return;
-        check("pool2d", CudaNative.ecu_pool2d(CudaArgs.poolArgs(dt, 0, g).put(x.address()).put(y.address()).put(indices.address()).address()));
+        check("pool2d", CudaNative.ecu_pool2d(CudaArgs.poolArgs(dt, 0, g).put(x.address()).put(y.address()).put(addr(indices)).address()));
     }
 
     @Override public void maxPool2dBackward(Pool2dShape g, Buffer gy, Buffer indices, Buffer gx) {

@@ -171,7 +171,11 @@ public interface Backend {
     /** Gradients of the weight and (when not null) the bias; overwritten. */
     void conv2dBackwardWeight(Conv2dShape g, Buffer x, Buffer gy, Buffer gWeight, Buffer gBias);
 
-    /** Max pooling; {@code indices} (I64) receives each output's flat input position within its plane. */
+    /**
+     * Max pooling; {@code indices} (I64) receives each output's flat input position within its plane, for
+     * {@link #maxPool2dBackward}. Pass {@code null} when no backward pass follows (inference): only the
+     * values are computed, which is faster. A NaN in a window makes that output NaN either way.
+     */
     void maxPool2dForward(Pool2dShape g, Buffer x, Buffer y, Buffer indices);
 
     void maxPool2dBackward(Pool2dShape g, Buffer gy, Buffer indices, Buffer gx);
