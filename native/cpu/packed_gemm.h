@@ -71,17 +71,19 @@ ENGINE_INLINE void store_row(float* c, int cols, v16 lo, v16 hi, float alpha, fl
     }
 }
 
-// R rows of A x one panel.
-template <int R>
+// R rows of A x one panel; with WIDE false only the panel's first 16 columns (a last panel of at most 16
+// real columns, e.g. the 10 logits of a classifier, need not multiply the zero padding).
+template <int R, bool WIDE = true>
 ENGINE_INLINE void tile_rows(const float* a, i64 lda, i64 acs, const float* bp, i64 k, float* c, i64 ldc, int cols, float alpha, float beta) {
     v16 lo[R], hi[R];
     for (int r = 0; r < R; r++) { lo[r] = v16{}; hi[r] = v16{}; }
     for (i64 kk = 0; kk < k; kk++, bp += PANEL) {
-        v16 b0 = load16(bp), b1 = load16(bp + 16);
+        v16 b0 = load16(bp);
+        v16 b1 = WIDE ? load16(bp + 16) : v16{};
         for (int r = 0; r < R; r++) {
             float av = a[r * lda + kk * acs];
             lo[r] += av * b0;
-            hi[r] += av * b1;
+            if (WIDE) hi[r] += av * b1;
         }
     }
     for (int r = 0; r < R; r++) store_row(c + r * ldc, cols, lo[r], hi[r], alpha, beta);
@@ -123,20 +125,26 @@ ENGINE_INLINE void packed_epilogue(const PackedGemm& g, i64 i0, i64 i1, i64 j0, 
         epilogue_row<float>(g.c + i * g.ldc + j0, j1 - j0, g.bias ? g.bias + j0 : nullptr, g.res ? g.res + i * g.ldr + j0 : nullptr, g.act, g.actParam);
 }
 
-// Rows [i, min(i + R, end)): a tile never crosses the end of its row block, which another thread may own.
-template <int R>
-ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, i64 end, const float* bp, float* c, int cols) {
+// Rows [i, min(i + R, end)): a tile never crosses the end of its row range, which another thread may own.
+template <int R, bool WIDE>
+ENGINE_INLINE void tile_any_width(const PackedGemm& g, i64 i, i64 end, const float* bp, float* c, int cols) {
     static_assert(R <= TILE_ROWS, "tile taller than the switch below");
     switch ((int)std::min<i64>(R, end - i)) {
-        case 8: tile_rows<8>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 7: tile_rows<7>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 6: tile_rows<6>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 5: tile_rows<5>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 4: tile_rows<4>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 3: tile_rows<3>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 2: tile_rows<2>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        default: tile_rows<1>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 8: tile_rows<8, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 7: tile_rows<7, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 6: tile_rows<6, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 5: tile_rows<5, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 4: tile_rows<4, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 3: tile_rows<3, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 2: tile_rows<2, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        default: tile_rows<1, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
     }
+}
+
+template <int R>
+ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, i64 end, const float* bp, float* c, int cols) {
+    if (cols > 16) tile_any_width<R, true>(g, i, end, bp, c, cols);
+    else tile_any_width<R, false>(g, i, end, bp, c, cols);
 }
 
 // Panels [p0, p1) for rows [i0, i1) with R-row tiles, or P panels at a time for a single row.
@@ -166,18 +174,19 @@ ENGINE_INLINE void packed_block(const PackedGemm& g, i64 i0, i64 i1, i64 p0, i64
     }
 }
 
-// Splits (row blocks x panels) into one contiguous range per thread.
+// Splits (rows x panels) into one contiguous range per thread.
 template <int R, int P>
 ENGINE_INLINE void packed_range(const PackedGemm& g, int t, int nt) {
     i64 panels = packed_panels(g.n);
-    i64 rowBlocks = (g.m + ROW_BLOCK - 1) / ROW_BLOCK;
-    // Split panels when there are enough of them (each thread streams only its part of B), rows otherwise.
-    if (panels >= nt || rowBlocks < nt) {
+    // Split panels when there are enough of them (each thread streams only its part of B); otherwise rows,
+    // in whole tiles (a 64 x 10 classifier output: 32 rows each, not one thread idle).
+    if (panels >= nt || g.m < 2 * TILE_ROWS) {
         i64 p0 = panels * t / nt, p1 = panels * (t + 1) / nt;
         for (i64 i = 0; i < g.m; i += ROW_BLOCK) packed_block<R, P>(g, i, std::min(g.m, i + ROW_BLOCK), p0, p1);
     } else {
-        i64 b0 = rowBlocks * t / nt, b1 = rowBlocks * (t + 1) / nt;
-        for (i64 b = b0; b < b1; b++) packed_block<R, P>(g, b * ROW_BLOCK, std::min(g.m, (b + 1) * ROW_BLOCK), 0, panels);
+        i64 tiles = (g.m + TILE_ROWS - 1) / TILE_ROWS;
+        i64 r0 = std::min(g.m, tiles * t / nt * TILE_ROWS), r1 = std::min(g.m, tiles * (t + 1) / nt * TILE_ROWS);
+        for (i64 i = r0; i < r1; i += ROW_BLOCK) packed_block<R, P>(g, i, std::min(r1, i + ROW_BLOCK), 0, panels);
     }
 }
 

@@ -77,7 +77,11 @@ class PackedGemmTest extends CpuTestBase {
     /** Row i of a batch equals the same row computed alone, bit for bit, for any thread count. */
     @Test
     void rowResultDoesNotDependOnBatch() {
-        int m = 37, k = 200, n = 70;
+        rowResultDoesNotDependOnBatch(37, 200, 70);   // threads split the panels
+        rowResultDoesNotDependOnBatch(64, 512, 10);   // one narrow panel: threads split the rows, 16-wide tiles
+    }
+
+    void rowResultDoesNotDependOnBatch(int m, int k, int n) {
         double[] ha = randn(m * k), hb = randn(k * n);
         Buffer a = buf(DType.F32, ha), cAll = alloc(DType.F32, (long) m * n), cOne = alloc(DType.F32, n);
         try (PackedMatrix p = BE.packMatrix(buf(DType.F32, hb), k, n)) {
@@ -87,7 +91,7 @@ class PackedGemmTest extends CpuTestBase {
             for (int i : new int[]{0, 5, 8, 36}) {
                 BE.setThreads(1 + i % 2);
                 BE.gemmPacked(1, new MatrixRef(a, (long) i * k, k, 0), p, MatrixRef.of(cOne, n), Epilogue.NONE);
-                assertArrayEquals(java.util.Arrays.copyOfRange(all, i * n, (i + 1) * n), read(cOne), 0.0, "row " + i);
+                assertArrayEquals(java.util.Arrays.copyOfRange(all, i * n, (i + 1) * n), read(cOne), 0.0, "row " + i + " of " + m + "x" + k + "x" + n);
             }
         } finally {
             BE.setThreads(1);
