@@ -68,6 +68,64 @@ ENGINE_INLINE void conv_chunk_any(const DirectGeom& g, const T* xg, i64 H, i64 W
     }
 }
 
+const int LANES_OB = 8;  // output positions per block of the lanes kernel: 8 vector accumulators
+
+// Output channels as vector lanes, for groups of a multiple of DIRECT_VEC output channels (LeNet's conv2:
+// 16): each of OB output positions keeps DIRECT_VEC channels in one vector, and every filter tap is one
+// weight vector (those channels' weights for the tap, wT[tap][channel]) times a broadcast input value per
+// position. Unlike the wide kernel it computes no padding columns (an 8-wide output row of a 12-wide input
+// plane costs it 8 positions, not 12). off[j]: position j's offset in the padded plane.
+template <typename T>
+ENGINE_INLINE void lanes_block(const DirectGeom& g, const T* xg, i64 H, i64 W, const T* wT, i64 kg, const i64* off,
+                               typename Lanes<T>::type* out) {
+    typedef typename Lanes<T>::type V;
+    V acc[LANES_OB];
+    i64 o[LANES_OB];
+    for (int j = 0; j < LANES_OB; j++) { acc[j] = V{}; o[j] = off[j]; }
+    const i64 cg = g.c / g.groups;
+    const T* wt = wT;
+    for (i64 ci = 0; ci < cg; ci++) {
+        const T* plane = xg + ci * H * W;
+        for (i64 kr = 0; kr < g.r; kr++) {
+            const T* row = plane + kr * g.dh * W;
+            for (i64 ks = 0; ks < g.s; ks++, wt += kg) {
+                const T* xs = row + ks * g.dw;
+                V wv = load_lanes(wt);
+                for (int j = 0; j < LANES_OB; j++) acc[j] += xs[o[j]] * wv;
+            }
+        }
+    }
+    for (int j = 0; j < LANES_OB; j++) out[j] = acc[j];
+}
+
+// One image, one group, by the lanes kernel: y[ko][p] for the group's kg channels and every position p.
+// wT: the group's weights transposed to [crs][kg].
+template <typename T>
+ENGINE_INLINE void lanes_group(const DirectGeom& g, const T* xg, i64 H, i64 W, const T* wT, const T* bias, int act, i64 ko0, T* yimg) {
+    typedef typename Lanes<T>::type V;
+    const i64 kg = g.k / g.groups, ohw = g.oh * g.ow;
+    alignas(64) V res[LANES_OB];
+    T* flat = reinterpret_cast<T*>(res);
+    for (i64 p0 = 0; p0 < ohw; p0 += LANES_OB) {
+        const int cnt = (int)std::min<i64>(LANES_OB, ohw - p0);
+        i64 off[LANES_OB];
+        for (int j = 0; j < LANES_OB; j++) {
+            i64 p = p0 + std::min(j, cnt - 1);  // a short last block repeats its last position
+            off[j] = (p / g.ow) * W + p % g.ow;
+        }
+        for (i64 kb = 0; kb < kg; kb += DIRECT_VEC) {
+            lanes_block<T>(g, xg, H, W, wT + kb, kg, off, res);
+            if (bias) {
+                V bv = load_lanes(bias + ko0 + kb);
+                for (int j = 0; j < cnt; j++) res[j] += bv;
+            }
+            if (act != OP_IDENTITY) run_instruction<T>(act, flat, flat, flat, flat, T(0.01), cnt * DIRECT_VEC);
+            for (int j = 0; j < cnt; j++)
+                for (int c = 0; c < DIRECT_VEC; c++) yimg[(ko0 + kb + c) * ohw + p0 + j] = flat[j * DIRECT_VEC + c];
+        }
+    }
+}
+
 template <typename T>
 ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
     const i64 cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s, ohw = g.oh * g.ow;
@@ -78,10 +136,17 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
     // rounded-up chunks read zeros, never past the buffer
     const i64 slack = len - ((g.oh - 1) * W + g.ow) + DIRECT_VEC;
     // images are independent: each thread takes a contiguous range, with its own scratch
+    const bool lanes = kg % DIRECT_VEC == 0;
     run_on_threads(g.n > 1 ? threads_for(g.n * g.k * ohw * crs) : 1, [&](int t, int nt) {
-    static thread_local std::vector<T> padded, wide;
-    wide.resize((size_t)(DIRECT_KB * len));
+    static thread_local std::vector<T> padded, wide, wT;
+    wide.resize(lanes ? 0 : (size_t)(DIRECT_KB * len));
     padded.assign((size_t)(g.c * H * W + slack), T(0));
+    if (lanes) {  // [group][crs][kg], once per call
+        wT.resize((size_t)(g.k * crs));
+        for (i64 gi = 0; gi < g.groups; gi++)
+            for (i64 i = 0; i < crs; i++)  // sequential writes; the kg rows read stay in L1
+                for (i64 kk = 0; kk < kg; kk++) wT[(size_t)((gi * crs + i) * kg + kk)] = wt[(gi * kg + kk) * crs + i];
+    }
     for (i64 b = g.n * t / nt, bEnd = g.n * (t + 1) / nt; b < bEnd; b++) {
         const T* xsrc = x + b * g.c * g.h * g.w;
         for (i64 ci = 0; ci < g.c; ci++)
@@ -89,6 +154,10 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
                 std::memcpy(&padded[(size_t)((ci * H + iy + g.ph) * W + g.pw)], xsrc + (ci * g.h + iy) * g.w, sizeof(T) * g.w);
         for (i64 gi = 0; gi < g.groups; gi++) {
             const T* xg = padded.data() + gi * cg * H * W;
+            if (lanes) {
+                lanes_group<T>(g, xg, H, W, wT.data() + gi * crs * kg, bias, act, gi * kg, y + b * g.k * ohw);
+                continue;
+            }
             for (i64 kk = 0; kk < kg;) {
                 const i64 ko0 = gi * kg + kk;
                 const int kb = (int)std::min<i64>(DIRECT_KB, kg - kk);  // 6 channels: 4 + 2, each input load serving all

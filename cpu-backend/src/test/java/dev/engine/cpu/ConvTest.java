@@ -51,6 +51,8 @@ class ConvTest extends CpuTestBase {
                 new Conv2dShape(1, 1, 28, 28, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1),  // LeNet conv1: channels 4 + 2, 7 whole chunks + a 1-vector tail
                 new Conv2dShape(2, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1), // LeNet conv2
                 new Conv2dShape(1, 2, 20, 30, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // channels 4 + 3, tail chunk of several vectors
+                new Conv2dShape(2, 4, 9, 7, 64, 3, 3, 1, 1, 1, 1, 2, 1, 2),   // lanes kernel: 2 groups of 32 channels, padded, dilated, 35 positions
+                new Conv2dShape(1, 3, 6, 5, 16, 2, 3, 1, 1, 0, 2, 1, 1, 1),   // lanes kernel: 16 channels, 20 positions (short last block)
         };
     }
 
