@@ -7,6 +7,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "packed_gemm.h"
+#include "fma_probe.h"
 #include "reduce.h"
 #include "softmax.h"
 #include "norm.h"
@@ -57,6 +58,9 @@ inline const char* engine_packed_isa() {
     engine::packed_range_f32(&name);
     return name;
 }
+
+// Measured FP32 FMA GFLOP/s of one core at the packed kernel's ISA (see fma_probe.h).
+inline double engine_fma_peak(int millis) { return engine::fma_peak_gflops(millis); }
 
 // Floats a packed k x n matrix takes.
 inline long long engine_packed_size(long long k, long long n) { return engine::packed_size(k, n); }

@@ -15,9 +15,6 @@ import java.util.stream.Collectors;
 
 /** The facts every report opens with: CPU, cores, OpenBLAS core, environment, JVM, GPU, load. */
 final class MachineFacts {
-    /** FP32 FLOP per cycle per core assumed for the nominal peak: 2 FMA pipes x 8 lanes (AVX2) x 2. */
-    static final int AVX2_FLOP_PER_CYCLE = 32;
-
     private MachineFacts() {}
 
     static Map<String, String> collect() {
@@ -37,6 +34,9 @@ final class MachineFacts {
             f.put("cores used (engine + OpenBLAS threads)", Integer.toString(be.threads()));
             f.put("OpenBLAS core (CpuBackend.openBlasCore())", be.openBlasCore());
             f.put("engine cpu backend", be.describe());
+            double perCore = be.fmaPeakGflops(50);
+            f.put("measured FP32 FMA peak", String.format("%.1f GFLOP/s per core x %d cores used = %.1f GFLOP/s (CpuBackend.fmaPeakGflops: "
+                    + "16 independent %s FMA chains, no memory traffic)", perCore, be.threads(), perCore * be.threads(), be.packedGemmIsa()));
             org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
             f.put("OpenBLAS libraries mapped", openBlasLibraries());
         } catch (RuntimeException e) {
@@ -50,10 +50,6 @@ final class MachineFacts {
         f.put("GPU", gpu());
         f.put("backends found", Backends.all().stream().map(Backend::name).collect(Collectors.joining(", ")));
         f.put("load average at start (1/5/15 min)", loadAverage());
-        double mhz = parse(cpu.get("cpu MHz"));
-        if (!Double.isNaN(mhz))
-            f.put("nominal FP32 peak (assumed)", String.format("%.1f GFLOP/s = %d cores x %.0f MHz x %d FLOP/cycle (AVX2 FMA; "
-                    + "an estimate, not measured)", cores * mhz * AVX2_FLOP_PER_CYCLE / 1000, cores, mhz, AVX2_FLOP_PER_CYCLE));
         return f;
     }
 
@@ -75,10 +71,6 @@ final class MachineFacts {
         } catch (IOException | RuntimeException e) {
             return "unknown";
         }
-    }
-
-    private static double parse(String s) {
-        try { return Double.parseDouble(s.trim()); } catch (RuntimeException e) { return Double.NaN; }
     }
 
     /** Fields of the first processor in /proc/cpuinfo. */

@@ -90,6 +90,22 @@ public final class CpuBackend implements Backend {
         return CpuNative.engine_packed_isa();
     }
 
+    /**
+     * Measured FP32 fused multiply-add throughput of one core, in GFLOP/s, at the packed GEMM kernel's
+     * instruction set: 16 independent vector FMA chains, no memory traffic, best of three runs of about
+     * {@code millis} ms on the calling thread. Benchmarks divide by it to state how close a kernel gets to
+     * the hardware; it takes about {@code 4 * millis} ms, so call it once, not per measurement.
+     *
+     * <pre>{@code
+     * double perCore = cpu.fmaPeakGflops(50);   // e.g. ~115 on a Zen 4 core (one 512-bit FMA per cycle)
+     * }</pre>
+     */
+    public double fmaPeakGflops(int millis) {
+        ready();
+        if (millis < 1 || millis > 10_000) throw new IllegalArgumentException("fmaPeakGflops: millis must be in [1, 10000], got " + millis);
+        return CpuNative.engine_fma_peak(millis);
+    }
+
     /** The OpenBLAS kernel core in use, e.g. "Haswell". */
     public String openBlasCore() {
         ready();

@@ -49,6 +49,7 @@ final class CpuNative {
     static native void engine_packed_gemm(long meta);
     static native long engine_packed_size(long k, long n);
     static native String engine_packed_isa();
+    static native double engine_fma_peak(int millis);
     static native void engine_sgemm_direct(int m, int n, int k, long a, long b, long c);
     static native void engine_reduce(long meta);
     static native void engine_softmax(int dtype, long x, long y, long rows, long cols, int log);
