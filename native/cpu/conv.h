@@ -96,12 +96,14 @@ inline DirectGeom direct_geom(const ConvGeom& g) {
     return DirectGeom{g.n, g.c, g.h, g.w, g.k, g.r, g.s, g.ph, g.pw, g.dh, g.dw, g.groups, g.oh, g.ow};
 }
 
-inline void conv_direct(const ConvGeom& g, const float* x, const float* w, const float* b, int act, float* y) { conv_direct_f32(direct_geom(g), x, w, b, act, y); }
-inline void conv_direct(const ConvGeom& g, const double* x, const double* w, const double* b, int act, double* y) { conv_direct_f64(direct_geom(g), x, w, b, act, y); }
+inline void conv_direct(const ConvGeom& g, const float* x, const float* w, const float* b, int act, float* y, bool wl) { conv_direct_f32(direct_geom(g), x, w, b, act, y, wl); }
+inline void conv_direct(const ConvGeom& g, const double* x, const double* w, const double* b, int act, double* y, bool wl) { conv_direct_f64(direct_geom(g), x, w, b, act, y, wl); }
 
+// wtLanes: wt is in the lanes layout ([group][crs][kg], see transpose_lanes), as packed once for a frozen
+// model; the im2col path then multiplies by its transpose.
 template <typename T>
-static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
-    if (use_direct(g)) { conv_direct(g, x, wt, bias, act, y); return; }
+static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, int act, T* y, bool wtLanes) {
+    if (use_direct(g)) { conv_direct(g, x, wt, bias, act, y, wtLanes); return; }
     i64 chunk = batch_chunk(g);
     for (i64 n0 = 0; n0 < g.n; n0 += chunk) {
         i64 nb = std::min(chunk, g.n - n0), cols = nb * g.ohw();
@@ -111,7 +113,8 @@ static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, 
         out.resize((size_t)(g.kg() * cols));
         for (i64 gi = 0; gi < g.groups; gi++) {
             im2col(g, x, n0, nb, gi, col.data());
-            gemm_rm(false, false, g.kg(), cols, g.crs(), T(1), wt + gi * g.kg() * g.crs(), g.crs(), col.data(), cols, T(0), out.data(), cols);
+            if (wtLanes) gemm_rm(true, false, g.kg(), cols, g.crs(), T(1), wt + gi * g.kg() * g.crs(), g.kg(), col.data(), cols, T(0), out.data(), cols);
+            else gemm_rm(false, false, g.kg(), cols, g.crs(), T(1), wt + gi * g.kg() * g.crs(), g.crs(), col.data(), cols, T(0), out.data(), cols);
             // scatter [kg][nb*ohw] into y[n][k][ohw] adding bias and applying the activation
             parallel_for(g.kg(), threads_for(g.kg() * cols), [&](i64 kk) {
                 i64 ko = gi * g.kg() + kk;
@@ -188,15 +191,16 @@ static void conv_bwd_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T
 
 // Each entry point returns 0, or 1 when the im2col scratch could not be allocated (no C++ exception may
 // cross into the JVM).
-// meta: [dtype, geometry(14: n c h w k r s sh sw ph pw dh dw groups), x, w, bias, act, y]
+// meta: [dtype, geometry(14: n c h w k r s sh sw ph pw dh dw groups), x, w, bias, act, y, w in lanes layout (0/1)]
 inline long long engine_conv2d_forward(long long metaAddress) {
     try {
         using namespace engine;
         const i64* q = ptr<i64>(metaAddress);
         ConvGeom g = read_geom(q + 1);
         const i64* a = q + 15;
-        if (q[0] == F32) conv_fwd<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ENGINE_P(float, a[2]), (int)a[3], ptr<float>(a[4]));
-        else conv_fwd<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ENGINE_P(double, a[2]), (int)a[3], ptr<double>(a[4]));
+        const bool lanes = a[5] != 0;
+        if (q[0] == F32) conv_fwd<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ENGINE_P(float, a[2]), (int)a[3], ptr<float>(a[4]), lanes);
+        else conv_fwd<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ENGINE_P(double, a[2]), (int)a[3], ptr<double>(a[4]), lanes);
     } catch (const std::exception&) {  // bad_alloc or length_error from the scratch vectors
         return 1;  // im2col scratch could not be allocated
     }
@@ -231,4 +235,9 @@ inline long long engine_conv2d_backward_weight(long long metaAddress) {
         return 1;  // im2col scratch could not be allocated
     }
     return 0;
+}
+
+// dst <- the F32 KCRS weight at src ([groups][kg][crs]) in the lanes layout [groups][crs][kg].
+inline void engine_conv_pack_lanes(long long src, long long k, long long crs, long long groups, long long dst) {
+    engine::transpose_lanes<float>(engine::ptr<float>(src), groups, k / groups, crs, engine::ptr<float>(dst));
 }

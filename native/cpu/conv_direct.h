@@ -126,8 +126,18 @@ ENGINE_INLINE void lanes_group(const DirectGeom& g, const T* xg, i64 H, i64 W, c
     }
 }
 
+// Weights for the lanes kernel: [group][crs][kg] from KCRS [group][kg][crs]. Done once by
+// engine_conv_pack_lanes for a frozen model, else once per call.
 template <typename T>
-ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
+inline void transpose_lanes(const T* w, i64 groups, i64 kg, i64 crs, T* wT) {
+    for (i64 gi = 0; gi < groups; gi++)
+        for (i64 i = 0; i < crs; i++)  // sequential writes; the kg rows read stay in L1
+            for (i64 kk = 0; kk < kg; kk++) wT[(gi * crs + i) * kg + kk] = w[(gi * kg + kk) * crs + i];
+}
+
+// wtLanes: the weights are already in the lanes layout (see transpose_lanes; kg is then a multiple of 16).
+template <typename T>
+ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt, const T* bias, int act, T* y, bool wtLanes) {
     const i64 cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s, ohw = g.oh * g.ow;
     const i64 H = g.h + 2 * g.ph, W = g.w + 2 * g.pw;
     const i64 used = (g.oh - 1) * W + g.ow;  // wide positions that hold an output
@@ -141,11 +151,11 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
     static thread_local std::vector<T> padded, wide, wT;
     wide.resize(lanes ? 0 : (size_t)(DIRECT_KB * len));
     padded.assign((size_t)(g.c * H * W + slack), T(0));
-    if (lanes) {  // [group][crs][kg], once per call
+    const T* lanesW = wt;
+    if (lanes && !wtLanes) {
         wT.resize((size_t)(g.k * crs));
-        for (i64 gi = 0; gi < g.groups; gi++)
-            for (i64 i = 0; i < crs; i++)  // sequential writes; the kg rows read stay in L1
-                for (i64 kk = 0; kk < kg; kk++) wT[(size_t)((gi * crs + i) * kg + kk)] = wt[(gi * kg + kk) * crs + i];
+        transpose_lanes<T>(wt, g.groups, kg, crs, wT.data());
+        lanesW = wT.data();
     }
     for (i64 b = g.n * t / nt, bEnd = g.n * (t + 1) / nt; b < bEnd; b++) {
         const T* xsrc = x + b * g.c * g.h * g.w;
@@ -155,7 +165,7 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
         for (i64 gi = 0; gi < g.groups; gi++) {
             const T* xg = padded.data() + gi * cg * H * W;
             if (lanes) {
-                lanes_group<T>(g, xg, H, W, wT.data() + gi * crs * kg, bias, act, gi * kg, y + b * g.k * ohw);
+                lanes_group<T>(g, xg, H, W, lanesW + gi * crs * kg, bias, act, gi * kg, y + b * g.k * ohw);
                 continue;
             }
             for (i64 kk = 0; kk < kg;) {
@@ -194,11 +204,11 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
     });
 }
 
-ENGINE_DISPATCH void conv_direct_f32(const DirectGeom& g, const float* x, const float* wt, const float* bias, int act, float* y) {
-    conv_direct_body<float>(g, x, wt, bias, act, y);
+ENGINE_DISPATCH void conv_direct_f32(const DirectGeom& g, const float* x, const float* wt, const float* bias, int act, float* y, bool wtLanes) {
+    conv_direct_body<float>(g, x, wt, bias, act, y, wtLanes);
 }
-ENGINE_DISPATCH void conv_direct_f64(const DirectGeom& g, const double* x, const double* wt, const double* bias, int act, double* y) {
-    conv_direct_body<double>(g, x, wt, bias, act, y);
+ENGINE_DISPATCH void conv_direct_f64(const DirectGeom& g, const double* x, const double* wt, const double* bias, int act, double* y, bool wtLanes) {
+    conv_direct_body<double>(g, x, wt, bias, act, y, wtLanes);
 }
 
 }  // namespace engine

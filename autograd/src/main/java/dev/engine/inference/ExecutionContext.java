@@ -121,8 +121,10 @@ public final class ExecutionContext implements AutoCloseable {
             }
             case CONV2D: {
                 Conv2dShape g = ShapeInference.conv(n, xs, n.name());
+                PackedMatrix wp = w.packed(n);
                 Buffer wm = w.get(n, "weight"), bias = w.get(n, "bias");
                 Activation act = n.activation();
+                if (wp != null) return () -> be.conv2dForwardPacked(g, x, wp, bias, act, y);
                 return () -> be.conv2dForward(g, x, wm, bias, act, y);
             }
             case BATCHNORM: {

@@ -4,6 +4,8 @@ import dev.engine.api.Backend;
 import dev.engine.api.Buffer;
 import dev.engine.api.DType;
 import dev.engine.api.PackedMatrix;
+import dev.engine.api.ShapeException;
+import dev.engine.api.Shapes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -43,6 +45,10 @@ public final class Weights implements AutoCloseable {
                         w.packedByNode.put(n, w.pack(c));
                         continue;
                     }
+                    if (n.kind() == OpKind.CONV2D && e.getKey().equals("weight") && n.intOr(WeightPacking.PACK_CONV, 0) == 1) {
+                        w.packedByNode.put(n, w.packConv(c, (int) n.intOr("groups", 1)));
+                        continue;
+                    }
                     Buffer b = backend.allocate(DType.F32, Math.max(1, c.numel()));
                     w.all.add(b);
                     backend.copyIn(c.data(), 0, b, 0, c.numel());
@@ -68,9 +74,20 @@ public final class Weights implements AutoCloseable {
         }
     }
 
+    private PackedMatrix packConv(Const c, int groups) {
+        long[] s = c.shape();
+        if (s.length != 4) throw new ShapeException("conv2d weight " + Shapes.str(s) + " must be KCRS");
+        try (Buffer raw = backend.allocate(DType.F32, Math.max(1, c.numel()))) {
+            backend.copyIn(c.data(), 0, raw, 0, c.numel());
+            PackedMatrix p = backend.packConvWeight(raw, s[0], s[1] * s[2] * s[3], groups);
+            all.add(p);
+            return p;
+        }
+    }
+
     public Backend backend() { return backend; }
 
-    /** The packed transposed weight of a linear node, or null when it has none. */
+    /** The packed weight of a linear node (transposed) or of a conv node marked by {@link WeightPacking}, or null. */
     public PackedMatrix packed(Node n) { return packedByNode.get(n); }
 
     /** The buffer of constant {@code key} of node {@code n}, or null when it has none. */

@@ -94,7 +94,9 @@ class ConcurrencyTest {
                 m.run(x4, 4, o4);
             }
             assertEquals(allocs, be.memoryStats().allocations(), "native allocations during steady-state calls");
-            assertEquals(live, be.memoryStats().liveBytes());
+            // live bytes may only fall: the Cleaner can free another test's garbage meanwhile (the counts are per backend)
+            long liveAfter = be.memoryStats().liveBytes();
+            org.junit.jupiter.api.Assertions.assertTrue(liveAfter <= live, "live native bytes grew from " + live + " to " + liveAfter);
         }
     }
 }

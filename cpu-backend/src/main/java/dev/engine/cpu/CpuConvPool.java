@@ -8,8 +8,11 @@ import dev.engine.api.Activation;
 import dev.engine.api.Buffer;
 import dev.engine.api.Conv2dShape;
 import dev.engine.api.DType;
+import dev.engine.api.DTypeException;
 import dev.engine.api.EngineException;
 import dev.engine.api.IndexOutOfRangeException;
+import dev.engine.api.KernelChecks;
+import dev.engine.api.PackedMatrix;
 import dev.engine.api.Pool2dShape;
 import dev.engine.api.ShapeException;
 
@@ -38,7 +41,43 @@ final class CpuConvPool {
         if (status != 0) throw new EngineException(op + ": out of native memory for the im2col scratch of " + g);
     }
 
+    /** Groups of this many filters (a multiple) are packed in the lanes layout the direct kernel reads. */
+    static final int LANES = 16;
+
+    /** The packed format of a weight in the lanes layout ([group][C/groups*R*S][K/groups]); names the groups. */
+    static String lanesFormat(int groups) { return "cpu-conv-lanes16-g" + groups; }
+
+    /**
+     * KCRS weights of k filters of cols values in groups: the lanes layout when each group has a multiple
+     * of 16 filters, else the default contiguous copy.
+     */
+    PackedMatrix packConvWeight(Buffer w, long k, long cols, int groups) {
+        String op = "packConvWeight";
+        be.ready();
+        if (groups < 1 || k < 1 || cols < 1 || k % groups != 0)
+            throw new ShapeException(op + ": " + k + " filters of " + cols + " values do not split into " + groups + " groups");
+        long n = product(op, k, cols);
+        buffer(op, "weight", be, w, n, DType.F32);
+        if ((k / groups) % LANES != 0) return null;  // the caller falls back to the default copy
+        Buffer packed = be.allocate(DType.F32, n);
+        CpuNative.engine_conv_pack_lanes(w.address(), k, cols, groups, packed.address());
+        return new PackedMatrix(packed, k, cols, lanesFormat(groups));
+    }
+
+    /** conv2dForward with a weight packed by {@link #packConvWeight} in the lanes layout. */
+    void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
+        String op = "conv2dForwardPacked";
+        w.check(op, be, lanesFormat(g.groups()));
+        KernelChecks.packedConvWeight(op, g, w);
+        if (CpuBackend.dtypeOf(op, "x", x) != DType.F32) throw new DTypeException(op + ": a packed weight is F32; x is " + x.dtype());
+        conv2dForward(g, x, w.buffer(), bias, act, y, true);
+    }
+
     void conv2dForward(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) {
+        conv2dForward(g, x, w, bias, act, y, false);
+    }
+
+    private void conv2dForward(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y, boolean lanesWeight) {
         be.ready();
         String op = "conv2d";
         DType dt = CpuBackend.dtypeOf(op, "x", x);
@@ -50,7 +89,8 @@ final class CpuConvPool {
         blasSizes(op, g);
         if (g.n() == 0) return;
         Activation a = act == null ? Activation.NONE : act;
-        NativeArgs q = convArgs(dt, g).put(x.address()).put(w.address()).put(CpuBackend.addr(bias)).put((long) a.op().code()).put(y.address());
+        NativeArgs q = convArgs(dt, g).put(x.address()).put(w.address()).put(CpuBackend.addr(bias)).put((long) a.op().code()).put(y.address())
+                .put(lanesWeight ? 1L : 0L);
         status(op, g, CpuNative.engine_conv2d_forward(q.address()));
     }
 

@@ -63,6 +63,7 @@ final class CpuNative {
     static native void engine_batch_norm_forward(long meta);
     static native void engine_batch_norm_backward(long meta);
     static native long engine_conv2d_forward(long meta);
+    static native void engine_conv_pack_lanes(long src, long k, long crs, long groups, long dst);
     static native long engine_conv2d_backward_input(long meta);
     static native long engine_conv2d_backward_weight(long meta);
     static native void engine_pool2d(long meta);

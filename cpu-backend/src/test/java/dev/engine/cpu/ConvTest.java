@@ -1,9 +1,16 @@
 package dev.engine.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import dev.engine.api.Activation;
 import dev.engine.api.Buffer;
 import dev.engine.api.Conv2dShape;
 import dev.engine.api.DType;
+import dev.engine.api.DTypeException;
+import dev.engine.api.EngineException;
+import dev.engine.api.PackedMatrix;
+import dev.engine.api.ShapeException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,6 +82,57 @@ class ConvTest extends CpuTestBase {
             BE.conv2dForward(g, buf(dt, x), buf(dt, w), bias ? buf(dt, bv) : null, a, by);
             assertClose(y, read(by), tol(dt, 3e-5, 1e-12), "conv2d " + dt + " " + g + " " + a + " bias=" + bias);
         }
+    }
+
+    /**
+     * A weight packed once (a frozen model's conv) gives the naive loops' result: the lanes layout for groups of
+     * 16k filters (direct kernel, and the im2col path multiplying by its transpose when strided), the default
+     * copy otherwise; and exactly the unpacked call's bits on the direct path.
+     */
+    @Test
+    void packedWeightMatchesLoops() {
+        java.util.List<Conv2dShape> all = new java.util.ArrayList<>(java.util.List.of(shapes()));
+        all.add(new Conv2dShape(2, 3, 9, 9, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1));  // strided: im2col with lanes weights
+        all.add(new Conv2dShape(1, 4, 40, 40, 32, 5, 5, 1, 1, 2, 2, 1, 1, 2)); // too big for the direct kernel: im2col, 2 groups
+        for (Conv2dShape g : all) for (Activation a : new Activation[]{Activation.NONE, Activation.RELU}) {
+            int xn = (int) numel(g.inputShape()), wn = (int) numel(g.weightShape()), yn = (int) numel(g.outputShape());
+            double[] x = rounded(DType.F32, randn(xn)), w = rounded(DType.F32, randn(wn)), bv = rounded(DType.F32, randn((int) g.k()));
+            double[] y = new double[yn];
+            loops(g, (xi, wi, yi) -> y[yi] += x[xi] * w[wi]);
+            int ohw = (int) (g.outH() * g.outW());
+            for (int i = 0; i < yn; i++) y[i] = ElementwiseTest.ref(a.op(), new double[]{y[i] + bv[(i / ohw) % (int) g.k()]}, 0.01);
+            Buffer bx = buf(DType.F32, x), bw = buf(DType.F32, w), bb = buf(DType.F32, bv), packedY = alloc(DType.F32, yn), plainY = alloc(DType.F32, yn);
+            long cols = g.c() / g.groups() * g.r() * g.s();
+            try (PackedMatrix p = BE.packConvWeight(bw, g.k(), cols, g.groups())) {
+                boolean lanes = (g.k() / g.groups()) % 16 == 0;
+                org.junit.jupiter.api.Assertions.assertEquals(lanes ? "cpu-conv-lanes16-g" + g.groups() : PackedMatrix.ROW_MAJOR, p.format(), g.toString());
+                BE.conv2dForwardPacked(g, bx, p, bb, a, packedY);
+            }
+            BE.conv2dForward(g, bx, bw, bb, a, plainY);
+            String what = "conv2dForwardPacked " + g + " " + a;
+            assertClose(y, read(packedY), 3e-5, what);
+            boolean direct = g.strideH() == 1 && g.strideW() == 1 && (double) g.k() * ohw * cols <= (1 << 21);
+            if (direct && g.n() > 0) assertArrayEquals(read(plainY), read(packedY), 0, what + ": same bits as the unpacked call");
+        }
+    }
+
+    @Test
+    void packedWeightBadCalls() {
+        Conv2dShape g = new Conv2dShape(1, 2, 6, 6, 32, 3, 3, 1, 1, 0, 0, 1, 1, 1), g2 = new Conv2dShape(1, 4, 6, 6, 32, 3, 3, 1, 1, 0, 0, 1, 1, 2);
+        Buffer x = alloc(DType.F32, numel(g.inputShape())), y = alloc(DType.F32, numel(g.outputShape())), w = alloc(DType.F32, numel(g.weightShape()));
+        assertThrows(ShapeException.class, () -> BE.packConvWeight(w, 32, 18, 3), "32 filters in 3 groups");
+        assertThrows(ShapeException.class, () -> BE.packConvWeight(w, 32, 19, 1), "weight buffer too small");
+        try (PackedMatrix p = BE.packConvWeight(w, 32, 18, 1)) {
+            // g2 has the same filter count and filter size (4/2 channels x 3 x 3) but two groups
+            assertThrows(EngineException.class, () -> BE.conv2dForwardPacked(g2, alloc(DType.F32, numel(g2.inputShape())), p, null, Activation.NONE, y));
+            assertThrows(ShapeException.class, () -> BE.conv2dForwardPacked(new Conv2dShape(1, 2, 6, 6, 32, 3, 2, 1, 1, 0, 0, 1, 1, 1), x, p, null,
+                    Activation.NONE, y), "filter size differs");
+            assertThrows(DTypeException.class, () -> BE.conv2dForwardPacked(g, alloc(DType.F64, numel(g.inputShape())), p, null, Activation.NONE, y));
+            try (PackedMatrix m = BE.packMatrix(alloc(DType.F32, 32 * 18), 32, 18)) {
+                assertThrows(EngineException.class, () -> BE.conv2dForwardPacked(g, x, m, null, Activation.NONE, y), "a GEMM panel matrix");
+            }
+        }
+        assertThrows(EngineException.class, () -> BE.conv2dForwardPacked(g, x, null, null, Activation.NONE, y));
     }
 
     @Test

@@ -94,11 +94,15 @@ public interface Backend {
      * its preferred panel layout.
      */
     default PackedMatrix packMatrix(Buffer b, long rows, long cols) {
-        String op = "packMatrix";
+        return rowMajorCopy("packMatrix", "B", b, rows, cols);
+    }
+
+    /** A contiguous F32 copy of a rows x cols matrix: the default "packed" form. */
+    private PackedMatrix rowMajorCopy(String op, String what, Buffer b, long rows, long cols) {
         KernelChecks.nonNegative(op, "rows", rows);
         KernelChecks.nonNegative(op, "cols", cols);
         long n = KernelChecks.product(op, rows, cols);
-        KernelChecks.buffer(op, "B", this, b, n, DType.F32);
+        KernelChecks.buffer(op, what, this, b, n, DType.F32);
         Buffer copy = allocate(DType.F32, Math.max(1, n));
         try {
             if (n > 0) copy(BufferView.of(b, rows, cols), BufferView.of(copy, rows, cols));
@@ -164,6 +168,37 @@ public interface Backend {
 
     /** NCHW convolution with KCRS weights, optional bias and epilogue activation. */
     void conv2dForward(Conv2dShape g, Buffer x, Buffer weight, Buffer bias, Activation activation, Buffer y);
+
+    /**
+     * A constant F32 convolution weight (KCRS: {@code k} filters of {@code cols = C/groups * R * S} values,
+     * in {@code groups} groups) stored once in the layout this backend's {@link #conv2dForwardPacked} reads
+     * fastest: a frozen model's convolution. The default keeps a contiguous copy
+     * ({@link PackedMatrix#ROW_MAJOR}); the CPU backend stores groups of a multiple of 16 filters
+     * transposed, tap by tap, so its direct kernel need not transpose them on every call.
+     *
+     * <pre>{@code
+     * try (PackedMatrix w = be.packConvWeight(weight, g.k(), g.c() / g.groups() * g.r() * g.s(), g.groups())) {
+     *     be.conv2dForwardPacked(g, x, w, bias, Activation.RELU, y);
+     * }
+     * }</pre>
+     */
+    default PackedMatrix packConvWeight(Buffer weight, long k, long cols, int groups) {
+        if (groups < 1 || k % groups != 0)
+            throw new ShapeException("packConvWeight: " + k + " filters do not split into " + groups + " groups");
+        return rowMajorCopy("packConvWeight", "weight", weight, k, cols);
+    }
+
+    /**
+     * {@link #conv2dForward} with a weight made by this backend's {@link #packConvWeight} for the same
+     * geometry (its filter count and filter size must match {@code g}).
+     */
+    default void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Buffer y) {
+        String op = "conv2dForwardPacked";
+        if (weight == null) throw new EngineException(op + ": packed weight is null");
+        weight.check(op, this, PackedMatrix.ROW_MAJOR);
+        KernelChecks.packedConvWeight(op, g, weight);
+        conv2dForward(g, x, weight.buffer(), bias, activation, y);
+    }
 
     /** Gradient of the input. */
     void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer weight, Buffer gx);

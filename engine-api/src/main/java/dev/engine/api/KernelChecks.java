@@ -129,4 +129,12 @@ public final class KernelChecks {
         }
         return new ReductionSplit(ks, kst, rs, rst);
     }
+
+    /** A packed convolution weight must hold g's k filters of C/groups * R * S values each. */
+    public static void packedConvWeight(String op, Conv2dShape g, PackedMatrix w) {
+        long cols = g.c() / g.groups() * g.r() * g.s();
+        if (w.rows() != g.k() || w.cols() != cols)
+            throw new ShapeException(op + ": packed weight is " + w.rows() + " x " + w.cols() + " but " + g + " needs "
+                    + g.k() + " filters x " + cols + " values");
+    }
 }
