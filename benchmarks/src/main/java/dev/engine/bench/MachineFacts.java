@@ -34,7 +34,7 @@ final class MachineFacts {
             f.put("cores used (engine + OpenBLAS threads)", Integer.toString(be.threads()));
             f.put("OpenBLAS core (CpuBackend.openBlasCore())", be.openBlasCore());
             f.put("engine cpu backend", be.describe());
-            double perCore = be.fmaPeakGflops(50);
+            double perCore = be.fmaPeakGflops(20);
             f.put("measured FP32 FMA peak", String.format("%.1f GFLOP/s per core x %d cores used = %.1f GFLOP/s (CpuBackend.fmaPeakGflops: "
                     + "16 independent %s FMA chains, no memory traffic)", perCore, be.threads(), perCore * be.threads(), be.packedGemmIsa()));
             org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);

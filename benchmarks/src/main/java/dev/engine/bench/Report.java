@@ -174,6 +174,8 @@ final class Report {
             for (Ratio r : ratios) {
                 if (s.minRatio() <= 0 || !r.engine().benchClass().equals(cls) || !r.peer().method().equals(s.targetPeer())) continue;
                 if (!s.targetEngine().isEmpty() && !r.engine().method().equals(s.targetEngine())) continue;
+                if (s.targetParams().length > 0 && java.util.Arrays.stream(s.targetParams())
+                        .noneMatch(p -> java.util.List.of(r.engine().paramText().split(", ")).contains(p))) continue;
                 targets++;
                 b.append("| ").append(r.engine().simpleClass()).append(' ').append(r.engine().paramText()).append(": ")
                         .append(r.engine().method()).append(" / ").append(r.peer().method()).append(" >= ").append(s.minRatio() == Math.rint(s.minRatio() * 100) / 100 ? String.valueOf(s.minRatio()) : fmt(s.minRatio()))

@@ -31,6 +31,12 @@ public @interface Suite {
     /** Smallest acceptable engine-vs-peer speed ratio for {@link #targetPeer()} (0 = no target). */
     double minRatio() default 0;
 
+    /**
+     * The {@code @Param} settings ("name=value") the {@link #minRatio()} target applies to; a row is a target
+     * when it has one of them (empty = every row). Other rows are reported, not judged.
+     */
+    String[] targetParams() default {};
+
     /** Largest acceptable engine score, in nanoseconds per op (0 = no target). */
     double maxNanos() default 0;
 

@@ -92,9 +92,9 @@ public final class CpuBackend implements Backend {
 
     /**
      * Measured FP32 fused multiply-add throughput of one core, in GFLOP/s, at the packed GEMM kernel's
-     * instruction set: 16 independent vector FMA chains, no memory traffic, best of three runs of about
+     * instruction set: 16 independent vector FMA chains, no memory traffic, best of ten runs of about
      * {@code millis} ms on the calling thread. Benchmarks divide by it to state how close a kernel gets to
-     * the hardware; it takes about {@code 4 * millis} ms, so call it once, not per measurement.
+     * the hardware; it takes about {@code 11 * millis} ms, so call it once, not per measurement.
      *
      * <pre>{@code
      * double perCore = cpu.fmaPeakGflops(50);   // e.g. ~115 on a Zen 4 core (one 512-bit FMA per cycle)
