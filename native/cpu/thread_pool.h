@@ -6,12 +6,16 @@
 // busy (another thread's job, or a kernel nested in a job) runs its work inline on its own thread.
 #pragma once
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
 #include <type_traits>
+#if defined(__linux__)
+#include <sched.h>
+#endif
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define ENGINE_CPU_RELAX() _mm_pause()
@@ -35,7 +39,10 @@ public:
     typedef void (*Task)(void* ctx, int tid, int nt);
 
     // Runs task(ctx, t, nt) for t in [0, nt), t = 0 on the calling thread; returns when all have finished.
-    // With the pool busy, or nt <= 1, runs task(ctx, 0, 1) inline: the task must then do all the work.
+    // Indices 1.. are claimed by whoever gets there first: a worker, or the caller once its own part is
+    // done. So the caller never waits for a worker that has not started (one that is still asleep, or
+    // was woken onto the caller's own core and cannot run until the caller stops): it runs that part
+    // itself. With the pool busy, or nt <= 1, runs task(ctx, 0, 1) inline: the task must do all the work.
     void run(Task task, void* ctx, int nt) {
         if (nt <= 1 || busy_.test_and_set(std::memory_order_acquire)) {
             task(ctx, 0, 1);
@@ -45,18 +52,21 @@ public:
             requested_ = nt - 1;
             resize(requested_);
         }
-        int used = std::min<int>(nt, (int)workers_.size() + 1);
-        job_.task = task;
-        job_.ctx = ctx;
-        job_.nt = used;
-        pending_.store((int)workers_.size(), std::memory_order_relaxed);
-        job_.epoch.fetch_add(1, std::memory_order_seq_cst);
+        const int used = std::min<int>(nt, (int)workers_.size() + 1);
+        task_.store(task, std::memory_order_relaxed);
+        ctx_.store(ctx, std::memory_order_relaxed);
+        caller_cpu_.store(current_cpu(), std::memory_order_relaxed);
+        done_.store(0, std::memory_order_relaxed);
+        const uint32_t e = epoch_of(state_.load(std::memory_order_relaxed)) + 1;
+        state_.store(pack(e, used, 1), std::memory_order_seq_cst);  // index 0 is the caller's
         if (sleepers_.load(std::memory_order_seq_cst) > 0) {
             std::lock_guard<std::mutex> lock(mutex_);
             wake_.notify_all();
         }
         task(ctx, 0, used);
-        for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; spins++) {
+        int mine = 1, t, n;
+        while (claim(e, t, n)) { task(ctx, t, used); mine++; }
+        for (int spins = 0; done_.load(std::memory_order_acquire) != used - mine; spins++) {
             if (spins < 4096) ENGINE_CPU_RELAX();
             else std::this_thread::yield();
         }
@@ -64,70 +74,113 @@ public:
     }
 
     // Sends spinning workers to sleep now: called before another thread pool (OpenBLAS's) needs the cores.
-    void park() { job_.parks.fetch_add(1, std::memory_order_relaxed); }
+    void park() { parks_.fetch_add(1, std::memory_order_relaxed); }
 
 private:
+    // state_: job epoch (32 bits) | thread count of the job (16) | next index to claim (16).
+    static uint64_t pack(uint32_t epoch, int nt, int next) { return (uint64_t)epoch << 32 | (uint64_t)(nt & 0xffff) << 16 | (uint64_t)(next & 0xffff); }
+    static uint32_t epoch_of(uint64_t s) { return (uint32_t)(s >> 32); }
+
+    // Claims the next index of job e: true with t (the index) and nt; false when none is left or the job is over.
+    bool claim(uint32_t e, int& t, int& nt) {
+        uint64_t s = state_.load(std::memory_order_acquire);
+        for (;;) {
+            nt = (int)(s >> 16 & 0xffff);
+            t = (int)(s & 0xffff);
+            if (epoch_of(s) != e || t >= nt) return false;
+            if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) return true;
+        }
+    }
+
     // Changes the number of workers (joins the old ones). Called by run() while it holds the pool.
     void resize(int workers) {
         if ((int)workers_.size() == workers) return;
         {
             std::lock_guard<std::mutex> lock(mutex_);
             stop_ = true;
-            job_.epoch.fetch_add(1, std::memory_order_seq_cst);
+            state_.store(pack(epoch_of(state_.load()) + 1, 0, 0), std::memory_order_seq_cst);
             wake_.notify_all();
         }
         for (std::thread& t : workers_) t.join();
         workers_.clear();
         stop_ = false;
         // Each worker starts from the current epoch, read here: a job posted before it is scheduled still wakes it.
-        uint64_t start = job_.epoch.load(std::memory_order_acquire);
+        uint32_t start = epoch_of(state_.load(std::memory_order_acquire));
         for (int i = 0; i < workers; i++) {
             try {
-                workers_.emplace_back([this, i, start] { loop(i + 1, start); });
+                workers_.emplace_back([this, start] { loop(start); });
             } catch (...) {
                 break;  // the system refused another thread: run with the workers we have
             }
         }
     }
 
-    void loop(int tid, uint64_t seen) {
+    void loop(uint32_t seen) {
         for (;;) {
-            uint64_t e = wait_for_job(seen);
+            bool slept = false;
+            uint32_t e = wait_for_job(seen, slept);
             if (stop_) return;
             seen = e;
-            if (tid < job_.nt) job_.task(job_.ctx, tid, job_.nt);
-            pending_.fetch_sub(1, std::memory_order_release);
+            if (slept) leave_callers_cpu();
+            int t, nt;
+            while (claim(e, t, nt)) {
+                // the job cannot finish (and task_/ctx_ cannot change) before this index is done
+                task_.load(std::memory_order_relaxed)(ctx_.load(std::memory_order_relaxed), t, nt);
+                done_.fetch_add(1, std::memory_order_release);
+            }
         }
     }
 
-    uint64_t wait_for_job(uint64_t seen) {
+    static int current_cpu() {
+#if defined(__linux__)
+        return sched_getcpu();
+#else
+        return -1;
+#endif
+    }
+
+    // A worker woken from sleep may be placed on the caller's own CPU (a hypervisor marks an idle vCPU as
+    // preempted, so Linux avoids waking threads onto it), where it cannot run until the caller stops, and
+    // stays there for milliseconds: frozen MLP calls after a 10 ms pause took 2.7x as long. Such a worker
+    // moves itself: its allowed CPUs minus this one for a moment (the move happens at once), then all again.
+    void leave_callers_cpu() {
+#if defined(__linux__)
+        int cpu = current_cpu();
+        if (cpu < 0 || cpu != caller_cpu_.load(std::memory_order_relaxed)) return;
+        cpu_set_t all, others;
+        if (sched_getaffinity(0, sizeof all, &all) != 0 || !CPU_ISSET(cpu, &all) || CPU_COUNT(&all) < 2) return;
+        others = all;
+        CPU_CLR(cpu, &others);
+        if (sched_setaffinity(0, sizeof others, &others) == 0) sched_setaffinity(0, sizeof all, &all);
+#endif
+    }
+
+    uint32_t wait_for_job(uint32_t seen, bool& slept) {
         auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(SPIN_MICROS);
-        uint64_t parks = job_.parks.load(std::memory_order_relaxed);
+        uint64_t parks = parks_.load(std::memory_order_relaxed);
         for (int i = 1;; i++) {
-            uint64_t e = job_.epoch.load(std::memory_order_acquire);
+            uint32_t e = epoch_of(state_.load(std::memory_order_acquire));
             if (e != seen) return e;
-            if (job_.parks.load(std::memory_order_relaxed) != parks) break;
+            if (parks_.load(std::memory_order_relaxed) != parks) break;
             ENGINE_CPU_RELAX();
             if ((i & 63) == 0 && std::chrono::steady_clock::now() > until) break;
         }
+        slept = true;
         std::unique_lock<std::mutex> lock(mutex_);
         sleepers_.fetch_add(1, std::memory_order_seq_cst);
-        wake_.wait(lock, [&] { return job_.epoch.load(std::memory_order_seq_cst) != seen; });
+        wake_.wait(lock, [&] { return epoch_of(state_.load(std::memory_order_seq_cst)) != seen; });
         sleepers_.fetch_sub(1, std::memory_order_relaxed);
-        return job_.epoch.load(std::memory_order_acquire);
+        return epoch_of(state_.load(std::memory_order_acquire));
     }
 
-    // The job and its epoch share one cache line, written once per job by the caller and polled by the
-    // workers; the completion count has its own line, polled by the caller: one line transfer each way.
-    struct alignas(64) Job {
-        std::atomic<uint64_t> epoch{0};
-        std::atomic<uint64_t> parks{0};  // bumped by park(): spinning workers go to sleep at once
-        Task task = nullptr;
-        void* ctx = nullptr;
-        int nt = 1;
-    };
-    Job job_;
-    alignas(64) std::atomic<int> pending_{0};
+    // The job (state and what to run) on one cache line, written once per job by the caller and polled by
+    // the workers; the completion count on its own line, polled by the caller.
+    alignas(64) std::atomic<uint64_t> state_{0};
+    std::atomic<Task> task_{nullptr};
+    std::atomic<void*> ctx_{nullptr};
+    std::atomic<uint64_t> parks_{0};  // bumped by park(): spinning workers go to sleep at once
+    std::atomic<int> caller_cpu_{-1};  // the CPU the current job's caller ran on when it posted the job
+    alignas(64) std::atomic<int> done_{0};  // indices finished by workers in the current job
     alignas(64) std::atomic<int> sleepers_{0};
     std::atomic_flag busy_ = ATOMIC_FLAG_INIT;
     std::atomic<bool> stop_{false};
