@@ -66,20 +66,20 @@ public final class Weights implements AutoCloseable {
 
     private PackedMatrix pack(Const c) {
         long[] s = c.shape();
-        try (Buffer raw = backend.allocate(DType.F32, Math.max(1, c.numel()))) {
-            backend.copyIn(c.data(), 0, raw, 0, c.numel());
-            PackedMatrix p = backend.packMatrix(raw, s[0], s[1]);
-            all.add(p);
-            return p;
-        }
+        return uploadPacked(c, raw -> backend.packMatrix(raw, s[0], s[1]));
     }
 
     private PackedMatrix packConv(Const c, int groups) {
         long[] s = c.shape();
         if (s.length != 4) throw new ShapeException("conv2d weight " + Shapes.str(s) + " must be KCRS");
+        return uploadPacked(c, raw -> backend.packConvWeight(raw, s[0], s[1] * s[2] * s[3], groups));
+    }
+
+    /** Uploads c to a temporary buffer and keeps what {@code packer} makes of it (owned by these weights). */
+    private PackedMatrix uploadPacked(Const c, java.util.function.Function<Buffer, PackedMatrix> packer) {
         try (Buffer raw = backend.allocate(DType.F32, Math.max(1, c.numel()))) {
             backend.copyIn(c.data(), 0, raw, 0, c.numel());
-            PackedMatrix p = backend.packConvWeight(raw, s[0], s[1] * s[2] * s[3], groups);
+            PackedMatrix p = packer.apply(raw);
             all.add(p);
             return p;
         }

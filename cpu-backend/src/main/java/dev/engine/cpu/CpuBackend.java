@@ -472,17 +472,9 @@ public final class CpuBackend implements Backend {
     // ---- convolution and pooling (checked and marshalled in CpuConvPool) ---------------------------
 
     @Override public void conv2dForward(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) { convPool.conv2dForward(g, x, w, bias, act, y); }
-
-    /** Groups of a multiple of 16 filters: transposed once for the direct kernel; others: the default copy. */
-    @Override public PackedMatrix packConvWeight(Buffer w, long k, long cols, int groups) {
-        PackedMatrix p = convPool.packConvWeight(w, k, cols, groups);
-        return p != null ? p : Backend.super.packConvWeight(w, k, cols, groups);
-    }
-
+    @Override public PackedMatrix packConvWeight(Buffer w, long k, long cols, int groups) { return convPool.packConvWeight(w, k, cols, groups); }
     @Override public void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
-        if (w != null && w.format().equals(PackedMatrix.ROW_MAJOR)) Backend.super.conv2dForwardPacked(g, x, w, bias, act, y);
-        else if (w == null) throw new EngineException("conv2dForwardPacked: packed weight is null");
-        else convPool.conv2dForwardPacked(g, x, w, bias, act, y);
+        convPool.conv2dForwardPacked(g, x, w, bias, act, y);
     }
     @Override public void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) { convPool.conv2dBackwardInput(g, gy, w, gx); }
     @Override public void conv2dBackwardWeight(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) { convPool.conv2dBackwardWeight(g, x, gy, gw, gb); }

@@ -49,7 +49,7 @@ final class CpuConvPool {
 
     /**
      * KCRS weights of k filters of cols values in groups: the lanes layout when each group has a multiple
-     * of 16 filters, else the default contiguous copy.
+     * of 16 filters, else a contiguous copy ({@link PackedMatrix#ROW_MAJOR}, as the SPI default).
      */
     PackedMatrix packConvWeight(Buffer w, long k, long cols, int groups) {
         String op = "packConvWeight";
@@ -58,19 +58,22 @@ final class CpuConvPool {
             throw new ShapeException(op + ": " + k + " filters of " + cols + " values do not split into " + groups + " groups");
         long n = product(op, k, cols);
         buffer(op, "weight", be, w, n, DType.F32);
-        if ((k / groups) % LANES != 0) return null;  // the caller falls back to the default copy
+        boolean lanes = (k / groups) % LANES == 0;
         Buffer packed = be.allocate(DType.F32, n);
-        CpuNative.engine_conv_pack_lanes(w.address(), k, cols, groups, packed.address());
-        return new PackedMatrix(packed, k, cols, lanesFormat(groups));
+        if (lanes) CpuNative.engine_conv_pack_lanes(w.address(), k, cols, groups, packed.address());
+        else CpuNative.engine_memcpy(packed.address(), w.address(), n * Float.BYTES);
+        return new PackedMatrix(packed, k, cols, lanes ? lanesFormat(groups) : PackedMatrix.ROW_MAJOR);
     }
 
-    /** conv2dForward with a weight packed by {@link #packConvWeight} in the lanes layout. */
+    /** conv2dForward with a weight made by {@link #packConvWeight} (either layout) for g's geometry. */
     void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
         String op = "conv2dForwardPacked";
-        w.check(op, be, lanesFormat(g.groups()));
+        if (w == null) throw new EngineException(op + ": packed weight is null");
+        boolean lanes = !w.format().equals(PackedMatrix.ROW_MAJOR);
+        w.check(op, be, lanes ? lanesFormat(g.groups()) : PackedMatrix.ROW_MAJOR);
         KernelChecks.packedConvWeight(op, g, w);
         if (CpuBackend.dtypeOf(op, "x", x) != DType.F32) throw new DTypeException(op + ": a packed weight is F32; x is " + x.dtype());
-        conv2dForward(g, x, w.buffer(), bias, act, y, true);
+        conv2dForward(g, x, w.buffer(), bias, act, y, lanes);
     }
 
     void conv2dForward(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) {
