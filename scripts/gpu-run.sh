@@ -1,47 +1,142 @@
 #!/usr/bin/env bash
-# run.sh of the GPU bundle (copied there by scripts/gpu-bundle.sh): runs the CUDA tests with the bundled
-# Java runtime and writes JUnit XML reports plus the console log.
-#   ./run.sh [reports-dir]        (default: $OUT if set, else ./reports)
+# run.sh of the GPU bundle (copied there by scripts/gpu-bundle.sh). On a GPU machine with no JDK:
+#   ./run.sh [results-dir] [phases]      (default dir: $OUT if set, else ./results; phases: all, or a
+#                                          comma list of env,tests,suites,train,bench,torch)
+# Runs the CUDA parity tests and the backend contract suite, the autograd and cross-module suites with
+# CUDA preferred, `engine train` on the digits with --backend cuda, the GPU benchmarks (GEMM kernels vs
+# cuBLASLt in-process; training steps and frozen inference in several configurations) and the same
+# models in PyTorch when python3 has torch; writes summary.md (the table of ratios) and results.tar.gz
+# (JUnit XML, console logs, JSON). Exits non-zero when a test failed.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-REPORTS=${1:-${OUT:-$HERE/reports}}
-mkdir -p "$REPORTS"
+RESULTS=${1:-${OUT:-$HERE/results}}
+PHASES=${2:-all}
+mkdir -p "$RESULTS"
+WORK=$(mktemp -d)
+SUMMARY="$RESULTS/summary.md"
+: > "$SUMMARY"
+want() { [ "$PHASES" = all ] || [[ ",$PHASES," == *",$1,"* ]]; }
+note() { echo "$*" | tee -a "$SUMMARY"; }
+START=$(date +%s)
+elapsed() { echo $(( $(date +%s) - START ))s; }
 
 # the Java runtime travels xz-compressed; unpack it beside this script (or in a temp dir if read-only)
 RT="$HERE/runtime"
 if [ ! -x "$RT/bin/java" ]; then
-    [ -w "$HERE" ] || RT="$(mktemp -d)/runtime"
+    [ -w "$HERE" ] || RT="$WORK/runtime"
     mkdir -p "$(dirname "$RT")"
     if command -v xz >/dev/null; then
         xz -dc "$HERE/runtime.tar.xz" | tar -C "$(dirname "$RT")" -xf -
     else
-        python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$HERE/runtime.tar.xz" "$(dirname "$RT")"
+        python3 -c 'import lzma, sys, tarfile; tarfile.open(fileobj=lzma.open(sys.argv[1])).extractall(sys.argv[2])' \
+            "$HERE/runtime.tar.xz" "$(dirname "$RT")"
+    fi
+fi
+JAVA="$RT/bin/java"
+
+# bundled GCC runtime libraries only for those the system lacks
+for l in libstdc++.so.6 libgcc_s.so.1; do
+    if ! /sbin/ldconfig -p 2>/dev/null | awk '{print $1}' | grep -qxF "$l"; then
+        export LD_LIBRARY_PATH="$HERE/native-fallback${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"; break
+    fi
+done
+
+# where a GPU answers, an unavailable backend must fail the tests instead of skipping them
+REQUIRE=false
+if command -v nvidia-smi >/dev/null && nvidia-smi > "$WORK/nvidia-smi.txt" 2>&1; then REQUIRE=true; fi
+export ENGINE_MODELS="$HERE/shared/data/models"
+LIB=$(ls "$HERE"/lib/*.jar | tr '\n' ':')
+JOPTS=(-Xss4m -Dengine.requireCuda=$REQUIRE -Dorg.bytedeco.javacpp.cachedir="$WORK/javacpp-cache")
+STATUS=0
+ENGINE_JSON=()
+
+note "# GPU bundle run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+note ""
+note "$(nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>/dev/null || echo 'no nvidia-smi')"
+
+if want env; then
+    # where the CUDA libraries live (the backend's locator searches these itself; this is for the record)
+    { echo "## CUDA libraries"; ls -d /usr/local/cuda* 2>/dev/null
+      find /usr/local /usr/lib /opt -maxdepth 7 \( -name 'libcublasLt.so*' -o -name 'cublasLt.h' -o -name 'libnvrtc.so*' \) 2>/dev/null | head -20
+    } > "$WORK/env.txt" 2>&1
+    cat "$WORK/env.txt"
+    # our own cuBLASLt declarations against the real header, where nvcc and the header are present
+    if [ -f "$HERE/cublaslt_abi_check.cu" ]; then
+        NVCC=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null || true)
+        INC=$(dirname "$(find /usr/local /usr/lib /opt -maxdepth 7 -name cublasLt.h 2>/dev/null | head -1)" 2>/dev/null)
+        if [ -n "$NVCC" ] && [ -n "$INC" ]; then
+            if "$NVCC" -std=c++17 -I"$INC" -I"$HERE" -c "$HERE/cublaslt_abi_check.cu" -o "$WORK/abi.o" > "$WORK/abi-check.txt" 2>&1; then
+                note "cuBLASLt ABI check: our declarations match $INC/cublasLt.h"
+            else
+                note "cuBLASLt ABI check FAILED against $INC/cublasLt.h:"; head -40 "$WORK/abi-check.txt" | tee -a "$SUMMARY"; STATUS=1
+            fi
+        else
+            note "cuBLASLt ABI check skipped: nvcc=${NVCC:-none} header dir=${INC:-none}"
+        fi
     fi
 fi
 
-# bundled GCC runtime libraries only for those the system lacks
-EXTRA=""
-for l in libgomp.so.1 libstdc++.so.6 libgcc_s.so.1; do
-    if ! /sbin/ldconfig -p 2>/dev/null | awk '{print $1}' | grep -qxF "$l"; then EXTRA=1; fi
-done
-[ -n "$EXTRA" ] && export LD_LIBRARY_PATH="$HERE/native-fallback${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+junit() {  # junit NAME TEST-CLASSES-DIR [extra java options...]
+    local name=$1 dir=$2; shift 2
+    [ -d "$dir" ] || { note "suite $name: not in this bundle"; return; }
+    mkdir -p "$WORK/junit-$name"
+    (cd "$HERE" && timeout 900 "$JAVA" "${JOPTS[@]}" "$@" -jar "$HERE/junit-console.jar" execute \
+        --class-path "$LIB$dir" --scan-class-path "$dir" --reports-dir "$WORK/junit-$name" \
+        --details=summary --disable-banner --disable-ansi-colors > "$WORK/junit-$name/console.txt" 2>&1)
+    local rc=$?
+    [ $rc = 0 ] || STATUS=1
+    note "suite $name: exit $rc, $(grep -E 'tests (successful|failed|skipped|aborted)' "$WORK/junit-$name/console.txt" | tr -s ' ' | tr '\n' ';') ($(elapsed))"
+    grep -E '^\s*(JUnit Jupiter:|MethodSource|=> )' "$WORK/junit-$name/console.txt" | head -40 >> "$SUMMARY"
+}
 
-# where a GPU answers, an unavailable backend (e.g. a driver older than the CUDA 13 runtime) must fail the
-# tests instead of skipping them
-REQUIRE=false
-if command -v nvidia-smi >/dev/null && nvidia-smi > "$REPORTS/nvidia-smi.txt" 2>&1; then REQUIRE=true; else echo "nvidia-smi missing or failed" >> "$REPORTS/nvidia-smi.txt"; fi
+if want tests; then
+    junit cuda "$HERE/tests/cuda-backend"
+    junit contract "$HERE/tests/engine-api"
+fi
+if want suites; then
+    junit autograd "$HERE/tests/autograd"
+    junit crossmodule "$HERE/tests/tests"
+fi
 
-CP=$(ls "$HERE"/lib/*.jar | tr '\n' ':')"$HERE/test-classes"
-"$RT/bin/java" -Xss4m -Dengine.requireCuda=$REQUIRE -Dorg.bytedeco.javacpp.cachedir="$REPORTS/.javacpp-cache" \
-    -jar "$HERE/junit-console.jar" execute \
-    --class-path "$CP" --scan-class-path "$HERE/test-classes" \
-    --reports-dir "$REPORTS" --details=tree --disable-banner --disable-ansi-colors 2>&1 | tee "$REPORTS/console.txt"
-STATUS=${PIPESTATUS[0]}
-# a quick speed check (GEMM GFLOP/s, batch-1 MLP eager vs graph); the JMH suite lives in benchmarks/
-"$RT/bin/java" -Dorg.bytedeco.javacpp.cachedir="$REPORTS/.javacpp-cache" -cp "$CP" dev.engine.cuda.CudaQuickBench \
-    > "$REPORTS/quick-bench.txt" 2>&1 || echo "run.sh: quick bench failed, see quick-bench.txt"
-cat "$REPORTS/quick-bench.txt"
-rm -rf "$REPORTS/.javacpp-cache"
-echo "run.sh: tests exited with $STATUS; reports in $REPORTS"
+if want train; then
+    (cd "$WORK" && timeout 300 "$JAVA" "${JOPTS[@]}" -Djava.awt.headless=true -cp "$LIB" dev.engine.cli.Main train --backend cuda \
+        --out "$WORK/digits.model" > "$WORK/engine-train.txt" 2>&1)
+    rc=$?; [ $rc = 0 ] || STATUS=1
+    note "engine train --backend cuda: exit $rc; $(grep -E 'test accuracy|backend=' "$WORK/engine-train.txt" | tr '\n' ';') ($(elapsed))"
+fi
+
+if want bench; then
+    for cls in dev.engine.cuda.CudaGemmBench dev.engine.cuda.CudaQuickBench; do
+        (cd "$HERE" && timeout 240 "$JAVA" "${JOPTS[@]}" -cp "$LIB$HERE/tests/cuda-backend" $cls > "$WORK/$cls.txt" 2>&1) \
+            || note "$cls failed (exit $?)"
+        note ""; note "## $cls ($(elapsed))"; note '```'; tail -60 "$WORK/$cls.txt" >> "$SUMMARY"; note '```'
+    done
+    ENGINE_JSON=()
+    # GEMM implementation x precision: our kernels, cuBLASLt, cuBLASLt with TF32
+    for cfg in "own:-Dengine.cuda.gemm=own" "cublaslt:-Dengine.cuda.gemm=auto" "cublaslt-tf32:-Dengine.cuda.gemm=auto -Dengine.cuda.tf32=true"; do
+        label=${cfg%%:*}; opts=${cfg#*:}
+        # shellcheck disable=SC2086
+        (cd "$HERE" && timeout 400 "$JAVA" "${JOPTS[@]}" $opts -Dengine.backend=cuda -cp "$LIB" dev.engine.bench.GpuBench \
+            --label "$label" --out "$WORK/engine-$label.json" > "$WORK/gpubench-$label.txt" 2>&1) || note "GpuBench $label failed (exit $?)"
+        [ -f "$WORK/engine-$label.json" ] && ENGINE_JSON+=("$WORK/engine-$label.json")
+        note "GpuBench $label done ($(elapsed))"
+    done
+fi
+
+if want torch && python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+    (cd "$WORK" && timeout 400 python3 "$HERE/torch_peer.py" --out "$WORK/torch.json" > "$WORK/torch.txt" 2>&1) || note "torch_peer failed (exit $?)"
+    note "PyTorch peer done ($(elapsed))"
+    if [ -f "$WORK/torch.json" ] && [ ${#ENGINE_JSON[@]} -gt 0 ]; then
+        note ""; note "## Engine vs PyTorch, same GPU, same run (ratio = engine / PyTorch)"; note ""
+        python3 "$HERE/report.py" "$WORK/torch.json" "${ENGINE_JSON[@]}" | tee -a "$SUMMARY"
+    fi
+else
+    want torch && note "PyTorch peer skipped: python3 with CUDA torch not found"
+fi
+
+rm -rf "$WORK/javacpp-cache"
+tar -C "$WORK" -czf "$RESULTS/results.tar.gz" . 2>/dev/null
+note ""
+note "run.sh: exit $STATUS after $(elapsed); details in results.tar.gz"
 exit "$STATUS"

@@ -67,10 +67,13 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--threads", defaultValue = "0", description = "Kernel threads (0 = all cores). Default: ${DEFAULT-VALUE}")
     int threads;
+    @picocli.CommandLine.Mixin
+    BackendOption backend = new BackendOption();
     @Option(names = "--config", description = "Java properties file of option defaults (keys without dashes: epochs=30, batch-size=64)")
     Path config;
 
     @Override public Integer call() {
+        backend.apply();
         if (threads > 0) Tensor.defaultBackend().setThreads(threads);
         System.out.println("engine train: data=" + data + " model=" + model + " epochs=" + epochs + " batch=" + batchSize + " lr=" + lr
                 + " optimizer=" + optimizer + " backend=" + Tensor.defaultBackend().name() + " threads=" + Tensor.defaultBackend().threads());

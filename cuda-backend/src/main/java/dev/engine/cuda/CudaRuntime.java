@@ -37,6 +37,8 @@ final class CudaRuntime {
             if (n == 0) return "no CUDA driver/device: cudaGetDeviceCount found 0 devices";
             int e = CudaNative.ecu_init(0);
             if (e != 0) return "CUDA device 0 could not be initialised: error " + e + " (" + CudaNative.ecu_error_string(e) + ")";
+            // -Dengine.cuda.tf32=true: F32 GEMM/conv on TF32 tensor cores from the start (as CudaBackend.setTf32(true))
+            if (Boolean.getBoolean("engine.cuda.tf32")) CudaNative.ecu_set_tf32(1);
             return null;
         }
     }
