@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=1
 if [ "${1:-}" = "--no-build" ]; then BUILD=0; shift; fi
 OUT=${1:-$ROOT/gpu-bundle}
-LIMIT_MIB=48
+LIMIT_MIB=54
 JUNIT_PLATFORM_VERSION=1.14.4   # JUnit Jupiter 5.14.x runs on platform 1.14.x
 MVN="mvn -q -B -ntp"
 MODULES=engine-api,cpu-backend,cuda-backend,autograd,tests,benchmarks,cli
@@ -19,7 +19,11 @@ die() { echo "gpu-bundle: $*" >&2; exit 1; }
 trap 'echo "gpu-bundle: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 if [ -z "${JAVA_HOME:-}" ]; then JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")"); fi
-[ -x "$JAVA_HOME/bin/jlink" ] || die "no jlink under JAVA_HOME=$JAVA_HOME (a full JDK 17+ is needed)"
+# The runtime is linked from BUNDLE_JDK, else a Temurin JDK where one is installed (it carries its own font
+# libraries; Debian's JDK links the system's libharfbuzz, which GPU machines may lack), else JAVA_HOME.
+JLINK_JDK=${BUNDLE_JDK:-$(ls -d /usr/lib/jvm/temurin-*-jdk* 2>/dev/null | sort -V | tail -1)}
+JLINK_JDK=${JLINK_JDK:-$JAVA_HOME}
+[ -x "$JLINK_JDK/bin/jlink" ] || die "no jlink under $JLINK_JDK (a full JDK 17+ is needed; set BUNDLE_JDK)"
 command -v xz >/dev/null || die "xz is needed to compress the Java runtime (apt-get install xz-utils)"
 [ -x /usr/local/cuda/bin/nvcc ] || command -v nvcc >/dev/null || die "nvcc not found: the CUDA backend cannot be built here"
 
@@ -48,11 +52,12 @@ jar_of() {  # the module's main jar (not sources/tests/shaded)
 }
 
 rm -rf "$OUT"
-mkdir -p "$OUT/lib" "$OUT/native-fallback" "$OUT/tests"
+mkdir -p "$OUT/lib" "$OUT/tests"
 
 # 1. a trimmed Java runtime (JavaCPP needs jdk.unsupported for Unsafe, JUnit's XML reports java.xml, plots
 #    java.desktop); uncompressed jlink image, then xz: smaller than jlink's own compression
-"$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,java.xml,jdk.unsupported,java.management,java.desktop \
+echo "gpu-bundle: Java runtime from $JLINK_JDK"
+"$JLINK_JDK/bin/jlink" --add-modules java.base,java.logging,java.xml,jdk.unsupported,java.management,java.desktop \
     --strip-debug --no-header-files --no-man-pages --compress=0 --output "$TMP_RT/runtime"
 if command -v strip >/dev/null; then find "$TMP_RT/runtime" -name '*.so' -exec strip --strip-unneeded {} + ; fi
 tar -C "$TMP_RT" -cf - runtime | xz -9 -T2 > "$OUT/runtime.tar.xz"
@@ -78,15 +83,10 @@ if [ -d "$ROOT/../shared/data" ]; then
     mkdir -p "$OUT/shared/data"
     cp -r "$ROOT/../shared/data/models" "$OUT/shared/data/" 2>/dev/null || true
     cp "$ROOT/../shared/data/digits.csv" "$OUT/shared/data/" 2>/dev/null || true
+    chmod -R u+w "$OUT/shared"
 fi
 
-# 4. GCC runtime libraries the native code links against, used only where the machine lacks them
-for l in libstdc++.so.6 libgcc_s.so.1; do
-    f=$(gcc -print-file-name=$l 2>/dev/null || true)
-    [ -f "$f" ] && cp -L "$f" "$OUT/native-fallback/$l"
-done
-
-# 5. the run script, the PyTorch peer and the report maker
+# 4. the run script, the PyTorch peer and the report maker
 cp "$ROOT/scripts/gpu-run.sh" "$OUT/run.sh"
 cp "$ROOT"/scripts/gpu/*.py "$OUT/"
 [ -f "$ROOT/native/cuda/cublaslt_abi_check.cu" ] && cp "$ROOT"/native/cuda/cublaslt_api.h "$ROOT"/native/cuda/cublaslt_abi_check.cu "$OUT/" || true

@@ -16,7 +16,7 @@ def main():
     engines = [load(p) for p in sys.argv[2:]]
     peer = {(r["kind"], r["model"], r["batch"]): r for r in torch["rows"]}
     print("| kind | model | batch | PyTorch (%s) ms | %s |" % (torch["label"], " | ".join("%s ms (ratio)" % e["label"] for e in engines)))
-    print("|---|---|---|---|%s" % "---|" * len(engines))
+    print("|---|---|---|---|" + "---|" * len(engines))
     keys = []
     for e in engines:
         for r in e["rows"]:
