@@ -109,11 +109,13 @@ if want bench; then
     done
     ENGINE_JSON=()
     # GEMM implementation x precision: our kernels, cuBLASLt, cuBLASLt with TF32
+    ALL=mlp784,transformer,lenet,mlp4096,frozen
     for cfg in "own:-Dengine.cuda.gemm=own" "cublaslt:-Dengine.cuda.gemm=auto" "cublaslt-tf32:-Dengine.cuda.gemm=auto -Dengine.cuda.tf32=true"; do
         label=${cfg%%:*}; opts=${cfg#*:}
+        only=$ALL; [ "$label" = cublaslt ] && only=$ALL,lenet-layers
         # shellcheck disable=SC2086
         (cd "$HERE" && timeout 400 "$JAVA" "${JOPTS[@]}" $opts -Dengine.backend=cuda -cp "$LIB" dev.engine.bench.GpuBench \
-            --label "$label" --out "$WORK/engine-$label.json" > "$WORK/gpubench-$label.txt" 2>&1) || note "GpuBench $label failed (exit $?)"
+            --label "$label" --only "$only" --out "$WORK/engine-$label.json" > "$WORK/gpubench-$label.txt" 2>&1) || note "GpuBench $label failed (exit $?)"
         [ -f "$WORK/engine-$label.json" ] && ENGINE_JSON+=("$WORK/engine-$label.json")
         note "GpuBench $label done ($(elapsed))"
     done

@@ -63,6 +63,7 @@ public final class GpuBench {
             if (only.isEmpty() || only.contains(m)) rows.add(trainStep(be, m));
         for (String[] f : new String[][]{{"mlp", "1"}, {"mlp", "64"}, {"lenet", "1"}, {"lenet", "64"}})
             if (only.isEmpty() || only.contains("frozen")) rows.add(frozen(be, f[0], Integer.parseInt(f[1])));
+        if (only.contains("lenet-layers")) rows.addAll(lenetLayers(be));
         StringBuilder json = new StringBuilder("{\"label\":\"" + label + "\",\"backend\":\"" + be.name() + "\",\"rows\":[");
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
@@ -133,6 +134,42 @@ public final class GpuBench {
         }
     }
 
+    /**
+     * Where a LeNet-5 batch-64 training step goes: each layer's forward, and forward + backward of the
+     * layer alone (its input requires a gradient; the output's gradient is a fixed tensor), synchronised.
+     */
+    private static List<Row> lenetLayers(Backend be) {
+        List<Row> rows = new ArrayList<>();
+        dev.engine.nn.Sequential net = Models.lenet();
+        net.train();
+        Tensor x = Tensor.of(be, Fixtures.random(64 * 784, 2), 64, 1, 28, 28);
+        MemoryScope.detach(x);
+        for (int i = 0; i < net.size(); i++) {
+            Module layer = net.get(i);
+            Tensor in = x;
+            Tensor out;
+            try (dev.engine.autograd.GradMode ng = dev.engine.autograd.GradMode.noGrad()) {
+                out = layer.forward(in);
+            }
+            MemoryScope.detach(out);
+            Tensor gy = Tensor.of(be, Fixtures.random((int) out.numel(), 9 + i), out.shape());
+            MemoryScope.detach(gy);
+            String name = i + ":" + layer.getClass().getSimpleName();
+            rows.add(time("fwd", name, 64, be, () -> {
+                try (MemoryScope s = MemoryScope.open()) { layer.forward(in); }
+            }, 0.03));
+            rows.add(time("fwdbwd", name, 64, be, () -> {
+                try (MemoryScope s = MemoryScope.open()) {
+                    Tensor xin = in.detach().requiresGrad(true);
+                    layer.forward(xin).backward(gy);
+                }
+            }, 0.03));
+            gy.close();
+            x = out;
+        }
+        return rows;
+    }
+
     private static Row frozen(Backend be, String model, int batch) {
         Module net = model.equals("mlp") ? Models.mlp() : Models.lenet();
         long[] sample = Models.sampleShape(model);
@@ -149,13 +186,17 @@ public final class GpuBench {
 
     /** Warm-up, then 7 repeats of enough steps for ~0.3 s each (at least 5), synchronising after every step. */
     private static Row time(String kind, String model, int batch, Backend be, Runnable step) {
+        return time(kind, model, batch, be, step, 0.3);
+    }
+
+    private static Row time(String kind, String model, int batch, Backend be, Runnable step, double repSeconds) {
         for (int i = 0; i < 5; i++) step.run();
         be.synchronize();
         long t0 = System.nanoTime();
         step.run();
         be.synchronize();
         double one = Math.max(1e-6, (System.nanoTime() - t0) / 1e9);
-        int steps = (int) Math.max(5, Math.min(20000, 0.3 / one));
+        int steps = (int) Math.max(5, Math.min(20000, repSeconds / one));
         double[] ms = new double[7];
         for (int rep = 0; rep < ms.length; rep++) {
             long s = System.nanoTime();
