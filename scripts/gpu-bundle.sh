@@ -13,7 +13,7 @@ OUT=${1:-$ROOT/gpu-bundle}
 LIMIT_MIB=54
 JUNIT_PLATFORM_VERSION=1.14.4   # JUnit Jupiter 5.14.x runs on platform 1.14.x
 MVN="mvn -q -B -ntp"
-MODULES=engine-api,cpu-backend,cuda-backend,autograd,tests,benchmarks,cli
+MODULES=cuda-backend,tests,benchmarks,cli   # with -am: everything they need
 
 die() { echo "gpu-bundle: $*" >&2; exit 1; }
 trap 'echo "gpu-bundle: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
@@ -63,8 +63,11 @@ if command -v strip >/dev/null; then find "$TMP_RT/runtime" -name '*.so' -exec s
 tar -C "$TMP_RT" -cf - runtime | xz -9 -T2 > "$OUT/runtime.tar.xz"
 
 # 2. the project's jars and their runtime dependencies (JavaCPP, OpenBLAS for the CPU reference, picocli, protobuf)
-for m in engine-api cpu-backend cuda-backend autograd benchmarks; do cp "$(jar_of $m)" "$OUT/lib/"; done
-cp "$(ls cli/target/cli-*.jar | grep -v -e sources -e tests | head -1)" "$OUT/lib/" || die "no cli jar"
+for m in */pom.xml; do   # every module's main jar (not sources/tests/shaded), so a new module needs no edit here
+    m=${m%/pom.xml}
+    case $m in tests|examples) continue ;; esac
+    cp "$(jar_of "$m")" "$OUT/lib/"
+done
 cp "$DEPS"/*.jar "$OUT/lib/"
 # OpenBLAS's platform jar also carries a full-LAPACK JNI variant and headers we never load: drop them
 for j in "$OUT"/lib/openblas-*-linux-x86_64.jar; do
@@ -76,6 +79,7 @@ done
 for m in engine-api cuda-backend autograd tests; do
     [ -d "$m/target/test-classes" ] && cp -r "$m/target/test-classes" "$OUT/tests/$m"
 done
+
 $MVN dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$JUNIT_PLATFORM_VERSION -DoutputDirectory="$OUT" \
     || die "could not fetch the JUnit console launcher"
 mv "$OUT"/junit-platform-console-standalone-*.jar "$OUT/junit-console.jar"

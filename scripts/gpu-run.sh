@@ -70,19 +70,19 @@ if want env; then
     fi
 fi
 
-junit() {  # junit NAME TEST-CLASSES-DIR [extra java options...]
+junit() {  # junit NAME TEST-CLASSES-DIR [extra java options...]; the contract suite's classes are on every path
     local name=$1 dir=$2; shift 2
     [ -d "$dir" ] || { note "suite $name: not in this bundle"; return; }
     mkdir -p "$WORK/junit-$name"
     # the suites on the JVM's own class path (not the launcher's --class-path): tests that start child JVMs copy it
-    (cd "$HERE" && timeout 900 "$JAVA" "${JOPTS[@]}" "$@" -cp "$HERE/junit-console.jar:$LIB$dir" \
+    (cd "$HERE" && timeout 900 "$JAVA" "${JOPTS[@]}" "$@" -cp "$HERE/junit-console.jar:$LIB$dir:$HERE/tests/engine-api" \
         org.junit.platform.console.ConsoleLauncher execute --scan-class-path "$dir" --reports-dir "$WORK/junit-$name" \
         --exclude-classname '.*OnnxExportTest' \
         --details=summary --disable-banner --disable-ansi-colors > "$WORK/junit-$name/console.txt" 2>&1)
     local rc=$?
     [ $rc = 0 ] || STATUS=1
     note "suite $name: exit $rc, $(grep -E 'tests (successful|failed|skipped|aborted)' "$WORK/junit-$name/console.txt" | tr -s ' ' | tr '\n' ';') ($(elapsed))"
-    grep -E '^\s*(JUnit Jupiter:|MethodSource|=> )' "$WORK/junit-$name/console.txt" | head -40 >> "$SUMMARY"
+    grep -E '^\s*(JUnit Jupiter:|=> )' "$WORK/junit-$name/console.txt" | head -40 >> "$SUMMARY"
 }
 
 if want tests; then
