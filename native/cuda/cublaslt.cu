@@ -155,7 +155,7 @@ struct LtPlan {
 static void destroy_plan(LtPlan& p) {
     LtApi& a = lt().api;
     if (p.desc) a.desc_destroy(p.desc);
-    for (ecl::MatrixLayout l : {p.a, p.b, p.c, p.d})
+    for (ecl::MatrixLayout l : {p.a, p.b, p.c == p.d ? nullptr : p.c, p.d})
         if (l) a.layout_destroy(l);
     p = LtPlan();
 }
@@ -213,8 +213,11 @@ static bool build_plan(const LtCall& k, size_t es, LtPlan* p, std::string* why) 
         st = a.desc_set(p->desc, ecl::MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
     if (st == ecl::STATUS_SUCCESS) st = make_layout(k.a, k.data_type, k.batch, &p->a);
     if (st == ecl::STATUS_SUCCESS) st = make_layout(k.b, k.data_type, k.batch, &p->b);
-    if (st == ecl::STATUS_SUCCESS) st = make_layout(k.c, k.data_type, k.batch, &p->c);
+    // in place (C == D) takes one descriptor for both, as cuBLASLt's in-place form asks
+    bool in_place = k.c.address == k.d.address && k.c.ld == k.d.ld && k.c.stride == k.d.stride;
     if (st == ecl::STATUS_SUCCESS) st = make_layout(k.d, k.data_type, k.batch, &p->d);
+    if (st == ecl::STATUS_SUCCESS && !in_place) st = make_layout(k.c, k.data_type, k.batch, &p->c);
+    if (st == ecl::STATUS_SUCCESS && in_place) p->c = p->d;
     if (st != ecl::STATUS_SUCCESS) { *why = "descriptor setup failed: " + status_text(st); return false; }
 
     ecl::MatmulPreference pref = nullptr;
@@ -261,6 +264,7 @@ static LtPlan* plan_for(const LtCall& k, size_t es, std::string* why) {
     v[i++] = alignment_of(k.a.address, k.a.stride * (i64)es, k.batch); v[i++] = alignment_of(k.b.address, k.b.stride * (i64)es, k.batch);
     v[i++] = alignment_of(k.c.address, k.c.stride * (i64)es, k.batch); v[i++] = alignment_of(k.d.address, k.d.stride * (i64)es, k.batch);
     v[i++] = k.bias ? alignment_of(k.bias, 0, 1) : 0;
+    v[i++] = k.c.address == k.d.address;  // in place or not: one layout descriptor or two
     auto& cache = plans();
     auto it = cache.find(key);
     if (it != cache.end()) return &it->second;

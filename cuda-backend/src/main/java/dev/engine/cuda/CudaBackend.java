@@ -34,9 +34,14 @@ import java.util.Arrays;
  * becomes an {@link EngineException}. Device memory comes from a caching allocator (see
  * {@link #allocatorStats()}); kernel sequences can be captured into a {@link CudaGraph}.
  *
+ * <p>GEMM (and convolution's im2col products) run on cuBLASLt where the CUDA toolkit's
+ * {@code libcublasLt.so.13} is found (see {@link #gemmDescription()} for which and why), else on our kernels;
+ * {@code -Dengine.cuda.gemm=auto|cublas|own} or {@link #setGemmImplementation} choose.
+ *
  * <pre>{@code
  * Backend be = Backends.get("cuda");          // throws with the reason where there is no GPU
  * ((CudaBackend) be).setTf32(true);          // F32 GEMM/conv on tensor cores (sm_80+)
+ * System.out.println(be.describe());         // device, TF32, and "GEMM: cuBLASLt 13.0.0 (...)" or why not
  * }</pre>
  */
 public final class CudaBackend implements Backend {
@@ -87,8 +92,9 @@ public final class CudaBackend implements Backend {
     public int computeCapability() { ready(); return CudaNative.ecu_compute_capability(); }
 
     /**
-     * Routes F32 GEMM and conv through the TF32 tensor-core kernel (10-bit mantissa inputs, F32
-     * accumulation) on sm_80+; off by default so results match the CPU closely. Returns whether it is on.
+     * Routes F32 GEMM and conv through TF32 tensor cores (10-bit mantissa inputs, F32 accumulation) on sm_80+:
+     * cuBLASLt's {@code COMPUTE_32F_FAST_TF32} or our TF32 kernel; products with m <= 8 stay exact F32 (they
+     * are memory-bound). Off by default so results match the CPU closely. Returns whether it is on.
      */
     public boolean setTf32(boolean on) { ready(); return CudaNative.ecu_set_tf32(on ? 1 : 0) != 0; }
 
