@@ -31,7 +31,7 @@ final class CudaRuntime {
                 CudaNative.load();
                 failure = probe();
                 if (failure == null) {
-                    lt = CublasLt.load(CudaLibraryLocator.system());
+                    lt = loadCublasLt();
                     failure = chooseGemm(lt);
                 }
             } catch (Throwable t) {
@@ -51,6 +51,15 @@ final class CudaRuntime {
             int e = CudaNative.ecu_init(0);
             if (e != 0) return "CUDA device 0 could not be initialised: error " + e + " (" + CudaNative.ecu_error_string(e) + ")";
             return null;
+        }
+
+        /** Null when cuBLASLt loaded, else why not; an unexpected error costs only cuBLASLt, not the backend. */
+        private static String loadCublasLt() {
+            try {
+                return CublasLt.load(CudaLibraryLocator.system());
+            } catch (RuntimeException | LinkageError e) {
+                return "looking for cuBLASLt failed: " + e;
+            }
         }
 
         /** Applies -Dengine.cuda.gemm; a bad value, or cublas without cuBLASLt, makes the backend unavailable. */
