@@ -199,9 +199,12 @@ static ecl::Status make_layout(const LtMatrix& x, int32_t type, i64 batch, ecl::
     return st;
 }
 
+static std::atomic<long long> g_heuristic_queries{0};
+
 // Builds descriptors and asks the heuristic for the best algorithm; false with *why when there is none.
 static bool build_plan(const LtCall& k, size_t es, LtPlan* p, std::string* why) {
     LtApi& a = lt().api;
+    g_heuristic_queries++;
     int32_t scale = k.compute == ecl::COMPUTE_64F ? ecl::R_64F : ecl::R_32F;
     ecl::Status st = a.desc_create(&p->desc, k.compute, scale);
     int32_t ta = k.trans_a ? ecl::OP_T : ecl::OP_N, tb = k.trans_b ? ecl::OP_T : ecl::OP_N;
@@ -424,6 +427,8 @@ int ecu_set_gemm_mode(int mode) {
 int ecu_gemm_mode() { return g_gemm_mode; }
 
 long long ecu_gemm_fallbacks() { return g_fallbacks.load(); }
+
+long long ecu_cublaslt_heuristic_queries() { return g_heuristic_queries.load(); }
 
 const char* ecu_gemm_last_fallback() {
     std::lock_guard<std::mutex> g(g_fallback_mu);

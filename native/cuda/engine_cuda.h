@@ -39,6 +39,7 @@ int ecu_cublaslt_loaded();
 int ecu_set_gemm_mode(int mode);
 int ecu_gemm_mode();
 long long ecu_gemm_fallbacks();
+long long ecu_cublaslt_heuristic_queries();  // plans built (one heuristic query each) since load
 const char* ecu_gemm_last_fallback();
 double ecu_cublaslt_bench(long long meta);
 

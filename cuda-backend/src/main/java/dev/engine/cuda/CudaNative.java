@@ -51,6 +51,7 @@ final class CudaNative {
     static native int ecu_set_gemm_mode(int mode);
     static native int ecu_gemm_mode();
     static native long ecu_gemm_fallbacks();
+    static native long ecu_cublaslt_heuristic_queries();
     static native String ecu_gemm_last_fallback();
     static native double ecu_cublaslt_bench(long meta);
 

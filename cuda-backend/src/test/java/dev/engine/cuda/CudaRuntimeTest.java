@@ -42,9 +42,13 @@ class CudaRuntimeTest {
         for (int warm = 0; warm < 2; warm++) loopBody(cuda);
         long mallocs = cuda.allocatorStats().cudaMallocs();
         long live = cuda.memoryStats().liveBytes();
+        long queries = CudaNative.ecu_cublaslt_heuristic_queries();
+        long fallbacks = CudaNative.ecu_gemm_fallbacks();
         for (int i = 0; i < 50; i++) loopBody(cuda);
         CudaAllocatorStats s = cuda.allocatorStats();
         assertEquals(mallocs, s.cudaMallocs(), "a steady loop must be served from the cache: " + s);
+        assertEquals(queries, CudaNative.ecu_cublaslt_heuristic_queries(), "a steady loop reuses its cuBLASLt plans");
+        assertEquals(fallbacks, CudaNative.ecu_gemm_fallbacks(), cuda.gemmDescription());
         assertEquals(live, cuda.memoryStats().liveBytes());
         assertTrue(s.cacheHits() > 0, s.toString());
         cuda.emptyCache();
