@@ -150,6 +150,7 @@ struct LtPlan {
     ecl::MatrixLayout a = nullptr, b = nullptr, c = nullptr, d = nullptr;
     ecl::MatmulAlgo algo;
     uint32_t epilogue = ecl::EPILOGUE_DEFAULT;  // what cuBLASLt applies; the rest runs in gemm_tail
+    std::string declined;  // non-empty: cuBLASLt has no algorithm for this key (remembered, not asked again)
 };
 
 static void destroy_plan(LtPlan& p) {
@@ -270,7 +271,11 @@ static LtPlan* plan_for(const LtCall& k, size_t es, std::string* why) {
     v[i++] = k.c.address == k.d.address;  // in place or not: one layout descriptor or two
     auto& cache = plans();
     auto it = cache.find(key);
-    if (it != cache.end()) return &it->second;
+    if (it != cache.end()) {
+        if (it->second.declined.empty()) return &it->second;
+        *why = it->second.declined;
+        return nullptr;
+    }
     if (cache.size() >= MAX_PLANS) {
         for (auto& kv : cache) destroy_plan(kv.second);
         cache.clear();
@@ -278,11 +283,15 @@ static LtPlan* plan_for(const LtCall& k, size_t es, std::string* why) {
     LtPlan p;
     if (!build_plan(k, es, &p, why)) {
         destroy_plan(p);
-        if (k.epilogue == ecl::EPILOGUE_DEFAULT) return nullptr;
         LtCall plain = k;  // e.g. F64 has no fused epilogues: the product alone, our tail kernel for the rest
         plain.epilogue = ecl::EPILOGUE_DEFAULT;
         std::string why2;
-        if (!build_plan(plain, es, &p, &why2)) { destroy_plan(p); *why += "; without the epilogue: " + why2; return nullptr; }
+        if (k.epilogue == ecl::EPILOGUE_DEFAULT || !build_plan(plain, es, &p, &why2)) {
+            destroy_plan(p);
+            if (!why2.empty()) *why += "; without the epilogue: " + why2;
+            cache[key].declined = *why;
+            return nullptr;
+        }
     }
     return &(cache[key] = p);
 }
