@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <cmath>
+#include <string>
 
 namespace ecu {
 
@@ -25,6 +26,11 @@ bool tf32_on();
 // Caching-allocator entry points, also used for kernel scratch (im2col, flags).
 void* cache_alloc(size_t bytes);
 void cache_free(void* p);
+
+// Status for "failed, see the message": never a cudaError_t (those are >= 0). The message is per thread
+// and read by Java (ecu_error_message) right after the call that returned it.
+const int ECU_MESSAGE = -1;
+void set_error_message(const std::string& text);
 
 // Remembers the first error of a launch sequence so entry points return one code.
 inline int launch_error() { return (int)cudaGetLastError(); }

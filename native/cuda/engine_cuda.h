@@ -28,6 +28,20 @@ int ecu_last_graph_error();
 int ecu_graph_launch(long long handle);
 int ecu_graph_destroy(long long handle);
 int ecu_is_capturing();
+const char* ecu_error_message();  // the reason behind a returned ECU_MESSAGE (-1), per thread
+
+// cublaslt.cu: cuBLASLt opened at run time (candidates: newline-separated absolute paths), the GEMM mode
+// (0 auto, 1 cublas, 2 own), fallbacks to our kernels, and the benchmark's direct cuBLASLt timing.
+int ecu_cublaslt_load(const char* candidates, int allow_bare);  // 0 = loaded
+const char* ecu_cublaslt_probe(const char* candidates, int allow_bare);  // "" = would load
+const char* ecu_cublaslt_status();
+int ecu_cublaslt_loaded();
+int ecu_set_gemm_mode(int mode);
+int ecu_gemm_mode();
+long long ecu_gemm_fallbacks();
+long long ecu_cublaslt_heuristic_queries();  // plans built (one heuristic query each) since load
+const char* ecu_gemm_last_fallback();
+double ecu_cublaslt_bench(long long meta);
 
 // kernels; each returns a cudaError_t (0 = queued fine) unless said otherwise
 int ecu_copy(long long meta);

@@ -2,6 +2,7 @@
 // of A and B staged through shared memory), a skinny kernel for m <= 8, and a TF32 tensor-core kernel
 // (wmma m16n16k8, sm_80+) for F32 when enabled. All apply the epilogue while storing, so C is written once.
 #include "gemm.cuh"
+#include "cublaslt.cuh"
 #include "ops.cuh"
 #include "engine_cuda.h"
 #include <mma.h>
@@ -180,8 +181,7 @@ static void launch_simt(const GemmArgs& g, i64 z0, unsigned nz) {
     gemm_simt<T, BM, BN, BK, TM, TN><<<grid, (BM / TM) * (BN / TN), 0, stream()>>>(g, z0);
 }
 
-int gemm_launch(int dtype, const GemmArgs& g, i64 batch) {
-    if (g.m == 0 || g.n == 0 || batch == 0) return 0;
+static int own_gemm(int dtype, const GemmArgs& g, i64 batch) {
     if ((g.m + 31) / 32 > 65535) return (int)cudaErrorInvalidConfiguration;
     // big tiles only pay off when there are enough of them to fill the GPU
     bool big = g.m * g.n * batch >= (i64)512 * 512;
@@ -205,6 +205,55 @@ int gemm_launch(int dtype, const GemmArgs& g, i64 batch) {
         if (e) return e;
     }
     return 0;
+}
+
+template <typename T>
+__global__ void gemm_tail_kernel(GemmArgs g, i64 batch, bool bias, bool residual, int act) {
+    i64 mn = g.m * g.n;
+    for (i64 t = blockIdx.x * (i64)blockDim.x + threadIdx.x; t < batch * mn; t += (i64)gridDim.x * blockDim.x) {
+        i64 z = t / mn, i = (t % mn) / g.n, j = t % g.n;
+        T* c = ptr<T>(g.c) + z * g.sc + i * g.ldc + j;
+        T v = *c;
+        if (bias) v += ptr<T>(g.bias)[j];
+        if (residual) v += ptr<T>(g.res)[z * g.sr + i * g.ldr + j];
+        if (act != OP_IDENTITY) v = apply_op<T>(act, v, v, v, (T)g.actParam);
+        *c = v;
+    }
+}
+
+int gemm_tail(int dtype, const GemmArgs& g, i64 batch, bool bias, bool residual, int act) {
+    unsigned blocks = blocks_for(batch * g.m * g.n, 256);
+    if (dtype == F32) gemm_tail_kernel<float><<<blocks, 256, 0, stream()>>>(g, batch, bias, residual, act);
+    else gemm_tail_kernel<double><<<blocks, 256, 0, stream()>>>(g, batch, bias, residual, act);
+    return launch_error();
+}
+
+// cuBLASLt cannot do k = 0 (C = beta*C + epilogue) and a shared output matrix across a batch (stride 0) is
+// left to our kernels, which give it the same meaning as before; everything else may go to cuBLASLt.
+static bool lt_can_take(const GemmArgs& g, i64 batch) { return g.k > 0 && !(g.sc == 0 && batch > 1); }
+
+int gemm_launch(int dtype, const GemmArgs& g, i64 batch) {
+    if (g.m == 0 || g.n == 0 || batch == 0) return 0;
+    int mode = gemm_mode();
+    if (mode != GEMM_OWN && lt_can_take(g, batch)) {
+        if (!lt_loaded()) {
+            if (mode == GEMM_CUBLASLT) {
+                set_error_message("GEMM mode cublas but cuBLASLt is not loaded: " + lt_unavailable_reason());
+                return ECU_MESSAGE;
+            }
+        } else {
+            std::string why;
+            int e = lt_gemm(dtype, g, batch, &why);
+            if (e != LT_DECLINED) return e;
+            if (mode == GEMM_CUBLASLT) {
+                set_error_message("gemm " + std::to_string(g.m) + "x" + std::to_string(g.n) + "x" + std::to_string(g.k) +
+                                  " (batch " + std::to_string(batch) + ") in mode cublas: " + why);
+                return ECU_MESSAGE;
+            }
+            note_fallback(why);
+        }
+    }
+    return own_gemm(dtype, g, batch);
 }
 
 }  // namespace ecu

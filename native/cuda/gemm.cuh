@@ -15,7 +15,13 @@ struct GemmArgs {
     double actParam;
 };
 
-// Queues the product on the backend's stream; F32 uses the TF32 tensor-core kernel when it is enabled.
+// Queues the product on the backend's stream: through cuBLASLt when it is loaded and the mode allows it,
+// else our kernels (F32 on the TF32 tensor-core kernel when TF32 is enabled). Returns a cudaError_t, or
+// ECU_MESSAGE with the reason in the thread's error message (mode cublas when cuBLASLt cannot do it).
 int gemm_launch(int dtype, const GemmArgs& g, i64 batch);
+
+// C = act(C + bias[col] + residual) in place over the m x n (x batch) output: the part of the epilogue
+// cuBLASLt did not fuse.
+int gemm_tail(int dtype, const GemmArgs& g, i64 batch, bool bias, bool residual, int act);
 
 }  // namespace ecu

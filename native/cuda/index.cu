@@ -43,13 +43,13 @@ __device__ __forceinline__ uint4 philox4x32_10(uint64_t counter, uint64_t seed) 
 }
 
 template <typename T>
-__global__ void dropout_mask(uint64_t seed, uint64_t offset, float p, float scale, T* mask, i64 count) {
+__global__ void dropout_mask(uint64_t seed, uint64_t offset, float p, T scale, T* mask, i64 count) {
     GRID_LOOP(i, count) {
         uint64_t index = offset + (uint64_t)i;
         uint4 r = philox4x32_10(index >> 2, seed);
         uint32_t w = (index & 3) == 0 ? r.x : (index & 3) == 1 ? r.y : (index & 3) == 2 ? r.z : r.w;
         float u = (float)(w >> 8) * (1.0f / 16777216.0f);
-        mask[i] = (T)(u >= p ? scale : 0.f);
+        mask[i] = u >= p ? scale : T(0);
     }
 }
 
@@ -90,9 +90,10 @@ int ecu_scatter_add_rows(int dtype, long long src, long long indices, long long 
 
 int ecu_dropout_mask(int dtype, long long seed, long long offset, double p, long long mask, long long count) {
     if (count == 0) return 0;
-    float scale = p >= 1.0 ? 0.f : (float)(1.0 / (1.0 - p));
+    // the keep decision is made in float (as on the CPU); the kept value 1/(1-p) in the mask's own precision
+    double scale = p >= 1.0 ? 0.0 : 1.0 / (1.0 - p);
     unsigned b = blocks_for(count, 256);
-    if (dtype == F32) dropout_mask<float><<<b, 256, 0, stream()>>>((uint64_t)seed, (uint64_t)offset, (float)p, scale, ptr<float>(mask), count);
+    if (dtype == F32) dropout_mask<float><<<b, 256, 0, stream()>>>((uint64_t)seed, (uint64_t)offset, (float)p, (float)scale, ptr<float>(mask), count);
     else dropout_mask<double><<<b, 256, 0, stream()>>>((uint64_t)seed, (uint64_t)offset, (float)p, scale, ptr<double>(mask), count);
     return launch_error();
 }

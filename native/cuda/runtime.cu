@@ -186,6 +186,9 @@ static int transfer(void* dst, const void* src, long long bytes, bool h2d) {
 
 static int g_graph_error = 0;
 
+static thread_local std::string t_error_message;
+void set_error_message(const std::string& text) { t_error_message = text; }
+
 }  // namespace ecu
 
 using namespace ecu;
@@ -286,5 +289,7 @@ int ecu_graph_destroy(long long h) {
     return (int)(e != cudaSuccess ? e : d);
 }
 int ecu_is_capturing() { return capturing() ? 1 : 0; }
+
+const char* ecu_error_message() { return t_error_message.c_str(); }
 
 }  // extern "C"

@@ -8,6 +8,7 @@ import dev.engine.api.KernelChecks;
 
 import dev.engine.api.Activation;
 import dev.engine.api.Backend;
+import dev.engine.api.BackendUnavailableException;
 import dev.engine.api.Buffer;
 import dev.engine.api.BufferView;
 import dev.engine.api.Conv2dShape;
@@ -33,9 +34,14 @@ import java.util.Arrays;
  * becomes an {@link EngineException}. Device memory comes from a caching allocator (see
  * {@link #allocatorStats()}); kernel sequences can be captured into a {@link CudaGraph}.
  *
+ * <p>GEMM (and convolution's im2col products) run on cuBLASLt where the CUDA toolkit's
+ * {@code libcublasLt.so.13} is found (see {@link #gemmDescription()} for which and why), else on our kernels;
+ * {@code -Dengine.cuda.gemm=auto|cublas|own} or {@link #setGemmImplementation} choose.
+ *
  * <pre>{@code
  * Backend be = Backends.get("cuda");          // throws with the reason where there is no GPU
  * ((CudaBackend) be).setTf32(true);          // F32 GEMM/conv on tensor cores (sm_80+)
+ * System.out.println(be.describe());         // device, TF32, and "GEMM: cuBLASLt 13.0.0 (...)" or why not
  * }</pre>
  */
 public final class CudaBackend implements Backend {
@@ -68,10 +74,10 @@ public final class CudaBackend implements Backend {
         check("synchronize", CudaNative.ecu_synchronize());
     }
 
-    /** Device name, compute capability, memory, runtime and driver versions, TF32 state. */
+    /** Device name, compute capability, memory, runtime and driver versions, TF32 state, and which GEMM runs. */
     @Override public String describe() {
         ready();
-        return CudaNative.ecu_describe();
+        return CudaNative.ecu_describe() + "; GEMM: " + gemmDescription();
     }
 
     /** Kernels run on the GPU; host threads are not a knob here, so this is always 1. */
@@ -86,10 +92,53 @@ public final class CudaBackend implements Backend {
     public int computeCapability() { ready(); return CudaNative.ecu_compute_capability(); }
 
     /**
-     * Routes F32 GEMM and conv through the TF32 tensor-core kernel (10-bit mantissa inputs, F32
-     * accumulation) on sm_80+; off by default so results match the CPU closely. Returns whether it is on.
+     * Routes F32 GEMM and conv through TF32 tensor cores (10-bit mantissa inputs, F32 accumulation) on sm_80+:
+     * cuBLASLt's {@code COMPUTE_32F_FAST_TF32} or our TF32 kernel; products with m <= 8 stay exact F32 (they
+     * are memory-bound). Off by default so results match the CPU closely. Returns whether it is on.
      */
     public boolean setTf32(boolean on) { ready(); return CudaNative.ecu_set_tf32(on ? 1 : 0) != 0; }
+
+    /**
+     * Selects the GEMM used by {@link #gemm} and the convolutions, for every CUDA backend object of this process
+     * (they share one device context). {@link GemmImplementation#CUBLASLT} throws a
+     * {@link BackendUnavailableException} with the reason when cuBLASLt could not be loaded.
+     *
+     * <pre>{@code
+     * cuda.setGemmImplementation(GemmImplementation.OWN);   // e.g. to time our kernels against cuBLASLt
+     * }</pre>
+     */
+    public void setGemmImplementation(GemmImplementation impl) {
+        ready();
+        if (impl == null) throw new EngineException("setGemmImplementation: implementation is null");
+        String lt = CudaRuntime.cublasLtFailure();
+        if (impl == GemmImplementation.CUBLASLT && lt != null)
+            throw new BackendUnavailableException("setGemmImplementation(CUBLASLT): cuBLASLt could not be loaded: " + lt);
+        CudaNative.ecu_set_gemm_mode(impl.ordinal());
+    }
+
+    /** The GEMM implementation selected now (initially from {@code -Dengine.cuda.gemm}, default AUTO). */
+    public GemmImplementation gemmImplementation() {
+        ready();
+        return GemmImplementation.values()[CudaNative.ecu_gemm_mode()];
+    }
+
+    /**
+     * Which GEMM runs and why: e.g. "cuBLASLt 13.0.0 (/usr/local/cuda/targets/x86_64-linux/lib/libcublasLt.so.13),
+     * mode AUTO", or "ours (cuBLASLt unavailable: libcublasLt.so.13 not found in [...])". Counts the products that
+     * fell back from cuBLASLt to ours, with the latest reason.
+     */
+    public String gemmDescription() {
+        ready();
+        GemmImplementation mode = gemmImplementation();
+        String lt = CudaRuntime.cublasLtFailure();
+        String s;
+        if (mode == GemmImplementation.OWN) s = "ours (mode OWN" + (lt == null ? "; " + CublasLt.status() + " loaded)" : "; cuBLASLt unavailable: " + lt + ")");
+        else if (lt != null) s = "ours (cuBLASLt unavailable: " + lt + ")";
+        else s = CublasLt.status() + ", mode " + mode;
+        long fallbacks = CudaNative.ecu_gemm_fallbacks();
+        if (fallbacks > 0) s += "; " + fallbacks + " products fell back to ours, last: " + CudaNative.ecu_gemm_last_fallback();
+        return s;
+    }
 
     /** Counters of the caching allocator. */
     public CudaAllocatorStats allocatorStats() {
@@ -364,7 +413,8 @@ public final class CudaBackend implements Backend {
         optional(op, "saveMean", saveMean, c, dt);
         optional(op, "saveRstd", saveRstd, c, dt);
         buffer(op, "y", this, y, total, dt);
-        if (training && n * hw == 0) throw new ShapeException(op + ": training batch norm needs at least one value per channel");
+        if (training && c > 0 && product(op, n, hw) < 2)  // as the CPU backend: the unbiased variance needs two values
+            throw new ShapeException(op + ": training batch norm needs more than one value per channel, got n=" + n + " x hw=" + hw);
         if (c == 0) return;
         NativeArgs q = NativeArgs.begin().put((long) DTypeCodes.of(dt)).put(x.address()).put(addr(gamma)).put(addr(beta))
                 .put(addr(runningMean)).put(addr(runningVar)).put(n).put(c).put(hw).put(training).put(momentum).put(eps)

@@ -42,6 +42,18 @@ final class CudaNative {
     static native int ecu_graph_launch(long handle);
     static native int ecu_graph_destroy(long handle);
     static native int ecu_is_capturing();
+    static native String ecu_error_message();
+
+    static native int ecu_cublaslt_load(String candidates, int allowBare);
+    static native String ecu_cublaslt_probe(String candidates, int allowBare);
+    static native String ecu_cublaslt_status();
+    static native int ecu_cublaslt_loaded();
+    static native int ecu_set_gemm_mode(int mode);
+    static native int ecu_gemm_mode();
+    static native long ecu_gemm_fallbacks();
+    static native long ecu_cublaslt_heuristic_queries();
+    static native String ecu_gemm_last_fallback();
+    static native double ecu_cublaslt_bench(long meta);
 
     @CriticalRegion static native int ecu_copy_in_f32(float[] src, int off, long dst, int n);
     @CriticalRegion static native int ecu_copy_in_f64(double[] src, int off, long dst, int n);

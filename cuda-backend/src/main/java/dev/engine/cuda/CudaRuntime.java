@@ -6,26 +6,39 @@ import dev.engine.api.EngineException;
 /**
  * Loads the native library and picks device 0, once, inside a guarded holder: on a machine without a
  * driver or GPU the static CUDA runtime still loads, {@code cudaGetDeviceCount} returns an error and
- * that error becomes the reason the backend is unavailable. Nothing here throws out of class
- * initialisation.
+ * that error becomes the reason the backend is unavailable. With a device, cuBLASLt is looked for and
+ * loaded (its absence only means our own GEMM runs) and the GEMM implementation is set from
+ * {@code -Dengine.cuda.gemm}. Nothing here throws out of class initialisation.
  */
 final class CudaRuntime {
     private CudaRuntime() {}
 
+    /** Status code of a native call whose reason is in {@code ecu_error_message} (never a cudaError_t). */
+    static final int MESSAGE = -1;
+
     /** Why the backend cannot run, or null. */
     static String failure() { return Holder.FAILURE; }
 
+    /** Why cuBLASLt is not in use (not found, failed to load), or null when it is loaded. */
+    static String cublasLtFailure() { return Holder.CUBLASLT_FAILURE; }
+
     private static final class Holder {
         static final String FAILURE;
+        static final String CUBLASLT_FAILURE;
         static {
-            String failure;
+            String failure, lt = "the CUDA backend is unavailable";
             try {
                 CudaNative.load();
                 failure = probe();
+                if (failure == null) {
+                    lt = loadCublasLt();
+                    failure = chooseGemm(lt);
+                }
             } catch (Throwable t) {
                 failure = "CUDA native library failed to load: " + t;
             }
             FAILURE = failure;
+            CUBLASLT_FAILURE = lt;
         }
 
         private static String probe() {
@@ -41,6 +54,29 @@ final class CudaRuntime {
             if (Boolean.getBoolean("engine.cuda.tf32")) CudaNative.ecu_set_tf32(1);
             return null;
         }
+
+        /** Null when cuBLASLt loaded, else why not; an unexpected error costs only cuBLASLt, not the backend. */
+        private static String loadCublasLt() {
+            try {
+                return CublasLt.load(CudaLibraryLocator.system());
+            } catch (RuntimeException | LinkageError e) {
+                return "looking for cuBLASLt failed: " + e;
+            }
+        }
+
+        /** Applies -Dengine.cuda.gemm; a bad value, or cublas without cuBLASLt, makes the backend unavailable. */
+        private static String chooseGemm(String ltFailure) {
+            GemmImplementation g;
+            try {
+                g = GemmImplementation.parse(System.getProperty(GemmImplementation.PROPERTY));
+            } catch (EngineException e) {
+                return e.getMessage();
+            }
+            if (g == GemmImplementation.CUBLASLT && ltFailure != null)
+                return "-D" + GemmImplementation.PROPERTY + "=cublas but cuBLASLt could not be loaded: " + ltFailure;
+            CudaNative.ecu_set_gemm_mode(g.ordinal());
+            return null;
+        }
     }
 
     static void ready() {
@@ -48,8 +84,9 @@ final class CudaRuntime {
         if (f != null) throw new BackendUnavailableException("cuda backend unavailable: " + f);
     }
 
-    /** Throws when a native call returned a CUDA error. */
+    /** Throws when a native call returned a CUDA error (or {@link #MESSAGE}: then with the native reason). */
     static void check(String op, int err) {
+        if (err == MESSAGE) throw new EngineException(op + ": " + CudaNative.ecu_error_message());
         if (err != 0) throw new EngineException(op + ": CUDA error " + err + " (" + CudaNative.ecu_error_string(err) + ")");
     }
 }

@@ -7,12 +7,14 @@ import dev.engine.api.Buffer;
 import dev.engine.api.DType;
 import dev.engine.api.Epilogue;
 import dev.engine.api.MatrixRef;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 /**
  * A quick look at GPU speed for the bundle's run.sh (not JMH; the benchmarks module holds the real
- * comparisons): GEMM GFLOP/s for the SIMT and TF32 kernels, and a 784-512-512-10 MLP forward at batch 1,
- * eager against one CUDA graph launch. Prints the reason and exits 0 where there is no GPU.
+ * comparisons, {@link CudaGemmBench} the per-shape GEMM table): GEMM GFLOP/s for our SIMT and TF32 kernels
+ * and for cuBLASLt, and a 784-512-512-10 MLP forward at batch 1, eager against one CUDA graph launch. Prints the reason and exits 0 where there is no GPU.
  */
 public final class CudaQuickBench {
     private CudaQuickBench() {}
@@ -25,16 +27,25 @@ public final class CudaQuickBench {
         }
         CudaBackend cuda = (CudaBackend) b;
         System.out.println(cuda.describe());
-        for (int n : new int[]{1024, 2048, 4096, 8192}) {
-            for (boolean tf32 : new boolean[]{false, true}) {
-                boolean on = cuda.setTf32(tf32);
-                if (tf32 && !on) continue;
-                System.out.printf("gemm F32 %s %5d: %8.1f GFLOP/s%n", tf32 ? "tf32" : "simt", n, gemm(cuda, DType.F32, n));
+        List<GemmImplementation> impls = new ArrayList<>(List.of(GemmImplementation.OWN));
+        if (CudaRuntime.cublasLtFailure() == null) impls.add(GemmImplementation.CUBLASLT);
+        else System.out.println("cuBLASLt rows skipped: " + CudaRuntime.cublasLtFailure());
+        GemmImplementation before = cuda.gemmImplementation();
+        for (GemmImplementation impl : impls) {
+            cuda.setGemmImplementation(impl);
+            String who = impl == GemmImplementation.OWN ? "own" : "cuBLASLt";
+            for (int n : new int[]{1024, 2048, 4096, 8192}) {
+                for (boolean tf32 : new boolean[]{false, true}) {
+                    boolean on = cuda.setTf32(tf32);
+                    if (tf32 && !on) continue;
+                    System.out.printf("gemm %-8s F32 %s %5d: %8.1f GFLOP/s%n", who, tf32 ? "tf32" : "fp32", n, gemm(cuda, DType.F32, n));
+                }
             }
+            cuda.setTf32(false);
+            System.out.printf("gemm %-8s F64      1024: %8.1f GFLOP/s%n", who, gemm(cuda, DType.F64, 1024));
+            mlp(cuda, who);
         }
-        cuda.setTf32(false);
-        System.out.printf("gemm F64 simt  1024: %8.1f GFLOP/s%n", gemm(cuda, DType.F64, 1024));
-        mlp(cuda);
+        cuda.setGemmImplementation(before);
         System.out.println(cuda.allocatorStats());
     }
 
@@ -67,7 +78,7 @@ public final class CudaQuickBench {
         }
     }
 
-    private static void mlp(CudaBackend cuda) {
+    private static void mlp(CudaBackend cuda, String who) {
         int[] dims = {784, 512, 512, 10};
         Buffer[] w = new Buffer[3], bias = new Buffer[3], act = new Buffer[4];
         act[0] = filled(cuda, DType.F32, dims[0], 3);
@@ -95,7 +106,7 @@ public final class CudaQuickBench {
             for (int i = 0; i < reps; i++) g.launch();
             cuda.synchronize();
             double graph = (System.nanoTime() - t0) / 1e3 / reps;
-            System.out.printf("mlp 784-512-512-10 batch 1: eager %.1f us/forward, one graph launch %.1f us/forward%n", eager, graph);
+            System.out.printf("mlp 784-512-512-10 batch 1 (%s GEMM): eager %.1f us/forward, one graph launch %.1f us/forward%n", who, eager, graph);
         }
         for (Buffer x : w) x.close();
         for (Buffer x : bias) x.close();

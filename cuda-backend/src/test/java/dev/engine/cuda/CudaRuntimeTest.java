@@ -13,6 +13,8 @@ import dev.engine.api.EngineException;
 import dev.engine.api.Epilogue;
 import dev.engine.api.MatrixRef;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** GPU-only: the caching allocator, CUDA graph capture/replay, error reporting. */
 class CudaRuntimeTest {
@@ -26,15 +28,27 @@ class CudaRuntimeTest {
         assertTrue(cuda.computeCapability() >= 50);
     }
 
-    @Test
-    void steadyLoopMakesNoCudaMalloc() {
+    /** With cuBLASLt too: its plans are cached and its workspace was allocated at load. */
+    @ParameterizedTest
+    @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})
+    void steadyLoopMakesNoCudaMalloc(GemmImplementation impl) throws Exception {
         CudaBackend cuda = gpu();
+        try (AutoCloseable mode = gemmMode(impl)) {
+            steadyLoop(cuda);
+        }
+    }
+
+    private static void steadyLoop(CudaBackend cuda) {
         for (int warm = 0; warm < 2; warm++) loopBody(cuda);
         long mallocs = cuda.allocatorStats().cudaMallocs();
         long live = cuda.memoryStats().liveBytes();
+        long queries = CudaNative.ecu_cublaslt_heuristic_queries();
+        long fallbacks = CudaNative.ecu_gemm_fallbacks();
         for (int i = 0; i < 50; i++) loopBody(cuda);
         CudaAllocatorStats s = cuda.allocatorStats();
         assertEquals(mallocs, s.cudaMallocs(), "a steady loop must be served from the cache: " + s);
+        assertEquals(queries, CudaNative.ecu_cublaslt_heuristic_queries(), "a steady loop reuses its cuBLASLt plans");
+        assertEquals(fallbacks, CudaNative.ecu_gemm_fallbacks(), cuda.gemmDescription());
         assertEquals(live, cuda.memoryStats().liveBytes());
         assertTrue(s.cacheHits() > 0, s.toString());
         cuda.emptyCache();
@@ -50,13 +64,21 @@ class CudaRuntimeTest {
         cuda.synchronize();
     }
 
-    @Test
-    void graphReplayEqualsEagerAndSeesNewInputs() {
-        CudaBackend cuda = gpu();
-        int m = 8, k = 16, n = 4;
+    /** cuBLASLt calls are captured too (fixed workspace, no allocation inside the capture). */
+    @ParameterizedTest
+    @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})
+    void graphReplayEqualsEagerAndSeesNewInputs(GemmImplementation impl) throws Exception {
+        try (AutoCloseable mode = gemmMode(impl)) {
+            graphReplay(gpu(), 8, 16, 4);
+            graphReplay(gpu(), 64, 784, 512);
+        }
+    }
+
+    private static void graphReplay(CudaBackend cuda, int m, int k, int n) {
         try (Buffer x = cuda.allocate(DType.F32, m * k); Buffer w = cuda.allocate(DType.F32, k * n); Buffer b = cuda.allocate(DType.F32, n);
              Buffer h = cuda.allocate(DType.F32, m * n); Buffer y = cuda.allocate(DType.F32, m * n)) {
-            float[] xs = new float[m * k], ws = new float[k * n], bs = {0.1f, -0.2f, 0.3f, -0.4f};
+            float[] xs = new float[m * k], ws = new float[k * n], bs = new float[n];
+            for (int i = 0; i < n; i++) bs[i] = 0.1f * (i % 4 + 1) * (i % 2 == 0 ? 1 : -1);
             for (int i = 0; i < xs.length; i++) xs[i] = (float) Math.sin(i);
             for (int i = 0; i < ws.length; i++) ws[i] = (float) Math.cos(i);
             cuda.copyIn(xs, 0, x, 0, xs.length);

@@ -131,4 +131,23 @@ final class Parity {
     static void assertExact(String what, Twin t) { assertClose(what, t, 0); }
 
     static final DType[] FLOATS = {DType.F32, DType.F64};
+
+    /**
+     * Switches the GPU's GEMM to {@code impl} until closed (then back to what it was). CUBLASLT is skipped, with
+     * the loader's reason, where cuBLASLt could not be loaded, unless {@code engine.requireCublasLt} is set.
+     */
+    static AutoCloseable gemmMode(GemmImplementation impl) {
+        CudaBackend cuda = gpu();
+        String lt = CudaRuntime.cublasLtFailure();
+        if (impl == GemmImplementation.CUBLASLT) {
+            if (REQUIRE_CUBLASLT && lt != null) fail("engine.requireCublasLt is set but cuBLASLt is unavailable: " + lt);
+            Assumptions.assumeTrue(lt == null, () -> "cuBLASLt unavailable: " + lt);
+        }
+        GemmImplementation before = cuda.gemmImplementation();
+        cuda.setGemmImplementation(impl);
+        return () -> cuda.setGemmImplementation(before);
+    }
+
+    /** Set by the GPU bundle where the CUDA toolkit's cuBLASLt is installed: fail, not skip, when it does not load. */
+    static final boolean REQUIRE_CUBLASLT = Boolean.getBoolean("engine.requireCublasLt");
 }

@@ -11,62 +11,154 @@ import dev.engine.api.Epilogue;
 import dev.engine.api.MatrixRef;
 import dev.engine.api.Pool2dShape;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** GEMM (SIMT and TF32), conv2d and pooling: CUDA against the CPU. */
+/**
+ * GEMM, conv2d and pooling: CUDA against the CPU. GEMM and conv run in both GEMM implementations: our
+ * kernels (SIMT, skinny, TF32) and cuBLASLt (skipped with the loader's reason where it is not installed).
+ */
 class ParityGemmConvTest {
 
-    /** One GEMM on both backends; A, B, C padded by {@code pad} extra columns, C starting from random values. */
-    private static void gemm(DType dt, boolean ta, boolean tb, int m, int n, int k, int batch, double alpha, double beta,
-                             boolean bias, boolean residual, Activation act, int pad, boolean shareB, double tol) {
-        int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
-        long lda = ac + pad, ldb = bc + pad, ldc = n + pad;
-        long sa = ar * lda, sb = shareB ? 0 : br * ldb, sc = m * ldc;
-        try (Twin a = random(dt, Math.max(1, sa * batch), 1); Twin b = random(dt, Math.max(1, br * ldb * (shareB ? 1 : batch)), 2);
-             Twin c = random(dt, Math.max(1, sc * batch), 3); Twin bi = random(dt, Math.max(1, n), 4); Twin res = random(dt, Math.max(1, sc * batch), 5)) {
-            for (Backend be : both()) {
-                Epilogue e = new Epilogue(bias ? bi.on(be) : null, residual ? new MatrixRef(res.on(be), 0, ldc, sc) : null, act, 0.05);
-                be.gemm(ta, tb, m, n, k, alpha, new MatrixRef(a.on(be), 0, lda, sa), new MatrixRef(b.on(be), 0, ldb, sb), beta,
-                        new MatrixRef(c.on(be), 0, ldc, sc), batch, e);
+    /** One GEMM case, run on both backends and compared; fields default to a plain F32 product. */
+    private static final class G {
+        final DType dt;
+        final int m, n, k;
+        boolean ta, tb, bias, residual, shareA, shareB, shareRes;
+        int batch = 1, pad, offset;
+        double alpha = 1, beta, tol;
+        Activation act = Activation.NONE;
+
+        G(DType dt, int m, int n, int k) { this.dt = dt; this.m = m; this.n = n; this.k = k; this.tol = Parity.tol(dt) * 5; }
+
+        G trans(boolean a, boolean b) { ta = a; tb = b; return this; }
+        G batch(int b) { batch = b; return this; }
+        G scalars(double a, double b) { alpha = a; beta = b; return this; }
+        G epilogue(boolean withBias, boolean withResidual, Activation a) { bias = withBias; residual = withResidual; act = a; return this; }
+        /** Leading dimensions {@code p} elements wider than the matrix; every matrix starts {@code off} elements in. */
+        G layout(int p, int off) { pad = p; offset = off; return this; }
+        /** Batch stride 0 (one matrix for the whole batch) for A, B, the residual. */
+        G share(boolean a, boolean b, boolean res) { shareA = a; shareB = b; shareRes = res; return this; }
+        G tol(double t) { tol = t; return this; }
+
+        void run() {
+            int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+            long lda = Math.max(1, ac + pad), ldb = Math.max(1, bc + pad), ldc = Math.max(1, n + pad);
+            long sa = shareA ? 0 : ar * lda, sb = shareB ? 0 : br * ldb, sc = m * ldc, sr = shareRes ? 0 : sc;
+            long na = offset + ar * lda * (shareA ? 1 : batch), nb = offset + br * ldb * (shareB ? 1 : batch);
+            long nc = offset + sc * batch, nr = offset + m * ldc * (shareRes ? 1 : batch);
+            try (Twin a = random(dt, Math.max(1, na), 1); Twin b = random(dt, Math.max(1, nb), 2); Twin c = random(dt, Math.max(1, nc), 3);
+                 Twin bi = random(dt, Math.max(1, n), 4); Twin res = random(dt, Math.max(1, nr), 5)) {
+                for (Backend be : both()) {
+                    Epilogue e = new Epilogue(bias ? bi.on(be) : null, residual ? new MatrixRef(res.on(be), offset, ldc, sr) : null, act, 0.05);
+                    be.gemm(ta, tb, m, n, k, alpha, new MatrixRef(a.on(be), offset, lda, sa), new MatrixRef(b.on(be), offset, ldb, sb), beta,
+                            new MatrixRef(c.on(be), offset, ldc, sc), batch, e);
+                }
+                assertClose("gemm " + dt + " ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k + " batch=" + batch + " alpha=" + alpha
+                        + " beta=" + beta + " bias=" + bias + " res=" + residual + " " + act + " pad=" + pad + " offset=" + offset
+                        + " shared(a,b,res)=" + shareA + "," + shareB + "," + shareRes + " gemm=" + gpu().gemmImplementation(), c, tol);
             }
-            assertClose("gemm " + dt + " ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k + " batch=" + batch + " beta=" + beta
-                    + " bias=" + bias + " res=" + residual + " " + act, c, tol);
         }
     }
 
-    @Test
-    void gemmShapesTransposesBatchesAndEpilogues() {
-        for (DType dt : FLOATS) {
-            double tol = tol(dt) * 5;
-            // m <= 8 takes the skinny kernel, larger m the tiled ones (small and big tiles)
-            int[][] shapes = {{0, 3, 4}, {3, 0, 4}, {3, 4, 0}, {1, 1, 1}, {1, 513, 784}, {3, 70, 129}, {8, 33, 17}, {9, 33, 17},
-                    {37, 53, 29}, {64, 64, 64}, {520, 513, 33}};
-            for (int[] s : shapes)
-                for (boolean ta : new boolean[]{false, true})
-                    for (boolean tb : new boolean[]{false, true})
-                        gemm(dt, ta, tb, s[0], s[1], s[2], 1, 1, 0, false, false, Activation.NONE, 0, false, tol);
-            gemm(dt, false, false, 3, 4, 0, 1, 1, 0.5, true, false, Activation.RELU, 0, false, tol);   // k = 0: beta*C + bias
-            gemm(dt, true, false, 17, 9, 31, 4, 0.7, 0.3, false, false, Activation.NONE, 3, false, tol);
-            gemm(dt, false, true, 17, 9, 31, 3, 1, 0, true, false, Activation.NONE, 0, true, tol);   // shared weight, batch stride 0
-            for (Activation act : Activation.values()) {
-                gemm(dt, false, true, 33, 65, 47, 2, 0.9, 0.2, true, true, act, 1, false, tol);
-                gemm(dt, true, false, 2, 65, 47, 3, 0.9, 0.2, true, true, act, 2, false, tol);
+    @ParameterizedTest
+    @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})
+    void gemmShapesTransposesBatchesAndEpilogues(GemmImplementation impl) throws Exception {
+        try (AutoCloseable mode = gemmMode(impl)) {
+            for (DType dt : FLOATS) {
+                // m <= 8 takes our skinny kernel, larger m the tiled ones (small and big tiles)
+                int[][] shapes = {{0, 3, 4}, {3, 0, 4}, {3, 4, 0}, {1, 1, 1}, {1, 513, 784}, {3, 70, 129}, {8, 33, 17}, {9, 33, 17},
+                        {37, 53, 29}, {64, 64, 64}, {520, 513, 33}};
+                for (int[] s : shapes)
+                    for (boolean ta : new boolean[]{false, true})
+                        for (boolean tb : new boolean[]{false, true})
+                            new G(dt, s[0], s[1], s[2]).trans(ta, tb).run();
+                new G(dt, 3, 4, 0).scalars(1, 0.5).epilogue(true, false, Activation.RELU).run();   // k = 0: beta*C + bias
+                new G(dt, 17, 9, 31).trans(true, false).batch(4).scalars(0.7, 0.3).layout(3, 0).run();
+                new G(dt, 17, 9, 31).trans(false, true).batch(3).epilogue(true, false, Activation.NONE).share(false, true, false).run();
+                for (Activation act : Activation.values()) {
+                    new G(dt, 33, 65, 47).trans(false, true).batch(2).scalars(0.9, 0.2).epilogue(true, true, act).layout(1, 0).run();
+                    new G(dt, 2, 65, 47).trans(true, false).batch(3).scalars(0.9, 0.2).epilogue(true, true, act).layout(2, 0).run();
+                }
             }
         }
     }
 
-    @Test
-    void tf32TensorCoresStayCloseToFp32() {
+    /** Every epilogue the cuBLASLt path splits differently: bias/activation fused or not, residual as its C (beta 0) or added after. */
+    @ParameterizedTest
+    @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})
+    void gemmEveryEpilogueCombination(GemmImplementation impl) throws Exception {
+        try (AutoCloseable mode = gemmMode(impl)) {
+            int i = 0;
+            for (DType dt : FLOATS)
+                for (Activation act : Activation.values())
+                    for (boolean bias : new boolean[]{false, true})
+                        for (boolean res : new boolean[]{false, true})
+                            for (double beta : new double[]{0, 0.5}) {
+                                i++;
+                                new G(dt, 37, 53, 29).trans((i & 1) != 0, (i & 2) != 0).batch(1 + i % 3).scalars(i % 2 == 0 ? 1 : 0.7, beta)
+                                        .epilogue(bias, res, act).run();
+                            }
+        }
+    }
+
+    /** Batch stride 0 (one matrix for the whole batch) for A, B and the residual, with beta 0 and beta != 0. */
+    @ParameterizedTest
+    @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})
+    void gemmBroadcastBatches(GemmImplementation impl) throws Exception {
+        try (AutoCloseable mode = gemmMode(impl)) {
+            for (DType dt : FLOATS)
+                for (double beta : new double[]{0, 0.25}) {
+                    new G(dt, 19, 23, 31).batch(3).scalars(1, beta).share(true, false, false).run();
+                    new G(dt, 19, 23, 31).trans(false, true).batch(4).scalars(1, beta).epilogue(true, false, Activation.RELU).share(false, true, false).run();
+                    new G(dt, 19, 23, 31).trans(true, true).batch(3).scalars(0.5, beta).epilogue(true, true, Activation.GELU_TANH)
+                            .share(false, true, true).run();
+                    new G(dt, 19, 23, 31).batch(2).scalars(1, beta).epilogue(false, true, Activation.NONE).share(true, false, true).run();
+                }
+        }
+    }
+
+    /** m = 1 and other skinny products, odd sizes, and operands whose rows and starts are not 16-byte aligned. */
+    @ParameterizedTest
+    @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})
+    void gemmSkinnyOddSizesAndMisalignedOperands(GemmImplementation impl) throws Exception {
+        try (AutoCloseable mode = gemmMode(impl)) {
+            for (DType dt : FLOATS) {
+                for (int m : new int[]{1, 2, 5, 8, 16})
+                    for (boolean tb : new boolean[]{false, true}) {
+                        new G(dt, m, 512, 784).trans(false, tb).epilogue(true, false, Activation.RELU).run();
+                        new G(dt, m, 129, 257).trans(true, tb).batch(2).scalars(1, 0.5).epilogue(true, true, Activation.NONE).run();
+                    }
+                new G(dt, 129, 65, 257).epilogue(true, false, Activation.GELU).run();
+                new G(dt, 127, 131, 67).trans(true, true).batch(3).run();
+                for (int off : new int[]{1, 3})
+                    for (boolean ta : new boolean[]{false, true}) {
+                        new G(dt, 45, 37, 61).trans(ta, !ta).layout(1, off).epilogue(true, false, Activation.RELU).run();
+                        new G(dt, 45, 37, 61).trans(ta, ta).batch(2).layout(3, off).scalars(1, 0).epilogue(true, true, Activation.TANH).run();
+                        new G(dt, 1, 37, 61).trans(ta, ta).layout(1, off).scalars(1, 0.5).epilogue(false, true, Activation.NONE).run();
+                    }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})
+    void tf32TensorCoresStayCloseToFp32(GemmImplementation impl) throws Exception {
         CudaBackend cuda = gpu();
-        boolean on = cuda.setTf32(true);
-        try {
+        try (AutoCloseable mode = gemmMode(impl)) {
+            boolean on = cuda.setTf32(true);
             org.junit.jupiter.api.Assumptions.assumeTrue(on, "TF32 needs sm_80+, this GPU is sm_" + cuda.computeCapability());
             // TF32 keeps 10 mantissa bits: compare loosely, relative to the size of the result
             for (int[] s : new int[][]{{1, 1, 1}, {37, 53, 29}, {128, 64, 256}, {257, 129, 65}})
                 for (boolean ta : new boolean[]{false, true})
                     for (boolean tb : new boolean[]{false, true})
-                        gemm(DType.F32, ta, tb, s[0], s[1], s[2], 2, 1, 0.5, true, true, Activation.GELU, 1, false, 3e-2);
+                        new G(DType.F32, s[0], s[1], s[2]).trans(ta, tb).batch(2).scalars(1, 0.5).epilogue(true, true, Activation.GELU)
+                                .layout(1, 0).tol(3e-2).run();
+            for (Activation act : new Activation[]{Activation.RELU, Activation.GELU_TANH})
+                new G(DType.F32, 96, 80, 300).trans(false, true).epilogue(true, false, act).tol(3e-2).run();
+            new G(DType.F32, 96, 80, 300).epilogue(false, true, Activation.NONE).tol(3e-2).run();   // residual as C, beta 0
             // F64 ignores the switch
-            gemm(DType.F64, false, false, 37, 53, 29, 1, 1, 0, false, false, Activation.NONE, 0, false, 1e-9);
+            new G(DType.F64, 37, 53, 29).tol(1e-9).run();
         } finally {
             cuda.setTf32(false);
         }
@@ -91,14 +183,18 @@ class ParityGemmConvTest {
         }
     }
 
-    @Test
-    void conv2dForwardAndBackward() {
-        for (DType dt : FLOATS) {
-            conv(dt, new Conv2dShape(2, 3, 9, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1), true, Activation.RELU);
-            conv(dt, new Conv2dShape(3, 4, 7, 7, 6, 3, 2, 2, 2, 1, 0, 2, 1, 2), false, Activation.NONE);
-            conv(dt, new Conv2dShape(1, 5, 4, 6, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1), true, Activation.TANH);
-            conv(dt, new Conv2dShape(2, 4, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4), true, Activation.LEAKY_RELU);   // depthwise
-            conv(dt, new Conv2dShape(0, 3, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1), true, Activation.NONE);          // empty batch
+    @ParameterizedTest
+    @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})
+    void conv2dForwardAndBackward(GemmImplementation impl) throws Exception {
+        try (AutoCloseable mode = gemmMode(impl)) {
+            for (DType dt : FLOATS) {
+                conv(dt, new Conv2dShape(2, 3, 9, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1), true, Activation.RELU);
+                conv(dt, new Conv2dShape(3, 4, 7, 7, 6, 3, 2, 2, 2, 1, 0, 2, 1, 2), false, Activation.NONE);
+                conv(dt, new Conv2dShape(1, 5, 4, 6, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1), true, Activation.TANH);
+                conv(dt, new Conv2dShape(2, 4, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 4), true, Activation.LEAKY_RELU);   // depthwise
+                conv(dt, new Conv2dShape(0, 3, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1), true, Activation.NONE);          // empty batch
+                conv(dt, new Conv2dShape(4, 6, 28, 28, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1), true, Activation.RELU);       // LeNet's conv2 size
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import dev.engine.api.Buffer;
 import dev.engine.api.DType;
 import dev.engine.api.IndexOutOfRangeException;
 import dev.engine.api.OptimizerHyperparams;
+import dev.engine.api.ShapeException;
 import org.junit.jupiter.api.Test;
 
 /** Softmax, cross-entropy, layer/batch norm and the fused optimizers: CUDA against the CPU. */
@@ -79,7 +80,8 @@ class ParityNnTest {
 
     @Test
     void batchNormTrainEvalAndBackward() {
-        long[][] shapes = {{4, 3, 5}, {1, 2, 1}, {2, 1, 300}, {7, 5, 9}};
+        // {1, 2, 2}: the smallest training batch (two values per channel); one value is rejected, see below
+        long[][] shapes = {{4, 3, 5}, {1, 2, 2}, {2, 1, 300}, {7, 5, 9}};
         for (DType dt : FLOATS) for (long[] s : shapes) for (boolean training : new boolean[]{true, false}) {
             long n = s[0], c = s[1], hw = s[2], total = n * c * hw;
             try (Twin x = random(dt, total, 1); Twin g = random(dt, c, 2); Twin b = random(dt, c, 3); Twin rm = random(dt, c, 4); Twin rv = positive(dt, c, 5);
@@ -98,6 +100,20 @@ class ParityNnTest {
                 assertClose(what + " grad gamma", gg, tol(dt) * 10);
                 assertClose(what + " grad beta", gb, tol(dt) * 10);
             }
+        }
+    }
+
+    /** One value per channel has no unbiased variance: both backends refuse to train on it, and both accept it in eval. */
+    @Test
+    void batchNormTrainingNeedsTwoValuesPerChannel() {
+        try (Twin x = random(DType.F32, 2, 1); Twin y = out(DType.F32, 2); Twin rm = random(DType.F32, 2, 2); Twin rv = positive(DType.F32, 2, 3)) {
+            for (Backend be : both()) {
+                ShapeException e = assertThrows(ShapeException.class, () -> be.batchNormForward(x.on(be), null, null, rm.on(be), rv.on(be), 1, 2, 1,
+                        true, 0.1, 1e-5, y.on(be), null, null));
+                assertTrue(e.getMessage().contains("more than one value per channel"), be.name() + ": " + e.getMessage());
+                be.batchNormForward(x.on(be), null, null, rm.on(be), rv.on(be), 1, 2, 1, false, 0.1, 1e-5, y.on(be), null, null);
+            }
+            assertClose("batchNorm eval n=1 hw=1", y);
         }
     }
 
