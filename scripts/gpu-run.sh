@@ -40,7 +40,7 @@ REQUIRE=false
 if command -v nvidia-smi >/dev/null && nvidia-smi > "$WORK/nvidia-smi.txt" 2>&1; then REQUIRE=true; fi
 export ENGINE_MODELS="$HERE/shared/data/models"
 LIB=$(ls "$HERE"/lib/*.jar | tr '\n' ':')
-JOPTS=(-Xss4m -Dengine.requireCuda=$REQUIRE -Dorg.bytedeco.javacpp.cachedir="$WORK/javacpp-cache")
+JOPTS=(-Xss4m -Dengine.requireCuda=$REQUIRE -Dengine.requireCublasLt=$REQUIRE -Dorg.bytedeco.javacpp.cachedir="$WORK/javacpp-cache")
 STATUS=0
 ENGINE_JSON=()
 
