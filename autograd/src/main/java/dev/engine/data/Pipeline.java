@@ -96,6 +96,16 @@ public final class Pipeline {
         return categories.getOrDefault(column, List.of());
     }
 
+    /**
+     * {@code data} with its categorical columns recoded, by name, into this pipeline's training
+     * vocabularies (see {@link #categories(int)}), so its raw rows can go to {@link #transform(float[])};
+     * a category unknown to training gets a code past the end of the vocabulary (encoded as all zeros).
+     */
+    public Dataset alignCategories(Dataset data) {
+        requireFitted();
+        return CategoryVocab.align(data, categories);
+    }
+
     /** Applies every step to {@code data}; no row is dropped. */
     public Dataset apply(Dataset data) {
         requireFitted();

@@ -73,8 +73,19 @@ public final class ClassificationMetrics {
         }
         sb.append(String.format(Locale.ROOT, "%-10s %9.4f %9.4f %9.4f%naccuracy %.4f%nconfusion (rows true, columns predicted):%n",
                 "macro", macroPrecision(), macroRecall(), macroF1(), accuracy()));
-        for (long[] row : confusion) {
-            for (long v : row) sb.append(String.format(Locale.ROOT, "%5d", v));
+        int w = 6;
+        String[] label = new String[classes()];
+        for (int c = 0; c < label.length; c++) {
+            String n = names != null && c < names.size() ? names.get(c) : String.valueOf(c);
+            label[c] = n.length() > 12 ? n.substring(0, 11) + "~" : n;
+            w = Math.max(w, label[c].length() + 1);
+        }
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s", "true\\pred"));
+        for (String l : label) sb.append(String.format(Locale.ROOT, "%" + w + "s", l));
+        sb.append('\n');
+        for (int c = 0; c < label.length; c++) {
+            sb.append(String.format(Locale.ROOT, "%-" + w + "s", label[c]));
+            for (long v : confusion[c]) sb.append(String.format(Locale.ROOT, "%" + w + "d", v));
             sb.append('\n');
         }
         return sb.toString();

@@ -102,6 +102,7 @@ public final class SearchResults {
         Set<String> names = new LinkedHashSet<>();
         for (TrialRecord r : evaluations) if (!r.failed()) names.addAll(r.result().extras().keySet());
         names.remove(metricName);
+        names.removeAll(paramNames());   // a trainer reports "lr" too; the parameter column already holds it
         return new ArrayList<>(names);
     }
 

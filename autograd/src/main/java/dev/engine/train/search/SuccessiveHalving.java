@@ -7,7 +7,8 @@ import java.util.List;
  * Successive halving: {@code configs} distinct configurations (sampled with the search seed, or the full grid)
  * each get {@code minEpochs}; the best {@code 1/eta} of them (at least one, by the validation metric,
  * ties by trial id) go on with {@code eta} times the budget (capped at {@code maxEpochs}), and so on until
- * one configuration remains or a round has run at {@code maxEpochs}. Every round trains from scratch
+ * one configuration remains or a round has run at {@code maxEpochs}; a lone configuration (the last survivor,
+ * or the only one) always trains for {@code maxEpochs}. Every round trains from scratch
  * for its budget (the objective sees only {@code (trial, epochs)}). Survivors of later rounds rank
  * above trials dropped earlier in the {@link SearchResults}.
  *
@@ -56,12 +57,12 @@ public final class SuccessiveHalving implements SearchStrategy {
     public List<int[]> plan(int n) {
         List<int[]> rounds = new ArrayList<>();
         int alive = n;
-        int budget = minEpochs;
+        int budget = alive <= 1 ? maxEpochs : minEpochs;
         while (true) {
             rounds.add(new int[] {alive, budget});
             if (alive <= 1 || budget >= maxEpochs) break;
             alive = Math.max(1, alive / eta);
-            budget = next(budget);
+            budget = alive == 1 ? maxEpochs : next(budget);
         }
         return rounds;
     }
@@ -77,14 +78,14 @@ public final class SuccessiveHalving implements SearchStrategy {
 
     @Override public void run(SearchSpace space, TrialRunner runner) {
         List<Trial> alive = configs > 0 ? space.distinctSamples(configs, runner.seed()) : space.grid(gridResolution, runner.seed());
-        int budget = minEpochs;
+        int budget = alive.size() <= 1 ? maxEpochs : minEpochs;
         for (int round = 0; ; round++) {
             List<TrialRecord> ranked = runner.ranked(runner.evaluate(alive, budget, round));
             if (alive.size() <= 1 || budget >= maxEpochs) break;
             int keep = Math.max(1, alive.size() / eta);
             alive = new ArrayList<>();
             for (TrialRecord r : ranked.subList(0, keep)) alive.add(r.trial());
-            budget = next(budget);
+            budget = keep == 1 ? maxEpochs : next(budget);
             runner.listener().roundFinished(round, List.copyOf(alive), budget);
         }
     }

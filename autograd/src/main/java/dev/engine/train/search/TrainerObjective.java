@@ -200,7 +200,7 @@ public final class TrainerObjective implements Objective {
             int batch = trial.has("batch_size") ? trial.getInt("batch_size") : trial.getInt("batch", cfg.batchSize);
             Trainer.Builder tb = Trainer.builder(model, cfg.loss, opt).epochs(epochBudget).batchSize(batch).seed(trial.seed()).task(cfg.task);
             if (validation != null) tb.validation(validation);
-            if (checkpoint != null) tb.checkpointDir(checkpoint).resume(true);
+            if (checkpoint != null) tb.checkpointDir(checkpoint).resume(Files.isRegularFile(checkpoint.resolve("last.safetensors")));
             cfg.configure.accept(trial, tb);
             History h = tb.build().fit(train);
             EpochStats last = h.last();
@@ -215,13 +215,13 @@ public final class TrainerObjective implements Objective {
     }
 
     /**
-     * The trial's checkpoint directory, emptied unless this objective trained it before for at most
+     * The trial's checkpoint directory, emptied unless this objective trained it before for fewer than
      * {@code budget} epochs (a stale directory from another run, or a longer run, cannot be rewound).
      */
     private synchronized Path prepareCheckpoint(Trial trial, int budget, String fold) {
         Path dir = fold == null ? checkpointDir(trial) : checkpointDir(trial).resolve(fold);
         Integer trained = trainedEpochs.get(dir);
-        if ((trained == null || trained > budget) && Files.exists(dir)) {
+        if ((trained == null || trained >= budget) && Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
                 for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(f);
             } catch (IOException e) {
