@@ -35,7 +35,11 @@ final class DataSource {
 
     private DataSource() {}
 
-    static Prepared load(DataOptions o, long seed) {
+    /** For training: every part must have rows and the training part at least two classes. */
+    static Prepared load(DataOptions o, long seed) { return load(o, seed, true); }
+
+    /** {@code training} false (eval): only the test part must have rows. */
+    static Prepared load(DataOptions o, long seed, boolean training) {
         if (!(o.valFraction >= 0 && o.valFraction < 1)) throw new EngineException("--val-fraction " + o.valFraction + " must be in [0, 1)");
         Split split;
         Pipeline prep;
@@ -65,7 +69,7 @@ final class DataSource {
             how = String.format(Locale.ROOT, "stratified %.0f/%.0f/%.0f%% train/validation/test, seed %d",
                     100 * (1 - test - o.valFraction), 100 * o.valFraction, 100 * test, seed);
         }
-        checkParts(split, o);
+        checkParts(split, o, training);
         List<String> names = classNames(split);
         Pipeline fitted = prep.fit(split.train());
         Dataset val = split.validation().size() == 0 ? null : fitted.apply(split.validation());
@@ -151,11 +155,9 @@ final class DataSource {
     }
 
     /** Every part has rows; labels run 0..K-1 without gaps; the training part holds at least two classes. */
-    private static void checkParts(Split s, DataOptions o) {
-        if (s.train().size() == 0) throw new EngineException("--data " + o.data + ": the split leaves no training rows");
+    private static void checkParts(Split s, DataOptions o, boolean training) {
+        if (training && s.train().size() == 0) throw new EngineException("--data " + o.data + ": the split leaves no training rows");
         if (s.test().size() == 0) throw new EngineException("--data " + o.data + ": the split leaves no test rows (raise --test-fraction)");
-        if (o.valFraction > 0 && s.validation().size() == 0)
-            throw new EngineException("--data " + o.data + ": --val-fraction " + o.valFraction + " leaves no validation rows (raise it, or 0 for none)");
         if (!s.train().hasLabels()) throw new EngineException("--data " + o.data + ": no class labels (classification needs a label column)");
         int k = Math.max(s.train().numClasses(), Math.max(s.validation().numClasses(), s.test().numClasses()));
         long[] count = new long[k];
@@ -168,9 +170,12 @@ final class DataSource {
         int present = 0;
         int[] trainCount = new int[k];
         for (int l : s.train().labels()) if (trainCount[l]++ == 0) present++;
-        if (present < 2)
-            throw new EngineException("--data " + o.data + ": the training rows hold a single class (" + s.train().labels()[0]
-                    + "); a classifier needs at least two");
+        if (present == 0) present = 2;   // eval on a test part only
+        if (training && present < 2)
+            throw new EngineException("--data " + o.data + ": the training rows hold a single class ('" + (s.train().classNames().isEmpty()
+                    ? String.valueOf(s.train().labels()[0]) : s.train().classNames().get(s.train().labels()[0])) + "'); a classifier needs at least two");
+        if (training && o.valFraction > 0 && s.validation().size() == 0)
+            throw new EngineException("--data " + o.data + ": --val-fraction " + o.valFraction + " leaves no validation rows (raise it, or 0 for none)");
     }
 
     private static String range(List<Integer> v) {

@@ -37,7 +37,7 @@ final class EvalCommand implements Callable<Integer> {
     @Override public Integer call() {
         if (!unknownLabels.equals("error") && !unknownLabels.equals("wrong"))
             throw new EngineException("--unknown-labels: '" + unknownLabels + "' is not error or wrong");
-        DataSource.Prepared d = DataSource.load(dataOptions, seed);
+        DataSource.Prepared d = DataSource.load(dataOptions, seed, false);
         Dataset rawForLatency;
         int[] truthForLatency;
         try (Predictor p = Predictor.load(model)) {

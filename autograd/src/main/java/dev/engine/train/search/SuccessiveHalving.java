@@ -7,8 +7,8 @@ import java.util.List;
  * Successive halving: {@code configs} distinct configurations (sampled with the search seed, or the full grid)
  * each get {@code minEpochs}; the best {@code 1/eta} of them (at least one, by the validation metric,
  * ties by trial id) go on with {@code eta} times the budget (capped at {@code maxEpochs}), and so on until
- * one configuration remains or a round has run at {@code maxEpochs}; a lone configuration (the last survivor,
- * or the only one) always trains for {@code maxEpochs}. Every round trains from scratch
+ * one configuration remains or a round has run at {@code maxEpochs}; a search of a single configuration
+ * trains it for {@code maxEpochs} at once. Every round trains from scratch
  * for its budget (the objective sees only {@code (trial, epochs)}). Survivors of later rounds rank
  * above trials dropped earlier in the {@link SearchResults}.
  *
@@ -62,7 +62,7 @@ public final class SuccessiveHalving implements SearchStrategy {
             rounds.add(new int[] {alive, budget});
             if (alive <= 1 || budget >= maxEpochs) break;
             alive = Math.max(1, alive / eta);
-            budget = alive == 1 ? maxEpochs : next(budget);
+            budget = next(budget);
         }
         return rounds;
     }
@@ -85,7 +85,7 @@ public final class SuccessiveHalving implements SearchStrategy {
             int keep = Math.max(1, alive.size() / eta);
             alive = new ArrayList<>();
             for (TrialRecord r : ranked.subList(0, keep)) alive.add(r.trial());
-            budget = keep == 1 ? maxEpochs : next(budget);
+            budget = next(budget);
             runner.listener().roundFinished(round, List.copyOf(alive), budget);
         }
     }
