@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,7 +130,7 @@ public final class Csv {
      * Reads the whole file.
      *
      * @throws DataFormatException on malformed content (file, line and problem in the message)
-     * @throws UncheckedIOException when the file cannot be read
+     * @throws dev.engine.api.EngineException when the file cannot be read
      */
     public Dataset build() {
         CsvTokenizer tok = null;
@@ -141,7 +140,7 @@ public final class Csv {
         } catch (java.nio.charset.CharacterCodingException e) {
             throw DataFormatException.atLine(source, tok == null ? 1 : tok.line(), "not valid UTF-8 text", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + source + ": " + e.getMessage(), e);
+            throw new dev.engine.api.EngineException("cannot read " + source + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,7 +1,6 @@
 package dev.engine.data;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +40,7 @@ public final class Npy {
         try {
             b = Files.readAllBytes(path);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+            throw new dev.engine.api.EngineException("cannot read " + path + ": " + e.getMessage(), e);
         }
         return parse(b, path.toString());
     }
@@ -161,7 +160,7 @@ public final class Npy {
         try {
             Files.write(path, encode(descr, shape, data));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
+            throw new dev.engine.api.EngineException("cannot write " + path + ": " + e.getMessage(), e);
         }
     }
 

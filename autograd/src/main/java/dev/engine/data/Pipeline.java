@@ -263,7 +263,7 @@ public final class Pipeline {
         try {
             return fromBytes(Files.readAllBytes(path), path.toString());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read pipeline " + path + ": " + e.getMessage(), e);
+            throw new dev.engine.api.EngineException("cannot read pipeline " + path + ": " + e.getMessage(), e);
         }
     }
 

@@ -35,7 +35,7 @@ class UserCsvTest {
 
     private Path trainAbc(Path csv, String labelColumn) {
         Path model = dir.resolve("abc-" + labelColumn + ".model");
-        CliRun r = ok("train", "--data", csv.toString(), "--label-column", labelColumn, "--epochs", "30", "--hidden", "16", "--lr", "0.01",
+        CliRun r = ok("train", "--data", csv.toString(), "--label-column", labelColumn, "--epochs", "80", "--hidden", "16", "--lr", "0.02",
                 "--out", model.toString());
         assertTrue(number(r.out(), "bundle test accuracy: ([0-9.]+)") > 0.9, r.out());
         return model;
@@ -65,7 +65,7 @@ class UserCsvTest {
         Files.writeString(empty, "");
         fails("no data rows", "predict", "--model", model.toString(), "--input", empty.toString());
         Path ragged = dir.resolve("ragged.csv");
-        Files.writeString(ragged, "1,red,0\n2,blue,0\n3,red\n");
+        Files.writeString(ragged, "1,red,0\n2,green,0\n3,red\n");
         CliRun r = fails("ragged.csv:3: 2 values, the model expects 3", "predict", "--model", model.toString(), "--input", ragged.toString());
         assertEquals("", r.out(), "nothing printed before the error");
         fails("out of the float range", "predict", "--model", model.toString(), "--input", "1e39,red,0");

@@ -21,7 +21,6 @@ import dev.engine.train.History;
 import dev.engine.train.Task;
 import dev.engine.train.Trainer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -225,7 +224,7 @@ public final class TrainerObjective implements Objective {
             try (Stream<Path> files = Files.walk(dir)) {
                 for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(f);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot clear the stale checkpoint " + dir + ": " + e.getMessage(), e);
+                throw new dev.engine.api.EngineException("cannot clear the stale checkpoint " + dir + ": " + e.getMessage(), e);
             }
         }
         trainedEpochs.put(dir, budget);
