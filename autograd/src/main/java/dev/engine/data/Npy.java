@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -167,7 +168,7 @@ public final class Npy {
     private static void checkCount(int length, int[] shape) {
         long p = 1;
         for (int d : shape) p *= d;
-        if (p != length) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + p + " values, data has " + length);
+        if (p != length) throw new EngineException("shape " + Arrays.toString(shape) + " holds " + p + " values, data has " + length);
     }
 
     private static String find(Pattern p, String header, String key, String source, int offset) {

@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
@@ -132,14 +133,14 @@ public final class Pipeline {
         requireFitted();
         int n = Dataset.product(inputShape);
         if (rawRow.length != n) {
-            throw new IllegalArgumentException("pipeline input has " + rawRow.length + " values, expected " + n
+            throw new EngineException("pipeline input has " + rawRow.length + " values, expected " + n
                     + " (shape " + Arrays.toString(inputShape) + ")");
         }
         float[] cur = rawRow;
         for (Preprocessor p : steps) cur = p.transform(cur);
         for (int j = 0; j < cur.length; j++) {
             if (Float.isNaN(cur[j])) {
-                throw new IllegalArgumentException("output value " + j + " of the pipeline is NaN: the raw row has a missing "
+                throw new EngineException("output value " + j + " of the pipeline is NaN: the raw row has a missing "
                         + "value that no step imputes (add Impute to the pipeline)");
             }
         }
@@ -183,7 +184,7 @@ public final class Pipeline {
             String kind = in.readUTF();
             try {
                 steps.add(readStep(kind, in));
-            } catch (IOException | IllegalArgumentException e) {
+            } catch (IOException | IllegalArgumentException | EngineException e) {
                 if (e instanceof EOFException) throw (EOFException) e;
                 throw new DataFormatException(source + ": step " + i + " (" + kind + "): corrupt state: " + e.getMessage(), e);
             }
@@ -250,7 +251,7 @@ public final class Pipeline {
             return p;
         } catch (EOFException e) {
             throw new DataFormatException(source + ": truncated pipeline state", e);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException | EngineException e) {
             throw new DataFormatException(source + ": corrupt pipeline: " + e.getMessage(), e);
         }
     }
@@ -268,12 +269,12 @@ public final class Pipeline {
     }
 
     private void requireFitted() {
-        if (!fitted) throw new IllegalStateException("pipeline is not fitted; call fit(trainingData) first");
+        if (!fitted) throw new EngineException("pipeline is not fitted; call fit(trainingData) first");
     }
 
     private void checkShape(int[] shape) {
         if (!Arrays.equals(shape, inputShape)) {
-            throw new IllegalArgumentException("dataset rows have shape " + Arrays.toString(shape) + ", the pipeline was fitted on "
+            throw new EngineException("dataset rows have shape " + Arrays.toString(shape) + ", the pipeline was fitted on "
                     + Arrays.toString(inputShape));
         }
     }

@@ -1,5 +1,6 @@
 package dev.engine.train;
 
+import dev.engine.api.EngineException;
 import java.util.Locale;
 
 /**
@@ -18,11 +19,11 @@ public final class ClassificationMetrics {
 
     public static ClassificationMetrics of(int[] predicted, int[] truth, int classes) {
         if (predicted.length != truth.length)
-            throw new IllegalArgumentException(predicted.length + " predictions for " + truth.length + " labels");
+            throw new EngineException(predicted.length + " predictions for " + truth.length + " labels");
         long[][] c = new long[classes][classes];
         for (int i = 0; i < truth.length; i++) {
             if (truth[i] < 0 || truth[i] >= classes || predicted[i] < 0 || predicted[i] >= classes)
-                throw new IllegalArgumentException("label " + truth[i] + " or prediction " + predicted[i] + " outside [0, " + classes + ")");
+                throw new EngineException("label " + truth[i] + " or prediction " + predicted[i] + " outside [0, " + classes + ")");
             c[truth[i]][predicted[i]]++;
         }
         return new ClassificationMetrics(c, truth.length);

@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,15 +27,15 @@ public final class SuccessiveHalving implements SearchStrategy {
     /** {@code configs} random configurations, budgets from {@code minEpochs} to {@code maxEpochs}, growing by {@code eta}. */
     public SuccessiveHalving(int configs, int minEpochs, int maxEpochs, int eta) {
         this(configs, 0, minEpochs, maxEpochs, eta);
-        if (configs < 1) throw new IllegalArgumentException("configs " + configs + " must be >= 1");
+        if (configs < 1) throw new EngineException("configs " + configs + " must be >= 1");
     }
 
     private SuccessiveHalving(int configs, int gridResolution, int minEpochs, int maxEpochs, int eta) {
         if (minEpochs < 1 || maxEpochs < minEpochs) {
-            throw new IllegalArgumentException("epochs: need 1 <= minEpochs <= maxEpochs, got " + minEpochs + " and " + maxEpochs);
+            throw new EngineException("epochs: need 1 <= minEpochs <= maxEpochs, got " + minEpochs + " and " + maxEpochs);
         }
-        if (eta < 2) throw new IllegalArgumentException("eta " + eta + " must be >= 2");
-        if (gridResolution < 0) throw new IllegalArgumentException("grid resolution " + gridResolution + " must be >= 0");
+        if (eta < 2) throw new EngineException("eta " + eta + " must be >= 2");
+        if (gridResolution < 0) throw new EngineException("grid resolution " + gridResolution + " must be >= 0");
         this.configs = configs;
         this.gridResolution = gridResolution;
         this.minEpochs = minEpochs;
