@@ -183,7 +183,7 @@ public final class Dataset {
 
     /** Feature {@code j} (flat index within the row) of row {@code i}. */
     public float feature(int i, int j) {
-        if (j < 0 || j >= featureSize) throw new IndexOutOfBoundsException("feature " + j + " of " + featureSize);
+        if (j < 0 || j >= featureSize) throw new dev.engine.api.IndexOutOfRangeException("feature " + j + " of " + featureSize);
         return x[checkRow(i) * featureSize + j];
     }
 
@@ -265,7 +265,7 @@ public final class Dataset {
     }
 
     private int checkRow(int i) {
-        if (i < 0 || i >= n) throw new IndexOutOfBoundsException("row " + i + " of a dataset with " + n + " rows");
+        if (i < 0 || i >= n) throw new dev.engine.api.IndexOutOfRangeException("row " + i + " of a dataset with " + n + " rows");
         return i;
     }
 

@@ -144,7 +144,11 @@ public final class Trainer {
         public Builder progress(Progress p) { progress = p == null ? Progress.silent() : p; return this; }
         public Builder progress(PrintStream out) { return progress(Progress.auto(out)); }
 
-        public Trainer build() { return new Trainer(this); }
+        public Trainer build() {
+            if (monitor != null && monitor.startsWith("val_") && validation == null)
+                throw new EngineException("trainer: '" + monitor + "' is a validation metric; pass validation data (validation(...))");
+            return new Trainer(this);
+        }
     }
 
     /** Trains on {@code train}; returns the per-epoch history (including epochs restored from a checkpoint). */

@@ -43,7 +43,7 @@ class DatasetTest {
         assertThrows(EngineException.class, () -> Dataset.unlabeled(new float[2], new int[] {0}));
         assertThrows(EngineException.class, () -> Dataset.classification(new float[2], new int[] {2}, new int[] {3})
                 .withClassNames(List.of("a", "b")));
-        assertThrows(IndexOutOfBoundsException.class, () -> Dataset.unlabeled(new float[2], new int[] {2}).subset(new int[] {1}));
+        assertThrows(dev.engine.api.IndexOutOfRangeException.class, () -> Dataset.unlabeled(new float[2], new int[] {2}).subset(new int[] {1}));
         assertThrows(EngineException.class, () -> Dataset.unlabeled(new float[2], new int[] {2}).labels());
         assertThrows(EngineException.class, () -> Dataset.unlabeled(new float[2], new int[] {2}).columnIndex("q"));
     }
