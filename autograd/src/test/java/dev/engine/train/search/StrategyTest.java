@@ -168,7 +168,7 @@ class StrategyTest {
         Objective broken = (t, e) -> { throw new IllegalArgumentException("trial has no parameter 'hiden'"); };
         SearchResults failed = HyperparameterSearch.builder(SPACE, broken).strategy(new RandomSearch(3, 1)).build().run();
         assertEquals(3, failed.failedCount());
-        EngineException ex = assertThrows(EngineException.class,
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
                 () -> HyperparameterSearch.builder(SPACE, broken).strategy(new RandomSearch(3, 1)).failFast(true).build().run());
         assertTrue(ex.getMessage().contains("hiden"));
     }
