@@ -109,4 +109,15 @@ class UserCsvTest {
         CliRun r = ok("train", "--data", semi.toString(), "--delimiter", ";", "--label-column", "4", "--epochs", "2", "--hidden", "4", "--out", out);
         assertTrue(r.out().contains("saved bundle"), r.out());
     }
+
+    @Test void theReadmesPetsExampleRuns() {
+        Path pets = Path.of("..", "examples", "data", "pets.csv");
+        assertTrue(Files.isRegularFile(pets), pets.toAbsolutePath().toString());
+        String out = dir.resolve("pets") + "/";
+        CliRun r = ok("train", "--data", pets.toString(), "--label-column", "kind", "--out", out, "--mkdirs");
+        assertTrue(number(r.out(), "bundle test accuracy: ([0-9.]+)") > 0.85, r.out());   // chance: 0.33
+        Path model = dir.resolve("pets").resolve("model.bundle");
+        assertTrue(ok("predict", "--model", model.toString(), "--input", "28.5,long,floppy,").out().startsWith("row 0: dog"));
+        assertTrue(ok("eval", "--model", model.toString(), "--data", pets.toString(), "--label-column", "kind").out().contains("rabbit"));
+    }
 }
