@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -20,7 +21,7 @@ abstract class AffineStep extends Preprocessor {
         if (shape != null) {
             int n = Dataset.product(shape);
             if (scale.length != n || shift.length != n) {
-                throw new IllegalArgumentException(kind() + ": " + scale.length + " scales and " + shift.length
+                throw new EngineException(kind() + ": " + scale.length + " scales and " + shift.length
                         + " shifts for " + n + " features");
             }
         }

@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.util.Arrays;
 
 /**
@@ -47,7 +48,7 @@ public final class Batch {
 
     /** The class labels, one per row (not a copy); fails for a batch without labels. */
     public int[] labels() {
-        if (labels == null) throw new IllegalStateException("this batch has no class labels");
+        if (labels == null) throw new EngineException("this batch has no class labels");
         return labels;
     }
 
@@ -56,7 +57,7 @@ public final class Batch {
 
     /** The regression targets, {@code size() * targetWidth} floats (not a copy); fails without targets. */
     public float[] targets() {
-        if (targets == null) throw new IllegalStateException("this batch has no regression targets");
+        if (targets == null) throw new EngineException("this batch has no regression targets");
         return targets;
     }
 

@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,7 +43,7 @@ final class Columns {
             int j;
             if (r instanceof Integer) {
                 j = (Integer) r;
-                if (j < 0 || j >= width) throw new IllegalArgumentException(step + ": column " + j + " out of range 0.." + (width - 1));
+                if (j < 0 || j >= width) throw new EngineException(step + ": column " + j + " out of range 0.." + (width - 1));
             } else {
                 j = data.columnIndex((String) r);
             }

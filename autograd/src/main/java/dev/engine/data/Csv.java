@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +31,8 @@ import java.util.TreeSet;
  *   <li>{@link #columns(String...)}: the feature columns (default: every column but the label).</li>
  *   <li>{@link #categorical(String...)}: string columns, stored as codes into a sorted vocabulary
  *       ({@link Dataset#categories(int)}), ready for {@link OneHotEncode} or {@link OrdinalEncode}.</li>
+ *   <li>{@link #inferCategorical()}: every feature column holding a value that is not a number (other than a
+ *       missing-value marker) is read as categorical too.</li>
  *   <li>{@link #missing(String...)}: the markers of a missing value (default {@code "", "NA", "?", "NaN"}),
  *       recorded as {@code NaN} for {@link Impute}.</li>
  * </ul>
@@ -56,6 +57,8 @@ public final class Csv {
     private final List<Object> categorical = new ArrayList<>();
     private Set<String> missing = new LinkedHashSet<>(List.of("", "NA", "?", "NaN"));
     private List<String> classNames;
+    private boolean inferCategorical;
+    private String hintSemicolon = "";
 
     @FunctionalInterface
     private interface ReaderSource { Reader open() throws IOException; }
@@ -117,6 +120,9 @@ public final class Csv {
         return this;
     }
 
+    /** Reads every feature column with a non-numeric value (not a missing-value marker) as categorical. */
+    public Csv inferCategorical() { this.inferCategorical = true; return this; }
+
     /** Replaces the missing-value markers (compared after trimming unquoted fields). */
     public Csv missing(String... markers) { this.missing = new LinkedHashSet<>(Arrays.asList(markers)); return this; }
 
@@ -124,7 +130,7 @@ public final class Csv {
      * Reads the whole file.
      *
      * @throws DataFormatException on malformed content (file, line and problem in the message)
-     * @throws UncheckedIOException when the file cannot be read
+     * @throws dev.engine.api.EngineException when the file cannot be read
      */
     public Dataset build() {
         CsvTokenizer tok = null;
@@ -134,7 +140,7 @@ public final class Csv {
         } catch (java.nio.charset.CharacterCodingException e) {
             throw DataFormatException.atLine(source, tok == null ? 1 : tok.line(), "not valid UTF-8 text", e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + source + ": " + e.getMessage(), e);
+            throw new dev.engine.api.EngineException("cannot read " + source + ": " + e.getMessage(), e);
         }
     }
 
@@ -142,10 +148,12 @@ public final class Csv {
         List<String> first = tok.next();
         if (first == null) throw new DataFormatException(source + ": empty file (no header and no rows)");
         int ncol = first.size();
+        hintSemicolon = ncol == 1 && first.get(0).contains(";")
+                ? " (line 1 holds ';' but no '" + delimiter + "': is the file ';'-separated? set the delimiter to ';')" : "";
         boolean usesNames = label instanceof String || categorical.stream().anyMatch(o -> o instanceof String)
                 || (columns != null && columns.stream().anyMatch(o -> o instanceof String));
         if (Boolean.FALSE.equals(header) && usesNames) {
-            throw new IllegalArgumentException(source + ": columns are chosen by name but header(false) was set");
+            throw new DataFormatException(source + ": columns are chosen by name but header(false) was set");
         }
         List<String> names = null;
         boolean hasHeader = header != null ? header : usesNames || looksLikeHeader(first);
@@ -159,18 +167,34 @@ public final class Csv {
         int labelCol = label == null ? -1 : resolve(label, names, ncol);
         Set<Integer> cat = new TreeSet<>();
         for (Object o : categorical) cat.add(resolve(o, names, ncol));
-        if (cat.contains(labelCol)) throw new IllegalArgumentException(source + ": the label column cannot also be categorical");
+        // with inference the records are read first, to find the non-numeric columns
+        List<List<String>> records = null;
+        List<Long> recordLines = null;
+        if (inferCategorical) {
+            records = new ArrayList<>();
+            recordLines = new ArrayList<>();
+            for (List<String> r = hasHeader ? tok.next() : first; r != null; r = tok.next()) {
+                records.add(r);
+                recordLines.add(tok.recordLine());
+            }
+            for (List<String> r : records) {
+                for (int j = 0; j < Math.min(ncol, r.size()); j++) {
+                    if (j != labelCol && !cat.contains(j) && !missing.contains(r.get(j)) && !isNumber(r.get(j))) cat.add(j);
+                }
+            }
+        }
+        if (cat.contains(labelCol)) throw new DataFormatException(source + ": the label column cannot also be categorical");
         TreeSet<Integer> feat = new TreeSet<>(cat);
         if (columns == null) {
             for (int j = 0; j < ncol; j++) if (j != labelCol) feat.add(j);
         } else {
             for (Object o : columns) {
                 int j = resolve(o, names, ncol);
-                if (j == labelCol) throw new IllegalArgumentException(source + ": the label column cannot also be a feature");
+                if (j == labelCol) throw new DataFormatException(source + ": the label column cannot also be a feature");
                 feat.add(j);
             }
         }
-        if (feat.isEmpty()) throw new IllegalArgumentException(source + ": no feature columns");
+        if (feat.isEmpty()) throw new DataFormatException(source + ": no feature columns" + hintSemicolon);
         int[] fcols = feat.stream().mapToInt(Integer::intValue).toArray();
         boolean[] isCat = new boolean[ncol];
         for (int j : cat) isCat[j] = true;
@@ -181,9 +205,10 @@ public final class Csv {
         List<Map<String, Integer>> vocab = new ArrayList<>();   // per feature position, first-seen codes
         for (int k = 0; k < fcols.length; k++) vocab.add(isCat[fcols[k]] ? new HashMap<>() : null);
 
-        List<String> rec = hasHeader ? tok.next() : first;
+        int next = 0;
+        List<String> rec = records != null ? (records.isEmpty() ? null : records.get(0)) : hasHeader ? tok.next() : first;
         while (rec != null) {
-            long line = tok.recordLine();
+            long line = records != null ? recordLines.get(next) : tok.recordLine();
             if (rec.size() != ncol) {
                 throw DataFormatException.atLine(source, line, "expected " + ncol + " fields, found " + rec.size());
             }
@@ -212,7 +237,8 @@ public final class Csv {
                     labelStrings.add(f);
                 }
             }
-            rec = tok.next();
+            next++;
+            rec = records != null ? (next < records.size() ? records.get(next) : null) : tok.next();
         }
         int n = fcols.length == 0 ? 0 : x.size() / fcols.length;
         if (n == 0) throw new DataFormatException(source + ": no data rows" + (hasHeader ? " after the header" : ""));
@@ -279,11 +305,13 @@ public final class Csv {
     private int resolve(Object ref, List<String> names, int ncol) {
         if (ref instanceof Integer) {
             int j = (Integer) ref;
-            if (j < 0 || j >= ncol) throw new IllegalArgumentException(source + ": column index " + j + " out of range; the file has " + ncol + " columns");
+            if (j < 0 || j >= ncol)
+                throw new DataFormatException(source + ": column " + (j + 1) + " (0-based index " + j + ") is out of range; the file has " + ncol
+                        + " columns, numbered 1.." + ncol + (ncol == 1 && delimiter != ';' ? hintSemicolon : ""));
             return j;
         }
         int j = names.indexOf(ref);
-        if (j < 0) throw new IllegalArgumentException(source + ": no column named '" + ref + "'; the header has " + names);
+        if (j < 0) throw new DataFormatException(source + ": no column named '" + ref + "'; the header has " + names);
         return j;
     }
 

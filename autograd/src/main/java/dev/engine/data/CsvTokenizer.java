@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.IOException;
 import java.io.Reader;
 import java.util.ArrayList;
@@ -22,7 +23,7 @@ final class CsvTokenizer {
 
     CsvTokenizer(Reader in, String source, char delimiter) {
         if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
-            throw new IllegalArgumentException("delimiter cannot be a quote or a line break");
+            throw new EngineException("delimiter cannot be a quote or a line break");
         }
         this.in = in;
         this.source = source;

@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import dev.engine.autograd.Generator;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -52,7 +53,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         this.prefetch = b.prefetch;
         long missing = data.countMissing();
         if (missing > 0) {
-            throw new IllegalArgumentException("the dataset has " + missing + " missing values (NaN); impute them "
+            throw new EngineException("the dataset has " + missing + " missing values (NaN); impute them "
                     + "(e.g. Impute.median()) before loading batches");
         }
     }
@@ -73,7 +74,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
 
         /** Rows per batch (at least 1). */
         public Builder batchSize(int n) {
-            if (n < 1) throw new IllegalArgumentException("batch size must be at least 1: " + n);
+            if (n < 1) throw new EngineException("batch size must be at least 1: " + n);
             this.batchSize = n;
             return this;
         }
@@ -108,7 +109,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
 
     /** The row order of epoch {@code e} (a permutation of all rows, before batching and drop-last). */
     public int[] order(int e) {
-        if (e < 0) throw new IllegalArgumentException("epoch must be >= 0: " + e);
+        if (e < 0) throw new EngineException("epoch must be >= 0: " + e);
         if (shuffle) return Generator.of(seed, e).permutation(data.size());
         int[] p = new int[data.size()];
         for (int i = 0; i < p.length; i++) p[i] = i;
@@ -117,7 +118,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
 
     /** The batches of epoch {@code e}; close it (or exhaust it) to stop its prefetch thread. */
     public Epoch epoch(int e) {
-        if (closed) throw new IllegalStateException("the data loader is closed");
+        if (closed) throw new EngineException("the data loader is closed");
         Epoch it = new Epoch(e, order(e));
         open.add(it);
         if (closed) it.close();
@@ -138,7 +139,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
 
     /** Makes the next {@link #iterator()} call start at epoch {@code e}, e.g. when resuming training. */
     public synchronized void setNextEpoch(int e) {
-        if (e < 0) throw new IllegalArgumentException("epoch must be >= 0: " + e);
+        if (e < 0) throw new EngineException("epoch must be >= 0: " + e);
         nextEpoch = e;
     }
 
@@ -226,7 +227,7 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
         public boolean hasNext() {
             if (done) return false;
             if (next != null) return true;
-            if (stopped) throw new IllegalStateException("epoch " + epoch + " was closed");
+            if (stopped) throw new EngineException("epoch " + epoch + " was closed");
             Object o;
             if (queue == null) {
                 o = produced < count ? makeBatch(order, produced++) : END;
@@ -235,14 +236,14 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
                     o = queue.take();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for the next batch", e);
+                    throw new EngineException("interrupted while waiting for the next batch", e);
                 }
             }
             if (o == END) { close(); done = true; return false; }
             if (o instanceof Throwable t) {
                 close();
                 done = true;
-                throw new IllegalStateException("preparing a batch of epoch " + epoch + " failed: " + t, t);
+                throw new EngineException("preparing a batch of epoch " + epoch + " failed: " + t, t);
             }
             next = o;
             return true;

@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -49,21 +50,21 @@ public final class Dataset {
         this.featureShape = checkShape(featureShape);
         this.featureSize = product(featureShape);
         if (x.length % Math.max(1, featureSize) != 0) {
-            throw new IllegalArgumentException("features length " + x.length + " is not a multiple of the row size "
+            throw new EngineException("features length " + x.length + " is not a multiple of the row size "
                     + featureSize + " (shape " + Arrays.toString(featureShape) + ")");
         }
         this.n = featureSize == 0 ? 0 : x.length / featureSize;
         this.x = x;
         if (labels != null && labels.length != n) {
-            throw new IllegalArgumentException(n + " feature rows but " + labels.length + " labels");
+            throw new EngineException(n + " feature rows but " + labels.length + " labels");
         }
         if (labels != null) {
             for (int i = 0; i < labels.length; i++) {
-                if (labels[i] < 0) throw new IllegalArgumentException("label of row " + i + " is negative: " + labels[i]);
+                if (labels[i] < 0) throw new EngineException("label of row " + i + " is negative: " + labels[i]);
             }
         }
         if (targets != null && (targetWidth <= 0 || targets.length != (long) n * targetWidth)) {
-            throw new IllegalArgumentException(n + " feature rows but " + targets.length + " target values (width "
+            throw new EngineException(n + " feature rows but " + targets.length + " target values (width "
                     + targetWidth + ")");
         }
         this.labels = labels;
@@ -71,19 +72,19 @@ public final class Dataset {
         this.targetWidth = targets == null ? 0 : targetWidth;
         this.columnNames = List.copyOf(columnNames);
         if (!this.columnNames.isEmpty() && this.columnNames.size() != featureSize) {
-            throw new IllegalArgumentException(this.columnNames.size() + " column names for " + featureSize + " features");
+            throw new EngineException(this.columnNames.size() + " column names for " + featureSize + " features");
         }
         this.classNames = List.copyOf(classNames);
         if (labels != null && !this.classNames.isEmpty()) {
             int max = maxLabel(labels);
             if (max >= this.classNames.size()) {
-                throw new IllegalArgumentException("label " + max + " but only " + this.classNames.size() + " class names");
+                throw new EngineException("label " + max + " but only " + this.classNames.size() + " class names");
             }
         }
         TreeMap<Integer, List<String>> cats = new TreeMap<>();
         for (Map.Entry<Integer, List<String>> e : categories.entrySet()) {
             if (e.getKey() < 0 || e.getKey() >= featureSize) {
-                throw new IllegalArgumentException("categorical column " + e.getKey() + " out of range 0.." + (featureSize - 1));
+                throw new EngineException("categorical column " + e.getKey() + " out of range 0.." + (featureSize - 1));
             }
             cats.put(e.getKey(), List.copyOf(e.getValue()));
         }
@@ -182,7 +183,7 @@ public final class Dataset {
 
     /** Feature {@code j} (flat index within the row) of row {@code i}. */
     public float feature(int i, int j) {
-        if (j < 0 || j >= featureSize) throw new IndexOutOfBoundsException("feature " + j + " of " + featureSize);
+        if (j < 0 || j >= featureSize) throw new dev.engine.api.IndexOutOfRangeException("feature " + j + " of " + featureSize);
         return x[checkRow(i) * featureSize + j];
     }
 
@@ -217,7 +218,7 @@ public final class Dataset {
     public int columnIndex(String name) {
         int i = columnNames.indexOf(name);
         if (i < 0) {
-            throw new IllegalArgumentException("no column '" + name + "'" + (columnNames.isEmpty()
+            throw new EngineException("no column '" + name + "'" + (columnNames.isEmpty()
                     ? " (this dataset has no column names)" : "; columns are " + columnNames));
         }
         return i;
@@ -264,17 +265,17 @@ public final class Dataset {
     }
 
     private int checkRow(int i) {
-        if (i < 0 || i >= n) throw new IndexOutOfBoundsException("row " + i + " of a dataset with " + n + " rows");
+        if (i < 0 || i >= n) throw new dev.engine.api.IndexOutOfRangeException("row " + i + " of a dataset with " + n + " rows");
         return i;
     }
 
     private int[] requireLabels() {
-        if (labels == null) throw new IllegalStateException("this dataset has no class labels" + (targets != null ? " (it has regression targets)" : ""));
+        if (labels == null) throw new EngineException("this dataset has no class labels" + (targets != null ? " (it has regression targets)" : ""));
         return labels;
     }
 
     private float[] requireTargets() {
-        if (targets == null) throw new IllegalStateException("this dataset has no regression targets" + (labels != null ? " (it has class labels)" : ""));
+        if (targets == null) throw new EngineException("this dataset has no regression targets" + (labels != null ? " (it has class labels)" : ""));
         return targets;
     }
 
@@ -285,9 +286,9 @@ public final class Dataset {
     }
 
     private static int[] checkShape(int[] shape) {
-        if (shape.length == 0) throw new IllegalArgumentException("feature shape must have at least one dimension");
+        if (shape.length == 0) throw new EngineException("feature shape must have at least one dimension");
         for (int d : shape) {
-            if (d <= 0) throw new IllegalArgumentException("feature shape " + Arrays.toString(shape) + " has a non-positive dimension");
+            if (d <= 0) throw new EngineException("feature shape " + Arrays.toString(shape) + " has a non-positive dimension");
         }
         return shape;
     }
@@ -295,7 +296,7 @@ public final class Dataset {
     static int product(int[] shape) {
         long p = 1;
         for (int d : shape) p *= d;
-        if (p > Integer.MAX_VALUE) throw new IllegalArgumentException("feature shape " + Arrays.toString(shape) + " is too large");
+        if (p > Integer.MAX_VALUE) throw new EngineException("feature shape " + Arrays.toString(shape) + " is too large");
         return (int) p;
     }
 

@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -13,12 +14,12 @@ final class Encoders {
 
     static int[] resolve(Dataset train, Columns columns, String kind) {
         if (train.featureShape().length != 1) {
-            throw new IllegalArgumentException(kind + " needs flat rows (one value per column), got shape "
+            throw new EngineException(kind + " needs flat rows (one value per column), got shape "
                     + Arrays.toString(train.featureShape()));
         }
         int[] c = columns.resolve(train, kind);
         if (c.length == 0) {
-            throw new IllegalArgumentException(kind + ": no columns to encode (the dataset has no categorical columns; "
+            throw new EngineException(kind + ": no columns to encode (the dataset has no categorical columns; "
                     + "name the columns to encode)");
         }
         return c;

@@ -4,7 +4,6 @@ import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -121,7 +120,7 @@ public final class Idx {
         } catch (ZipException | java.io.EOFException e) {
             throw new DataFormatException(src + ": corrupt or truncated gzip stream: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+            throw new dev.engine.api.EngineException("cannot read " + path + ": " + e.getMessage(), e);
         }
     }
 

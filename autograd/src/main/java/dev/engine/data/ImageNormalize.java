@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -46,13 +47,13 @@ public final class ImageNormalize extends AffineStep {
     public ImageNormalize fit(Dataset train) {
         int[] shape = train.featureShape();
         if (shape.length < 2) {
-            throw new IllegalArgumentException("image-normalize needs image rows [C, H, W], got shape " + Arrays.toString(shape)
+            throw new EngineException("image-normalize needs image rows [C, H, W], got shape " + Arrays.toString(shape)
                     + " (use Standardize or Scale for flat rows)");
         }
         int c = shape[0];
         if (mean != null) {
             if (mean.length != 1 && mean.length != c) {
-                throw new IllegalArgumentException("image-normalize: " + mean.length + " channel values for " + c + " channels");
+                throw new EngineException("image-normalize: " + mean.length + " channel values for " + c + " channels");
             }
             float[] m = mean.length == c ? mean : filled(c, mean[0]);
             float[] s = std.length == c ? std : filled(c, std[0]);
@@ -103,12 +104,12 @@ public final class ImageNormalize extends AffineStep {
 
     private static float[] check(float[] mean, float[] std) {
         if (mean.length == 0 || mean.length != std.length) {
-            throw new IllegalArgumentException("image-normalize needs as many means as deviations (at least one): "
+            throw new EngineException("image-normalize needs as many means as deviations (at least one): "
                     + mean.length + " vs " + std.length);
         }
         for (int i = 0; i < std.length; i++) {
             if (!(std[i] > 0) || !Float.isFinite(std[i]) || !Float.isFinite(mean[i])) {
-                throw new IllegalArgumentException("image-normalize: channel " + i + " has mean " + mean[i] + ", std " + std[i]
+                throw new EngineException("image-normalize: channel " + i + " has mean " + mean[i] + ", std " + std[i]
                         + " (std must be finite and > 0)");
             }
         }

@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -53,7 +54,7 @@ public final class Impute extends Preprocessor {
 
     /** Fills with {@code value}. */
     public static Impute constant(float value) {
-        if (!Float.isFinite(value)) throw new IllegalArgumentException("impute constant must be finite: " + value);
+        if (!Float.isFinite(value)) throw new EngineException("impute constant must be finite: " + value);
         return of(Strategy.CONSTANT, value);
     }
 
@@ -86,7 +87,7 @@ public final class Impute extends Preprocessor {
             int c = 0;
             for (int i = j; i < x.length; i += w) if (!Float.isNaN(x[i])) v[c++] = x[i];
             if (c == 0) {
-                throw new IllegalArgumentException("impute: " + train.describeColumn(j) + " has no values in the "
+                throw new EngineException("impute: " + train.describeColumn(j) + " has no values in the "
                         + train.size() + " training rows to learn a fill value from");
             }
             v = Arrays.copyOf(v, c);

@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import dev.engine.autograd.Generator;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +42,7 @@ public final class KFold {
     /** The validation rows of each fold, sorted; together they are a partition of all rows. */
     public static int[][] validationIndices(Dataset data, int k, long seed, boolean stratified) {
         if (k < 2 || k > data.size()) {
-            throw new IllegalArgumentException("k must be between 2 and the number of rows (" + data.size() + "): " + k);
+            throw new EngineException("k must be between 2 and the number of rows (" + data.size() + "): " + k);
         }
         Generator rng = Generator.fromState(seed);
         int[][] folds = new int[k][data.size()];

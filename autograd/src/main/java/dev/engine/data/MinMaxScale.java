@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.DataInput;
 import java.io.IOException;
 
@@ -26,7 +27,7 @@ public final class MinMaxScale extends AffineStep {
 
     private MinMaxScale(Columns columns, float lo, float hi, int[] shape, float[] scale, float[] shift) {
         super(shape, scale, shift);
-        if (!(lo < hi)) throw new IllegalArgumentException("min-max range must have lo < hi: [" + lo + ", " + hi + "]");
+        if (!(lo < hi)) throw new EngineException("min-max range must have lo < hi: [" + lo + ", " + hi + "]");
         this.columns = columns;
         this.lo = lo;
         this.hi = hi;

@@ -1,7 +1,7 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +41,7 @@ public final class Npy {
         try {
             b = Files.readAllBytes(path);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + path + ": " + e.getMessage(), e);
+            throw new dev.engine.api.EngineException("cannot read " + path + ": " + e.getMessage(), e);
         }
         return parse(b, path.toString());
     }
@@ -161,14 +161,14 @@ public final class Npy {
         try {
             Files.write(path, encode(descr, shape, data));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
+            throw new dev.engine.api.EngineException("cannot write " + path + ": " + e.getMessage(), e);
         }
     }
 
     private static void checkCount(int length, int[] shape) {
         long p = 1;
         for (int d : shape) p *= d;
-        if (p != length) throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + p + " values, data has " + length);
+        if (p != length) throw new EngineException("shape " + Arrays.toString(shape) + " holds " + p + " values, data has " + length);
     }
 
     private static String find(Pattern p, String header, String key, String source, int offset) {

@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -56,7 +57,7 @@ public final class NpyArray {
 
     /** All values as ints; only for integer dtypes, and int64 values must fit in an int. */
     public int[] toInts() {
-        if (!isInteger()) throw new IllegalStateException("toInts() on a " + dtype + " array; use toFloats()");
+        if (!isInteger()) throw new EngineException("toInts() on a " + dtype + " array; use toFloats()");
         int[] r = new int[checkedSize()];
         for (int i = 0; i < r.length; i++) {
             long v = dtype.equals("int64") ? data.getLong(i * 8) : (long) get(i);
@@ -78,7 +79,7 @@ public final class NpyArray {
     }
 
     private int checkedSize() {
-        if (size > Integer.MAX_VALUE - 16) throw new IllegalStateException(size + " elements do not fit in one Java array");
+        if (size > Integer.MAX_VALUE - 16) throw new EngineException(size + " elements do not fit in one Java array");
         return (int) size;
     }
 

@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -78,7 +79,7 @@ public final class OneHotEncode extends Preprocessor {
     public List<String> categories(int column) {
         requireFitted();
         int k = Arrays.binarySearch(cols, column);
-        if (k < 0) throw new IllegalArgumentException("column " + column + " is not one-hot encoded; encoded: " + Arrays.toString(cols));
+        if (k < 0) throw new EngineException("column " + column + " is not one-hot encoded; encoded: " + Arrays.toString(cols));
         return vocabs[k].names;
     }
 

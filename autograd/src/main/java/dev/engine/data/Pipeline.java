@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
@@ -96,6 +97,16 @@ public final class Pipeline {
         return categories.getOrDefault(column, List.of());
     }
 
+    /**
+     * {@code data} with its categorical columns recoded, by name, into this pipeline's training
+     * vocabularies (see {@link #categories(int)}), so its raw rows can go to {@link #transform(float[])};
+     * a category unknown to training gets a code past the end of the vocabulary (encoded as all zeros).
+     */
+    public Dataset alignCategories(Dataset data) {
+        requireFitted();
+        return CategoryVocab.align(data, categories);
+    }
+
     /** Applies every step to {@code data}; no row is dropped. */
     public Dataset apply(Dataset data) {
         requireFitted();
@@ -122,14 +133,14 @@ public final class Pipeline {
         requireFitted();
         int n = Dataset.product(inputShape);
         if (rawRow.length != n) {
-            throw new IllegalArgumentException("pipeline input has " + rawRow.length + " values, expected " + n
+            throw new EngineException("pipeline input has " + rawRow.length + " values, expected " + n
                     + " (shape " + Arrays.toString(inputShape) + ")");
         }
         float[] cur = rawRow;
         for (Preprocessor p : steps) cur = p.transform(cur);
         for (int j = 0; j < cur.length; j++) {
             if (Float.isNaN(cur[j])) {
-                throw new IllegalArgumentException("output value " + j + " of the pipeline is NaN: the raw row has a missing "
+                throw new EngineException("output value " + j + " of the pipeline is NaN: the raw row has a missing "
                         + "value that no step imputes (add Impute to the pipeline)");
             }
         }
@@ -173,7 +184,7 @@ public final class Pipeline {
             String kind = in.readUTF();
             try {
                 steps.add(readStep(kind, in));
-            } catch (IOException | IllegalArgumentException e) {
+            } catch (IOException | IllegalArgumentException | EngineException e) {
                 if (e instanceof EOFException) throw (EOFException) e;
                 throw new DataFormatException(source + ": step " + i + " (" + kind + "): corrupt state: " + e.getMessage(), e);
             }
@@ -240,7 +251,7 @@ public final class Pipeline {
             return p;
         } catch (EOFException e) {
             throw new DataFormatException(source + ": truncated pipeline state", e);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException | EngineException e) {
             throw new DataFormatException(source + ": corrupt pipeline: " + e.getMessage(), e);
         }
     }
@@ -253,17 +264,17 @@ public final class Pipeline {
         try {
             return fromBytes(Files.readAllBytes(path), path.toString());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read pipeline " + path + ": " + e.getMessage(), e);
+            throw new dev.engine.api.EngineException("cannot read pipeline " + path + ": " + e.getMessage(), e);
         }
     }
 
     private void requireFitted() {
-        if (!fitted) throw new IllegalStateException("pipeline is not fitted; call fit(trainingData) first");
+        if (!fitted) throw new EngineException("pipeline is not fitted; call fit(trainingData) first");
     }
 
     private void checkShape(int[] shape) {
         if (!Arrays.equals(shape, inputShape)) {
-            throw new IllegalArgumentException("dataset rows have shape " + Arrays.toString(shape) + ", the pipeline was fitted on "
+            throw new EngineException("dataset rows have shape " + Arrays.toString(shape) + ", the pipeline was fitted on "
                     + Arrays.toString(inputShape));
         }
     }

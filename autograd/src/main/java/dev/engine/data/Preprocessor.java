@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.Arrays;
@@ -45,7 +46,7 @@ public abstract class Preprocessor {
         requireFitted();
         int in = Dataset.product(inputShape());
         if (row.length != in) {
-            throw new IllegalArgumentException(kind() + ": row has " + row.length + " values, expected " + in
+            throw new EngineException(kind() + ": row has " + row.length + " values, expected " + in
                     + " (input shape " + Arrays.toString(inputShape()) + ")");
         }
         float[] out = new float[Dataset.product(outputShape())];
@@ -62,7 +63,7 @@ public abstract class Preprocessor {
         if (!isFitted() && fitsWithoutStatistics()) return fit(data).apply(data);
         requireFitted();
         if (!Arrays.equals(data.featureShape(), inputShape())) {
-            throw new IllegalArgumentException(kind() + ": dataset rows have shape " + Arrays.toString(data.featureShape())
+            throw new EngineException(kind() + ": dataset rows have shape " + Arrays.toString(data.featureShape())
                     + ", but this step was fitted on shape " + Arrays.toString(inputShape()));
         }
         Dataset d = prepare(data);
@@ -101,7 +102,7 @@ public abstract class Preprocessor {
     }
 
     void requireFitted() {
-        if (!isFitted()) throw new IllegalStateException(kind() + " is not fitted; call fit(trainingData) first");
+        if (!isFitted()) throw new EngineException(kind() + " is not fitted; call fit(trainingData) first");
     }
 
     @Override

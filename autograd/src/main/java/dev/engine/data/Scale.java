@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import java.io.DataInput;
 import java.io.IOException;
 import java.util.Arrays;
@@ -25,7 +26,7 @@ public final class Scale extends AffineStep {
     private Scale(float factor, float offset, int[] shape) {
         super(shape, shape == null ? null : filled(shape, factor), shape == null ? null : filled(shape, offset));
         if (!Float.isFinite(factor) || !Float.isFinite(offset)) {
-            throw new IllegalArgumentException("scale factor and offset must be finite: " + factor + ", " + offset);
+            throw new EngineException("scale factor and offset must be finite: " + factor + ", " + offset);
         }
         this.factor = factor;
         this.offset = offset;

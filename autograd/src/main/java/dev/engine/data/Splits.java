@@ -1,5 +1,6 @@
 package dev.engine.data;
 
+import dev.engine.api.EngineException;
 import dev.engine.autograd.Generator;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,7 +37,7 @@ public final class Splits {
      */
     public static int[][] indices(Dataset data, double trainFraction, double validationFraction, long seed, boolean stratified) {
         if (!(trainFraction >= 0 && validationFraction >= 0 && trainFraction + validationFraction <= 1 + 1e-9)) {
-            throw new IllegalArgumentException("fractions must be >= 0 and sum to at most 1: train " + trainFraction
+            throw new EngineException("fractions must be >= 0 and sum to at most 1: train " + trainFraction
                     + ", validation " + validationFraction);
         }
         List<int[]> groups = groups(data, stratified);
@@ -72,7 +73,7 @@ public final class Splits {
             groups.add(all);
             return groups;
         }
-        if (!data.hasLabels()) throw new IllegalArgumentException("a stratified split needs class labels; this dataset has none");
+        if (!data.hasLabels()) throw new EngineException("a stratified split needs class labels; this dataset has none");
         int[] labels = data.rawLabels();
         int k = data.numClasses();
         int[] count = new int[k];

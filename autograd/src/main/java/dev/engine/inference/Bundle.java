@@ -1,8 +1,8 @@
 package dev.engine.inference;
 
+import dev.engine.api.EngineException;
 import dev.engine.api.ModelFormatException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -77,12 +77,15 @@ public final class Bundle {
     }
 
     public static Bundle load(Path path) {
+        if (path == null) throw new EngineException("bundle: path is null");
         try {
             long size = Files.size(path);
             if (size > MAX_FILE) throw new ModelFormatException("bundle " + path + ": " + size + " bytes exceed the 2 GiB limit");
             return fromBytes(Files.readAllBytes(path));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new EngineException("bundle " + path + " not found");
         } catch (IOException e) {
-            throw new UncheckedIOException("could not read bundle " + path + ": " + e.getMessage(), e);
+            throw new EngineException("could not read bundle " + path + ": " + e, e);
         }
     }
 
@@ -118,6 +121,7 @@ public final class Bundle {
         if (expectedOffset != f.length) throw new ModelFormatException("bundle: " + (f.length - expectedOffset) + " unexpected bytes after the last section");
         if (sections[GRAPH] == null) throw new ModelFormatException("bundle: no graph section");
         Graph g = GraphCodec.read(sections[GRAPH]);
+        checkFinite(g);
         RowTransform pre = RowTransforms.IDENTITY;
         if (sections[PREPROCESS] != null) {
             ByteReader r = new ByteReader(sections[PREPROCESS], "preprocessing section");
@@ -128,6 +132,20 @@ public final class Bundle {
         }
         PostProcessor post = sections[POSTPROCESS] == null ? PostProcessor.raw() : PostProcessor.load(sections[POSTPROCESS]);
         return new Bundle(g, pre, post);
+    }
+
+    /** A NaN or infinite weight would only ever predict NaN: refuse it at load, naming the tensor. */
+    private static void checkFinite(Graph g) {
+        for (Node n : g.nodes()) {
+            for (java.util.Map.Entry<String, Const> c : n.consts().entrySet()) {
+                float[] d = c.getValue().data();
+                for (int i = 0; i < d.length; i++) {
+                    if (!Float.isFinite(d[i]))
+                        throw new ModelFormatException("bundle: weight '" + c.getKey() + "' of node '" + n.name() + "' holds " + d[i]
+                                + " at element " + i + " (the model diverged before it was saved?)");
+                }
+            }
+        }
     }
 
     private static String name(int type) {

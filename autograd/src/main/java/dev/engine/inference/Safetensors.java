@@ -5,7 +5,6 @@ import dev.engine.api.ModelFormatException;
 import dev.engine.api.Shapes;
 import dev.engine.autograd.Tensor;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -84,7 +83,7 @@ public final class Safetensors {
             if (size > Integer.MAX_VALUE - 8) throw new ModelFormatException("safetensors file " + p + " is larger than 2 GiB");
             return read(Files.readAllBytes(p));
         } catch (IOException e) {
-            throw new UncheckedIOException("could not read " + p + ": " + e.getMessage(), e);
+            throw new dev.engine.api.EngineException("could not read " + p + ": " + e.getMessage(), e);
         }
     }
 

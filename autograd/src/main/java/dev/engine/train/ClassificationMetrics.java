@@ -1,5 +1,6 @@
 package dev.engine.train;
 
+import dev.engine.api.EngineException;
 import java.util.Locale;
 
 /**
@@ -18,11 +19,11 @@ public final class ClassificationMetrics {
 
     public static ClassificationMetrics of(int[] predicted, int[] truth, int classes) {
         if (predicted.length != truth.length)
-            throw new IllegalArgumentException(predicted.length + " predictions for " + truth.length + " labels");
+            throw new EngineException(predicted.length + " predictions for " + truth.length + " labels");
         long[][] c = new long[classes][classes];
         for (int i = 0; i < truth.length; i++) {
             if (truth[i] < 0 || truth[i] >= classes || predicted[i] < 0 || predicted[i] >= classes)
-                throw new IllegalArgumentException("label " + truth[i] + " or prediction " + predicted[i] + " outside [0, " + classes + ")");
+                throw new EngineException("label " + truth[i] + " or prediction " + predicted[i] + " outside [0, " + classes + ")");
             c[truth[i]][predicted[i]]++;
         }
         return new ClassificationMetrics(c, truth.length);
@@ -73,8 +74,19 @@ public final class ClassificationMetrics {
         }
         sb.append(String.format(Locale.ROOT, "%-10s %9.4f %9.4f %9.4f%naccuracy %.4f%nconfusion (rows true, columns predicted):%n",
                 "macro", macroPrecision(), macroRecall(), macroF1(), accuracy()));
-        for (long[] row : confusion) {
-            for (long v : row) sb.append(String.format(Locale.ROOT, "%5d", v));
+        int w = 6;
+        String[] label = new String[classes()];
+        for (int c = 0; c < label.length; c++) {
+            String n = names != null && c < names.size() ? names.get(c) : String.valueOf(c);
+            label[c] = n.length() > 12 ? n.substring(0, 11) + "~" : n;
+            w = Math.max(w, label[c].length() + 1);
+        }
+        sb.append(String.format(Locale.ROOT, "%-" + w + "s", "true\\pred"));
+        for (String l : label) sb.append(String.format(Locale.ROOT, "%" + w + "s", l));
+        sb.append('\n');
+        for (int c = 0; c < label.length; c++) {
+            sb.append(String.format(Locale.ROOT, "%-" + w + "s", label[c]));
+            for (long v : confusion[c]) sb.append(String.format(Locale.ROOT, "%" + w + "d", v));
             sb.append('\n');
         }
         return sb.toString();

@@ -21,7 +21,7 @@ public record EpochStats(int epoch, Map<String, Double> metrics, double seconds,
     /** A metric by name; throws naming the known ones if absent. */
     public double metric(String name) {
         Double v = metrics.get(name);
-        if (v == null) throw new IllegalArgumentException("no metric '" + name + "' in epoch " + epoch + "; have " + metrics.keySet());
+        if (v == null) throw new dev.engine.api.EngineException("no metric '" + name + "' in epoch " + epoch + "; have " + metrics.keySet());
         return v;
     }
 }

@@ -1,5 +1,6 @@
 package dev.engine.train;
 
+import dev.engine.api.EngineException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -28,7 +29,7 @@ public final class Evaluation {
     public RegressionMetrics regression() { return regression; }
 
     public double accuracy() {
-        if (classification == null) throw new IllegalStateException("accuracy of a regression evaluation");
+        if (classification == null) throw new EngineException("accuracy of a regression evaluation");
         return classification.accuracy();
     }
 

@@ -1,5 +1,6 @@
 package dev.engine.train;
 
+import dev.engine.api.EngineException;
 import dev.engine.inference.AtomicFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,7 +30,7 @@ public final class History {
     public int size() { return epochs.size(); }
 
     public EpochStats last() {
-        if (epochs.isEmpty()) throw new IllegalStateException("no epoch recorded yet");
+        if (epochs.isEmpty()) throw new EngineException("no epoch recorded yet");
         return epochs.get(epochs.size() - 1);
     }
 

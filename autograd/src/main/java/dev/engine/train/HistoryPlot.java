@@ -9,7 +9,6 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +39,7 @@ final class HistoryPlot {
         try {
             ImageIO.write(img, "png", out);
         } catch (IOException e) {
-            throw new UncheckedIOException("plot: cannot encode PNG for " + file, e);
+            throw new dev.engine.api.EngineException("plot: cannot encode PNG for " + file, e);
         }
         AtomicFiles.write(file, out.toByteArray());
     }

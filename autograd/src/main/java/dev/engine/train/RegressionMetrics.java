@@ -1,5 +1,7 @@
 package dev.engine.train;
 
+import dev.engine.api.EngineException;
+
 /**
  * Mean squared error, mean absolute error and R² of predictions against targets.
  *
@@ -11,7 +13,7 @@ package dev.engine.train;
 public record RegressionMetrics(double mse, double mae, double r2) {
     public static RegressionMetrics of(float[] predicted, float[] truth) {
         if (predicted.length != truth.length)
-            throw new IllegalArgumentException(predicted.length + " predictions for " + truth.length + " targets");
+            throw new EngineException(predicted.length + " predictions for " + truth.length + " targets");
         int n = truth.length;
         double mean = 0;
         for (float t : truth) mean += t;

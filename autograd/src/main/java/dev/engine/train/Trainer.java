@@ -25,15 +25,22 @@ import java.util.Map;
 
 /**
  * The training loop: epochs over a seeded {@link DataLoader}, one {@link MemoryScope} per step, validation
- * after each epoch, metrics, early stopping, LR schedules, gradient clipping, checkpoints of the best and
- * the last model (resuming continues bit-identically), progress and history.
+ * after each epoch, metrics, early stopping (which puts the best epoch's weights back), LR schedules,
+ * gradient clipping, checkpoints of the best and the last model (resuming continues bit-identically),
+ * progress and history. A loss that turns non-finite, or grows {@link Builder#divergenceFactor} times
+ * above the first batch's, stops training with an {@link EngineException} that says so.
+ *
+ * <p>Validation data decides early stopping, LR-on-plateau and the best checkpoint; keep it apart from
+ * the test rows, which should be looked at once, after training:
  *
  * <pre>{@code
+ * Split s = Splits.trainValTest(data, 0.7, 0.1, 42, Split.STRATIFIED);     // 70 / 10 / 20
  * var model = new Sequential(new Linear(64, 128), new ReLU(), new Linear(128, 10));
  * Trainer trainer = Trainer.builder(model, new CrossEntropyLoss(), new Adam(model.parameters(), 1e-3))
- *         .epochs(30).batchSize(32).seed(0).validation(test).earlyStopping("val_loss", 5).build();
- * History h = trainer.fit(train);
- * Evaluation e = trainer.evaluate(test);   // e.accuracy()
+ *         .epochs(30).batchSize(32).seed(0).validation(s.validation()).earlyStopping("val_loss", 5).build();
+ * History h = trainer.fit(s.train());
+ * int kept = trainer.keptEpoch();             // the epoch whose weights the model now holds (0-based)
+ * Evaluation e = trainer.evaluate(s.test());  // e.accuracy()
  * }</pre>
  */
 public final class Trainer {
@@ -45,6 +52,10 @@ public final class Trainer {
     private double best = Double.NaN;
     private int badEpochs;
     private boolean stopped;
+    private int keptEpoch = -1;
+    private WeightSnapshot bestWeights;
+    private double firstLoss = Double.NaN;
+    private boolean warnedGrowth;
 
     private Trainer(Builder b) {
         this.model = b.model;
@@ -74,6 +85,8 @@ public final class Trainer {
         private Path checkpointDir;
         private boolean resume;
         private Progress progress = Progress.silent();
+        private boolean restoreBest = true;
+        private double divergenceFactor = 1e4;
 
         private Builder(Module model, Loss loss, Optimizer optimizer) {
             if (model == null || loss == null || optimizer == null) throw new EngineException("trainer: model, loss and optimizer are required");
@@ -88,11 +101,31 @@ public final class Trainer {
         public Builder task(Task t) { task = t; return this; }
         public Builder validation(Dataset v) { validation = v; return this; }
 
-        /** Stops after {@code patience} epochs without improvement of a monitored metric (losses minimised). */
+        /**
+         * Stops after {@code patience} epochs without improvement of a monitored metric (losses minimised);
+         * the model then holds the best epoch's weights (see {@link #restoreBestWeights}).
+         */
         public Builder earlyStopping(String metric, int patience) {
             if (patience < 1) throw new EngineException("trainer: patience " + patience + " must be >= 1");
             monitor = metric;
             this.patience = patience;
+            return this;
+        }
+
+        /**
+         * With early stopping (default true): when training ends, put back the weights of the epoch with the
+         * best monitored value, as Keras' {@code restore_best_weights}; {@link Trainer#keptEpoch()} says which.
+         */
+        public Builder restoreBestWeights(boolean r) { restoreBest = r; return this; }
+
+        /**
+         * Stops with an {@link EngineException} when a batch loss exceeds {@code factor} times the first
+         * batch's (at least 0.01) and warns at a hundredth of that; 0 turns the check off (default 1e4).
+         * A non-finite loss always stops training.
+         */
+        public Builder divergenceFactor(double factor) {
+            if (!(factor == 0 || factor > 1)) throw new EngineException("trainer: divergence factor " + factor + " must be 0 (off) or > 1");
+            divergenceFactor = factor;
             return this;
         }
 
@@ -106,12 +139,16 @@ public final class Trainer {
         public Builder clipGradValue(double max) { if (!(max > 0)) throw new EngineException("trainer: clip value must be > 0"); clipValue = max; return this; }
         /** Writes last.safetensors and best.safetensors there after each epoch. */
         public Builder checkpointDir(Path dir) { checkpointDir = dir; return this; }
-        /** Continues from checkpointDir/last.safetensors when it exists. */
+        /** Continues from checkpointDir/last.safetensors, which must exist (fit fails otherwise). */
         public Builder resume(boolean r) { resume = r; return this; }
         public Builder progress(Progress p) { progress = p == null ? Progress.silent() : p; return this; }
         public Builder progress(PrintStream out) { return progress(Progress.auto(out)); }
 
-        public Trainer build() { return new Trainer(this); }
+        public Trainer build() {
+            if (monitor != null && monitor.startsWith("val_") && validation == null)
+                throw new EngineException("trainer: '" + monitor + "' is a validation metric; pass validation data (validation(...))");
+            return new Trainer(this);
+        }
     }
 
     /** Trains on {@code train}; returns the per-epoch history (including epochs restored from a checkpoint). */
@@ -119,8 +156,16 @@ public final class Trainer {
         History history = new History();
         int start = 0;
         String monitor = cfg.monitor != null ? cfg.monitor : (cfg.validation != null ? "val_loss" : "train_loss");
-        if (cfg.resume && cfg.checkpointDir != null && Files.exists(cfg.checkpointDir.resolve("last.safetensors")))
-            start = restore(cfg.checkpointDir.resolve("last.safetensors"), history);
+        if (cfg.resume) {
+            if (cfg.checkpointDir == null) throw new EngineException("trainer: resume needs a checkpoint directory (checkpointDir)");
+            Path last = cfg.checkpointDir.resolve("last.safetensors");
+            if (!Files.isRegularFile(last)) throw new EngineException("trainer: nothing to resume: " + last + " does not exist");
+            start = restore(last, history);
+            if (start >= cfg.epochs)
+                throw new EngineException("trainer: the checkpoint " + last + " has already trained " + start + " epochs; ask for more than "
+                        + start + " epochs to continue (asked for " + cfg.epochs + ")");
+        }
+        boolean restoring = cfg.restoreBest && cfg.patience != Integer.MAX_VALUE;
         try (DataLoader loader = DataLoader.builder(train).batchSize(cfg.batchSize).shuffle(cfg.shuffle).seed(cfg.seed).prefetch(true).build()) {
             for (int epoch = start; epoch < cfg.epochs && !stopped; epoch++) {
                 EpochStats stats = runEpoch(loader, epoch);
@@ -128,6 +173,7 @@ public final class Trainer {
                 double value = stats.metric(monitor);
                 boolean improved = bestEpoch < 0 || (monitor.contains("loss") ? value < best : value > best);
                 if (improved) { best = value; bestEpoch = epoch; badEpochs = 0; } else badEpochs++;
+                if (improved && restoring) bestWeights = WeightSnapshot.of(model.stateDict());
                 if (cfg.plateau != null) cfg.plateau.step(value);
                 if (cfg.checkpointDir != null) {
                     save(cfg.checkpointDir.resolve("last.safetensors"), epoch + 1, history);
@@ -139,6 +185,12 @@ public final class Trainer {
                             + best + " at epoch " + (bestEpoch + 1) + ")");
                 }
             }
+        }
+        keptEpoch = history.size() - 1;
+        if (restoring && bestWeights != null && bestEpoch != keptEpoch) {
+            bestWeights.restoreInto(model);
+            keptEpoch = bestEpoch;
+            cfg.progress.message("restored the weights of epoch " + (bestEpoch + 1) + " (best " + monitor + " " + best + ")");
         }
         return history;
     }
@@ -163,9 +215,7 @@ public final class Trainer {
                     if (!Double.isNaN(cfg.clipNorm)) GradClip.byNorm(optimizer.params(), cfg.clipNorm);
                     optimizer.step();
                     double v = l.item();
-                    if (!Double.isFinite(v))
-                        throw new EngineException("training diverged: loss is " + v + " at epoch " + (epoch + 1) + ", batch " + (done + 1)
-                                + " (lower the learning rate or clip gradients)");
+                    checkLoss(v, epoch, done);
                     lossSum += v * b.size();
                 }
                 seen += b.size();
@@ -183,6 +233,24 @@ public final class Trainer {
         EpochStats stats = new EpochStats(epoch, m, secs, seen / Math.max(secs, 1e-9));
         cfg.progress.endEpoch(stats, cfg.epochs);
         return stats;
+    }
+
+    /** Stops on a non-finite loss or one grown far above the first batch's; warns once on the way. */
+    private void checkLoss(double v, int epoch, int batch) {
+        String where = " at epoch " + (epoch + 1) + ", batch " + (batch + 1) + " (learning rate " + optimizer.lr() + ")";
+        if (!Double.isFinite(v))
+            throw new EngineException("training diverged: loss is " + v + where + "; lower the learning rate or clip gradients");
+        if (Double.isNaN(firstLoss)) firstLoss = v;
+        if (cfg.divergenceFactor == 0) return;
+        double ref = Math.max(firstLoss, 0.01);
+        if (v > cfg.divergenceFactor * ref)
+            throw new EngineException("training diverged: loss " + v + where + " is over " + cfg.divergenceFactor + " times the first batch's "
+                    + firstLoss + "; lower the learning rate or clip gradients");
+        if (!warnedGrowth && v > cfg.divergenceFactor / 100 * ref) {
+            warnedGrowth = true;
+            cfg.progress.message("warning: loss " + v + where + " is over " + cfg.divergenceFactor / 100 + " times the first batch's "
+                    + firstLoss + "; training may be diverging");
+        }
     }
 
     /** Loss and metrics on a dataset, in eval mode without gradients; restores the previous mode. */
@@ -296,6 +364,9 @@ public final class Trainer {
             if (cfg.scheduler != null) for (long i = cfg.scheduler.lastEpoch(); i < state[3]; i++) cfg.scheduler.step();
             optimizer.loadStateDict(Checkpoint.section(all, "optim."));
             bestEpoch = (int) state[1];
+            Path bestFile = file.resolveSibling("best.safetensors");
+            if (cfg.restoreBest && cfg.patience != Integer.MAX_VALUE && Files.isRegularFile(bestFile))
+                bestWeights = WeightSnapshot.of(Checkpoint.section(Checkpoint.read(bestFile), "model."));
             badEpochs = (int) state[2];
             best = all.get("trainer.best").item();
             Tensor off = all.get("trainer.dropout_offsets");
@@ -325,4 +396,9 @@ public final class Trainer {
     /** The epoch (0-based) with the best monitored value, or -1. */
     public int bestEpoch() { return bestEpoch; }
     public boolean stoppedEarly() { return stopped; }
+    /**
+     * The epoch (0-based) whose weights the model holds after {@link #fit}: the best one when early stopping
+     * restored it, else the last one; -1 before fit.
+     */
+    public int keptEpoch() { return keptEpoch; }
 }

@@ -129,7 +129,7 @@ class CsvTest {
         DataFormatException e = assertThrows(DataFormatException.class,
                 () -> Csv.parse("a,b\n\"1\"x,2\n", "q.csv").build());
         assertTrue(e.getMessage().startsWith("q.csv:2:"), e.getMessage());
-        IllegalArgumentException u = assertThrows(IllegalArgumentException.class,
+        DataFormatException u = assertThrows(DataFormatException.class,
                 () -> Csv.parse("a,b\n1,2\n", "q.csv").labelColumn("c").build());
         assertTrue(u.getMessage().contains("no column named 'c'"), u.getMessage());
     }
@@ -173,5 +173,22 @@ class CsvTest {
         Dataset d = Csv.parse("\uFEFFa,b\n\n1,2\n\n3,4\n\n", "b.csv").build();
         assertEquals(2, d.size());
         assertEquals(List.of("a", "b"), d.columnNames());
+    }
+
+    @Test
+    void inferCategoricalReadsNonNumericColumnsAsCategories() {
+        Dataset d = Csv.parse("age,color,y\n30,red,0\n,blue,1\n25,NA,1\n", "c.csv").labelColumn("y").inferCategorical().build();
+        assertTrue(d.isCategorical(1));
+        assertFalse(d.isCategorical(0));
+        assertEquals(List.of("blue", "red"), d.categories(1));
+        assertArrayEquals(new float[] {30, 1, Float.NaN, 0, 25, Float.NaN}, d.features());
+    }
+
+    @Test
+    void aSemicolonFileGetsAHintAndColumnsAreNumberedFromOne() {
+        DataFormatException e = assertThrows(DataFormatException.class,
+                () -> Csv.parse("a;b;y\n1;2;0\n", "s.csv").header(true).labelColumn(2).build());
+        assertTrue(e.getMessage().contains("';'-separated"), e.getMessage());
+        assertTrue(e.getMessage().contains("column 3 "), e.getMessage());
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.engine.api.EngineException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -131,7 +132,7 @@ class DataLoaderTest {
         e.next();
         e.close();   // abandoned mid-epoch
         assertFalse(t.isAlive());
-        assertThrows(IllegalStateException.class, e::hasNext);
+        assertThrows(EngineException.class, e::hasNext);
 
         DataLoader.Epoch f = loader.epoch(1);
         Thread u = f.prefetchThread();
@@ -140,7 +141,7 @@ class DataLoaderTest {
         assertTrue(u.isAlive());
         loader.close();
         assertFalse(u.isAlive());
-        assertThrows(IllegalStateException.class, () -> loader.epoch(2));
+        assertThrows(EngineException.class, () -> loader.epoch(2));
 
         DataLoader small = DataLoader.builder(data(5)).batchSize(2).build();
         DataLoader.Epoch g = small.epoch(0);
@@ -168,8 +169,8 @@ class DataLoaderTest {
     @Test
     void missingValuesAreRefused() {
         Dataset d = Dataset.unlabeled(new float[] {1, Float.NaN}, new int[] {1});
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DataLoader.builder(d).build());
+        EngineException e = assertThrows(EngineException.class, () -> DataLoader.builder(d).build());
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> DataLoader.builder(d).batchSize(0));
+        assertThrows(EngineException.class, () -> DataLoader.builder(d).batchSize(0));
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.engine.api.EngineException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -36,14 +37,14 @@ class DatasetTest {
 
     @Test
     void invalidConstructionFails() {
-        assertThrows(IllegalArgumentException.class, () -> Dataset.classification(new float[5], new int[] {2}, new int[] {0, 0}));
-        assertThrows(IllegalArgumentException.class, () -> Dataset.classification(new float[4], new int[] {2}, new int[] {0}));
-        assertThrows(IllegalArgumentException.class, () -> Dataset.classification(new float[2], new int[] {2}, new int[] {-1}));
-        assertThrows(IllegalArgumentException.class, () -> Dataset.unlabeled(new float[2], new int[] {0}));
-        assertThrows(IllegalArgumentException.class, () -> Dataset.classification(new float[2], new int[] {2}, new int[] {3})
+        assertThrows(EngineException.class, () -> Dataset.classification(new float[5], new int[] {2}, new int[] {0, 0}));
+        assertThrows(EngineException.class, () -> Dataset.classification(new float[4], new int[] {2}, new int[] {0}));
+        assertThrows(EngineException.class, () -> Dataset.classification(new float[2], new int[] {2}, new int[] {-1}));
+        assertThrows(EngineException.class, () -> Dataset.unlabeled(new float[2], new int[] {0}));
+        assertThrows(EngineException.class, () -> Dataset.classification(new float[2], new int[] {2}, new int[] {3})
                 .withClassNames(List.of("a", "b")));
-        assertThrows(IndexOutOfBoundsException.class, () -> Dataset.unlabeled(new float[2], new int[] {2}).subset(new int[] {1}));
-        assertThrows(IllegalStateException.class, () -> Dataset.unlabeled(new float[2], new int[] {2}).labels());
-        assertThrows(IllegalArgumentException.class, () -> Dataset.unlabeled(new float[2], new int[] {2}).columnIndex("q"));
+        assertThrows(dev.engine.api.IndexOutOfRangeException.class, () -> Dataset.unlabeled(new float[2], new int[] {2}).subset(new int[] {1}));
+        assertThrows(EngineException.class, () -> Dataset.unlabeled(new float[2], new int[] {2}).labels());
+        assertThrows(EngineException.class, () -> Dataset.unlabeled(new float[2], new int[] {2}).columnIndex("q"));
     }
 }

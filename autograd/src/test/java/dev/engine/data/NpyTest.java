@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.engine.api.EngineException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -112,6 +113,6 @@ class NpyTest {
         assertArrayEquals(new float[] {0.5f, 1.5f}, d.targets());
         Npy.write(bad, new int[] {1, 2, 3}, 3);
         assertThrows(DataFormatException.class, () -> Npy.dataset(x, bad));
-        assertThrows(IllegalStateException.class, () -> Npy.read(x).toInts());
+        assertThrows(EngineException.class, () -> Npy.read(x).toInts());
     }
 }

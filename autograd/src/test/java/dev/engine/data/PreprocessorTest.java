@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.engine.api.EngineException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -65,7 +66,7 @@ class PreprocessorTest {
         assertEquals(6f, r[1]);
         assertArrayEquals(new float[] {7, 8}, Impute.mean().fit(train).transform(new float[] {7, 8}));
         assertEquals(0, Impute.mean().fit(train).apply(train).countMissing());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        EngineException e = assertThrows(EngineException.class,
                 () -> Impute.mean().fit(rows(2, 1, NaN, 2, NaN)));
         assertTrue(e.getMessage().contains("column 1"), e.getMessage());
     }
@@ -98,7 +99,7 @@ class PreprocessorTest {
         OneHotEncode num = OneHotEncode.columns("size").fit(train);
         assertArrayEquals(new float[] {1, 0, 1, 0}, num.transform(new float[] {1, 2}));   // color code stays, size=2
         assertEquals(List.of("1", "2", "3"), num.categories(1));
-        assertThrows(IllegalArgumentException.class, () -> new OneHotEncode().fit(rows(1, 1, 2)));
+        assertThrows(EngineException.class, () -> new OneHotEncode().fit(rows(1, 1, 2)));
     }
 
     @Test
@@ -139,8 +140,8 @@ class PreprocessorTest {
         ImageNormalize given = new ImageNormalize(new float[] {1}, new float[] {2});
         Dataset out = given.apply(imgs);
         assertArrayEquals(new float[] {0, 1, 4.5f, 4.5f, 2, 3, 9.5f, 9.5f}, out.features(), EPS);
-        assertThrows(IllegalArgumentException.class, () -> ImageNormalize.fromData().fit(rows(2, 1, 2)));
-        assertThrows(IllegalArgumentException.class, () -> new ImageNormalize(new float[] {0}, new float[] {0}));
+        assertThrows(EngineException.class, () -> ImageNormalize.fromData().fit(rows(2, 1, 2)));
+        assertThrows(EngineException.class, () -> new ImageNormalize(new float[] {0}, new float[] {0}));
     }
 
     @Test
@@ -154,10 +155,10 @@ class PreprocessorTest {
 
     @Test
     void unfittedStepsAndWrongShapesFailClearly() {
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new Standardize().transform(new float[] {1}));
+        EngineException e = assertThrows(EngineException.class, () -> new Standardize().transform(new float[] {1}));
         assertTrue(e.getMessage().contains("not fitted"), e.getMessage());
         Standardize s = new Standardize().fit(rows(2, 1, 2));
-        assertThrows(IllegalArgumentException.class, () -> s.transform(new float[] {1, 2, 3}));
-        assertThrows(IllegalArgumentException.class, () -> s.apply(rows(3, 1, 2, 3)));
+        assertThrows(EngineException.class, () -> s.transform(new float[] {1, 2, 3}));
+        assertThrows(EngineException.class, () -> s.apply(rows(3, 1, 2, 3)));
     }
 }

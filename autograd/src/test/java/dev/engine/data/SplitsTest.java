@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.engine.api.EngineException;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -75,9 +76,9 @@ class SplitsTest {
         assertEquals(800, s.train().size());
         assertEquals(0, s.validation().size());
         assertEquals(200, s.test().size());
-        assertThrows(IllegalArgumentException.class, () -> Splits.trainValTest(imbalanced(), 0.8, 0.3, 0, false));
+        assertThrows(EngineException.class, () -> Splits.trainValTest(imbalanced(), 0.8, 0.3, 0, false));
         Dataset unlabeled = Dataset.unlabeled(new float[] {1, 2}, new int[] {1});
-        assertThrows(IllegalArgumentException.class, () -> Splits.trainTest(unlabeled, 0.5, 0, true));
+        assertThrows(EngineException.class, () -> Splits.trainTest(unlabeled, 0.5, 0, true));
         assertEquals(1, Splits.trainTest(unlabeled, 0.5, 0, false).train().size());
     }
 
@@ -108,6 +109,6 @@ class SplitsTest {
         }
         assertTrue(Arrays.deepEquals(KFold.validationIndices(d, 5, 9, true), KFold.validationIndices(d, 5, 9, true)));
         assertFalse(Arrays.deepEquals(KFold.validationIndices(d, 5, 9, true), KFold.validationIndices(d, 5, 10, true)));
-        assertThrows(IllegalArgumentException.class, () -> KFold.split(d, 1, 0, false));
+        assertThrows(EngineException.class, () -> KFold.split(d, 1, 0, false));
     }
 }

@@ -2,6 +2,7 @@ package dev.engine.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.engine.api.EngineException;
 import org.junit.jupiter.api.Test;
 
 class MetricsTest {
@@ -21,7 +22,7 @@ class MetricsTest {
         assertEquals(2 * 0.5 / 1.5, m.f1(0), 1e-12);
         assertEquals((m.f1(0) + m.f1(1) + m.f1(2)) / 3, m.macroF1(), 1e-12);
         assertTrue(m.report(null).contains("confusion"));
-        assertThrows(IllegalArgumentException.class, () -> ClassificationMetrics.of(new int[]{3}, new int[]{0}, 3));
+        assertThrows(EngineException.class, () -> ClassificationMetrics.of(new int[]{3}, new int[]{0}, 3));
     }
 
     @Test void regressionByHand() {

@@ -111,6 +111,63 @@ class TrainerTest {
         assertTrue(e.metrics().containsKey("mae"));
     }
 
+    @Test void earlyStoppingPutsTheBestEpochsWeightsBack() {
+        Split s = Digits.trainTestSplit();
+        // 60 training rows and a fast learning rate overfit: validation loss bottoms out, then rises
+        Dataset train = scaled(s.train()).subset(range(60)), val = scaled(s.test()).subset(range(200));
+        Sequential model = mlp(2, false);
+        Trainer t = Trainer.builder(model, new CrossEntropyLoss(), new Adam(model.parameters(), 0.05))
+                .epochs(40).batchSize(20).validation(val).earlyStopping("val_loss", 8).build();
+        History h = t.fit(train);
+        double[] v = h.series("val_loss");
+        int best = 0;
+        for (int e = 1; e < v.length; e++) if (v[e] < v[best]) best = e;
+        assertTrue(best < v.length - 1, "the setup must overfit: best epoch " + best + " of " + v.length);
+        assertEquals(best, t.bestEpoch());
+        assertEquals(best, t.keptEpoch());
+        // the model now holds the best epoch's weights: its validation loss is that epoch's, not the last one's
+        assertEquals(v[best], t.evaluate(val).loss(), 1e-5);
+    }
+
+    @Test void restoringTheBestWeightsCanBeTurnedOff() {
+        Split s = Digits.trainTestSplit();
+        Dataset train = scaled(s.train()).subset(range(60)), val = scaled(s.test()).subset(range(200));
+        Sequential model = mlp(2, false);
+        Trainer t = Trainer.builder(model, new CrossEntropyLoss(), new Adam(model.parameters(), 0.05))
+                .epochs(40).batchSize(20).validation(val).earlyStopping("val_loss", 8).restoreBestWeights(false).build();
+        History h = t.fit(train);
+        assertEquals(h.size() - 1, t.keptEpoch());
+        assertEquals(h.last().metric("val_loss"), t.evaluate(val).loss(), 1e-5);
+    }
+
+    @Test void anExplodingLossStopsTrainingWithAClearMessage() {
+        Split s = Digits.trainTestSplit();
+        Dataset train = scaled(s.train()).subset(range(300));
+        Sequential model = mlp(1, false);
+        Trainer t = Trainer.builder(model, new CrossEntropyLoss(), new Adam(model.parameters(), 1e9)).epochs(5).batchSize(32).build();
+        dev.engine.api.EngineException e = assertThrows(dev.engine.api.EngineException.class, () -> t.fit(train));
+        assertTrue(e.getMessage().contains("training diverged"), e.getMessage());
+        assertTrue(e.getMessage().contains("learning rate"), e.getMessage());
+    }
+
+    @Test void resumeProblemsAreErrors(@TempDir Path dir) {
+        Split s = Digits.trainTestSplit();
+        Dataset train = scaled(s.train()).subset(range(100));
+        Sequential a = mlp(5, false);
+        // resume without a directory, or with nothing in it
+        assertThrows(dev.engine.api.EngineException.class, () -> Trainer.builder(a, new CrossEntropyLoss(), new Adam(a.parameters(), 1e-3))
+                .epochs(2).resume(true).build().fit(train));
+        dev.engine.api.EngineException none = assertThrows(dev.engine.api.EngineException.class,
+                () -> Trainer.builder(a, new CrossEntropyLoss(), new Adam(a.parameters(), 1e-3)).epochs(2).checkpointDir(dir).resume(true).build().fit(train));
+        assertTrue(none.getMessage().contains("nothing to resume"), none.getMessage());
+        Trainer.builder(a, new CrossEntropyLoss(), new Adam(a.parameters(), 1e-3)).epochs(3).checkpointDir(dir).build().fit(train);
+        // fewer epochs than the checkpoint already has: an error, not zero epochs trained silently
+        Sequential b = mlp(5, false);
+        dev.engine.api.EngineException fewer = assertThrows(dev.engine.api.EngineException.class,
+                () -> Trainer.builder(b, new CrossEntropyLoss(), new Adam(b.parameters(), 1e-3)).epochs(2).checkpointDir(dir).resume(true).build().fit(train));
+        assertTrue(fewer.getMessage().contains("already trained 3 epochs"), fewer.getMessage());
+    }
+
     private static int[] range(int n) {
         int[] r = new int[n];
         for (int i = 0; i < n; i++) r[i] = i;

@@ -19,52 +19,54 @@ import dev.engine.train.Evaluation;
 import dev.engine.train.History;
 import dev.engine.train.Progress;
 import dev.engine.train.Trainer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code engine train}: the main job. Trains a model on real data (default: the shipped digits set),
- * validates each epoch, freezes the model, saves a deployment bundle, reloads it, predicts the test set
- * from raw rows and prints accuracy and inference latency.
+ * validates each epoch on a validation part kept apart from the test part, freezes the model, saves a
+ * deployment bundle, reloads it, predicts the test part (looked at once, after training) from raw rows
+ * and prints accuracy and inference latency.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train, validate, freeze, save a bundle, reload it and report test accuracy and latency.")
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--data", defaultValue = "digits", description = "digits (shipped), a CSV file, or a directory of IDX files. Default: ${DEFAULT-VALUE}")
-    String data;
-    @Option(names = "--label-column", defaultValue = "0", description = "CSV label column. Default: ${DEFAULT-VALUE}")
-    int labelColumn;
-    @Option(names = "--test-fraction", defaultValue = "0.2", description = "CSV test share. Default: ${DEFAULT-VALUE}")
-    double testFraction;
+    @Mixin DataOptions dataOptions = new DataOptions();
     @Option(names = "--model", defaultValue = "mlp", description = "mlp, cnn or lenet. Default: ${DEFAULT-VALUE}")
     String model;
     @Option(names = "--hidden", defaultValue = "128", split = ",", description = "MLP hidden widths. Default: ${DEFAULT-VALUE}")
     int[] hidden;
     @Option(names = "--dropout", defaultValue = "0", description = "Dropout after each hidden layer. Default: ${DEFAULT-VALUE}")
     double dropout;
-    @Option(names = "--epochs", defaultValue = "30", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--epochs", defaultValue = "30", description = "Epochs to train (in all, counting a resumed checkpoint's). Default: ${DEFAULT-VALUE}")
     int epochs;
-    @Option(names = "--batch-size", defaultValue = "32", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--batch-size", defaultValue = "32", description = "Rows per training step. Default: ${DEFAULT-VALUE}")
     int batchSize;
     @Option(names = "--lr", defaultValue = "1e-3", description = "Learning rate. Default: ${DEFAULT-VALUE}")
     double lr;
     @Option(names = "--optimizer", defaultValue = "adam", description = "adam, adamw or sgd. Default: ${DEFAULT-VALUE}")
     String optimizer;
-    @Option(names = "--weight-decay", defaultValue = "0", description = "Default: ${DEFAULT-VALUE}")
+    @Option(names = "--weight-decay", defaultValue = "0", description = "L2 penalty (decoupled for adamw). Default: ${DEFAULT-VALUE}")
     double weightDecay;
-    @Option(names = "--seed", defaultValue = "0", description = "Seeds init, data order and dropout. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--seed", defaultValue = "0", description = "Seeds the split, init, data order and dropout. Default: ${DEFAULT-VALUE}")
     long seed;
-    @Option(names = "--early-stopping", defaultValue = "0", description = "Patience in epochs on val_loss (0 = off). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--early-stopping", defaultValue = "0",
+            description = "Patience in epochs on val_loss (0 = off); the best epoch's weights are kept. Default: ${DEFAULT-VALUE}")
     int patience;
     @Option(names = "--checkpoint-dir", description = "Write last/best checkpoints here")
     Path checkpointDir;
-    @Option(names = "--resume", description = "Continue from --checkpoint-dir/last.safetensors")
+    @Option(names = "--resume", description = "Continue from --checkpoint-dir/last.safetensors (which must exist)")
     boolean resume;
-    @Option(names = "--out", defaultValue = "digits.model", description = "Bundle to write. Default: ${DEFAULT-VALUE}")
-    Path out;
+    @Option(names = "--out", defaultValue = "digits.model",
+            description = "Bundle to write; a directory (or a path ending in /) gets model.bundle inside. Default: ${DEFAULT-VALUE}")
+    String out;
+    @Option(names = "--mkdirs", description = "Create --out's missing parent directories")
+    boolean mkdirs;
     @Option(names = "--threads", defaultValue = "0", description = "Kernel threads (0 = all cores). Default: ${DEFAULT-VALUE}")
     int threads;
     @picocli.CommandLine.Mixin
@@ -74,12 +76,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         backend.apply();
+        checkOptions();
+        Path bundle = OutputPath.resolve(out, mkdirs);
         if (threads > 0) Tensor.defaultBackend().setThreads(threads);
-        System.out.println("engine train: data=" + data + " model=" + model + " epochs=" + epochs + " batch=" + batchSize + " lr=" + lr
+        System.out.println("engine train: data=" + dataOptions.data + " model=" + model + " epochs=" + epochs + " batch=" + batchSize + " lr=" + lr
                 + " optimizer=" + optimizer + " backend=" + Tensor.defaultBackend().name() + " threads=" + Tensor.defaultBackend().threads());
-        DataSource.Prepared d = DataSource.load(data, labelColumn, testFraction, seed);
-        System.out.println("data: " + d.train().size() + " train rows, " + d.test().size() + " test rows, " + d.classNames().size()
-                + " classes, sample shape " + java.util.Arrays.toString(d.train().featureShape()));
+        DataSource.Prepared d = DataSource.load(dataOptions, seed);
+        if (patience > 0 && d.validation() == null) throw new EngineException("--early-stopping needs validation rows (--val-fraction > 0)");
+        System.out.println("data: " + d.description() + ", " + d.classNames().size() + " classes, sample shape "
+                + java.util.Arrays.toString(d.train().featureShape()));
         Sequential net = Models.build(model, d.train().featureShape(), d.classNames().size(), hidden, dropout, seed);
         System.out.print(net);
         System.out.println();
@@ -90,18 +95,21 @@ final class TrainCommand implements Callable<Integer> {
             default -> throw new EngineException("--optimizer: unknown '" + optimizer + "' (adam, adamw, sgd)");
         };
         Trainer.Builder tb = Trainer.builder(net, new CrossEntropyLoss(), opt).epochs(epochs).batchSize(batchSize).seed(seed)
-                .validation(d.test()).progress(Progress.auto(System.out));
+                .progress(Progress.auto(System.out));
+        if (d.validation() != null) tb.validation(d.validation());
         if (patience > 0) tb.earlyStopping("val_loss", patience);
         if (checkpointDir != null) tb.checkpointDir(checkpointDir).resume(resume);
         Trainer trainer = tb.build();
         long t0 = System.nanoTime();
         History history = trainer.fit(d.train());
         double trainSecs = (System.nanoTime() - t0) / 1e9;
-        Path histCsv = sibling(out, ".history.csv"), histPng = sibling(out, ".history.png");
+        Path histCsv = OutputPath.sibling(bundle, ".history.csv"), histPng = OutputPath.sibling(bundle, ".history.png");
         history.writeCsv(histCsv);
-        history.plot(histPng);
+        String plotted = plot(history, histPng) ? ", " + histPng : "";
+        int n = history.size();
+        System.out.printf(Locale.ROOT, "trained %d epoch%s in %.1f s; kept the weights of epoch %d; history: %s%s%n", n, n == 1 ? "" : "s", trainSecs,
+                trainer.keptEpoch() + 1, histCsv, plotted);
         Evaluation eval = trainer.evaluate(d.test());
-        System.out.printf(Locale.ROOT, "trained %d epochs in %.1f s; history: %s, %s%n", history.size(), trainSecs, histCsv, histPng);
         System.out.printf(Locale.ROOT, "eager test accuracy: %.4f (macro F1 %.4f)%n", eval.accuracy(), eval.classification().macroF1());
 
         // freeze, save the deployment bundle, reload it and predict the raw test rows through it
@@ -112,15 +120,49 @@ final class TrainCommand implements Callable<Integer> {
         try (FrozenModel frozen = net.freeze(Tensor.zeros(example))) {
             System.out.println("frozen plan (batch 1):");
             System.out.println(frozen.describePlan(1));
-            Bundle.save(out, frozen, new PipelineTransform(d.preprocessing()), PostProcessor.softmax(d.classNames()));
+            Bundle.save(bundle, frozen, new PipelineTransform(d.preprocessing()), PostProcessor.softmax(d.classNames()));
         }
-        System.out.println("saved bundle " + out.toAbsolutePath() + " (" + sizeOf(out) + " bytes)");
-        report(out, d.rawTest(), d.classNames().size());
+        System.out.println("saved bundle " + bundle + " (" + sizeOf(bundle) + " bytes)");
+        report(bundle, d.rawTest(), d.rawTest().labels());
         return 0;
     }
 
-    /** Reloads the bundle, predicts every raw test row one at a time, prints accuracy and latency. */
-    static void report(Path bundle, Dataset rawTest, int classes) {
+    /** Every numeric option in range, before any data is read. */
+    private void checkOptions() {
+        if (epochs < 1) throw new EngineException("--epochs " + epochs + " must be >= 1");
+        if (batchSize < 1) throw new EngineException("--batch-size " + batchSize + " must be >= 1");
+        if (!(lr > 0) || !Double.isFinite(lr)) throw new EngineException("--lr " + lr + " must be a positive number");
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) throw new EngineException("--weight-decay " + weightDecay + " must be >= 0");
+        if (!(dropout >= 0 && dropout < 1)) throw new EngineException("--dropout " + dropout + " must be in [0, 1)");
+        for (int h : hidden) if (h < 1) throw new EngineException("--hidden: every width must be >= 1, got " + h);
+        if (patience < 0) throw new EngineException("--early-stopping " + patience + " must be >= 0 (0 = off)");
+        if (threads < 0) throw new EngineException("--threads " + threads + " must be >= 0 (0 = all cores)");
+        if (resume) {
+            if (checkpointDir == null) throw new EngineException("--resume needs --checkpoint-dir");
+            if (!Files.isDirectory(checkpointDir)) throw new EngineException("--resume: checkpoint directory " + checkpointDir + " does not exist");
+            if (!Files.isRegularFile(checkpointDir.resolve("last.safetensors")))
+                throw new EngineException("--resume: " + checkpointDir.resolve("last.safetensors") + " does not exist; nothing to resume");
+        }
+    }
+
+    /** A plot is optional output: where it cannot be drawn (no fonts, no AWT libraries) warn and go on. */
+    private static boolean plot(History history, Path png) {
+        try {
+            history.plot(png);
+            return true;
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            System.out.println("warning: no history plot (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+            return false;
+        }
+    }
+
+    /**
+     * Reloads the bundle, predicts every raw test row one at a time, prints accuracy against {@code truth}
+     * (the model's class index per row) and latency.
+     */
+    static void report(Path bundle, Dataset rawTest, int[] truth) {
         try (Predictor p = Predictor.load(bundle)) {
             int n = rawTest.size();
             float[][] rows = new float[n][];
@@ -134,7 +176,7 @@ final class TrainCommand implements Callable<Integer> {
                     long t = System.nanoTime();
                     Prediction pr = p.predict(rows[i]);
                     nanos[k++] = System.nanoTime() - t;
-                    if (pass == 0 && pr.index() == rawTest.label(i)) correct++;
+                    if (pass == 0 && pr.index() == truth[i]) correct++;
                 }
             }
             long tb = System.nanoTime();
@@ -144,12 +186,6 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("inference latency, one row per call (preprocessing + frozen model + softmax): " + Latency.of(nanos));
             System.out.printf(Locale.ROOT, "batch inference: %d rows in %.2f ms (%.0f rows/s)%n", n, batchSecs * 1e3, n / batchSecs);
         }
-    }
-
-    static Path sibling(Path file, String suffix) {
-        Path name = file.getFileName();
-        Path parent = file.toAbsolutePath().getParent();
-        return parent.resolve(name + suffix);
     }
 
     private static long sizeOf(Path p) {

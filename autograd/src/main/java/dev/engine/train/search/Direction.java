@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import java.util.Locale;
 
 /**
@@ -26,7 +27,7 @@ public enum Direction {
         switch (s.strip().toLowerCase(Locale.ROOT)) {
             case "max": case "maximize": case "maximise": return MAXIMIZE;
             case "min": case "minimize": case "minimise": return MINIMIZE;
-            default: throw new IllegalArgumentException("direction '" + s + "': expected max or min");
+            default: throw new EngineException("direction '" + s + "': expected max or min");
         }
     }
 

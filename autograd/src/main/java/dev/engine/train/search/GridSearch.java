@@ -1,5 +1,7 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
+
 /**
  * Evaluates every combination of the space's grid exactly once (the cartesian product, see
  * {@link SearchSpace#grid}), each for the same number of epochs. Continuous ranges need a resolution:
@@ -18,8 +20,8 @@ public final class GridSearch implements SearchStrategy {
 
     /** {@code resolution}: points per continuous range without its own grid points (0: none). */
     public GridSearch(int epochs, int resolution) {
-        if (epochs < 1) throw new IllegalArgumentException("epochs " + epochs + " must be >= 1");
-        if (resolution < 0) throw new IllegalArgumentException("grid resolution " + resolution + " must be >= 0");
+        if (epochs < 1) throw new EngineException("epochs " + epochs + " must be >= 1");
+        if (resolution < 0) throw new EngineException("grid resolution " + resolution + " must be >= 0");
         this.epochs = epochs;
         this.resolution = resolution;
     }

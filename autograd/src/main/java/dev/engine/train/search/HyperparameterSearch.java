@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +59,7 @@ public final class HyperparameterSearch {
         private Path resultsCsv;
 
         private Builder(SearchSpace space, Objective objective) {
-            if (space == null || objective == null) throw new IllegalArgumentException("a search needs a space and an objective");
+            if (space == null || objective == null) throw new EngineException("a search needs a space and an objective");
             this.space = space;
             this.objective = objective;
         }
@@ -87,7 +88,7 @@ public final class HyperparameterSearch {
         public Builder resultsCsv(Path file) { resultsCsv = file; return this; }
 
         public HyperparameterSearch build() {
-            if (strategy == null) throw new IllegalArgumentException("a search needs a strategy (GridSearch, RandomSearch or SuccessiveHalving)");
+            if (strategy == null) throw new EngineException("a search needs a strategy (GridSearch, RandomSearch or SuccessiveHalving)");
             return new HyperparameterSearch(this);
         }
     }

@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -48,7 +49,7 @@ public sealed interface Param permits Param.Choice, Param.Uniform, Param.LogUnif
     /** Parses {@code name=kind:args} (see the class comment); errors name the spec and what was wrong. */
     static Param parse(String spec) {
         int eq = spec.indexOf('=');
-        if (eq <= 0) throw new IllegalArgumentException("parameter spec '" + spec + "': expected name=kind:args, e.g. lr=loguniform:1e-4:1e-1");
+        if (eq <= 0) throw new EngineException("parameter spec '" + spec + "': expected name=kind:args, e.g. lr=loguniform:1e-4:1e-1");
         String name = spec.substring(0, eq).trim();
         String body = spec.substring(eq + 1).trim();
         int colon = body.indexOf(':');
@@ -72,34 +73,34 @@ public sealed interface Param permits Param.Choice, Param.Uniform, Param.LogUnif
                     return new IntRange(name, Values.parseInt(args[0]), Values.parseInt(args[1]), kind.equals("logint"), args.length > 2 ? Values.parseInt(args[2]) : 0);
                 default:
                     if (colon < 0 && !KINDS.contains(body.toLowerCase(Locale.ROOT))) return new Choice(name, List.of(Values.parse(body)));
-                    if (colon < 0) throw new IllegalArgumentException("'" + body + "' needs arguments, e.g. " + name + "=" + body + ":...");
-                    throw new IllegalArgumentException("unknown kind '" + kind + "' (choice, uniform, loguniform, int, logint; "
+                    if (colon < 0) throw new EngineException("'" + body + "' needs arguments, e.g. " + name + "=" + body + ":...");
+                    throw new EngineException("unknown kind '" + kind + "' (choice, uniform, loguniform, int, logint; "
                             + "a constant with ':' is written choice:VALUE)");
             }
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("parameter spec '" + spec + "': " + e.getMessage(), e);
+        } catch (IllegalArgumentException | EngineException e) {
+            throw new EngineException("parameter spec '" + spec + "': " + e.getMessage(), e);
         }
     }
 
     private static void range(String[] args, int min, int max) {
         if (args.length < min || args.length > max) {
-            throw new IllegalArgumentException("expected low:high[:gridPoints], got " + args.length + " fields");
+            throw new EngineException("expected low:high[:gridPoints], got " + args.length + " fields");
         }
     }
 
     private static void checkName(String name) {
         if (name == null || !name.matches("[A-Za-z_][A-Za-z0-9_.\\-]*")) {
-            throw new IllegalArgumentException("invalid parameter name '" + name + "' (letters, digits, _ . -; not starting with a digit)");
+            throw new EngineException("invalid parameter name '" + name + "' (letters, digits, _ . -; not starting with a digit)");
         }
     }
 
     private static void checkPoints(int gridPoints) {
-        if (gridPoints < 0) throw new IllegalArgumentException("grid points " + gridPoints + " must be >= 0 (0: from the search)");
+        if (gridPoints < 0) throw new EngineException("grid points " + gridPoints + " must be >= 0 (0: from the search)");
     }
 
     private static int points(String name, int own, int resolution) {
         int n = own > 0 ? own : resolution;
-        if (n <= 0) throw new IllegalArgumentException("parameter '" + name + "' is a continuous range: a grid needs a resolution "
+        if (n <= 0) throw new EngineException("parameter '" + name + "' is a continuous range: a grid needs a resolution "
                 + "(a grid resolution for the search, or gridPoints on the parameter, e.g. " + name + "=loguniform:1e-4:1e-1:4)");
         return n;
     }
@@ -116,11 +117,11 @@ public sealed interface Param permits Param.Choice, Param.Uniform, Param.LogUnif
     record Choice(String name, List<Object> values) implements Param {
         public Choice {
             checkName(name);
-            if (values == null || values.isEmpty()) throw new IllegalArgumentException("choice '" + name + "' needs at least one value");
+            if (values == null || values.isEmpty()) throw new EngineException("choice '" + name + "' needs at least one value");
             List<Object> copy = new ArrayList<>();
             for (Object v : values) {
                 Object c = Values.copy(v);
-                for (Object o : copy) if (Values.equal(o, c)) throw new IllegalArgumentException("choice '" + name + "' lists " + Values.format(c) + " twice");
+                for (Object o : copy) if (Values.equal(o, c)) throw new EngineException("choice '" + name + "' lists " + Values.format(c) + " twice");
                 copy.add(c);
             }
             values = List.copyOf(copy);
@@ -148,7 +149,7 @@ public sealed interface Param permits Param.Choice, Param.Uniform, Param.LogUnif
             checkName(name);
             checkPoints(gridPoints);
             if (!(Double.isFinite(low) && Double.isFinite(high) && low <= high)) {
-                throw new IllegalArgumentException("uniform '" + name + "': need finite low <= high, got " + low + ", " + high);
+                throw new EngineException("uniform '" + name + "': need finite low <= high, got " + low + ", " + high);
             }
         }
 
@@ -171,7 +172,7 @@ public sealed interface Param permits Param.Choice, Param.Uniform, Param.LogUnif
             checkName(name);
             checkPoints(gridPoints);
             if (!(Double.isFinite(low) && Double.isFinite(high) && low > 0 && low <= high)) {
-                throw new IllegalArgumentException("loguniform '" + name + "': need finite 0 < low <= high, got " + low + ", " + high);
+                throw new EngineException("loguniform '" + name + "': need finite 0 < low <= high, got " + low + ", " + high);
             }
         }
 
@@ -205,8 +206,8 @@ public sealed interface Param permits Param.Choice, Param.Uniform, Param.LogUnif
         public IntRange {
             checkName(name);
             checkPoints(gridPoints);
-            if (low > high) throw new IllegalArgumentException("int range '" + name + "': low " + low + " > high " + high);
-            if (log && low <= 0) throw new IllegalArgumentException("logint '" + name + "': low must be > 0, got " + low);
+            if (low > high) throw new EngineException("int range '" + name + "': low " + low + " > high " + high);
+            if (log && low <= 0) throw new EngineException("logint '" + name + "': low must be > 0, got " + low);
         }
 
         @Override public Object at(double u) {
@@ -219,7 +220,7 @@ public sealed interface Param permits Param.Choice, Param.Uniform, Param.LogUnif
             int n = gridPoints > 0 ? gridPoints : resolution;
             LinkedHashSet<Object> out = new LinkedHashSet<>();
             if (n <= 0 || n >= (long) high - low + 1) {
-                if ((long) high - low + 1 > 1_000_000) throw new IllegalArgumentException("int range '" + name + "' has too many values for a grid; give a resolution");
+                if ((long) high - low + 1 > 1_000_000) throw new EngineException("int range '" + name + "' has too many values for a grid; give a resolution");
                 for (long v = low; v <= high; v++) out.add((int) v);
             } else {
                 double[] p = log ? linspace(Math.log(low), Math.log(high), n) : linspace(low, high, n);

@@ -1,5 +1,7 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
+
 /**
  * Evaluates {@code trials} configurations sampled from the space with the search seed (see
  * {@link SearchSpace#distinctSamples}: repeats are skipped), each for the same number of epochs. The
@@ -15,8 +17,8 @@ public final class RandomSearch implements SearchStrategy {
     private final int epochs;
 
     public RandomSearch(int trials, int epochs) {
-        if (trials < 1) throw new IllegalArgumentException("trials " + trials + " must be >= 1");
-        if (epochs < 1) throw new IllegalArgumentException("epochs " + epochs + " must be >= 1");
+        if (trials < 1) throw new EngineException("trials " + trials + " must be >= 1");
+        if (epochs < 1) throw new EngineException("epochs " + epochs + " must be >= 1");
         this.trials = trials;
         this.epochs = epochs;
     }

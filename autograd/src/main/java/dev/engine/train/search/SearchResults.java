@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import dev.engine.inference.AtomicFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ public final class SearchResults {
 
     /** The best trial's final evaluation. */
     public TrialRecord best() {
-        if (ranked.isEmpty()) throw new IllegalStateException("the search evaluated no trial");
+        if (ranked.isEmpty()) throw new EngineException("the search evaluated no trial");
         return ranked.get(0);
     }
 
@@ -102,6 +103,7 @@ public final class SearchResults {
         Set<String> names = new LinkedHashSet<>();
         for (TrialRecord r : evaluations) if (!r.failed()) names.addAll(r.result().extras().keySet());
         names.remove(metricName);
+        names.removeAll(paramNames());   // a trainer reports "lr" too; the parameter column already holds it
         return new ArrayList<>(names);
     }
 

@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import dev.engine.autograd.Generator;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,7 +36,7 @@ public final class SearchSpace {
     private final Map<String, Param> params;
 
     private SearchSpace(Map<String, Param> params) {
-        if (params.isEmpty()) throw new IllegalArgumentException("a search space needs at least one parameter");
+        if (params.isEmpty()) throw new EngineException("a search space needs at least one parameter");
         this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
     }
 
@@ -74,7 +75,7 @@ public final class SearchSpace {
         private Builder() {}
 
         public Builder add(Param p) {
-            if (params.containsKey(p.name())) throw new IllegalArgumentException("parameter '" + p.name() + "' declared twice");
+            if (params.containsKey(p.name())) throw new EngineException("parameter '" + p.name() + "' declared twice");
             params.put(p.name(), p);
             return this;
         }
@@ -114,7 +115,7 @@ public final class SearchSpace {
 
     public Param param(String name) {
         Param p = params.get(name);
-        if (p == null) throw new IllegalArgumentException("no parameter '" + name + "' in the search space; have " + params.keySet());
+        if (p == null) throw new EngineException("no parameter '" + name + "' in the search space; have " + params.keySet());
         return p;
     }
 
@@ -191,7 +192,7 @@ public final class SearchSpace {
             List<Object> g = p.grid(resolution);
             axes.add(g);
             total *= g.size();
-            if (total > MAX_GRID) throw new IllegalArgumentException("the grid has more than " + MAX_GRID + " combinations; use a coarser "
+            if (total > MAX_GRID) throw new EngineException("the grid has more than " + MAX_GRID + " combinations; use a coarser "
                     + "resolution, fewer choices, random search or successive halving");
         }
         List<Trial> out = new ArrayList<>((int) total);

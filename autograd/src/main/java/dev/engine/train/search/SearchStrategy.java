@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import java.util.Locale;
 
 /**
@@ -32,24 +33,24 @@ public interface SearchStrategy {
         try {
             switch (f[0]) {
                 case "grid":
-                    if (f.length > 2) throw new IllegalArgumentException("expected grid or grid:RESOLUTION");
+                    if (f.length > 2) throw new EngineException("expected grid or grid:RESOLUTION");
                     return new GridSearch(epochs, f.length > 1 ? Values.parseInt(f[1]) : 0);
                 case "random":
-                    if (f.length != 2) throw new IllegalArgumentException("expected random:N");
+                    if (f.length != 2) throw new EngineException("expected random:N");
                     return new RandomSearch(Values.parseInt(f[1]), epochs);
                 case "halving": case "sha":
-                    if (f.length < 2 || f.length > 4) throw new IllegalArgumentException("expected halving:N[:ETA[:MIN_EPOCHS]]");
+                    if (f.length < 2 || f.length > 4) throw new EngineException("expected halving:N[:ETA[:MIN_EPOCHS]]");
                     return new SuccessiveHalving(Values.parseInt(f[1]), f.length > 3 ? Values.parseInt(f[3]) : 1, epochs,
                             f.length > 2 ? Values.parseInt(f[2]) : 3);
                 case "halving-grid":
-                    if (f.length > 4) throw new IllegalArgumentException("expected halving-grid[:RESOLUTION[:ETA[:MIN_EPOCHS]]]");
+                    if (f.length > 4) throw new EngineException("expected halving-grid[:RESOLUTION[:ETA[:MIN_EPOCHS]]]");
                     return SuccessiveHalving.overGrid(f.length > 1 ? Values.parseInt(f[1]) : 0, f.length > 3 ? Values.parseInt(f[3]) : 1,
                             epochs, f.length > 2 ? Values.parseInt(f[2]) : 3);
                 default:
-                    throw new IllegalArgumentException("unknown strategy '" + f[0] + "' (grid, random, halving, halving-grid)");
+                    throw new EngineException("unknown strategy '" + f[0] + "' (grid, random, halving, halving-grid)");
             }
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("search strategy '" + spec + "': " + e.getMessage(), e);
+        } catch (IllegalArgumentException | EngineException e) {
+            throw new EngineException("search strategy '" + spec + "': " + e.getMessage(), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -7,7 +8,8 @@ import java.util.List;
  * Successive halving: {@code configs} distinct configurations (sampled with the search seed, or the full grid)
  * each get {@code minEpochs}; the best {@code 1/eta} of them (at least one, by the validation metric,
  * ties by trial id) go on with {@code eta} times the budget (capped at {@code maxEpochs}), and so on until
- * one configuration remains or a round has run at {@code maxEpochs}. Every round trains from scratch
+ * one configuration remains or a round has run at {@code maxEpochs}; a search of a single configuration
+ * trains it for {@code maxEpochs} at once. Every round trains from scratch
  * for its budget (the objective sees only {@code (trial, epochs)}). Survivors of later rounds rank
  * above trials dropped earlier in the {@link SearchResults}.
  *
@@ -25,15 +27,15 @@ public final class SuccessiveHalving implements SearchStrategy {
     /** {@code configs} random configurations, budgets from {@code minEpochs} to {@code maxEpochs}, growing by {@code eta}. */
     public SuccessiveHalving(int configs, int minEpochs, int maxEpochs, int eta) {
         this(configs, 0, minEpochs, maxEpochs, eta);
-        if (configs < 1) throw new IllegalArgumentException("configs " + configs + " must be >= 1");
+        if (configs < 1) throw new EngineException("configs " + configs + " must be >= 1");
     }
 
     private SuccessiveHalving(int configs, int gridResolution, int minEpochs, int maxEpochs, int eta) {
         if (minEpochs < 1 || maxEpochs < minEpochs) {
-            throw new IllegalArgumentException("epochs: need 1 <= minEpochs <= maxEpochs, got " + minEpochs + " and " + maxEpochs);
+            throw new EngineException("epochs: need 1 <= minEpochs <= maxEpochs, got " + minEpochs + " and " + maxEpochs);
         }
-        if (eta < 2) throw new IllegalArgumentException("eta " + eta + " must be >= 2");
-        if (gridResolution < 0) throw new IllegalArgumentException("grid resolution " + gridResolution + " must be >= 0");
+        if (eta < 2) throw new EngineException("eta " + eta + " must be >= 2");
+        if (gridResolution < 0) throw new EngineException("grid resolution " + gridResolution + " must be >= 0");
         this.configs = configs;
         this.gridResolution = gridResolution;
         this.minEpochs = minEpochs;
@@ -56,7 +58,7 @@ public final class SuccessiveHalving implements SearchStrategy {
     public List<int[]> plan(int n) {
         List<int[]> rounds = new ArrayList<>();
         int alive = n;
-        int budget = minEpochs;
+        int budget = alive <= 1 ? maxEpochs : minEpochs;
         while (true) {
             rounds.add(new int[] {alive, budget});
             if (alive <= 1 || budget >= maxEpochs) break;
@@ -77,7 +79,7 @@ public final class SuccessiveHalving implements SearchStrategy {
 
     @Override public void run(SearchSpace space, TrialRunner runner) {
         List<Trial> alive = configs > 0 ? space.distinctSamples(configs, runner.seed()) : space.grid(gridResolution, runner.seed());
-        int budget = minEpochs;
+        int budget = alive.size() <= 1 ? maxEpochs : minEpochs;
         for (int round = 0; ; round++) {
             List<TrialRecord> ranked = runner.ranked(runner.evaluate(alive, budget, round));
             if (alive.size() <= 1 || budget >= maxEpochs) break;

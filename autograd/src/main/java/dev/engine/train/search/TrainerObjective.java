@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
@@ -21,7 +22,6 @@ import dev.engine.train.History;
 import dev.engine.train.Task;
 import dev.engine.train.Trainer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -80,14 +80,14 @@ public final class TrainerObjective implements Objective {
     private TrainerObjective(Builder b) {
         this.cfg = b;
         if (b.folds > 0 && b.validation != null) {
-            throw new IllegalArgumentException("cross-validation validates on folds of the training data: pass no validation dataset");
+            throw new EngineException("cross-validation validates on folds of the training data: pass no validation dataset");
         }
         boolean validated = b.validation != null || b.folds > 0;
         this.metric = b.metric != null ? b.metric
                 : !validated ? "train_loss" : b.task == Task.CLASSIFICATION ? "val_accuracy" : "val_loss";
         this.direction = b.direction != null ? b.direction : Direction.forMetric(metric);
         if (metric.startsWith("val_") && !validated) {
-            throw new IllegalArgumentException("metric '" + metric + "' needs a validation dataset");
+            throw new EngineException("metric '" + metric + "' needs a validation dataset");
         }
     }
 
@@ -114,7 +114,7 @@ public final class TrainerObjective implements Objective {
         private boolean stratified;
 
         private Builder(ModelFactory models, Loss loss, Dataset train, Dataset validation) {
-            if (models == null || loss == null || train == null) throw new IllegalArgumentException("a trainer objective needs a model factory, a loss and training data");
+            if (models == null || loss == null || train == null) throw new EngineException("a trainer objective needs a model factory, a loss and training data");
             this.models = models;
             this.loss = loss;
             this.train = train;
@@ -131,7 +131,7 @@ public final class TrainerObjective implements Objective {
 
         /** Batch size when the trial has no {@code batch} / {@code batch_size} parameter. */
         public Builder batchSize(int n) {
-            if (n < 1) throw new IllegalArgumentException("batch size " + n + " must be >= 1");
+            if (n < 1) throw new EngineException("batch size " + n + " must be >= 1");
             batchSize = n;
             return this;
         }
@@ -156,7 +156,7 @@ public final class TrainerObjective implements Objective {
          * folds' mean extras; the folds are the same for every trial ({@link KFold}, seeded by {@code seed}).
          */
         public Builder crossValidation(int k, long seed, boolean stratified) {
-            if (k < 2) throw new IllegalArgumentException("cross-validation needs k >= 2, got " + k);
+            if (k < 2) throw new EngineException("cross-validation needs k >= 2, got " + k);
             folds = k;
             foldSeed = seed;
             this.stratified = stratified;
@@ -200,7 +200,7 @@ public final class TrainerObjective implements Objective {
             int batch = trial.has("batch_size") ? trial.getInt("batch_size") : trial.getInt("batch", cfg.batchSize);
             Trainer.Builder tb = Trainer.builder(model, cfg.loss, opt).epochs(epochBudget).batchSize(batch).seed(trial.seed()).task(cfg.task);
             if (validation != null) tb.validation(validation);
-            if (checkpoint != null) tb.checkpointDir(checkpoint).resume(true);
+            if (checkpoint != null) tb.checkpointDir(checkpoint).resume(Files.isRegularFile(checkpoint.resolve("last.safetensors")));
             cfg.configure.accept(trial, tb);
             History h = tb.build().fit(train);
             EpochStats last = h.last();
@@ -215,17 +215,17 @@ public final class TrainerObjective implements Objective {
     }
 
     /**
-     * The trial's checkpoint directory, emptied unless this objective trained it before for at most
+     * The trial's checkpoint directory, emptied unless this objective trained it before for fewer than
      * {@code budget} epochs (a stale directory from another run, or a longer run, cannot be rewound).
      */
     private synchronized Path prepareCheckpoint(Trial trial, int budget, String fold) {
         Path dir = fold == null ? checkpointDir(trial) : checkpointDir(trial).resolve(fold);
         Integer trained = trainedEpochs.get(dir);
-        if ((trained == null || trained > budget) && Files.exists(dir)) {
+        if ((trained == null || trained >= budget) && Files.exists(dir)) {
             try (Stream<Path> files = Files.walk(dir)) {
                 for (Path f : files.sorted(Comparator.reverseOrder()).toList()) Files.delete(f);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot clear the stale checkpoint " + dir + ": " + e.getMessage(), e);
+                throw new dev.engine.api.EngineException("cannot clear the stale checkpoint " + dir + ": " + e.getMessage(), e);
             }
         }
         trainedEpochs.put(dir, budget);
@@ -234,7 +234,7 @@ public final class TrainerObjective implements Objective {
 
     /** Where a trial's checkpoint lives under the checkpoint root: its id, seed and a hash of its parameters. */
     public Path checkpointDir(Trial trial) {
-        if (cfg.checkpointRoot == null) throw new IllegalStateException("no checkpoint root configured");
+        if (cfg.checkpointRoot == null) throw new EngineException("no checkpoint root configured");
         StringBuilder key = new StringBuilder();
         for (Map.Entry<String, Object> e : trial.params().entrySet()) key.append(e.getKey()).append('=').append(Values.format(e.getValue())).append(';');
         long h = Generator.mixPair(trial.seed(), key.toString().hashCode());
@@ -255,7 +255,7 @@ public final class TrainerObjective implements Objective {
             case "adamw": return new AdamW(params, lr, 0.9, 0.999, 1e-8, trial.getDouble("weight_decay", 0.01));
             case "sgd": return new SGD(params, lr, momentum, 0, trial.getDouble("weight_decay", 0), false);
             case "rmsprop": return new RMSProp(params, lr, 0.99, 1e-8, trial.getDouble("weight_decay", 0), momentum);
-            default: throw new IllegalArgumentException("trial " + trial.id() + ": unknown optimizer '" + name + "' (adam, adamw, sgd, rmsprop)");
+            default: throw new EngineException("trial " + trial.id() + ": unknown optimizer '" + name + "' (adam, adamw, sgd, rmsprop)");
         }
     }
 
@@ -265,7 +265,7 @@ public final class TrainerObjective implements Objective {
      * {@link Trial#seed()}.
      */
     public static ModelFactory mlp(int inputs, int outputs) {
-        if (inputs < 1 || outputs < 1) throw new IllegalArgumentException("mlp: inputs and outputs must be >= 1");
+        if (inputs < 1 || outputs < 1) throw new EngineException("mlp: inputs and outputs must be >= 1");
         return trial -> {
             int[] hidden = trial.getIntArray("hidden", new int[] {128});
             double dropout = trial.getDouble("dropout", 0);
@@ -273,7 +273,7 @@ public final class TrainerObjective implements Objective {
             Sequential s = new Sequential();
             int prev = inputs;
             for (int i = 0; i < hidden.length; i++) {
-                if (hidden[i] < 1) throw new IllegalArgumentException("trial " + trial.id() + ": hidden size " + hidden[i] + " must be >= 1");
+                if (hidden[i] < 1) throw new EngineException("trial " + trial.id() + ": hidden size " + hidden[i] + " must be >= 1");
                 s.add(new Linear(prev, hidden[i], g));
                 s.add(new ReLU());
                 if (dropout > 0) s.add(new Dropout(dropout, trial.seed() + 1 + i));

@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,7 +52,7 @@ public final class Trial {
     /** The raw value (a copy for arrays); throws naming the known parameters when absent. */
     public Object get(String name) {
         Object v = params.get(name);
-        if (v == null) throw new IllegalArgumentException("trial " + id + " has no parameter '" + name + "'; it has " + params.keySet());
+        if (v == null) throw new EngineException("trial " + id + " has no parameter '" + name + "'; it has " + params.keySet());
         return Values.copy(v);
     }
 
@@ -132,8 +133,8 @@ public final class Trial {
     /** A value's short text for tables (doubles to 4 significant digits). */
     public String display(String name) { return Values.display(get(name)); }
 
-    private IllegalArgumentException mismatch(String name, Object v, String wanted) {
-        return new IllegalArgumentException("trial " + id + ": parameter '" + name + "' is " + Values.format(v) + ", not " + wanted);
+    private EngineException mismatch(String name, Object v, String wanted) {
+        return new EngineException("trial " + id + ": parameter '" + name + "' is " + Values.format(v) + ", not " + wanted);
     }
 
     /** Same parameter values (arrays by content); the id and seed are not compared. */

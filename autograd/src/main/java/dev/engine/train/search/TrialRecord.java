@@ -1,5 +1,7 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
+
 /**
  * One evaluation of a trial during a search: the trial, the epoch budget it got, the round (successive
  * halving; 0 for grid and random search), the result (null when the objective threw), the wall time and
@@ -11,8 +13,8 @@ package dev.engine.train.search;
  */
 public record TrialRecord(Trial trial, int budget, int round, TrialResult result, double seconds, String error) {
     public TrialRecord {
-        if (trial == null) throw new IllegalArgumentException("trial is null");
-        if ((result == null) == (error == null)) throw new IllegalArgumentException("exactly one of result and error must be given");
+        if (trial == null) throw new EngineException("trial is null");
+        if ((result == null) == (error == null)) throw new EngineException("exactly one of result and error must be given");
     }
 
     public boolean failed() { return result == null; }

@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +18,7 @@ import java.util.Map;
 public record TrialResult(double metric, Map<String, Double> extras, int epochs) {
     public TrialResult {
         extras = Collections.unmodifiableMap(new LinkedHashMap<>(extras == null ? Map.of() : extras));
-        if (epochs < -1) throw new IllegalArgumentException("epochs " + epochs + " must be >= 0, or -1 for the budget");
+        if (epochs < -1) throw new EngineException("epochs " + epochs + " must be >= 0, or -1 for the budget");
     }
 
     public static TrialResult of(double metric) { return new TrialResult(metric, Map.of(), -1); }

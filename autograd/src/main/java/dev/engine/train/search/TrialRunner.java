@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -42,13 +43,13 @@ public final class TrialRunner {
 
     /** Evaluates one trial for {@code budget} epochs. */
     public TrialRecord evaluate(Trial trial, int budget, int round) {
-        if (budget < 1) throw new IllegalArgumentException("epoch budget " + budget + " must be >= 1");
+        if (budget < 1) throw new EngineException("epoch budget " + budget + " must be >= 1");
         listener.trialStarted(trial, budget, round);
         long t0 = System.nanoTime();
         TrialRecord r;
         try {
             TrialResult result = objective.evaluate(trial, budget);
-            if (result == null) throw new IllegalStateException("the objective returned null");
+            if (result == null) throw new EngineException("the objective returned null");
             r = new TrialRecord(trial, budget, round, result, (System.nanoTime() - t0) / 1e9, null);
         } catch (RuntimeException e) {
             if (failFast) throw e;

@@ -1,5 +1,6 @@
 package dev.engine.train.search;
 
+import dev.engine.api.EngineException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,7 +17,7 @@ final class Values {
      */
     static Object parse(String token) {
         String t = token.trim();
-        if (t.isEmpty()) throw new IllegalArgumentException("empty value");
+        if (t.isEmpty()) throw new EngineException("empty value");
         if (t.startsWith("[") && t.endsWith("]")) {
             String inner = t.substring(1, t.length() - 1).trim();
             if (inner.isEmpty()) return new int[0];
@@ -49,7 +50,7 @@ final class Values {
         try {
             return Double.parseDouble(t.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a number: '" + t + "'");
+            throw new EngineException("not a number: '" + t + "'");
         }
     }
 
@@ -57,7 +58,7 @@ final class Values {
         try {
             return Integer.parseInt(t.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not an integer: '" + t + "'");
+            throw new EngineException("not an integer: '" + t + "'");
         }
     }
 
@@ -146,8 +147,8 @@ final class Values {
         if (v instanceof Float f) return (double) f;
         if (v instanceof Short || v instanceof Byte) return ((Number) v).intValue();
         if (v instanceof Enum<?> e) return e.name();
-        if (v == null) throw new IllegalArgumentException("null parameter value");
-        throw new IllegalArgumentException("unsupported parameter value type " + v.getClass().getName() + " (" + v
+        if (v == null) throw new EngineException("null parameter value");
+        throw new EngineException("unsupported parameter value type " + v.getClass().getName() + " (" + v
                 + "): use numbers, booleans, strings, int[] or double[]");
     }
 }

@@ -2,6 +2,7 @@ package dev.engine.train.search;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.engine.api.EngineException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -43,17 +44,17 @@ class SearchSpaceTest {
     }
 
     @Test void badSpecsFailWithTheSpecAndTheReason() {
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Param.parse("lr=gaussian:0:1")).getMessage().contains("unknown kind 'gaussian'"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Param.parse("lr=loguniform:0:1")).getMessage().contains("0 < low"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Param.parse("lr=uniform:1")).getMessage().contains("lr=uniform:1"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Param.parse("x=uniform:a:2")).getMessage().contains("not a number"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Param.parse("noequals")).getMessage().contains("name=kind:args"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Param.parse("b=choice:1,2,1")).getMessage().contains("twice"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SearchSpace.parse("a=1", "a=2")).getMessage().contains("declared twice"));
-        assertThrows(IllegalArgumentException.class, () -> SearchSpace.parse("# nothing"));
-        assertThrows(IllegalArgumentException.class, () -> Param.parse("n=int:3:1"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Param.parse("lr=loguniform")).getMessage().contains("needs arguments"));
-        assertThrows(IllegalArgumentException.class, () -> Param.parse("lr=1e-4:1e-1"));
+        assertTrue(assertThrows(EngineException.class, () -> Param.parse("lr=gaussian:0:1")).getMessage().contains("unknown kind 'gaussian'"));
+        assertTrue(assertThrows(EngineException.class, () -> Param.parse("lr=loguniform:0:1")).getMessage().contains("0 < low"));
+        assertTrue(assertThrows(EngineException.class, () -> Param.parse("lr=uniform:1")).getMessage().contains("lr=uniform:1"));
+        assertTrue(assertThrows(EngineException.class, () -> Param.parse("x=uniform:a:2")).getMessage().contains("not a number"));
+        assertTrue(assertThrows(EngineException.class, () -> Param.parse("noequals")).getMessage().contains("name=kind:args"));
+        assertTrue(assertThrows(EngineException.class, () -> Param.parse("b=choice:1,2,1")).getMessage().contains("twice"));
+        assertTrue(assertThrows(EngineException.class, () -> SearchSpace.parse("a=1", "a=2")).getMessage().contains("declared twice"));
+        assertThrows(EngineException.class, () -> SearchSpace.parse("# nothing"));
+        assertThrows(EngineException.class, () -> Param.parse("n=int:3:1"));
+        assertTrue(assertThrows(EngineException.class, () -> Param.parse("lr=loguniform")).getMessage().contains("needs arguments"));
+        assertThrows(EngineException.class, () -> Param.parse("lr=1e-4:1e-1"));
         // constants that look like kinds or hold ':' round-trip through the choice form
         for (Object v : List.of("log", "a:b", 5, 0.5, "adam")) {
             Param p = new Param.Choice("c", List.of(v));
@@ -93,7 +94,7 @@ class SearchSpaceTest {
 
     @Test void continuousRangesNeedAGridResolution() {
         SearchSpace s = SearchSpace.parse("lr=loguniform:1e-4:1e-1", "hidden=choice:16,64");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.grid(0, 0));
+        EngineException e = assertThrows(EngineException.class, () -> s.grid(0, 0));
         assertTrue(e.getMessage().contains("'lr'") && e.getMessage().contains("resolution"), e.getMessage());
         assertEquals(6, s.grid(3, 0).size());
         // int ranges without a resolution list every integer; with one, evenly spaced (log for logint)
@@ -200,9 +201,9 @@ class SearchSpaceTest {
         assertEquals("adam", t.getString("name"));
         assertTrue(t.getBoolean("flag"));
         assertEquals(7, t.getInt("missing", 7));
-        assertThrows(IllegalArgumentException.class, () -> t.getInt("lr"));
-        assertThrows(IllegalArgumentException.class, () -> t.getDouble("name"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> t.get("nope")).getMessage().contains("no parameter 'nope'"));
+        assertThrows(EngineException.class, () -> t.getInt("lr"));
+        assertThrows(EngineException.class, () -> t.getDouble("name"));
+        assertTrue(assertThrows(EngineException.class, () -> t.get("nope")).getMessage().contains("no parameter 'nope'"));
         assertEquals("[128,64]", t.format("hs"));
         List<String> names = new ArrayList<>(t.params().keySet());
         assertEquals(6, names.size());

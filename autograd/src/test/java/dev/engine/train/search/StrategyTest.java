@@ -2,6 +2,7 @@ package dev.engine.train.search;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.engine.api.EngineException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -191,9 +192,9 @@ class StrategyTest {
         SuccessiveHalving h = (SuccessiveHalving) SearchStrategy.parse("halving:27:3", 9);
         assertEquals(81, h.totalEpochs(27));
         assertEquals(2, ((SuccessiveHalving) SearchStrategy.parse("halving:8:2:2", 8)).minEpochs());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> SearchStrategy.parse("bayes:3", 1)).getMessage().contains("unknown strategy"));
-        assertThrows(IllegalArgumentException.class, () -> SearchStrategy.parse("random", 1));
-        assertThrows(IllegalArgumentException.class, () -> new SuccessiveHalving(9, 4, 2, 3));
+        assertTrue(assertThrows(EngineException.class, () -> SearchStrategy.parse("bayes:3", 1)).getMessage().contains("unknown strategy"));
+        assertThrows(EngineException.class, () -> SearchStrategy.parse("random", 1));
+        assertThrows(EngineException.class, () -> new SuccessiveHalving(9, 4, 2, 3));
         assertEquals(Direction.MINIMIZE, Direction.parse("min"));
         assertEquals(Direction.MINIMIZE, Direction.forMetric("val_mse"));
         assertEquals(Direction.MAXIMIZE, Direction.forMetric("val_macro_f1"));

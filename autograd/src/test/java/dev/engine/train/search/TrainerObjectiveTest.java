@@ -2,6 +2,7 @@ package dev.engine.train.search;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.engine.api.EngineException;
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.Tensor;
 import dev.engine.data.Dataset;
@@ -73,7 +74,7 @@ class TrainerObjectiveTest {
         assertEquals(0.1, TrainerObjective.defaultOptimizer(sgd, params).lr());
         assertInstanceOf(AdamW.class, TrainerObjective.defaultOptimizer(new Trial(0, 1, Map.of("optimizer", "adamw")), params));
         assertEquals(1e-3, TrainerObjective.defaultOptimizer(new Trial(0, 1, Map.of()), params).lr());
-        assertThrows(IllegalArgumentException.class, () -> TrainerObjective.defaultOptimizer(new Trial(0, 1, Map.of("optimizer", "lbfgs")), params));
+        assertThrows(EngineException.class, () -> TrainerObjective.defaultOptimizer(new Trial(0, 1, Map.of("optimizer", "lbfgs")), params));
 
         Sequential m = (Sequential) TrainerObjective.mlp(64, 10).create(new Trial(0, 5, Map.of("hidden", new int[] {32, 16}, "dropout", 0.2)));
         assertEquals(7, m.size());   // Linear ReLU Dropout Linear ReLU Dropout Linear
@@ -96,7 +97,7 @@ class TrainerObjectiveTest {
         assertTrue(r.metric() >= last.metric(), r.metric() + " < " + last.metric());
         assertEquals(last.extras(), r.extras());
         assertTrue(r.extras().containsKey("val_loss") && r.extras().containsKey("train_loss"), r.extras().toString());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(EngineException.class,
                 () -> TrainerObjective.builder(TrainerObjective.mlp(64, 10), new CrossEntropyLoss(), TRAIN, null).metric("val_accuracy").build());
     }
 
@@ -114,7 +115,7 @@ class TrainerObjectiveTest {
         }
         assertEquals(mean, r.metric());
         assertTrue(r.extras().containsKey("val_accuracy_std") && r.extras().containsKey("val_loss"), r.extras().toString());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(EngineException.class,
                 () -> TrainerObjective.builder(TrainerObjective.mlp(64, 10), new CrossEntropyLoss(), data, VAL).crossValidation(3, 7, true).build());
     }
 }
