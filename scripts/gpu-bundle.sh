@@ -44,11 +44,8 @@ else
         -DexcludeArtifactIds=onnxruntime,jopt-simple,commons-math3 -DoutputDirectory="$DEPS" \
         || die "copying the dependencies failed"
 fi
-jar_of() {  # the module's main jar (not sources/tests/shaded)
-    local j
-    j=$(ls "$1"/target/"$1"-*.jar 2>/dev/null | grep -v -e sources -e tests | head -1 || true)
-    [ -n "$j" ] && [ -f "$j" ] || die "no jar in $1/target (build it first, or drop --no-build)"
-    echo "$j"
+jar_of() {  # the module's main jar (not sources/tests/shaded), or nothing
+    ls "$1"/target/"$1"-*.jar 2>/dev/null | grep -v -e sources -e tests | head -1 || true
 }
 
 rm -rf "$OUT"
@@ -56,17 +53,28 @@ mkdir -p "$OUT/lib" "$OUT/tests"
 
 # 1. a trimmed Java runtime (JavaCPP needs jdk.unsupported for Unsafe, JUnit's XML reports java.xml, plots
 #    java.desktop); uncompressed jlink image, then xz: smaller than jlink's own compression
-echo "gpu-bundle: Java runtime from $JLINK_JDK"
-"$JLINK_JDK/bin/jlink" --add-modules java.base,java.logging,java.xml,jdk.unsupported,java.management,java.desktop \
-    --strip-debug --no-header-files --no-man-pages --compress=0 --output "$TMP_RT/runtime"
-if command -v strip >/dev/null; then find "$TMP_RT/runtime" -name '*.so' -exec strip --strip-unneeded {} + ; fi
-tar -C "$TMP_RT" -cf - runtime | xz -9 -T2 > "$OUT/runtime.tar.xz"
+# the compressed runtime is kept in target/ and reused while the JDK and the module list stay the same
+JMODS=java.base,java.logging,java.xml,jdk.unsupported,java.management,java.desktop
+RT_CACHE="$ROOT/target/gpu-runtime/$(basename "$JLINK_JDK")-$(echo "$JMODS" | cksum | cut -d' ' -f1).tar.xz"
+if [ ! -s "$RT_CACHE" ]; then
+    echo "gpu-bundle: linking a Java runtime from $JLINK_JDK"
+    mkdir -p "$(dirname "$RT_CACHE")"
+    "$JLINK_JDK/bin/jlink" --add-modules "$JMODS" \
+        --strip-debug --no-header-files --no-man-pages --compress=0 --output "$TMP_RT/runtime" 2>&1 | grep -v deprecated || true
+    [ -x "$TMP_RT/runtime/bin/java" ] || die "jlink failed"
+    if command -v strip >/dev/null; then find "$TMP_RT/runtime" -name '*.so' -exec strip --strip-unneeded {} + ; fi
+    tar -C "$TMP_RT" -cf - runtime | xz -9 -T2 > "$RT_CACHE.tmp" && mv "$RT_CACHE.tmp" "$RT_CACHE"
+fi
+cp "$RT_CACHE" "$OUT/runtime.tar.xz"
 
 # 2. the project's jars and their runtime dependencies (JavaCPP, OpenBLAS for the CPU reference, picocli, protobuf)
 for m in */pom.xml; do   # every module's main jar (not sources/tests/shaded), so a new module needs no edit here
     m=${m%/pom.xml}
+    grep -q '<packaging>pom</packaging>' "$m/pom.xml" && continue   # a BOM or aggregator: no jar
     case $m in tests|examples) continue ;; esac
-    cp "$(jar_of "$m")" "$OUT/lib/"
+    j=$(jar_of "$m")
+    [ -n "$j" ] || die "no jar in $m/target (build it first, or drop --no-build)"
+    cp "$j" "$OUT/lib/"
 done
 cp "$DEPS"/*.jar "$OUT/lib/"
 # OpenBLAS's platform jar also carries a full-LAPACK JNI variant and headers we never load: drop them
