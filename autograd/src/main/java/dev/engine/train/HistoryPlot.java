@@ -32,8 +32,9 @@ final class HistoryPlot {
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
-        panel(g, h, losses, 0, "loss per epoch");
-        panel(g, h, others, PANEL + PAD / 2, "metrics per epoch");
+        Text text = new Text();
+        panel(g, text, h, losses, 0, "loss per epoch");
+        panel(g, text, h, others, PANEL + PAD / 2, "metrics per epoch");
         g.dispose();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
@@ -44,25 +45,42 @@ final class HistoryPlot {
         AtomicFiles.write(file, out.toByteArray());
     }
 
-    private static void panel(Graphics2D g, History h, List<String> names, int top, String title) {
+    /**
+     * Draws labels while the machine can render text: where it has no fonts (a bare GPU machine: no fontconfig,
+     * no libharfbuzz) the first failure turns labels off and the curves are drawn without them.
+     */
+    private static final class Text {
+        private boolean off;
+
+        void draw(Graphics2D g, String s, int x, int y) {
+            if (off) return;
+            try {
+                g.drawString(s, x, y);
+            } catch (RuntimeException | LinkageError e) {
+                off = true;
+            }
+        }
+    }
+
+    private static void panel(Graphics2D g, Text text, History h, List<String> names, int top, String title) {
         int left = PAD + 20, right = W - 180, y0 = top + PAD / 2, y1 = top + PANEL - PAD / 2;
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
-        g.drawString(title, left, top + 18);
+        text.draw(g, title, left, top + 18);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         g.drawRect(left, y0, right - left, y1 - y0);
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (String n : names) for (double v : h.series(n)) if (!Double.isNaN(v) && !Double.isInfinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
         int count = h.size();
         if (names.isEmpty() || count == 0 || lo > hi) {
-            g.drawString("(nothing recorded)", left + 10, (y0 + y1) / 2);
+            text.draw(g, "(nothing recorded)", left + 10, (y0 + y1) / 2);
             return;
         }
         if (hi == lo) { hi += 0.5; lo -= 0.5; }
-        g.drawString(String.format(Locale.ROOT, "%.4g", hi), 2, y0 + 10);
-        g.drawString(String.format(Locale.ROOT, "%.4g", lo), 2, y1);
-        g.drawString("epoch 1", left, y1 + 14);
-        g.drawString("epoch " + count, right - 50, y1 + 14);
+        text.draw(g, String.format(Locale.ROOT, "%.4g", hi), 2, y0 + 10);
+        text.draw(g, String.format(Locale.ROOT, "%.4g", lo), 2, y1);
+        text.draw(g, "epoch 1", left, y1 + 14);
+        text.draw(g, "epoch " + count, right - 50, y1 + 14);
         g.setStroke(new BasicStroke(2f));
         for (int k = 0; k < names.size(); k++) {
             double[] s = h.series(names.get(k));
@@ -76,7 +94,7 @@ final class HistoryPlot {
                 px = x;
                 py = y;
             }
-            g.drawString(names.get(k), right + 12, y0 + 16 + 16 * k);
+            text.draw(g, names.get(k), right + 12, y0 + 16 + 16 * k);
         }
     }
 }
