@@ -35,7 +35,10 @@ public final class Predictor implements AutoCloseable {
     /** Loads a bundle onto the preferred backend. */
     public static Predictor load(Path path) { return load(path, Backends.preferred()); }
 
+    /** Loads a bundle, or an ONNX file (name ending in ".onnx": imported and frozen, no pre/post-processing). */
     public static Predictor load(Path path, Backend backend) {
+        if (path.getFileName() != null && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx"))
+            return new Predictor(dev.engine.inference.onnx.Onnx.load(path, null, FreezeOptions.defaults().backend(backend)), null, null);
         Bundle b = Bundle.load(path);
         FrozenModel m;
         try {
