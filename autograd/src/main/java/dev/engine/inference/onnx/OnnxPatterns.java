@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * Rewrites the op patterns older exporters write for layers that later opsets have as one op, before
  * conversion: the Erf form of GELU ({@code x * 0.5 * (1 + erf(x / sqrt 2))}, either multiplication order)
- * becomes one {@code Gelu}, and the ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div(/Mul/Add) form of layer
+ * in any association becomes one {@code Gelu}, and the ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div(/Mul/Add) form of layer
  * normalisation over the last axis becomes one {@code LayerNormalization}. A pattern matches only when every
  * inner value is read once (by the pattern) and its constants have the expected values; otherwise the
  * nodes are left alone (LayerNorm pieces still convert one by one; a lone Erf is refused by name).
@@ -87,7 +87,11 @@ final class OnnxPatterns {
         String o1 = c.other(m1, add.outputs().get(0));
         List<OnnxProto.Node> inner = new ArrayList<>(List.of(scale, erf, add, m1));
         OnnxProto.Node last;
-        if (x.equals(o1)) { // (x * (1 + erf)) * 0.5
+        if (near(c.scalar(o1), 0.5)) { // x * ((1 + erf) * 0.5)
+            last = c.sole(m1.outputs().get(0));
+            if (!is(last, "Mul") || !x.equals(c.other(last, m1.outputs().get(0)))) return;
+            inner.add(last);
+        } else if (x.equals(o1)) { // (x * (1 + erf)) * 0.5
             last = c.sole(m1.outputs().get(0));
             if (!is(last, "Mul") || !near(c.scalar(c.other(last, m1.outputs().get(0))), 0.5)) return;
             inner.add(last);
