@@ -30,6 +30,7 @@ record ConstTensor(long[] shape, float[] f, long[] l, boolean[] batch) {
     static ConstTensor ints(long[] shape, long[] l) { return new ConstTensor(shape, null, l, null); }
     static ConstTensor ints(long[] shape, long[] l, boolean[] batch) { return new ConstTensor(shape, null, l, batch); }
 
+    @Override public long[] shape() { return shape.clone(); }
     boolean isInt() { return l != null; }
     int rank() { return shape.length; }
     int size() { return f != null ? f.length : l.length; }
