@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "engine", mixinStandardHelpOptions = true, version = "engine 0.1.0",
         description = "A native-accelerated deep-learning engine for the JVM.",
-        subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, TuneCommand.class, BenchCommand.class})
+        subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, TuneCommand.class, BenchCommand.class, ImportCommand.class})
 public final class Main implements Runnable {
     @Override public void run() { CommandLine.usage(this, System.out); }
 
