@@ -63,6 +63,23 @@ class GeluMlp(nn.Module):
         return torch.softmax(self.fc3(torch.sigmoid(h) * 2 - 1), dim=1)
 
 
+class LayoutNet(nn.Module):
+    """Transpose, Concat, Slice with a step, Split, Softmax over a middle axis, Gather of one index, Squeeze/Unsqueeze."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        b = self.fc(x).transpose(1, 2)
+        c = torch.cat([b, b * 2], dim=1)
+        d = c[:, 2:14:3, :]
+        e1, e2 = torch.split(d, [1, 3], dim=1)
+        f = torch.softmax(e2, dim=1)
+        out = torch.cat([f[:, 0], e1.squeeze(1), torch.log_softmax(e2, dim=2)[:, 2]], dim=1).unsqueeze(1)
+        return out.flatten(1)
+
+
 def randomise_bn(m, g):
     for mod in m.modules():
         if isinstance(mod, (nn.BatchNorm2d, nn.LayerNorm)):
@@ -133,3 +150,5 @@ if __name__ == "__main__":
     torch.manual_seed(1)
     export(GeluMlp(), "mlp_gelu_ln", (4, 24), [13, 17], 2)
     conv_bn_by_hand(3)
+    torch.manual_seed(2)
+    export(LayoutNet(), "layout", (4, 6, 8), [13, 17], 4)

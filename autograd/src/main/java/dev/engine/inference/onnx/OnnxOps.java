@@ -73,15 +73,11 @@ final class OnnxOps {
             case "Unsqueeze", "Squeeze" -> squeeze(op.equals("Unsqueeze"), ins);
             case "Reshape" -> reshape(ins);
             case "Flatten" -> flatten(arg(ins, 0));
-            case "Concat" -> {
-                if (!allConst) throw unsupported("concatenating graph values is not supported yet");
-                List<ConstTensor> cs = new ArrayList<>();
-                for (Object o : ins) cs.add((ConstTensor) o);
-                out(ConstOps.concat(cs, attrInt("axis", Long.MIN_VALUE), what));
-            }
+            case "Concat" -> concat(ins, allConst);
             case "Slice" -> {
-                if (!(arg(ins, 0) instanceof ConstTensor d)) throw unsupported("slicing graph values is not supported yet");
-                out(ConstOps.slice(d, k(ins, 1).asLongs(), k(ins, 2).asLongs(), optLongs(ins, 3), optLongs(ins, 4), what));
+                if (arg(ins, 0) instanceof ConstTensor d)
+                    out(ConstOps.slice(d, k(ins, 1).asLongs(), k(ins, 2).asLongs(), optLongs(ins, 3), optLongs(ins, 4), what));
+                else out(slice(dyn(ins, 0), k(ins, 1).asLongs(), k(ins, 2).asLongs(), optLongs(ins, 3), optLongs(ins, 4)));
             }
             case "Split" -> split(ins);
             case "Transpose" -> transpose(arg(ins, 0));
@@ -330,7 +326,23 @@ final class OnnxOps {
             out(im.named(n).embedding(i, d.f(), d.shape()[0], d.shape()[1]));
             return;
         }
-        throw unsupported("gathering from graph values is not supported yet (only embedding lookups in a constant table)");
+        if (data instanceof Value v && idx instanceof ConstTensor i && i.size() == 1 && i.rank() <= 1) { // x[:, ..., k, ...]
+            int ax = ConstOps.axis(axis, v.rank(), what);
+            if (ax == 0) throw unsupported("gathering along the batch axis is not supported");
+            long j = i.asLongs()[0] < 0 ? i.asLongs()[0] + v.dim(ax) : i.asLongs()[0];
+            if (j < 0 || j >= v.dim(ax)) throw unsupported("index " + i.asLongs()[0] + " is out of range for axis size " + v.dim(ax));
+            Tracer t = im.named(n);
+            Value s = t.slice(v, ax, j, j + 1, 1);
+            if (i.rank() == 0) {
+                long[] sh = s.shape();
+                long[] rest = new long[sh.length - 2];
+                for (int d = 1, k = 0; d < sh.length; d++) if (d != ax) rest[k++] = sh[d];
+                s = t.reshape(s, rest);
+            }
+            out(s);
+            return;
+        }
+        throw unsupported("gathering from graph values is supported for embedding lookups in a constant table and one constant index");
     }
 
     private void squeeze(boolean unsqueeze, List<Object> ins) {
@@ -416,19 +428,27 @@ final class OnnxOps {
     }
 
     private void split(List<Object> ins) {
-        if (!(arg(ins, 0) instanceof ConstTensor d)) throw unsupported("splitting graph values is not supported yet");
-        int ax = ConstOps.axis(attrInt("axis", 0), d.rank(), what);
+        Object x = arg(ins, 0);
+        long[] shape = x instanceof Value v ? v.shape() : ((ConstTensor) x).shape();
+        int ax = ConstOps.axis(attrInt("axis", 0), shape.length, what);
         int parts = n.outputs().size();
         long[] sizes = ins.size() > 1 && ins.get(1) != null ? k(ins, 1).asLongs() : attrInts("split");
         if (sizes == null) {
             sizes = new long[parts];
-            long each = (d.shape()[ax] + parts - 1) / parts;
-            for (int i = 0; i < parts; i++) sizes[i] = Math.max(0, Math.min(each, d.shape()[ax] - i * each));
+            long each = (shape[ax] + parts - 1) / parts;
+            for (int i = 0; i < parts; i++) sizes[i] = Math.max(0, Math.min(each, shape[ax] - i * each));
         }
         if (sizes.length != parts) throw unsupported(sizes.length + " split sizes for " + parts + " outputs");
-        long start = 0;
+        long start = 0, total = 0;
+        for (long z : sizes) {
+            if (z < 0) throw unsupported("negative split size " + z);
+            total += z;
+        }
+        if (total != shape[ax]) throw unsupported("split sizes " + Arrays.toString(sizes) + " do not add up to " + shape[ax]);
+        if (x instanceof Value && ax == 0) throw unsupported("splitting along the batch axis is not supported");
         for (int i = 0; i < parts; i++) {
-            im.define(n, i, ConstOps.slice(d, new long[]{start}, new long[]{start + sizes[i]}, new long[]{ax}, null, what));
+            long[] a = {start}, b = {start + sizes[i]}, axes = {ax};
+            im.define(n, i, x instanceof ConstTensor d ? ConstOps.slice(d, a, b, axes, null, what) : slice((Value) x, a, b, axes, null));
             start += sizes[i];
         }
     }
@@ -437,10 +457,11 @@ final class OnnxOps {
         long[] perm = attrInts("perm");
         if (x instanceof ConstTensor c) { out(ConstOps.transpose(c, perm, what)); return; }
         Value v = (Value) x;
-        boolean identity = perm != null && perm.length == v.rank();
-        for (int i = 0; identity && i < perm.length; i++) identity = perm[i] == i;
-        if (!identity) throw unsupported("transposing graph values is not supported yet");
-        out(v);
+        if (perm == null) throw unsupported("a transpose of a graph value without perm reverses the batch axis");
+        if (perm.length != v.rank() || perm[0] != 0) throw unsupported("perm " + Arrays.toString(perm) + " moves the batch axis");
+        boolean identity = true;
+        for (int i = 0; i < perm.length; i++) identity &= perm[i] == i;
+        out(identity ? v : im.named(n).permute(v, perm));
     }
 
     private void expand(Object x, ConstTensor shape) {
@@ -449,6 +470,47 @@ final class OnnxOps {
         long[] s = ConstOps.broadcast(v.shape(), shape.asLongs(), what);
         if (!Arrays.equals(s, v.shape())) throw unsupported("expanding a graph value " + Arrays.toString(v.shape()) + " to " + Arrays.toString(s) + " is not supported");
         out(v);
+    }
+
+    private void concat(List<Object> ins, boolean allConst) {
+        long axis = attrInt("axis", Long.MIN_VALUE);
+        if (allConst) {
+            List<ConstTensor> cs = new ArrayList<>();
+            for (int i = 0; i < ins.size(); i++) cs.add(k(ins, i));
+            out(ConstOps.concat(cs, axis, what));
+            return;
+        }
+        int rank = -1;
+        for (Object o : ins) if (o instanceof Value v) rank = v.rank();
+        int ax = ConstOps.axis(axis, rank, what);
+        if (ax == 0) throw unsupported("concatenating along the batch axis is not supported");
+        List<Value> vs = new ArrayList<>();
+        for (Object o : ins) {
+            if (o == null) throw unsupported("an input is missing");
+            if (o instanceof ConstTensor c && (c.rank() != rank || c.shape()[0] != im.batch)) throw unsupported("constant input " + Arrays.toString(c.shape()) + " does not line up with the batch axis");
+            if (o instanceof ConstTensor c && c.size() == 0) continue;
+            vs.add(asValue(o));
+        }
+        out(vs.size() == 1 ? vs.get(0) : im.named(n).concat(ax, vs.toArray(new Value[0])));
+    }
+
+    /** ONNX Slice of a graph value: one SLICE node per sliced non-batch axis (the batch axis only in full). */
+    private Value slice(Value x, long[] starts, long[] ends, long[] axes, long[] steps) {
+        if (starts.length != ends.length || (axes != null && axes.length != starts.length) || (steps != null && steps.length != starts.length))
+            throw unsupported("starts, ends, axes and steps differ in length");
+        Value v = x;
+        Tracer t = im.named(n);
+        for (int i = 0; i < starts.length; i++) {
+            int ax = ConstOps.axis(axes == null ? i : axes[i], x.rank(), what);
+            long step = steps == null ? 1 : steps[i];
+            if (step < 1) throw unsupported("step " + step + " (only positive steps are supported on graph values)");
+            long[] se = ConstOps.sliceBounds(starts[i], ends[i], step, v.dim(ax));
+            long end = Math.max(se[0], se[1]);
+            if (se[0] == 0 && end == v.dim(ax) && step == 1) continue;
+            if (ax == 0) throw unsupported("slicing the batch axis is not supported");
+            v = t.slice(v, ax, se[0], end, step);
+        }
+        return v;
     }
 
     // ---- layers ----
@@ -609,10 +671,16 @@ final class OnnxOps {
     }
 
     private void softmax(boolean log, Value x) {
-        long axis = attrInt("axis", -1);
-        if (ConstOps.axis(axis, x.rank(), what) != x.rank() - 1) throw unsupported("softmax over axis " + axis + " (not the last) is not supported yet");
+        int ax = ConstOps.axis(attrInt("axis", -1), x.rank(), what), last = x.rank() - 1;
         Tracer t = im.named(n);
-        out(log ? t.logSoftmax(x) : t.softmax(x));
+        if (ax == last) { out(log ? t.logSoftmax(x) : t.softmax(x)); return; }
+        if (ax == 0) throw unsupported("softmax over the batch axis is not supported");
+        long[] perm = new long[x.rank()]; // swap the axis with the last, normalise, swap back
+        for (int i = 0; i < perm.length; i++) perm[i] = i;
+        perm[ax] = last;
+        perm[last] = ax;
+        Value p = t.permute(x, perm);
+        out(t.permute(log ? t.logSoftmax(p) : t.softmax(p), perm));
     }
 
     /** Mean/sum over the last axis (keepdims) as a GEMM with a constant column; over H,W of NCHW as global pooling. */

@@ -80,7 +80,20 @@ class OnnxRoundTripTest {
         }
     }
 
+    static Graph layout() {
+        Random r = new Random(3);
+        Tracer t = new Tracer();
+        Value x = t.input(1, 4, 6);
+        Value a = t.named("fc").linear(x, randn(r, 6 * 6, 0.4), 6, 6, randn(r, 6, 0.1));
+        Value p = t.permute(a, 0, 2, 1);                        // [n, 6, 4]
+        Value c = t.concat(1, p, t.mulScalar(p, 2));            // [n, 12, 4]
+        Value s = t.slice(c, 1, 1, 11, 3);                      // [n, 4, 4]
+        return t.build(t.flatten(t.softmax(t.concat(2, s, t.slice(c, 1, 0, 4, 1)))));
+    }
+
     @Test void mlpWithResidualGeluLayerNorm() { roundTrip(mlp(), 7); }
+
+    @Test void permuteSliceConcat() { roundTrip(layout(), 3); }
 
     @Test void cnnWithBatchNormGroupsResidualAndPools() { roundTrip(cnn(), 5); }
 }

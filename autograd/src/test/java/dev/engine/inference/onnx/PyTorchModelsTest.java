@@ -34,6 +34,10 @@ class PyTorchModelsTest {
 
     @Test void convBatchNormSamePaddingDilationGemmAlpha() throws Exception { check("conv_bn_opset15", 1e-5); }
 
+    @Test void transposeConcatSliceSplitGatherSoftmaxAnyAxisOpset13() throws Exception { check("layout_opset13", 1e-5); }
+
+    @Test void transposeConcatSliceSplitGatherSoftmaxAnyAxisOpset17() throws Exception { check("layout_opset17", 1e-5); }
+
     @Test void olderLayerNormAndGeluPatternsBecomeTheSamePlan() {
         List<OpKind> k13 = kinds("mlp_gelu_ln_opset13"), k17 = kinds("mlp_gelu_ln_opset17");
         assertEquals(k17, k13);
