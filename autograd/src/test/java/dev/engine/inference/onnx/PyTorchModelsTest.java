@@ -38,6 +38,19 @@ class PyTorchModelsTest {
 
     @Test void transposeConcatSliceSplitGatherSoftmaxAnyAxisOpset17() throws Exception { check("layout_opset17", 1e-5); }
 
+    @Test void importedLayoutModelSurvivesABundle(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        float[] in = OnnxFiles.readF32(OnnxFiles.OWN.resolve("layout_opset17.ref_in.f32"));
+        Path bundle = dir.resolve("layout.model");
+        float[] direct;
+        try (FrozenModel m = Onnx.load(OnnxFiles.OWN.resolve("layout_opset17.onnx"))) {
+            direct = m.run(in, 4);
+            dev.engine.inference.Bundle.save(bundle, m, null, null);
+        }
+        try (dev.engine.inference.Predictor p = dev.engine.inference.Predictor.load(bundle)) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(direct, p.model().run(in, 4), 0f);
+        }
+    }
+
     @Test void olderLayerNormAndGeluPatternsBecomeTheSamePlan() {
         List<OpKind> k13 = kinds("mlp_gelu_ln_opset13"), k17 = kinds("mlp_gelu_ln_opset17");
         assertEquals(k17, k13);
