@@ -50,7 +50,8 @@ public final class Onnx {
             return OnnxImporter.toGraph(OnnxProto.parse(bytes), baseDir, exampleShape);
         } catch (OutOfMemoryError e) { // a bound missed somewhere must still not take the JVM down
             throw new ModelFormatException("onnx: the model needs more memory than is available while importing", null);
-        } catch (StackOverflowError | ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException e) {
+        } catch (StackOverflowError | ArithmeticException | IndexOutOfBoundsException | NegativeArraySizeException | IllegalArgumentException
+                 | ClassCastException | NullPointerException e) { // a combination of fields no check above anticipated
             throw new ModelFormatException("onnx: malformed model (" + e + ")", e);
         }
     }

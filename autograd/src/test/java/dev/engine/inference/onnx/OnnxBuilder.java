@@ -28,6 +28,8 @@ final class OnnxBuilder {
 
     static byte[] attrInt(String name, long v) { return new Msg().str(1, name).i64(3, v).i64(20, 2).bytes(); }
     static byte[] attrFloat(String name, float v) { return new Msg().str(1, name).f32(2, v).i64(20, 1).bytes(); }
+    static byte[] attrString(String name, String v) { return new Msg().str(1, name).str(4, v).i64(20, 3).bytes(); }
+    static byte[] attrTensor(String name, byte[] tensor) { return new Msg().str(1, name).msg(5, tensor).i64(20, 4).bytes(); }
     static byte[] attrInts(String name, long... v) {
         Msg m = new Msg().str(1, name);
         for (long x : v) m.i64(8, x);
@@ -59,6 +61,7 @@ final class OnnxBuilder {
         return m.i64(2, 7).str(8, name).bytes();
     }
 
+    OnnxBuilder opset(long v) { opset = v; return this; }
     OnnxBuilder init(byte[] tensor) { inits.add(tensor); return this; }
     OnnxBuilder init(String name, long[] dims, float[] data) { return init(floatTensor(name, dims, data)); }
 
