@@ -191,6 +191,33 @@ public final class ExecutionContext implements AutoCloseable {
                 BufferView src = BufferView.of(x, xs), dst = BufferView.of(y, os);
                 return () -> be.copy(src, dst);
             }
+            case PERMUTE: {
+                long[] p = n.ints("perm"), cs = Layout.contiguous(xs).strides(), st = new long[p.length];
+                for (int i = 0; i < p.length; i++) st[i] = cs[(int) p[i]];
+                BufferView src = new BufferView(x, new Layout(os, st, 0)), dst = BufferView.of(y, os);
+                return () -> be.copy(src, dst);
+            }
+            case SLICE: {
+                int ax = (int) n.intOr("axis", 1);
+                long[] st = Layout.contiguous(xs).strides();
+                long offset = n.intOr("start", 0) * st[ax];
+                st[ax] *= n.intOr("step", 1);
+                BufferView src = new BufferView(x, new Layout(os, st, offset)), dst = BufferView.of(y, os);
+                return () -> be.copy(src, dst);
+            }
+            case CONCAT: {
+                int ax = (int) n.intOr("axis", 1);
+                long[] ost = Layout.contiguous(os).strides();
+                BufferView[] src = new BufferView[n.inputs().size()], dst = new BufferView[src.length];
+                long at = 0;
+                for (int i = 0; i < src.length; i++) {
+                    long[] is = plan.shape(n.input(i));
+                    src[i] = BufferView.of(buf(n.input(i), w), is);
+                    dst[i] = new BufferView(y, new Layout(is, ost, at * ost[ax]));
+                    at += is[ax];
+                }
+                return () -> { for (int i = 0; i < src.length; i++) be.copy(src[i], dst[i]); };
+            }
             default:
                 throw new IllegalStateException("no kernel for " + n.kind() + " '" + n.name() + "'");
         }

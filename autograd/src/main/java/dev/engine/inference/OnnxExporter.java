@@ -157,6 +157,22 @@ public final class OnnxExporter {
                 String idx = op("Cast", nm, new String[]{in(n, 0)}, OnnxWriter.attrInt("to", OnnxWriter.INT64));
                 y = op("Gather", nm, new String[]{init(nm + ".table", n.constOrNull("table")), idx}, OnnxWriter.attrInt("axis", 0));
             }
+            case PERMUTE -> y = op("Transpose", nm, new String[]{in(n, 0)}, OnnxWriter.attrInts("perm", n.ints("perm")));
+            case SLICE -> {
+                String[] ins = new String[5];
+                ins[0] = in(n, 0);
+                String[] keys = {"start", "end", "axis", "step"};
+                for (int i = 0; i < 4; i++) {
+                    ins[i + 1] = fresh(nm + "." + keys[i]);
+                    inits.add(OnnxWriter.longTensor(ins[i + 1], new long[]{1}, new long[]{n.intOr(keys[i], 0)}));
+                }
+                y = op("Slice", nm, ins);
+            }
+            case CONCAT -> {
+                String[] ins = new String[n.inputs().size()];
+                for (int i = 0; i < ins.length; i++) ins[i] = in(n, i);
+                y = op("Concat", nm, ins, OnnxWriter.attrInt("axis", n.intOr("axis", 1)));
+            }
             default -> throw new EngineException("onnx export: " + n.kind() + " '" + nm + "' is not supported");
         }
         names.put(n.output().id(), y);

@@ -48,5 +48,11 @@ public enum OpKind {
     /** Embedding lookup: input holds indices (as floats), const "table" [vocab, dim]. */
     EMBEDDING,
     /** A plain copy (inserted when the output would alias the input). */
-    COPY
+    COPY,
+    /** Axes permuted (a strided copy); ints "perm", whose first entry is 0 (the batch axis stays first). */
+    PERMUTE,
+    /** Every "step"-th element of [start, end) along one non-batch axis (a strided copy); ints "axis", "start", "end", "step". */
+    SLICE,
+    /** Inputs joined along one non-batch axis; ints "axis". */
+    CONCAT
 }

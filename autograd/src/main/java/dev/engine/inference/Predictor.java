@@ -40,9 +40,11 @@ public final class Predictor implements AutoCloseable {
         return load(path, Backends.preferred());
     }
 
-    /** Loads a bundle onto {@code backend}. */
+    /** Loads a bundle, or an ONNX file (name ending in ".onnx": imported and frozen, no pre/post-processing), onto {@code backend}. */
     public static Predictor load(Path path, Backend backend) {
         if (path == null || backend == null) throw new EngineException("predictor: bundle path and backend are required");
+        if (path.getFileName() != null && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx"))
+            return new Predictor(dev.engine.inference.onnx.Onnx.load(path, null, FreezeOptions.defaults().backend(backend)), null, null);
         Bundle b = Bundle.load(path);
         FrozenModel m;
         try {

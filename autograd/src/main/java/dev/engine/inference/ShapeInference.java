@@ -127,6 +127,39 @@ public final class ShapeInference {
                 y[y.length - 1] = t.shape()[1];
                 return y;
             }
+            case PERMUTE: {
+                long[] x = in[0], p = n.ints("perm");
+                if (p.length != x.length || p.length == 0 || p[0] != 0) throw new ShapeException(op + ": perm " + Arrays.toString(p) + " must keep axis 0 first for rank " + x.length);
+                boolean[] seen = new boolean[p.length];
+                long[] y = new long[p.length];
+                for (int i = 0; i < p.length; i++) {
+                    if (p[i] < 0 || p[i] >= p.length || seen[(int) p[i]]) throw new ShapeException(op + ": perm " + Arrays.toString(p) + " is not a permutation");
+                    seen[(int) p[i]] = true;
+                    y[i] = x[(int) p[i]];
+                }
+                return y;
+            }
+            case SLICE: {
+                long[] x = in[0].clone();
+                long ax = n.intOr("axis", -1), start = n.intOr("start", 0), end = n.intOr("end", -1), step = n.intOr("step", 1);
+                if (ax < 1 || ax >= x.length) throw new ShapeException(op + ": axis " + ax + " must be a non-batch axis of " + Shapes.str(x));
+                if (step < 1 || start < 0 || end < start || end > x[(int) ax]) throw new ShapeException(op + ": [" + start + ", " + end + ") step " + step + " does not fit axis size " + x[(int) ax]);
+                x[(int) ax] = (end - start + step - 1) / step;
+                return x;
+            }
+            case CONCAT: {
+                long ax = n.intOr("axis", -1);
+                if (in.length == 0) throw new ShapeException(op + ": no inputs");
+                long[] y = in[0].clone();
+                if (ax < 1 || ax >= y.length) throw new ShapeException(op + ": axis " + ax + " must be a non-batch axis of " + Shapes.str(y));
+                for (int i = 1; i < in.length; i++) {
+                    if (in[i].length != y.length) throw new ShapeException(op + ": inputs of ranks " + y.length + " and " + in[i].length);
+                    for (int d = 0; d < y.length; d++)
+                        if (d != ax && in[i][d] != y[d]) throw new ShapeException(op + ": " + Shapes.str(in[0]) + " and " + Shapes.str(in[i]) + " differ off axis " + ax);
+                    y[(int) ax] = Math.addExact(y[(int) ax], in[i][(int) ax]);
+                }
+                return y;
+            }
             default: throw new ShapeException(op + ": unknown op");
         }
     }

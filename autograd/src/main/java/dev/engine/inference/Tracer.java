@@ -198,6 +198,21 @@ public final class Tracer {
     public Value identity(Value x) { return add(Node.builder(OpKind.IDENTITY, null).input(x), x); }
     public Value matmul(Value a, Value b) { return add(Node.builder(OpKind.MATMUL, null).input(a).input(b), a, b); }
 
+    /** Axes permuted; {@code perm[0]} must be 0 (the batch axis stays first). */
+    public Value permute(Value x, long... perm) { return add(Node.builder(OpKind.PERMUTE, null).input(x).ints("perm", perm), x); }
+
+    /** Every {@code step}-th element of [start, end) along non-batch {@code axis}. */
+    public Value slice(Value x, int axis, long start, long end, long step) {
+        return add(Node.builder(OpKind.SLICE, null).input(x).ints("axis", axis).ints("start", start).ints("end", end).ints("step", step), x);
+    }
+
+    /** The inputs joined along non-batch {@code axis}. */
+    public Value concat(int axis, Value... xs) {
+        Node.Builder b = Node.builder(OpKind.CONCAT, null).ints("axis", axis);
+        for (Value v : xs) b.input(v);
+        return add(b, xs);
+    }
+
     /** Looks up rows of {@code table} [vocab, dim]; the input holds indices (as floats). */
     public Value embedding(Value indices, float[] table, long vocab, long dim) {
         return add(Node.builder(OpKind.EMBEDDING, null).input(indices).constant("table", new Const(table.clone(), vocab, dim)), indices);

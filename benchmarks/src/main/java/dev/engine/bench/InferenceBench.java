@@ -10,6 +10,7 @@ import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
 import dev.engine.inference.FrozenModel;
 import dev.engine.inference.OnnxExporter;
+import dev.engine.inference.onnx.Onnx;
 import dev.engine.nn.Sequential;
 import java.nio.FloatBuffer;
 import java.util.Map;
@@ -31,7 +32,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * reused output array), {@code engineEager} (the same nn model, weights loaded with loadStateDict, eval
  * mode, under {@code GradMode.noGrad()} and one {@code MemoryScope} per call) and
  * {@code peerOnnxRuntime} (ONNX Runtime on the ONNX file our exporter writes from the frozen graph;
- * ALL_OPT, the engine's intra-op thread count, its input tensor reused: its fastest mode).
+ * ALL_OPT, the engine's intra-op thread count, its input tensor reused: its fastest mode); and
+ * {@code engineImported}, PyTorch's own {@code .onnx} file of the same model imported with
+ * {@link Onnx#load} (issue 17: within 5 % of {@code engineFrozen}, the same plan).
  * Sample-time mode: the report shows p50 and p99 and compares medians.
  *
  * <p>The weights come from {@link Models#dir()}; without them setup fails naming where it looked.
@@ -53,7 +56,7 @@ public class InferenceBench {
 
     private Backend be;
     private Sequential model;
-    private FrozenModel frozen;
+    private FrozenModel frozen, imported;
     private OrtSession ort;
     private OnnxTensor ortInput;
     private Map<String, OnnxTensor> feeds;
@@ -79,6 +82,7 @@ public class InferenceBench {
             one[0] = 1;
             frozen = model.freeze(Tensor.zeros(one));
         }
+        imported = Onnx.load(Models.dir().resolve(name + ".onnx"));
         x = Fixtures.random(batch * frozen.inputFeatures(), 7);
         out = new float[batch * 10];
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -96,11 +100,18 @@ public class InferenceBench {
         if (ortInput != null) ortInput.close();
         if (ort != null) ort.close();
         if (frozen != null) frozen.close();
+        if (imported != null) imported.close();
     }
 
     @Benchmark
     public float[] engineFrozen() {
         frozen.run(x, batch, out);
+        return out;
+    }
+
+    @Benchmark
+    public float[] engineImported() {
+        imported.run(x, batch, out);
         return out;
     }
 

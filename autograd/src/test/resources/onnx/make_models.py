@@ -1,0 +1,154 @@
+"""Makes the small ONNX test models in this folder with PyTorch (Debian python3-torch 1.13, python3-onnx 1.12).
+
+Run from this folder: /usr/bin/python3 make_models.py
+Each model NAME_opsetK.onnx comes with NAME_opsetK.ref_in.f32 / .ref_out.f32: a batch of 4 inputs and
+PyTorch's outputs, raw little-endian float32, row-major. Never needed at build time: the files are committed.
+"""
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Block(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(y)) + x)
+
+
+class ResNet(nn.Module):
+    """A small residual CNN with batch norm; the head flattens with x.view(x.size(0), -1) (a shape subgraph)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.block = Block(8)
+        self.down = nn.Conv2d(8, 16, 3, stride=2, padding=1, groups=2)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.stem(x)))
+        x = self.block(x)
+        x = F.leaky_relu(self.down(x), 0.1)
+        x = self.pool(x)
+        x = F.adaptive_avg_pool2d(x, 1)
+        x = x.view(x.size(0), -1)
+        return F.log_softmax(self.fc(x), dim=-1)
+
+
+class GeluMlp(nn.Module):
+    """An MLP with exact and tanh GELU, layer norm, dropout and a residual connection."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(24, 48)
+        self.ln1 = nn.LayerNorm(48)
+        self.fc2 = nn.Linear(48, 48)
+        self.ln2 = nn.LayerNorm(48)
+        self.drop = nn.Dropout(0.1)
+        self.fc3 = nn.Linear(48, 6)
+
+    def forward(self, x):
+        h = self.ln1(F.gelu(self.fc1(x)))
+        h = self.ln2(h + self.drop(F.gelu(self.fc2(h), approximate="tanh")))
+        return torch.softmax(self.fc3(torch.sigmoid(h) * 2 - 1), dim=1)
+
+
+class LayoutNet(nn.Module):
+    """Transpose, Concat, Slice with a step, Split, Softmax over a middle axis, Gather of one index, Squeeze/Unsqueeze."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        b = self.fc(x).transpose(1, 2)
+        c = torch.cat([b, b * 2], dim=1)
+        d = c[:, 2:14:3, :]
+        e1, e2 = torch.split(d, [1, 3], dim=1)
+        f = torch.softmax(e2, dim=1)
+        out = torch.cat([f[:, 0], e1.squeeze(1), torch.log_softmax(e2, dim=2)[:, 2]], dim=1).unsqueeze(1)
+        return out.flatten(1)
+
+
+def randomise_bn(m, g):
+    for mod in m.modules():
+        if isinstance(mod, (nn.BatchNorm2d, nn.LayerNorm)):
+            with torch.no_grad():
+                mod.weight.copy_(1 + 0.2 * torch.randn(mod.weight.shape, generator=g))
+                mod.bias.copy_(0.1 * torch.randn(mod.bias.shape, generator=g))
+                if isinstance(mod, nn.BatchNorm2d):
+                    mod.running_mean.copy_(0.1 * torch.randn(mod.running_mean.shape, generator=g))
+                    mod.running_var.copy_(0.5 + torch.rand(mod.running_var.shape, generator=g))
+
+
+def export(model, name, shape, opsets, seed):
+    g = torch.Generator().manual_seed(seed)
+    randomise_bn(model, g)
+    model.eval()
+    x = torch.randn(shape, generator=g)
+    with torch.no_grad():
+        y = model(x)
+    for k in opsets:
+        base = f"{name}_opset{k}"
+        torch.onnx.export(model, x, base + ".onnx", opset_version=k, input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+        x.numpy().astype("<f4").tofile(base + ".ref_in.f32")
+        y.numpy().astype("<f4").tofile(base + ".ref_out.f32")
+        print(base, tuple(x.shape), "->", tuple(y.shape))
+
+
+def conv_bn_by_hand(seed):
+    """PyTorch's exporter folds eval-mode batch norm into the conv, so this one is written with onnx.helper:
+    Conv (SAME_UPPER, dilation 1) -> BatchNormalization -> Relu -> Conv (dilation 2) -> GlobalAveragePool
+    -> Flatten -> Gemm (transB=0, alpha 0.5). The reference is the same computation in PyTorch."""
+    import onnx
+    from onnx import helper, numpy_helper
+    g = torch.Generator().manual_seed(seed)
+    conv1, bn, conv2 = nn.Conv2d(2, 6, 3), nn.BatchNorm2d(6), nn.Conv2d(6, 4, 3, dilation=2, padding=2)
+    randomise_bn(bn, g)
+    bn.eval()
+    wfc = torch.randn(4, 5, generator=g)
+    x = torch.randn(4, 2, 9, 9, generator=g)
+    with torch.no_grad():
+        h = F.relu(bn(conv1(F.pad(x, (1, 1, 1, 1)))))
+        y = F.adaptive_avg_pool2d(conv2(h), 1).flatten(1) @ wfc * 0.5
+    t = lambda name, v: numpy_helper.from_array(v.detach().numpy().astype("float32"), name)
+    nodes = [
+        helper.make_node("Conv", ["input", "w1", "b1"], ["c1"], name="conv1", auto_pad="SAME_UPPER", kernel_shape=[3, 3]),
+        helper.make_node("BatchNormalization", ["c1", "g", "beta", "mean", "var"], ["n1"], name="bn", epsilon=bn.eps),
+        helper.make_node("Relu", ["n1"], ["r1"], name="relu"),
+        helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], name="conv2", pads=[2, 2, 2, 2], dilations=[2, 2]),
+        helper.make_node("GlobalAveragePool", ["c2"], ["p"], name="gap"),
+        helper.make_node("Flatten", ["p"], ["f"], name="flatten", axis=1),
+        helper.make_node("Gemm", ["f", "wfc"], ["output"], name="fc", alpha=0.5),
+    ]
+    inits = [t("w1", conv1.weight), t("b1", conv1.bias), t("g", bn.weight), t("beta", bn.bias), t("mean", bn.running_mean),
+             t("var", bn.running_var), t("w2", conv2.weight), t("b2", conv2.bias), t("wfc", wfc)]
+    graph = helper.make_graph(nodes, "conv_bn", [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, ["batch", 2, 9, 9])],
+                              [helper.make_tensor_value_info("output", onnx.TensorProto.FLOAT, ["batch", 5])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 15)], producer_name="make_models.py")
+    onnx.checker.check_model(model)
+    onnx.save(model, "conv_bn_opset15.onnx")
+    x.numpy().astype("<f4").tofile("conv_bn_opset15.ref_in.f32")
+    y.numpy().astype("<f4").tofile("conv_bn_opset15.ref_out.f32")
+    print("conv_bn_opset15", tuple(x.shape), "->", tuple(y.shape))
+
+
+if __name__ == "__main__":
+    torch.manual_seed(0)
+    export(ResNet(), "resnet_bn", (4, 3, 16, 16), [13, 17], 1)
+    torch.manual_seed(1)
+    export(GeluMlp(), "mlp_gelu_ln", (4, 24), [13, 17], 2)
+    conv_bn_by_hand(3)
+    torch.manual_seed(2)
+    export(LayoutNet(), "layout", (4, 6, 8), [13, 17], 4)
