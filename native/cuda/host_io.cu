@@ -85,15 +85,16 @@ int ecu_call_capture_begin(long long call, long long dev_in) {
     set_thread_stream(g_capture_stream);
     int e = ecu_graph_begin();
     if (e) { set_thread_stream(nullptr); return e; }
-    e = (int)cudaMemcpyAsync(ptr<void>(dev_in), c->in, sizeof(float) * (size_t)c->in_count, cudaMemcpyHostToDevice, g_capture_stream);
+    if (c->in_count > 0)
+        e = (int)cudaMemcpyAsync(ptr<void>(dev_in), c->in, sizeof(float) * (size_t)c->in_count, cudaMemcpyHostToDevice, g_capture_stream);
     if (e) ecu_call_capture_abort();
     return e;
 }
 
 int ecu_call_capture_end(long long call, long long dev_out) {
     HostCall* c = call_of(call);
-    int e = (int)cudaMemcpyAsync(c->out, ptr<void>(dev_out), sizeof(float) * (size_t)c->out_count, cudaMemcpyDeviceToHost,
-                                 g_capture_stream);
+    int e = c->out_count == 0 ? 0 : (int)cudaMemcpyAsync(c->out, ptr<void>(dev_out), sizeof(float) * (size_t)c->out_count,
+                                                         cudaMemcpyDeviceToHost, g_capture_stream);
     long long exec = ecu_graph_end();  // always: the stream leaves capture mode
     set_thread_stream(nullptr);
     if (e == 0 && exec == 0) e = ecu_last_graph_error();
