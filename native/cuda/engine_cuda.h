@@ -82,3 +82,33 @@ inline int ecu_copy_out_f32(long long s, float* d, int off, int n) { return ecu_
 inline int ecu_copy_out_f64(long long s, double* d, int off, int n) { return ecu_d2h(s, d + off, 8LL * n); }
 inline int ecu_copy_out_i32(long long s, int* d, int off, int n) { return ecu_d2h(s, d + off, 4LL * n); }
 inline int ecu_copy_out_i64(long long s, long long* d, int off, int n) { return ecu_d2h(s, d + off, 8LL * n); }
+
+// host_io.cu: a frozen call recorded as one CUDA graph over pinned staging (dev.engine.cuda.CudaRecordedCall).
+extern "C" {
+long long ecu_call_create(long long in_count, long long out_count);  // a handle, or 0 (see ecu_call_last_error)
+int ecu_call_last_error();
+int ecu_call_capture_begin(long long call, long long dev_in);  // this thread now captures; queues pinned -> dev_in
+int ecu_call_capture_end(long long call, long long dev_out);   // queues dev_out -> pinned, ends, instantiates
+void ecu_call_capture_abort();                                 // ends a capture whose work failed
+int ecu_call_replay(long long call);                           // one launch on the shared stream, waits for it
+float* ecu_call_input(long long call);
+float* ecu_call_output(long long call);
+int ecu_call_destroy(long long call);
+long long ecu_pinned_stat(int which);  // 0 cudaHostAlloc calls, 1 cudaFreeHost calls, 2 bytes held, 3 peak bytes
+}
+
+#ifdef JNI_VERSION_1_1
+// One JNI call per frozen forward. The Java arrays are copied with Get/SetFloatArrayRegion (checked, never
+// pinned across the wait, so the GC is not held up); the counts were checked in Java.
+inline int ecu_call_run(JNIEnv* env, jclass, long long call, jfloatArray in, int in_off, int in_count, jfloatArray out,
+                        int out_off, int out_count) {
+    env->GetFloatArrayRegion(in, in_off, in_count, ecu_call_input(call));
+    int e = ecu_call_replay(call);
+    if (e == 0) env->SetFloatArrayRegion(out, out_off, out_count, ecu_call_output(call));
+    return e;
+}
+#endif
+
+// skinny_gemm.cu: the F32 kernel for m <= 16 (not yet in ecu_gemm's dispatch). Same meta as ecu_gemm, batch 1;
+// -1 when the shape is not covered, else a cudaError_t.
+extern "C" int ecu_skinny_gemm(long long meta);

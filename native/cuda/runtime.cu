@@ -13,13 +13,18 @@ static cudaStream_t g_stream = nullptr;
 static int g_cc = 0;
 static int g_tf32 = 0;
 
-cudaStream_t stream() { return g_stream; }
+// A thread capturing a frozen call (host_io.cu) queues on its own capture stream, so other threads' work on
+// the shared stream never lands in its graph; every other thread, and every launch, uses the shared stream.
+static thread_local cudaStream_t t_stream = nullptr;
+void set_thread_stream(cudaStream_t s) { t_stream = s; }
+
+cudaStream_t stream() { return t_stream ? t_stream : g_stream; }
 int device_cc() { return g_cc; }
 bool tf32_on() { return g_tf32 != 0 && g_cc >= 80; }
 
 bool capturing() {
     cudaStreamCaptureStatus st = cudaStreamCaptureStatusNone;
-    if (cudaStreamIsCapturing(g_stream, &st) != cudaSuccess) return false;
+    if (cudaStreamIsCapturing(stream(), &st) != cudaSuccess) return false;
     return st != cudaStreamCaptureStatusNone;
 }
 
@@ -138,12 +143,13 @@ static void release_graph_blocks(long long exec) {
 bool IndexFlag::begin() {
     dev = (unsigned long long*)cache_alloc(sizeof(unsigned long long));
     if (!dev) return false;
-    return cudaMemsetAsync(dev, 0xff, sizeof(unsigned long long), g_stream) == cudaSuccess;
+    return cudaMemsetAsync(dev, 0xff, sizeof(unsigned long long), stream()) == cudaSuccess;
 }
 
 long long IndexFlag::finish(int* err) {
     unsigned long long h = ~0ull;
-    *err = 0;
+    // a replay could not report a bad index (the host reads the flag), so checked ops refuse to be captured
+    *err = capturing() ? (int)cudaErrorStreamCaptureUnsupported : 0;
     if (!capturing()) {
         cudaError_t e = cudaMemcpyAsync(&h, dev, sizeof h, cudaMemcpyDeviceToHost, g_stream);
         if (e == cudaSuccess) e = cudaStreamSynchronize(g_stream);
@@ -264,12 +270,12 @@ int ecu_peek_error() { return (int)cudaGetLastError(); }
 
 int ecu_graph_begin() {
     // relaxed: the caching allocator may still cudaMalloc (not a stream operation) while capturing
-    return (int)cudaStreamBeginCapture(g_stream, cudaStreamCaptureModeRelaxed);
+    return (int)cudaStreamBeginCapture(stream(), cudaStreamCaptureModeRelaxed);
 }
 
 long long ecu_graph_end() {
     cudaGraph_t graph = nullptr;
-    cudaError_t e = cudaStreamEndCapture(g_stream, &graph);
+    cudaError_t e = cudaStreamEndCapture(stream(), &graph);
     if (e != cudaSuccess) { g_graph_error = (int)e; cudaGetLastError(); adopt_capture_blocks(0); return 0; }
     cudaGraphExec_t exec = nullptr;
     e = cudaGraphInstantiate(&exec, graph, 0ULL);

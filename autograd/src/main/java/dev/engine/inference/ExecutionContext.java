@@ -8,23 +8,29 @@ import dev.engine.api.Conv2dShape;
 import dev.engine.api.DType;
 import dev.engine.api.ElementwiseOp;
 import dev.engine.api.ElementwiseProgram;
+import dev.engine.api.EngineException;
 import dev.engine.api.Epilogue;
 import dev.engine.api.Layout;
 import dev.engine.api.MatrixRef;
 import dev.engine.api.PackedMatrix;
 import dev.engine.api.Pool2dShape;
+import dev.engine.api.RecordedCall;
 import dev.engine.api.Shapes;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The memory one thread uses to run one {@link ExecutionPlan}: an arena, an input and an output buffer,
- * allocated once, and the plan's steps compiled into kernel calls bound to slices of them. Running it
- * allocates no native memory. Not thread-safe: a {@link FrozenModel} gives each thread its own.
+ * allocated once, and the plan's steps compiled into kernel calls bound to slices of them. The first run
+ * makes the calls one by one (a warm-up: kernels load, caches fill) and then has the backend record the
+ * whole call ({@link Backend#recordCall}): on CUDA one graph with pinned host copies, so every later run
+ * is one native call. When recording fails the context keeps making the calls and remembers why
+ * ({@link #recordingFailure()}). After the first run, running allocates no native memory. Not
+ * thread-safe: a {@link FrozenModel} gives each thread its own.
  *
  * <pre>{@code
  * try (ExecutionContext ctx = new ExecutionContext(plan, weights)) {
- *     ctx.run(input, output);
+ *     ctx.run(input, 0, output, 0);      // first run: calls one by one, then recorded
  * }
  * }</pre>
  */
@@ -42,6 +48,9 @@ public final class ExecutionContext implements AutoCloseable {
     private final Buffer arena, input, output;
     private final Runnable[] steps;
     private final int inputCount, outputCount;
+    private RecordedCall recorded;
+    private boolean recordingTried;
+    private String recordingFailure;
 
     /** Allocates the buffers and binds every step. */
     public ExecutionContext(ExecutionPlan plan, Weights weights) {
@@ -64,12 +73,37 @@ public final class ExecutionContext implements AutoCloseable {
 
     public ExecutionPlan plan() { return plan; }
 
-    /** Copies {@code in} into the input buffer, runs every step, copies the result into {@code out}. */
+    /**
+     * Copies {@code in} into the input buffer, runs every step, copies the result into {@code out}: the
+     * recorded call once there is one, else the calls one by one (and, the first time, records them).
+     */
     public void run(float[] in, int inOffset, float[] out, int outOffset) {
+        RecordedCall r = recorded;
+        if (r != null) {
+            r.run(in, inOffset, out, outOffset);
+            return;
+        }
         backend.copyIn(in, inOffset, input, 0, inputCount);
-        for (Runnable r : steps) r.run();
+        runBuffers();
         backend.copyOut(output, 0, out, outOffset, outputCount);
+        if (!recordingTried) record();
     }
+
+    private void record() {
+        recordingTried = true;
+        try {
+            recorded = backend.recordCall(input, inputCount, output, outputCount, this::runBuffers);
+        } catch (EngineException e) {
+            recordingFailure = "backend " + backend.name() + " could not record the call, so each run makes " + steps.length
+                    + " calls: " + e.getMessage();
+        }
+    }
+
+    /** Whether later runs replay a recorded call (after the first run, unless recording failed). */
+    public boolean isRecorded() { return recorded != null; }
+
+    /** Why the call could not be recorded, or null (not tried yet, or recorded). */
+    public String recordingFailure() { return recordingFailure; }
 
     /** Runs with the input already in {@link #inputBuffer()}; the result is left in {@link #outputBuffer()}. */
     public void runBuffers() { for (Runnable r : steps) r.run(); }
@@ -78,6 +112,7 @@ public final class ExecutionContext implements AutoCloseable {
     public Buffer outputBuffer() { return output; }
 
     @Override public void close() {
+        if (recorded != null) recorded.close();  // before the buffers its recording reads and writes
         arena.close();
         input.close();
         output.close();

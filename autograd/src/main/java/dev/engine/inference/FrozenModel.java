@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An optimised graph ready to run: immutable and safe to call from many threads at once. Weights are
@@ -19,7 +20,12 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * buffers) for its batch size, taken from a small pool and returned after the call, so there are at most
  * as many contexts as concurrent callers and, once warmed up, calls allocate no native memory. Shapes are
  * specialised: each batch size gets its own cached {@link ExecutionPlan}. A wrong feature size or dtype
- * throws naming the expected input shape.
+ * throws naming the expected input shape. A context's first call makes the kernel calls one by one and then
+ * records them with the backend ({@link Backend#recordCall}): on CUDA every later call is one pinned
+ * host-to-device copy, one graph launch, one device-to-host copy and one wait. When a backend cannot record
+ * a plan, calls stay as they were and {@link #recordingFailure()} says why (logged once). Closing frees
+ * idle contexts and the weights at once, and a context still in use when its call returns; calls after
+ * close throw.
  *
  * <pre>{@code
  * try (FrozenModel m = Freezer.freeze(model, new long[]{1, 784}, FreezeOptions.defaults())) {
@@ -36,10 +42,13 @@ public final class FrozenModel implements AutoCloseable {
     private final long[] sampleShape;
     private final int featuresPerRow;
     private final Map<Integer, ExecutionPlan> plans = new ConcurrentHashMap<>();
-    private final ConcurrentLinkedQueue<ExecutionContext> contexts = new ConcurrentLinkedQueue<>();
     private final Map<Integer, ConcurrentLinkedQueue<ExecutionContext>> idle = new ConcurrentHashMap<>();
     private final boolean shareMemory;
-    private volatile boolean closed;
+    private final Object lifecycle = new Object();  // guards closed and inFlight
+    private boolean closed;
+    private int inFlight;
+    private final AtomicReference<String> recordingFailure = new AtomicReference<>();
+    private static final System.Logger LOG = System.getLogger(FrozenModel.class.getName());
 
     /** Wraps an (already optimised) graph; uploads its weights to {@code backend}. */
     public FrozenModel(Graph graph, Backend backend, List<String> passLog) { this(graph, backend, passLog, true); }
@@ -95,11 +104,25 @@ public final class FrozenModel implements AutoCloseable {
         ExecutionContext ctx = acquire(input, batch);
         try {
             int need = Shapes.numelInt(ctx.plan().outputShape());
+            if (out == null) throw new EngineException("frozen model: output array is null; needs " + need + " values");
             if (out.length < need) throw new ShapeException("frozen model: output array holds " + out.length + " values, needs " + need);
             ctx.run(input, 0, out, 0);
+            if (ctx.recordingFailure() != null && recordingFailure.compareAndSet(null, ctx.recordingFailure()))
+                LOG.log(System.Logger.Level.WARNING, "frozen model calls are not recorded: " + ctx.recordingFailure());
         } finally {
-            idle.get(batch).offer(ctx);
+            release(batch, ctx);
         }
+    }
+
+    /** Why a context could not record its call (the first such reason), or null; see {@link Backend#recordCall}. */
+    public String recordingFailure() { return recordingFailure.get(); }
+
+    /** How many idle contexts replay a recorded call (on CUDA: one graph each); for tests and diagnostics. */
+    public int recordedContexts() {
+        int n = 0;
+        for (ConcurrentLinkedQueue<ExecutionContext> q : idle.values())
+            for (ExecutionContext c : q) if (c.isRecorded()) n++;
+        return n;
     }
 
     /** Runs {@code batch} rows and post-processes each output row (probabilities, top-k, labels, ...). */
@@ -126,19 +149,41 @@ public final class FrozenModel implements AutoCloseable {
 
     /** A context for {@code batch} that no other thread is using: an idle one, or a new one (the only allocation). */
     private ExecutionContext acquire(float[] input, int batch) {
-        if (closed) throw new EngineException("frozen model was closed");
+        synchronized (lifecycle) {
+            if (closed) throw new EngineException("frozen model was closed");
+        }
         if (input == null) throw new EngineException("frozen model: input is null; expected " + expected());
         if (batch < 1) throw new ShapeException("frozen model: batch size must be at least 1, got " + batch + "; expected " + expected());
         long need = (long) batch * featuresPerRow;
         if (input.length != need)
             throw new ShapeException("frozen model: input has " + input.length + " values but a batch of " + batch + " of shape "
                     + Shapes.str(inputShape(batch)) + " needs " + need + " (expected input " + expected() + ")");
-        ExecutionContext ctx = idle.computeIfAbsent(batch, b -> new ConcurrentLinkedQueue<>()).poll();
-        if (ctx == null) {
-            ctx = new ExecutionContext(plan(batch), weights);
-            contexts.add(ctx);
+        synchronized (lifecycle) {
+            if (closed) throw new EngineException("frozen model was closed");
+            inFlight++;
         }
-        return ctx;
+        try {
+            ExecutionContext ctx = idle.computeIfAbsent(batch, b -> new ConcurrentLinkedQueue<>()).poll();
+            return ctx != null ? ctx : new ExecutionContext(plan(batch), weights);
+        } catch (RuntimeException e) {
+            release(batch, null);
+            throw e;
+        }
+    }
+
+    /** Back to the pool; after close, frees the context instead, and the weights when no call is left. */
+    private void release(int batch, ExecutionContext ctx) {
+        boolean last;
+        synchronized (lifecycle) {
+            inFlight--;
+            if (!closed) {
+                if (ctx != null) idle.get(batch).offer(ctx);
+                return;
+            }
+            last = inFlight == 0;
+        }
+        if (ctx != null) ctx.close();
+        if (last) weights.close();
     }
 
     private String expected() { return "[batch" + (sampleShape.length == 0 ? "" : ", ") + Shapes.str(sampleShape).substring(1) + " F32"; }
@@ -150,11 +195,18 @@ public final class FrozenModel implements AutoCloseable {
         return s;
     }
 
-    /** Frees the weights and every thread's context. Calls after close throw. */
+    /** Frees the weights and every context; a call still running frees its own when it returns. Calls after close throw. */
     @Override public void close() {
-        closed = true;
-        ExecutionContext c;
-        while ((c = contexts.poll()) != null) c.close();
-        weights.close();
+        boolean none;
+        synchronized (lifecycle) {
+            if (closed) return;
+            closed = true;
+            none = inFlight == 0;
+        }
+        for (ConcurrentLinkedQueue<ExecutionContext> q : idle.values()) {
+            ExecutionContext c;
+            while ((c = q.poll()) != null) c.close();
+        }
+        if (none) weights.close();
     }
 }

@@ -12,8 +12,11 @@
  *       {@link dev.engine.inference.EpilogueFusion}, {@link dev.engine.inference.ElementwiseFusion}.</li>
  *   <li>{@link dev.engine.inference.ExecutionPlan} specialises the graph to a batch size, computes
  *       lifetimes and places every intermediate in one arena ({@link dev.engine.inference.ArenaPlanner}).</li>
- *   <li>{@link dev.engine.inference.FrozenModel} runs plans; {@link dev.engine.inference.Bundle} stores the
- *       graph with pre/post-processing; {@link dev.engine.inference.Predictor} is the embedding API.</li>
+ *   <li>{@link dev.engine.inference.FrozenModel} runs plans, each caller on its own
+ *       {@link dev.engine.inference.ExecutionContext}, whose first call is recorded with
+ *       {@link dev.engine.api.Backend#recordCall} (on CUDA one graph with pinned copies: a later call is one
+ *       native call); {@link dev.engine.inference.Bundle} stores the graph with pre/post-processing;
+ *       {@link dev.engine.inference.Predictor} is the embedding API.</li>
  * </ol>
  *
  * <h2>Making a layer traceable</h2>

@@ -24,6 +24,7 @@ import dev.engine.api.MatrixRef;
 import dev.engine.api.MemoryStats;
 import dev.engine.api.OptimizerHyperparams;
 import dev.engine.api.Pool2dShape;
+import dev.engine.api.RecordedCall;
 import dev.engine.api.ReduceOp;
 import dev.engine.api.ShapeException;
 import java.util.Arrays;
@@ -626,4 +627,23 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public String toString() { return "CudaBackend"; }
+
+    // ---- recorded calls ---------------------------------------------------------------------------
+
+    /**
+     * Captures [pinned input -> {@code input}, every kernel {@code work} queues, {@code output} -> pinned
+     * output] into one CUDA graph; see {@link CudaRecordedCall}. Throws when the work cannot be captured
+     * (a host transfer, an index check that needs the host), with the reason.
+     */
+    @Override public RecordedCall recordCall(Buffer input, int inputCount, Buffer output, int outputCount, Runnable work) {
+        ready();
+        return CudaRecordedCall.record(this, input, inputCount, output, outputCount, work);
+    }
+
+    /** Counters of the pinned host memory held by recorded calls. */
+    public CudaPinnedStats pinnedStats() {
+        ready();
+        return new CudaPinnedStats(CudaNative.ecu_pinned_stat(0), CudaNative.ecu_pinned_stat(1), CudaNative.ecu_pinned_stat(2),
+                CudaNative.ecu_pinned_stat(3));
+    }
 }

@@ -6,7 +6,9 @@ import dev.engine.api.EngineException;
  * A captured sequence of kernel launches replayed with one call: what a frozen CUDA forward becomes.
  * Capture runs the given code once in capture mode (its kernels are recorded, not run); {@link #launch()}
  * replays them on the same buffers. Buffers touched during capture must stay open while the graph is
- * used; copies between host and device are not allowed inside a capture (they fail with a CUDA error).
+ * used; copies between host and device are not allowed inside a capture (they fail with a CUDA error), nor
+ * are ops whose index check the host reads (gather, scatter-add, cross-entropy targets): a replay could
+ * not report a bad index. A frozen model's whole call is recorded by {@link CudaBackend#recordCall} instead.
  * Not thread-safe: capture and launch from one thread at a time.
  *
  * <pre>{@code

@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.CriticalRegion;
 import org.bytedeco.javacpp.annotation.NoException;
 import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.javacpp.annotation.Raw;
 
 /**
  * JNI bindings of {@code native/cuda/engine_cuda.h}, generated and compiled by JavaCPP at build time and
@@ -88,4 +89,18 @@ final class CudaNative {
     static native int ecu_scatter_add_rows(int dtype, long src, long indices, long count, long rowLen, long dst, long dstRows);
     static native int ecu_dropout_mask(int dtype, long seed, long offset, double p, long mask, long count);
     static native int ecu_optimizer_step(long meta);
+
+    // host_io.cu: recorded frozen calls (CudaRecordedCall) and pinned-memory counters
+    static native long ecu_call_create(long inCount, long outCount);
+    static native int ecu_call_last_error();
+    static native int ecu_call_capture_begin(long call, long devIn);
+    static native int ecu_call_capture_end(long call, long devOut);
+    static native void ecu_call_capture_abort();
+    static native int ecu_call_run(long call, @Raw(withEnv = true) float[] in, int inOffset, int inCount, @Raw float[] out,
+                                   int outOffset, int outCount);
+    static native int ecu_call_destroy(long call);
+    static native long ecu_pinned_stat(int which);
+
+    // skinny_gemm.cu: the m <= 16 F32 kernel, for its parity test until it joins ecu_gemm's dispatch
+    static native int ecu_skinny_gemm(long meta);
 }

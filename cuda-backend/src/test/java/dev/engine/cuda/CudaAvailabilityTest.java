@@ -56,6 +56,8 @@ class CudaAvailabilityTest {
         assertThrows(BackendUnavailableException.class, cuda::synchronize);
         assertThrows(BackendUnavailableException.class, () -> ((CudaBackend) cuda).allocatorStats());
         assertThrows(BackendUnavailableException.class, () -> CudaGraph.capture((CudaBackend) cuda, () -> {}));
+        assertThrows(BackendUnavailableException.class, () -> cuda.recordCall(null, 0, null, 0, () -> {}));
+        assertThrows(BackendUnavailableException.class, () -> ((CudaBackend) cuda).pinnedStats());
     }
 
     @Test

@@ -251,4 +251,26 @@ public interface Backend {
 
     /** One RMSProp step over many tensors; {@code momentum} entries may be null when momentum is 0. */
     void rmspropStep(Buffer[] params, Buffer[] grads, Buffer[] squareAvg, Buffer[] momentum, OptimizerHyperparams.RmsProp hp);
+
+    // ---- recorded calls ---------------------------------------------------------------------------
+
+    /**
+     * Records one host-to-host call, to be replayed by {@link RecordedCall#run}: {@code inputCount} floats
+     * from a Java array into {@code input}, then everything {@code work} queues on this backend, then
+     * {@code outputCount} floats from {@code output} into a Java array. A frozen model records its forward
+     * pass this way after its first call. The default ({@link RecordedCall#plain}) records nothing and
+     * makes the ordinary calls on every run; the CUDA backend captures the copies and the kernels into one
+     * CUDA graph over preallocated pinned host memory (there {@code work} runs once now, in capture mode,
+     * and must only queue device work). Throws an {@link EngineException} saying why when it cannot record;
+     * the caller then keeps making the ordinary calls.
+     *
+     * <pre>{@code
+     * try (RecordedCall call = be.recordCall(x, 784, y, 10, forward)) {
+     *     for (float[] row : rows) call.run(row, 0, logits, 0);
+     * }
+     * }</pre>
+     */
+    default RecordedCall recordCall(Buffer input, int inputCount, Buffer output, int outputCount, Runnable work) {
+        return RecordedCall.plain(this, input, inputCount, output, outputCount, work);
+    }
 }
