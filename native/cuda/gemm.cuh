@@ -20,6 +20,10 @@ struct GemmArgs {
 // ECU_MESSAGE with the reason in the thread's error message (mode cublas when cuBLASLt cannot do it).
 int gemm_launch(int dtype, const GemmArgs& g, i64 batch);
 
+// Our skinny F32 kernel (skinny_gemm.cu) for m <= 16, B not transposed, batch 1: -1 when it does not cover
+// the shape, else a cudaError_t.
+int skinny_gemm_f32(const GemmArgs& g);
+
 // C = act(C + bias[col] + residual) in place over the m x n (x batch) output: the part of the epilogue
 // cuBLASLt did not fuse.
 int gemm_tail(int dtype, const GemmArgs& g, i64 batch, bool bias, bool residual, int act);
