@@ -35,8 +35,9 @@ trap 'rm -rf "$TMP_RT"' EXIT
 if command -v strip >/dev/null; then find "$TMP_RT/runtime" -name '*.so' -exec strip --strip-unneeded {} + ; fi
 tar -C "$TMP_RT" -cf - runtime | xz -9 -T2 > "$OUT/runtime.tar.xz"
 
-# 2. the project's jars and their runtime dependencies (JavaCPP, OpenBLAS for the CPU reference)
-cp engine-api/target/engine-api-*.jar cpu-backend/target/cpu-backend-*.jar "$CUDA_JAR" "$OUT/lib/"
+# 2. the project's jars (engine-api's test-jar holds the backend contract suite CudaContractTest runs) and their
+#    runtime dependencies (JavaCPP, OpenBLAS for the CPU reference)
+cp engine-api/target/engine-api-*.jar native-support/target/native-support-*.jar cpu-backend/target/cpu-backend-*.jar "$CUDA_JAR" "$OUT/lib/"
 $MVN -f cuda-backend/pom.xml dependency:copy-dependencies -DincludeScope=test -DexcludeGroupIds=dev.engine,org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian \
     -DoutputDirectory="$OUT/lib" >/dev/null
 # OpenBLAS's platform jar also carries a full-LAPACK JNI variant and headers we never load: drop them

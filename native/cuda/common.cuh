@@ -1,18 +1,18 @@
 // Shared by every .cu file: the stream all kernels run on, error plumbing, the scratch allocator and
-// the decoding of the int64 "meta" blocks the Java side writes (same layout as native/cpu).
+// the decoding of the int64 "meta" blocks the Java side writes (the layouts of native/common/abi.h).
 #pragma once
 #include <cuda_runtime.h>
 #include <cstdint>
 #include <cstring>
 #include <cmath>
+#include "../common/abi.h"
 
 namespace ecu {
 
 typedef int64_t i64;
 
-// dtype codes, the same as native/cpu/common.h
-enum DTypeCode { F32 = 0, F64 = 1, I32 = 2, I64 = 3 };
-const int MAX_DIMS = 16;
+// dtype codes (F32 ...), MAX_DIMS, the opcodes and the argument blocks: native/common/abi.h, shared with native/cpu
+using namespace engine_abi;
 
 // The one stream of this backend: kernels, copies and graph capture all go through it, so the caching
 // allocator can reuse a freed block at once (stream order makes that safe).
