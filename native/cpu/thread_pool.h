@@ -66,8 +66,7 @@ public:
             std::lock_guard<std::mutex> lock(mutex_);
             wake_.notify_all();
         }
-        error_ = nullptr;
-        guarded(task, ctx, 0, used);
+        guarded(task, ctx, 0, used);  // error_ is null here: every job clears it before it releases the pool
         int mine = 1, t, n;
         while (claim(e, t, n)) { guarded(task, ctx, t, used); mine++; }
         for (int spins = 0; done_.load(std::memory_order_acquire) != used - mine; spins++) {

@@ -24,6 +24,7 @@ import dev.engine.api.ReduceOp;
 import dev.engine.api.ShapeException;
 import dev.engine.nativeabi.ArgBlocks;
 import dev.engine.nativeabi.DTypeCodes;
+import dev.engine.nativeabi.NativeArgs;
 import dev.engine.nativeabi.NativeStatus;
 import java.util.function.Supplier;
 
@@ -263,28 +264,26 @@ public final class CpuBackend extends CheckedBackend {
 
     // ---- optimizers -------------------------------------------------------------------------------
 
+    /** The argument block of one chunk {@code [from, to)} of a multi-tensor step. */
+    private interface Chunk { NativeArgs args(int from, int to); }
+
     /** Runs a checked multi-tensor step in native calls of at most {@link #OPTIMIZER_CHUNK} tensors (the block never overflows). */
-    private static void optimizerStep(int rule, Buffer[] params, Buffer[] grads, Buffer[] s1, Buffer[] s2, double[] h, long[] hi) {
-        for (int from = 0; from < params.length; from += OPTIMIZER_CHUNK) {
-            int to = Math.min(params.length, from + OPTIMIZER_CHUNK);
-            ok("optimizerStep", CpuNative.engine_optimizer_step(ArgBlocks.optimizer(rule, params, grads, s1, s2, h, hi, from, to).address()));
-        }
+    private static void inChunks(String op, int tensors, Chunk chunk) {
+        for (int from = 0; from < tensors; from += OPTIMIZER_CHUNK)
+            ok(op, CpuNative.engine_optimizer_step(chunk.args(from, Math.min(tensors, from + OPTIMIZER_CHUNK)).address()));
     }
 
     @Override protected void sgdStepUnchecked(Buffer[] params, Buffer[] grads, Buffer[] momentum, OptimizerHyperparams.Sgd hp) {
-        optimizerStep(ArgBlocks.OPTIM_SGD, params, grads, momentum, null,
-                new double[]{hp.lr(), hp.momentum(), hp.dampening(), hp.weightDecay(), 0}, new long[]{hp.nesterov() ? 1 : 0, 0});
+        inChunks("sgdStep", params.length, (from, to) -> ArgBlocks.sgd(params, grads, momentum, hp, from, to));
     }
 
     @Override protected void adamStepUnchecked(Buffer[] params, Buffer[] grads, Buffer[] m, Buffer[] v, OptimizerHyperparams.Adam hp) {
-        optimizerStep(ArgBlocks.OPTIM_ADAM, params, grads, m, v,
-                new double[]{hp.lr(), hp.beta1(), hp.beta2(), hp.eps(), hp.weightDecay()}, new long[]{hp.decoupled() ? 1 : 0, hp.step()});
+        inChunks("adamStep", params.length, (from, to) -> ArgBlocks.adam(params, grads, m, v, hp, from, to));
     }
 
     @Override protected void rmspropStepUnchecked(Buffer[] params, Buffer[] grads, Buffer[] squareAvg, Buffer[] momentum,
                                                   OptimizerHyperparams.RmsProp hp) {
-        optimizerStep(ArgBlocks.OPTIM_RMSPROP, params, grads, squareAvg, momentum,
-                new double[]{hp.lr(), hp.alpha(), hp.eps(), hp.weightDecay(), hp.momentum()}, new long[]{0, 0});
+        inChunks("rmspropStep", params.length, (from, to) -> ArgBlocks.rmsprop(params, grads, squareAvg, momentum, hp, from, to));
     }
 
     @Override public String toString() { return "CpuBackend"; }

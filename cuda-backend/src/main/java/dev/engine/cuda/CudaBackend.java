@@ -248,24 +248,17 @@ public final class CudaBackend extends CheckedBackend {
 
     // ---- optimizers (one native call for every tensor) --------------------------------------------
 
-    private static void optimizerStep(int rule, Buffer[] params, Buffer[] grads, Buffer[] s1, Buffer[] s2, double[] h, long[] hi) {
-        check("optimizer_step", CudaNative.ecu_optimizer_step(ArgBlocks.optimizer(rule, params, grads, s1, s2, h, hi, 0, params.length).address()));
-    }
-
     @Override protected void sgdStepUnchecked(Buffer[] params, Buffer[] grads, Buffer[] momentum, OptimizerHyperparams.Sgd hp) {
-        optimizerStep(ArgBlocks.OPTIM_SGD, params, grads, momentum, null,
-                new double[]{hp.lr(), hp.momentum(), hp.dampening(), hp.weightDecay(), 0}, new long[]{hp.nesterov() ? 1 : 0, 0});
+        check("optimizer_step", CudaNative.ecu_optimizer_step(ArgBlocks.sgd(params, grads, momentum, hp, 0, params.length).address()));
     }
 
     @Override protected void adamStepUnchecked(Buffer[] params, Buffer[] grads, Buffer[] m, Buffer[] v, OptimizerHyperparams.Adam hp) {
-        optimizerStep(ArgBlocks.OPTIM_ADAM, params, grads, m, v,
-                new double[]{hp.lr(), hp.beta1(), hp.beta2(), hp.eps(), hp.weightDecay()}, new long[]{hp.decoupled() ? 1 : 0, hp.step()});
+        check("optimizer_step", CudaNative.ecu_optimizer_step(ArgBlocks.adam(params, grads, m, v, hp, 0, params.length).address()));
     }
 
     @Override protected void rmspropStepUnchecked(Buffer[] params, Buffer[] grads, Buffer[] squareAvg, Buffer[] momentum,
                                                   OptimizerHyperparams.RmsProp hp) {
-        optimizerStep(ArgBlocks.OPTIM_RMSPROP, params, grads, squareAvg, momentum,
-                new double[]{hp.lr(), hp.alpha(), hp.eps(), hp.weightDecay(), hp.momentum()}, new long[]{0, 0});
+        check("optimizer_step", CudaNative.ecu_optimizer_step(ArgBlocks.rmsprop(params, grads, squareAvg, momentum, hp, 0, params.length).address()));
     }
 
     @Override public String toString() { return "CudaBackend"; }

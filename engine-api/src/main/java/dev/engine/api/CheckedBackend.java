@@ -386,21 +386,27 @@ public abstract non-sealed class CheckedBackend implements Backend {
     protected abstract void layerNormForwardUnchecked(Buffer x, Buffer gamma, Buffer beta, long rows, long cols, double eps, Buffer y,
                                                       Buffer mean, Buffer rstd);
 
+    /** A normalisation gradient: x, gy, gx of {@code total}; two saved statistics of {@code stats}; gamma and its gradients of {@code features}. */
+    private void normBackward(String op, Buffer x, Buffer gy, Buffer gamma, String meanName, Buffer mean, String rstdName, Buffer rstd,
+                              long total, long stats, long features, Buffer gx, Buffer gGamma, Buffer gBeta) {
+        DType dt = dtypeOf(op, "x", x);
+        floating(op, "x", dt);
+        buffer(op, "x", this, x, total);
+        buffer(op, "gy", this, gy, total, dt);
+        optional(op, "gamma", gamma, features, dt);
+        buffer(op, meanName, this, mean, stats, dt);
+        buffer(op, rstdName, this, rstd, stats, dt);
+        buffer(op, "gx", this, gx, total, dt);
+        optional(op, "gGamma", gGamma, features, dt);
+        optional(op, "gBeta", gBeta, features, dt);
+    }
+
     @Override public final void layerNormBackward(Buffer x, Buffer gy, Buffer gamma, Buffer mean, Buffer rstd, long rows, long cols,
                                                   Buffer gx, Buffer gGamma, Buffer gBeta) {
         ready();
         String op = "layerNormBackward";
         long n = product(op, rows, cols);
-        DType dt = dtypeOf(op, "x", x);
-        floating(op, "x", dt);
-        buffer(op, "x", this, x, n);
-        buffer(op, "gy", this, gy, n, dt);
-        optional(op, "gamma", gamma, cols, dt);
-        buffer(op, "mean", this, mean, rows, dt);
-        buffer(op, "rstd", this, rstd, rows, dt);
-        buffer(op, "gx", this, gx, n, dt);
-        optional(op, "gGamma", gGamma, cols, dt);
-        optional(op, "gBeta", gBeta, cols, dt);
+        normBackward(op, x, gy, gamma, "mean", mean, "rstd", rstd, n, rows, cols, gx, gGamma, gBeta);
         if (n == 0) return;
         layerNormBackwardUnchecked(x, gy, gamma, mean, rstd, rows, cols, gx, gGamma, gBeta);
     }
@@ -440,16 +446,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
         ready();
         String op = "batchNormBackward";
         long total = product(op, n, c, hw);
-        DType dt = dtypeOf(op, "x", x);
-        floating(op, "x", dt);
-        buffer(op, "x", this, x, total);
-        buffer(op, "gy", this, gy, total, dt);
-        optional(op, "gamma", gamma, c, dt);
-        buffer(op, "saveMean", this, saveMean, c, dt);
-        buffer(op, "saveRstd", this, saveRstd, c, dt);
-        buffer(op, "gx", this, gx, total, dt);
-        optional(op, "gGamma", gGamma, c, dt);
-        optional(op, "gBeta", gBeta, c, dt);
+        normBackward(op, x, gy, gamma, "saveMean", saveMean, "saveRstd", saveRstd, total, c, c, gx, gGamma, gBeta);
         if (c == 0) return;
         batchNormBackwardUnchecked(x, gy, gamma, saveMean, saveRstd, n, c, hw, gx, gGamma, gBeta);
     }

@@ -7,6 +7,7 @@ import dev.engine.api.DType;
 import dev.engine.api.ElementwiseProgram;
 import dev.engine.api.Epilogue;
 import dev.engine.api.Layout;
+import dev.engine.api.OptimizerHyperparams;
 import dev.engine.api.MatrixRef;
 import dev.engine.api.Pool2dShape;
 import dev.engine.api.ReduceOp;
@@ -122,6 +123,25 @@ public final class ArgBlocks {
 
     /** Optimizer rules of the optimizer block (abi.h {@code ENGINE_OPTIM_*}). */
     public static final int OPTIM_SGD = 0, OPTIM_ADAM = 1, OPTIM_RMSPROP = 2;
+
+    /** OptimizerArgs of an SGD step over tensors {@code [from, to)}. */
+    public static NativeArgs sgd(Buffer[] params, Buffer[] grads, Buffer[] momentum, OptimizerHyperparams.Sgd hp, int from, int to) {
+        return optimizer(OPTIM_SGD, params, grads, momentum, null, new double[]{hp.lr(), hp.momentum(), hp.dampening(), hp.weightDecay(), 0},
+                new long[]{hp.nesterov() ? 1 : 0, 0}, from, to);
+    }
+
+    /** OptimizerArgs of an Adam/AdamW step over tensors {@code [from, to)}. */
+    public static NativeArgs adam(Buffer[] params, Buffer[] grads, Buffer[] m, Buffer[] v, OptimizerHyperparams.Adam hp, int from, int to) {
+        return optimizer(OPTIM_ADAM, params, grads, m, v, new double[]{hp.lr(), hp.beta1(), hp.beta2(), hp.eps(), hp.weightDecay()},
+                new long[]{hp.decoupled() ? 1 : 0, hp.step()}, from, to);
+    }
+
+    /** OptimizerArgs of an RMSProp step over tensors {@code [from, to)}. */
+    public static NativeArgs rmsprop(Buffer[] params, Buffer[] grads, Buffer[] squareAvg, Buffer[] momentum, OptimizerHyperparams.RmsProp hp,
+                                     int from, int to) {
+        return optimizer(OPTIM_RMSPROP, params, grads, squareAvg, momentum, new double[]{hp.lr(), hp.alpha(), hp.eps(), hp.weightDecay(), hp.momentum()},
+                new long[]{0, 0}, from, to);
+    }
 
     /**
      * OptimizerArgs for tensors {@code [from, to)}: dtype, rule, count, seven hyperparameter slots ({@code h}

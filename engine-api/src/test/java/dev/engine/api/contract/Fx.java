@@ -50,10 +50,10 @@ final class Fx implements AutoCloseable {
 
     Buffer track(Buffer b) { live.add(b); return b; }
 
-    /** n values uniform in [-2, 2), rounded to dt. */
+    /** n values uniform in [-2, 2), rounded to dt (integers in [-20, 20) for integer dtypes). */
     double[] random(DType dt, int n) {
         double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = round(dt, rnd.nextDouble() * 4 - 2);
+        for (int i = 0; i < n; i++) v[i] = dt.isFloating() ? round(dt, rnd.nextDouble() * 4 - 2) : rnd.nextInt(40) - 20;
         return v;
     }
 

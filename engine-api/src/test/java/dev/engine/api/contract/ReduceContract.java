@@ -77,7 +77,7 @@ final class ReduceContract {
                 test(be, "permuted and sliced views, negative axes", f -> {
                     check(f, ReduceOp.SUM, permuted, 60, -1);
                     check(f, ReduceOp.MAX, permuted, 60, 0, 1);
-                    check(f, ReduceOp.MEAN, Layout.contiguous(6, 8).slice(1, 1, 8, 3).withOffset(2), 48, 0);
+                    check(f, ReduceOp.MEAN, Layout.contiguous(6, 8).slice(1, 1, 8, 3).narrow(0, 1, 5), 48, 0);
                 }),
                 test(be, "every axis into one value, and a broadcast input", f -> {
                     check(f, ReduceOp.SUM, cube, 60, 0, 1, 2);
