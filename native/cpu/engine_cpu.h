@@ -1,6 +1,7 @@
 // Entry points of the CPU backend's native library, bound by dev.engine.cpu.CpuNative through JavaCPP.
-// Every function takes plain integers and addresses (no JavaCPP objects): multi-argument kernels read
-// a "meta" block of int64s that Java wrote into a per-thread direct buffer.
+// Every function takes plain integers and addresses (no JavaCPP objects): multi-argument kernels read an
+// argument block of int64s (a struct of native/common/abi.h) that Java wrote into a per-thread direct
+// buffer. Kernels return a status (abi.h); no C++ exception crosses into the JVM.
 #pragma once
 #include "common.h"
 #include "memory.h"

@@ -1,20 +1,15 @@
 package dev.engine.cuda;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.engine.api.Backend;
-import dev.engine.api.Backends;
 import dev.engine.api.contract.BackendContract;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.TestFactory;
 
-/** The backend contract suite of engine-api (its test-jar) on the CUDA backend; skipped where there is no GPU. */
+/**
+ * The backend contract suite of engine-api (its test-jar) on the CUDA backend: skipped where there is no
+ * GPU, a failure where {@code engine.requireCuda} is set (the GPU bundle sets it), as the parity tests.
+ */
 class CudaContractTest {
     @TestFactory
-    Stream<DynamicNode> contract() {
-        Backend cuda = Backends.all().stream().filter(b -> b.name().equals("cuda")).findFirst().orElseThrow();
-        assumeTrue(cuda.isAvailable(), () -> "no GPU: " + cuda.unavailableReason());
-        return BackendContract.tests(cuda);
-    }
+    Stream<DynamicNode> contract() { return BackendContract.tests(Parity.gpu()); }
 }
