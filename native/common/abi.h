@@ -20,6 +20,10 @@ typedef int64_t i64;
 // Bumped whenever a code or a block layout changes.
 const i64 ABI_VERSION = 1;
 
+// The codes every kernel file switches on, in a namespace of their own so that a tree can import just
+// these (native/cuda's files keep their own structs of other names under `using namespace ecu`).
+namespace codes {
+
 // dtype codes, in the order of dev.engine.api.DType
 enum DTypeCode { F32 = 0, F64 = 1, I32 = 2, I64 = 3 };
 
@@ -44,6 +48,9 @@ const int INSTR_INTS = 5;
 #define ENGINE_OP_ENUMERATOR(name, code, arity) OP_##name = code,
 enum Op { ENGINE_ELEMENTWISE_OPS(ENGINE_OP_ENUMERATOR) };
 #undef ENGINE_OP_ENUMERATOR
+
+}  // namespace codes
+using namespace codes;
 
 // dev.engine.api.ReduceOp codes
 enum ReduceCode { R_SUM = 0, R_MEAN = 1, R_MAX = 2, R_MIN = 3, R_ARGMAX = 4, R_ARGMIN = 5, R_SUMSQ = 6 };

@@ -11,8 +11,9 @@ namespace ecu {
 
 typedef int64_t i64;
 
-// dtype codes (F32 ...), MAX_DIMS, the opcodes and the argument blocks: native/common/abi.h, shared with native/cpu
-using namespace engine_abi;
+// dtype codes (F32 ...), MAX_DIMS, INSTR_INTS and the opcodes: native/common/abi.h, shared with native/cpu
+// (only the codes: this tree still decodes its argument blocks itself, into structs of its own)
+using namespace engine_abi::codes;
 
 // The one stream of this backend: kernels, copies and graph capture all go through it, so the caching
 // allocator can reuse a freed block at once (stream order makes that safe).
