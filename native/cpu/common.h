@@ -6,15 +6,40 @@
 #include <cmath>
 #include <algorithm>
 #include <atomic>
+#include <new>
+#include <stdexcept>
 #include <vector>
 #include "thread_pool.h"
+#include "../common/abi.h"
 
 namespace engine {
 
 typedef int64_t i64;
 
-// dtype codes, in the order of dev.engine.api.DType
-enum DTypeCode { F32 = 0, F64 = 1, I32 = 2, I64 = 3 };
+// dtype codes, opcodes, argument blocks and statuses: native/common/abi.h
+using namespace engine_abi;
+
+// Runs an entry point's body and returns its status: a C++ exception (on this thread or rethrown from a
+// pool worker) becomes a status and a per-thread message, never a crash of the JVM.
+template <typename F>
+inline int guarded(F&& body) {
+    try {
+        body();
+        return STATUS_OK;
+    } catch (const std::bad_alloc&) {
+        set_last_error("out of native memory");
+        return STATUS_OUT_OF_MEMORY;
+    } catch (const std::length_error& e) {  // a scratch vector larger than it may grow
+        set_last_error(e.what());
+        return STATUS_OUT_OF_MEMORY;
+    } catch (const std::exception& e) {
+        set_last_error(e.what());
+        return STATUS_INTERNAL;
+    } catch (...) {
+        set_last_error("unknown C++ exception");
+        return STATUS_INTERNAL;
+    }
+}
 
 // Threads our kernels use; OpenBLAS gets the same number through engine_set_threads.
 inline std::atomic<int>& thread_count() { static std::atomic<int> n{1}; return n; }
@@ -41,8 +66,6 @@ inline double bits_to_double(i64 v) { double d; std::memcpy(&d, &v, sizeof d); r
 #define ENGINE_DISPATCH
 #endif
 #define ENGINE_INLINE inline __attribute__((always_inline))
-
-const int MAX_DIMS = 16;
 
 // A strided operand: base address (already offset) and per-dimension strides, in elements.
 struct Operand {

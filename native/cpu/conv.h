@@ -22,11 +22,9 @@ struct ConvGeom {
     i64 ohw() const { return oh * ow; }
 };
 
-inline ConvGeom read_geom(const i64* q) {
-    ConvGeom g{q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10], q[11], q[12], q[13], 0, 0};
-    g.oh = (g.h + 2 * g.ph - g.dh * (g.r - 1) - 1) / g.sh + 1;
-    g.ow = (g.w + 2 * g.pw - g.dw * (g.s - 1) - 1) / g.sw + 1;
-    return g;
+inline ConvGeom read_geom(const ConvShape& q) {
+    return ConvGeom{q.n, q.c, q.h, q.w, q.k, q.r, q.s, q.stride_h, q.stride_w, q.pad_h, q.pad_w, q.dil_h, q.dil_w, q.groups,
+                    q.out_h(), q.out_w()};
 }
 
 template <typename T> std::vector<T>& scratch(int slot) {
@@ -189,55 +187,46 @@ static void conv_bwd_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T
 
 }  // namespace engine
 
-// Each entry point returns 0, or 1 when the im2col scratch could not be allocated (no C++ exception may
-// cross into the JVM).
-// meta: [dtype, geometry(14: n c h w k r s sh sw ph pw dh dw groups), x, w, bias, act, y, w in lanes layout (0/1)]
-inline long long engine_conv2d_forward(long long metaAddress) {
-    try {
+// Each entry point returns a status (native/common/abi.h): STATUS_OUT_OF_MEMORY when the im2col scratch
+// could not be allocated.
+
+// meta: ConvForwardArgs
+inline int engine_conv2d_forward(long long metaAddress) {
+    return engine::guarded([&] {
         using namespace engine;
-        const i64* q = ptr<i64>(metaAddress);
-        ConvGeom g = read_geom(q + 1);
-        const i64* a = q + 15;
-        const bool lanes = a[5] != 0;
-        if (q[0] == F32) conv_fwd<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ENGINE_P(float, a[2]), (int)a[3], ptr<float>(a[4]), lanes);
-        else conv_fwd<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ENGINE_P(double, a[2]), (int)a[3], ptr<double>(a[4]), lanes);
-    } catch (const std::exception&) {  // bad_alloc or length_error from the scratch vectors
-        return 1;  // im2col scratch could not be allocated
-    }
-    return 0;
+        const ConvForwardArgs& q = *ptr<ConvForwardArgs>(metaAddress);
+        ConvGeom g = read_geom(q.g);
+        const bool lanes = q.lanes_weight != 0;
+        if (q.dtype == F32) conv_fwd<float>(g, ptr<float>(q.x), ptr<float>(q.w), ENGINE_P(float, q.bias), (int)q.act, ptr<float>(q.y), lanes);
+        else conv_fwd<double>(g, ptr<double>(q.x), ptr<double>(q.w), ENGINE_P(double, q.bias), (int)q.act, ptr<double>(q.y), lanes);
+    });
 }
 
-// meta: [dtype, geometry(14), gy, w, gx]
-inline long long engine_conv2d_backward_input(long long metaAddress) {
-    try {
+// meta: ConvBackwardInputArgs
+inline int engine_conv2d_backward_input(long long metaAddress) {
+    return engine::guarded([&] {
         using namespace engine;
-        const i64* q = ptr<i64>(metaAddress);
-        ConvGeom g = read_geom(q + 1);
-        const i64* a = q + 15;
-        if (q[0] == F32) conv_bwd_input<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<float>(a[2]));
-        else conv_bwd_input<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<double>(a[2]));
-    } catch (const std::exception&) {  // bad_alloc or length_error from the scratch vectors
-        return 1;  // im2col scratch could not be allocated
-    }
-    return 0;
+        const ConvBackwardInputArgs& q = *ptr<ConvBackwardInputArgs>(metaAddress);
+        ConvGeom g = read_geom(q.g);
+        if (q.dtype == F32) conv_bwd_input<float>(g, ptr<float>(q.gy), ptr<float>(q.w), ptr<float>(q.gx));
+        else conv_bwd_input<double>(g, ptr<double>(q.gy), ptr<double>(q.w), ptr<double>(q.gx));
+    });
 }
 
-// meta: [dtype, geometry(14), x, gy, gw, gb]
-inline long long engine_conv2d_backward_weight(long long metaAddress) {
-    try {
+// meta: ConvBackwardWeightArgs
+inline int engine_conv2d_backward_weight(long long metaAddress) {
+    return engine::guarded([&] {
         using namespace engine;
-        const i64* q = ptr<i64>(metaAddress);
-        ConvGeom g = read_geom(q + 1);
-        const i64* a = q + 15;
-        if (q[0] == F32) conv_bwd_weight<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<float>(a[2]), ENGINE_P(float, a[3]));
-        else conv_bwd_weight<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<double>(a[2]), ENGINE_P(double, a[3]));
-    } catch (const std::exception&) {  // bad_alloc or length_error from the scratch vectors
-        return 1;  // im2col scratch could not be allocated
-    }
-    return 0;
+        const ConvBackwardWeightArgs& q = *ptr<ConvBackwardWeightArgs>(metaAddress);
+        ConvGeom g = read_geom(q.g);
+        if (q.dtype == F32) conv_bwd_weight<float>(g, ptr<float>(q.x), ptr<float>(q.gy), ptr<float>(q.gw), ENGINE_P(float, q.gb));
+        else conv_bwd_weight<double>(g, ptr<double>(q.x), ptr<double>(q.gy), ptr<double>(q.gw), ENGINE_P(double, q.gb));
+    });
 }
 
 // dst <- the F32 KCRS weight at src ([groups][kg][crs]) in the lanes layout [groups][crs][kg].
-inline void engine_conv_pack_lanes(long long src, long long k, long long crs, long long groups, long long dst) {
-    engine::transpose_lanes<float>(engine::ptr<float>(src), groups, k / groups, crs, engine::ptr<float>(dst));
+inline int engine_conv_pack_lanes(long long src, long long k, long long crs, long long groups, long long dst) {
+    return engine::guarded([&] {
+        engine::transpose_lanes<float>(engine::ptr<float>(src), groups, k / groups, crs, engine::ptr<float>(dst));
+    });
 }

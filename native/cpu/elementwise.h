@@ -1,26 +1,14 @@
 // The fused elementwise program: a short instruction list run block by block over strided operands, so
 // a chain of ops reads each input once and writes the output once. Plain unary/binary ops are
-// one-instruction programs. Opcodes match dev.engine.api.ElementwiseOp.code().
+// one-instruction programs. Opcodes: native/common/abi.h (dev.engine.api.ElementwiseOp.code()).
 #pragma once
 #include "common.h"
 
 namespace engine {
 
-enum Op {
-    OP_CONST = 0, OP_IDENTITY = 1, OP_NEG = 2, OP_EXP = 3, OP_LOG = 4, OP_SQRT = 5, OP_RSQRT = 6, OP_ABS = 7,
-    OP_SIGN = 8, OP_SQUARE = 9, OP_RECIPROCAL = 10, OP_RELU = 11, OP_LEAKY_RELU = 12, OP_GELU = 13,
-    OP_SIGMOID = 14, OP_TANH = 15, OP_SOFTPLUS = 16, OP_ADD_SCALAR = 17, OP_MUL_SCALAR = 18, OP_POW_SCALAR = 19,
-    OP_CLAMP_MIN = 20, OP_CLAMP_MAX = 21, OP_RSUB_SCALAR = 22, OP_SIN = 23, OP_COS = 24, OP_GELU_TANH = 25,
-    OP_ADD = 40, OP_SUB = 41, OP_MUL = 42, OP_DIV = 43, OP_POW = 44, OP_MAXIMUM = 45, OP_MINIMUM = 46,
-    OP_EQ = 47, OP_NE = 48, OP_LT = 49, OP_LE = 50, OP_GT = 51, OP_GE = 52,
-    OP_RELU_BACKWARD = 60, OP_LEAKY_RELU_BACKWARD = 61, OP_GELU_BACKWARD = 62, OP_SIGMOID_BACKWARD = 63,
-    OP_TANH_BACKWARD = 64, OP_SOFTPLUS_BACKWARD = 65, OP_GELU_TANH_BACKWARD = 66,
-    OP_WHERE = 80
-};
-
+// the opcodes (enum Op) and INSTR_INTS come from native/common/abi.h
 const int BLOCK = 256;
 const int MAX_REGS = 32;
-const int INSTR_INTS = 5;
 
 template <typename T> ENGINE_INLINE T sigmoid_of(T x) { return T(1) / (T(1) + std::exp(-x)); }
 template <typename T> ENGINE_INLINE T gelu_of(T x) { return T(0.5) * x * (T(1) + std::erf(x * T(0.70710678118654752440))); }
@@ -186,24 +174,26 @@ ENGINE_DISPATCH void run_program_f64(const Program& p, int nd, const i64* shape,
 
 // meta: [dtype, nd, shape[nd], nops, {address, strides[nd]} x nops, inputs, registers, result, count,
 //        code[count*5], imm[count]]
-inline void engine_elementwise(long long metaAddress) {
-    using namespace engine;
-    const i64* m = ptr<i64>(metaAddress);
-    int dtype = (int)m[0];
-    int nd = (int)m[1];
-    const i64* shape = m + 2;
-    const i64* q = shape + nd;
-    int nops = (int)*q++;
-    Operand ops[MAX_REGS + 1];
-    for (int j = 0; j < nops; j++) {
-        ops[j].address = *q++;
-        ops[j].dtype = dtype;
-        for (int d = 0; d < nd; d++) ops[j].strides[d] = *q++;
-    }
-    Program p;
-    p.inputs = (int)q[0]; p.registers = (int)q[1]; p.result = (int)q[2]; p.count = (int)q[3];
-    p.code = q + 4;
-    p.imm = p.code + (i64)p.count * INSTR_INTS;
-    if (dtype == F32) run_program_f32(p, nd, shape, ops, nops);
-    else run_program_f64(p, nd, shape, ops, nops);
+inline int engine_elementwise(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const i64* m = ptr<i64>(metaAddress);
+        int dtype = (int)m[0];
+        int nd = (int)m[1];
+        const i64* shape = m + 2;
+        const i64* q = shape + nd;
+        int nops = (int)*q++;
+        Operand ops[MAX_REGS + 1];
+        for (int j = 0; j < nops; j++) {
+            ops[j].address = *q++;
+            ops[j].dtype = dtype;
+            for (int d = 0; d < nd; d++) ops[j].strides[d] = *q++;
+        }
+        Program p;
+        p.inputs = (int)q[0]; p.registers = (int)q[1]; p.result = (int)q[2]; p.count = (int)q[3];
+        p.code = q + 4;
+        p.imm = p.code + (i64)p.count * INSTR_INTS;
+        if (dtype == F32) run_program_f32(p, nd, shape, ops, nops);
+        else run_program_f64(p, nd, shape, ops, nops);
+    });
 }

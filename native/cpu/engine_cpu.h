@@ -1,6 +1,7 @@
 // Entry points of the CPU backend's native library, bound by dev.engine.cpu.CpuNative through JavaCPP.
-// Every function takes plain integers and addresses (no JavaCPP objects): multi-argument kernels read
-// a "meta" block of int64s that Java wrote into a per-thread direct buffer.
+// Every function takes plain integers and addresses (no JavaCPP objects): multi-argument kernels read an
+// argument block of int64s (a struct of native/common/abi.h) that Java wrote into a per-thread direct
+// buffer. Kernels return a status (abi.h); no C++ exception crosses into the JVM.
 #pragma once
 #include "common.h"
 #include "memory.h"
@@ -16,6 +17,7 @@
 #include "index.h"
 #include "philox.h"
 #include "optim.h"
+#include "../common/abi_entry.h"
 #include <string>
 
 extern "C" {
@@ -31,25 +33,29 @@ inline void engine_set_threads(int n) {
 }
 
 // dst (packed_size(k, n) floats) <- the row-major F32 matrix at src [k][n] with row stride ldb.
-inline void engine_pack_b(long long src, long long ldb, long long k, long long n, long long dst) {
-    engine::pack_b_f32(engine::ptr<float>(src), ldb, k, n, engine::ptr<float>(dst));
+inline int engine_pack_b(long long src, long long ldb, long long k, long long n, long long dst) {
+    return engine::guarded([&] {
+        engine::pack_b_f32(engine::ptr<float>(src), ldb, k, n, engine::ptr<float>(dst));
+    });
 }
 
-// meta: [m, n, k, a, lda, packed b, c, ldc, bias (0 = none), residual (0 = none), ldr, act opcode, actParam bits]
-inline void engine_packed_gemm(long long metaAddress) {
-    using namespace engine;
-    const i64* q = ptr<i64>(metaAddress);
-    PackedGemm g;
-    g.m = q[0]; g.n = q[1]; g.k = q[2];
-    g.a = ptr<float>(q[3]); g.lda = q[4];
-    g.bp = ptr<float>(q[5]);
-    g.c = ptr<float>(q[6]); g.ldc = q[7];
-    g.bias = ENGINE_P(float, q[8]);
-    g.res = ENGINE_P(float, q[9]); g.ldr = q[10];
-    g.act = (int)q[11];
-    g.actParam = (float)bits_to_double(q[12]);
-    g.alpha = 1.f; g.beta = 0.f;
-    packed_gemm_f32(g);
+// meta: PackedGemmArgs (native/common/abi.h)
+inline int engine_packed_gemm(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const PackedGemmArgs& q = *ptr<PackedGemmArgs>(metaAddress);
+        PackedGemm g;
+        g.m = q.m; g.n = q.n; g.k = q.k;
+        g.a = ptr<float>(q.a); g.lda = q.lda;
+        g.bp = ptr<float>(q.packed_b);
+        g.c = ptr<float>(q.c); g.ldc = q.ldc;
+        g.bias = ENGINE_P(float, q.bias);
+        g.res = ENGINE_P(float, q.residual); g.ldr = q.ldr;
+        g.act = (int)q.act;
+        g.actParam = (float)bits_to_double(q.act_param_bits);
+        g.alpha = 1.f; g.beta = 0.f;
+        packed_gemm_f32(g);
+    });
 }
 
 // The packed GEMM kernel in use: "avx512", "avx2" or "baseline".
@@ -66,6 +72,18 @@ inline double engine_fma_peak(int millis) { return engine::fma_peak_gflops(milli
 inline long long engine_packed_size(long long k, long long n) { return engine::packed_size(k, n); }
 
 inline int engine_get_threads() { return engine::thread_count().load(); }
+
+// Self-test of the status convention: a job on two pool threads whose last part throws. Returns the
+// status the entry point turns that into (STATUS_INTERNAL, message "pool self-test"), never a crash.
+inline int engine_selftest_pool_exception() {
+    return engine::guarded([&] {
+        engine::run_on_threads(2, [&](int t, int nt) {
+            if (t == nt - 1) throw std::runtime_error("pool self-test");
+        });
+    });
+}
+
+
 
 // "corename|config|features" for engine info.
 inline const char* engine_describe() {

@@ -109,53 +109,55 @@ inline bool packed_gemm_eager(bool ta, bool tb, i64 m, i64 n, i64 k, float alpha
 
 }  // namespace engine
 
-// meta: [dtype, transA, transB, m, n, k, alpha, beta (raw double bits), a, lda, strideA, b, ldb, strideB,
-//        c, ldc, strideC, batch, bias (0 = none), residual (0 = none), ldr, strideR, act opcode, actParam bits]
-inline void engine_gemm(long long metaAddress) {
-    using namespace engine;
-    const i64* q = ptr<i64>(metaAddress);
-    int dtype = (int)q[0];
-    CBLAS_TRANSPOSE ta = q[1] ? CblasTrans : CblasNoTrans, tb = q[2] ? CblasTrans : CblasNoTrans;
-    i64 m = q[3], n = q[4], k = q[5];
-    double alpha = bits_to_double(q[6]), beta = bits_to_double(q[7]);
-    i64 a = q[8], lda = q[9], sa = q[10], b = q[11], ldb = q[12], sb = q[13], c = q[14], ldc = q[15], sc = q[16];
-    i64 batch = q[17], bias = q[18], res = q[19], ldr = q[20], sr = q[21];
-    int act = (int)q[22];
-    double actParam = bits_to_double(q[23]);
-    if (m == 0 || n == 0) return;
-    bool epi = bias != 0 || res != 0 || act != OP_IDENTITY;
-    for (i64 i = 0; i < batch; i++) {
-        if (dtype == F32) {
-            float* cp = ptr<float>(c) + i * sc;
-            if (k == 0) {
-                for (i64 r = 0; r < m; r++) for (i64 j = 0; j < n; j++) cp[r * ldc + j] = beta == 0 ? 0.f : (float)beta * cp[r * ldc + j];
-            } else if (m == 1 && ta == CblasNoTrans) {
-                // One row (batch-1 inference): gemv streams B once instead of packing it on every call.
-                const float* x = ptr<float>(a) + i * sa;
-                const float* bm = ptr<float>(b) + i * sb;
-                if (tb == CblasNoTrans) gemv_kn_f32(k, n, (float)alpha, x, bm, ldb, (float)beta, cp);
-                else cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, (float)alpha, bm, (int)ldb, x, 1, (float)beta, cp, 1);
-            } else if (use_packed_gemm(m, n, k) &&
-                       packed_gemm_eager(q[1] != 0, q[2] != 0, m, n, k, (float)alpha, ptr<float>(a) + i * sa, lda, ptr<float>(b) + i * sb, ldb,
-                                         (float)beta, cp, ldc, bias ? ptr<float>(bias) : nullptr, res ? ptr<float>(res) + i * sr : nullptr, ldr,
-                                         act, (float)actParam)) {
-                continue;  // the epilogue ran inside
+// meta: GemmArgs (native/common/abi.h)
+inline int engine_gemm(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const GemmArgs& q = *ptr<GemmArgs>(metaAddress);
+        int dtype = (int)q.dtype;
+        const bool tA = q.trans_a != 0, tB = q.trans_b != 0;
+        CBLAS_TRANSPOSE ta = tA ? CblasTrans : CblasNoTrans, tb = tB ? CblasTrans : CblasNoTrans;
+        i64 m = q.m, n = q.n, k = q.k;
+        double alpha = bits_to_double(q.alpha_bits), beta = bits_to_double(q.beta_bits);
+        i64 a = q.a, lda = q.lda, sa = q.stride_a, b = q.b, ldb = q.ldb, sb = q.stride_b, c = q.c, ldc = q.ldc, sc = q.stride_c;
+        i64 batch = q.batch, bias = q.bias, res = q.residual, ldr = q.ldr, sr = q.stride_r;
+        int act = (int)q.act;
+        double actParam = bits_to_double(q.act_param_bits);
+        if (m == 0 || n == 0) return;
+        bool epi = bias != 0 || res != 0 || act != OP_IDENTITY;
+        for (i64 i = 0; i < batch; i++) {
+            if (dtype == F32) {
+                float* cp = ptr<float>(c) + i * sc;
+                if (k == 0) {
+                    for (i64 r = 0; r < m; r++) for (i64 j = 0; j < n; j++) cp[r * ldc + j] = beta == 0 ? 0.f : (float)beta * cp[r * ldc + j];
+                } else if (m == 1 && ta == CblasNoTrans) {
+                    // One row (batch-1 inference): gemv streams B once instead of packing it on every call.
+                    const float* x = ptr<float>(a) + i * sa;
+                    const float* bm = ptr<float>(b) + i * sb;
+                    if (tb == CblasNoTrans) gemv_kn_f32(k, n, (float)alpha, x, bm, ldb, (float)beta, cp);
+                    else cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)k, (float)alpha, bm, (int)ldb, x, 1, (float)beta, cp, 1);
+                } else if (use_packed_gemm(m, n, k) &&
+                           packed_gemm_eager(tA, tB, m, n, k, (float)alpha, ptr<float>(a) + i * sa, lda, ptr<float>(b) + i * sb, ldb,
+                                             (float)beta, cp, ldc, bias ? ptr<float>(bias) : nullptr, res ? ptr<float>(res) + i * sr : nullptr, ldr,
+                                             act, (float)actParam)) {
+                    continue;  // the epilogue ran inside
+                } else {
+                    blas_gemm_rm<float>(tA, tB, m, n, k, (float)alpha, ptr<float>(a) + i * sa, lda, ptr<float>(b) + i * sb, ldb,
+                                       (float)beta, cp, ldc);
+                }
+                if (epi) epilogue_f32(cp, ldc, m, n, bias ? ptr<float>(bias) : nullptr, res ? ptr<float>(res) + i * sr : nullptr, ldr, act, (float)actParam);
             } else {
-                blas_gemm_rm<float>(q[1] != 0, q[2] != 0, m, n, k, (float)alpha, ptr<float>(a) + i * sa, lda, ptr<float>(b) + i * sb, ldb,
-                                   (float)beta, cp, ldc);
+                double* cp = ptr<double>(c) + i * sc;
+                if (k == 0) {
+                    for (i64 r = 0; r < m; r++) for (i64 j = 0; j < n; j++) cp[r * ldc + j] = beta == 0 ? 0.0 : beta * cp[r * ldc + j];
+                } else {
+                    blas_gemm_rm<double>(tA, tB, m, n, k, alpha, ptr<double>(a) + i * sa, lda, ptr<double>(b) + i * sb, ldb,
+                                        beta, cp, ldc);
+                }
+                if (epi) epilogue_f64(cp, ldc, m, n, bias ? ptr<double>(bias) : nullptr, res ? ptr<double>(res) + i * sr : nullptr, ldr, act, actParam);
             }
-            if (epi) epilogue_f32(cp, ldc, m, n, bias ? ptr<float>(bias) : nullptr, res ? ptr<float>(res) + i * sr : nullptr, ldr, act, (float)actParam);
-        } else {
-            double* cp = ptr<double>(c) + i * sc;
-            if (k == 0) {
-                for (i64 r = 0; r < m; r++) for (i64 j = 0; j < n; j++) cp[r * ldc + j] = beta == 0 ? 0.0 : beta * cp[r * ldc + j];
-            } else {
-                blas_gemm_rm<double>(q[1] != 0, q[2] != 0, m, n, k, alpha, ptr<double>(a) + i * sa, lda, ptr<double>(b) + i * sb, ldb,
-                                    beta, cp, ldc);
-            }
-            if (epi) epilogue_f64(cp, ldc, m, n, bias ? ptr<double>(bias) : nullptr, res ? ptr<double>(res) + i * sr : nullptr, ldr, act, actParam);
         }
-    }
+    });
 }
 
 // A direct sgemm with no marshalling at all, for the benchmark that compares against a raw OpenBLAS call.

@@ -54,24 +54,26 @@ static void strided_copy_from(int nd, const i64* shape, const Operand& src, cons
 }  // namespace engine
 
 // meta: [nd, shape[nd], srcAddr, srcDtype, srcStrides[nd], dstAddr, dstDtype, dstStrides[nd]]
-inline void engine_copy(long long metaAddress) {
-    using namespace engine;
-    const i64* m = ptr<i64>(metaAddress);
-    int nd = (int)m[0];
-    const i64* shape = m + 1;
-    const i64* p = shape + nd;
-    Operand src, dst;
-    src.address = p[0]; src.dtype = (int)p[1];
-    for (int d = 0; d < nd; d++) src.strides[d] = p[2 + d];
-    p += 2 + nd;
-    dst.address = p[0]; dst.dtype = (int)p[1];
-    for (int d = 0; d < nd; d++) dst.strides[d] = p[2 + d];
-    switch (src.dtype) {
-        case F32: strided_copy_from<float>(nd, shape, src, dst); break;
-        case F64: strided_copy_from<double>(nd, shape, src, dst); break;
-        case I32: strided_copy_from<int32_t>(nd, shape, src, dst); break;
-        default: strided_copy_from<int64_t>(nd, shape, src, dst); break;
-    }
+inline int engine_copy(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const i64* m = ptr<i64>(metaAddress);
+        int nd = (int)m[0];
+        const i64* shape = m + 1;
+        const i64* p = shape + nd;
+        Operand src, dst;
+        src.address = p[0]; src.dtype = (int)p[1];
+        for (int d = 0; d < nd; d++) src.strides[d] = p[2 + d];
+        p += 2 + nd;
+        dst.address = p[0]; dst.dtype = (int)p[1];
+        for (int d = 0; d < nd; d++) dst.strides[d] = p[2 + d];
+        switch (src.dtype) {
+            case F32: strided_copy_from<float>(nd, shape, src, dst); break;
+            case F64: strided_copy_from<double>(nd, shape, src, dst); break;
+            case I32: strided_copy_from<int32_t>(nd, shape, src, dst); break;
+            default: strided_copy_from<int64_t>(nd, shape, src, dst); break;
+        }
+    });
 }
 
 // 64-byte aligned, so vector loads never split cache lines; returns 0 when the system has no memory.

@@ -110,43 +110,53 @@ static void batch_norm_bwd(const T* x, const T* gy, const T* g, const T* sm, con
 }  // namespace engine
 
 
-inline void engine_layer_norm_forward(int dtype, long long x, long long g, long long b, long long rows, long long cols,
+inline int engine_layer_norm_forward(int dtype, long long x, long long g, long long b, long long rows, long long cols,
                                       double eps, long long y, long long mean, long long rstd) {
-    if (dtype == engine::F32)
-        engine::layer_norm_fwd<float>(ENGINE_P(float, x), ENGINE_P(float, g), ENGINE_P(float, b), rows, cols, eps, ENGINE_P(float, y), ENGINE_P(float, mean), ENGINE_P(float, rstd));
-    else
-        engine::layer_norm_fwd<double>(ENGINE_P(double, x), ENGINE_P(double, g), ENGINE_P(double, b), rows, cols, eps, ENGINE_P(double, y), ENGINE_P(double, mean), ENGINE_P(double, rstd));
+    return engine::guarded([&] {
+        if (dtype == engine::F32)
+            engine::layer_norm_fwd<float>(ENGINE_P(float, x), ENGINE_P(float, g), ENGINE_P(float, b), rows, cols, eps, ENGINE_P(float, y), ENGINE_P(float, mean), ENGINE_P(float, rstd));
+        else
+            engine::layer_norm_fwd<double>(ENGINE_P(double, x), ENGINE_P(double, g), ENGINE_P(double, b), rows, cols, eps, ENGINE_P(double, y), ENGINE_P(double, mean), ENGINE_P(double, rstd));
+    });
 }
 
-inline void engine_layer_norm_backward(int dtype, long long x, long long gy, long long g, long long mean, long long rstd,
+inline int engine_layer_norm_backward(int dtype, long long x, long long gy, long long g, long long mean, long long rstd,
                                        long long rows, long long cols, long long gx, long long gg, long long gb) {
-    if (dtype == engine::F32)
-        engine::layer_norm_bwd<float>(ENGINE_P(float, x), ENGINE_P(float, gy), ENGINE_P(float, g), ENGINE_P(float, mean), ENGINE_P(float, rstd), rows, cols, ENGINE_P(float, gx), ENGINE_P(float, gg), ENGINE_P(float, gb));
-    else
-        engine::layer_norm_bwd<double>(ENGINE_P(double, x), ENGINE_P(double, gy), ENGINE_P(double, g), ENGINE_P(double, mean), ENGINE_P(double, rstd), rows, cols, ENGINE_P(double, gx), ENGINE_P(double, gg), ENGINE_P(double, gb));
+    return engine::guarded([&] {
+        if (dtype == engine::F32)
+            engine::layer_norm_bwd<float>(ENGINE_P(float, x), ENGINE_P(float, gy), ENGINE_P(float, g), ENGINE_P(float, mean), ENGINE_P(float, rstd), rows, cols, ENGINE_P(float, gx), ENGINE_P(float, gg), ENGINE_P(float, gb));
+        else
+            engine::layer_norm_bwd<double>(ENGINE_P(double, x), ENGINE_P(double, gy), ENGINE_P(double, g), ENGINE_P(double, mean), ENGINE_P(double, rstd), rows, cols, ENGINE_P(double, gx), ENGINE_P(double, gg), ENGINE_P(double, gb));
+    });
 }
 
-// meta: [dtype, x, g, b, rm, rv, n, c, hw, training, momentum bits, eps bits, y, saveMean, saveRstd]
-inline void engine_batch_norm_forward(long long metaAddress) {
+template <typename T>
+static void batch_norm_fwd_args(const engine_abi::BatchNormForwardArgs& q) {
     using namespace engine;
-    const i64* q = ptr<i64>(metaAddress);
-    double mom = bits_to_double(q[10]), eps = bits_to_double(q[11]);
-    if (q[0] == F32)
-        batch_norm_fwd<float>(ENGINE_P(float, q[1]), ENGINE_P(float, q[2]), ENGINE_P(float, q[3]), ENGINE_P(float, q[4]), ENGINE_P(float, q[5]),
-                              q[6], q[7], q[8], q[9] != 0, mom, eps, ENGINE_P(float, q[12]), ENGINE_P(float, q[13]), ENGINE_P(float, q[14]));
-    else
-        batch_norm_fwd<double>(ENGINE_P(double, q[1]), ENGINE_P(double, q[2]), ENGINE_P(double, q[3]), ENGINE_P(double, q[4]), ENGINE_P(double, q[5]),
-                               q[6], q[7], q[8], q[9] != 0, mom, eps, ENGINE_P(double, q[12]), ENGINE_P(double, q[13]), ENGINE_P(double, q[14]));
+    batch_norm_fwd<T>(ENGINE_P(T, q.x), ENGINE_P(T, q.gamma), ENGINE_P(T, q.beta), ENGINE_P(T, q.running_mean), ENGINE_P(T, q.running_var),
+                      q.n, q.c, q.hw, q.training != 0, bits_to_double(q.momentum_bits), bits_to_double(q.eps_bits), ENGINE_P(T, q.y),
+                      ENGINE_P(T, q.save_mean), ENGINE_P(T, q.save_rstd));
 }
 
-// meta: [dtype, x, gy, g, saveMean, saveRstd, n, c, hw, gx, gg, gb]
-inline void engine_batch_norm_backward(long long metaAddress) {
+template <typename T>
+static void batch_norm_bwd_args(const engine_abi::BatchNormBackwardArgs& q) {
     using namespace engine;
-    const i64* q = ptr<i64>(metaAddress);
-    if (q[0] == F32)
-        batch_norm_bwd<float>(ENGINE_P(float, q[1]), ENGINE_P(float, q[2]), ENGINE_P(float, q[3]), ENGINE_P(float, q[4]), ENGINE_P(float, q[5]),
-                              q[6], q[7], q[8], ENGINE_P(float, q[9]), ENGINE_P(float, q[10]), ENGINE_P(float, q[11]));
-    else
-        batch_norm_bwd<double>(ENGINE_P(double, q[1]), ENGINE_P(double, q[2]), ENGINE_P(double, q[3]), ENGINE_P(double, q[4]), ENGINE_P(double, q[5]),
-                               q[6], q[7], q[8], ENGINE_P(double, q[9]), ENGINE_P(double, q[10]), ENGINE_P(double, q[11]));
+    batch_norm_bwd<T>(ENGINE_P(T, q.x), ENGINE_P(T, q.gy), ENGINE_P(T, q.gamma), ENGINE_P(T, q.save_mean), ENGINE_P(T, q.save_rstd),
+                      q.n, q.c, q.hw, ENGINE_P(T, q.gx), ENGINE_P(T, q.g_gamma), ENGINE_P(T, q.g_beta));
+}
+
+// meta: BatchNormForwardArgs (native/common/abi.h)
+inline int engine_batch_norm_forward(long long metaAddress) {
+    return engine::guarded([&] {
+        const auto& q = *engine::ptr<engine_abi::BatchNormForwardArgs>(metaAddress);
+        if (q.dtype == engine::F32) batch_norm_fwd_args<float>(q); else batch_norm_fwd_args<double>(q);
+    });
+}
+
+// meta: BatchNormBackwardArgs (native/common/abi.h)
+inline int engine_batch_norm_backward(long long metaAddress) {
+    return engine::guarded([&] {
+        const auto& q = *engine::ptr<engine_abi::BatchNormBackwardArgs>(metaAddress);
+        if (q.dtype == engine::F32) batch_norm_bwd_args<float>(q); else batch_norm_bwd_args<double>(q);
+    });
 }

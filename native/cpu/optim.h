@@ -57,19 +57,21 @@ static void rmsprop_t(const i64* t, i64 count, double lr, double alpha, double e
 
 }  // namespace engine
 
-// meta: [dtype, rule(0 sgd, 1 adam, 2 rmsprop), count, h0..h6 (raw double bits / ints), tensors[count*5]]
-inline void engine_optimizer_step(long long metaAddress) {
-    using namespace engine;
-    const i64* q = ptr<i64>(metaAddress);
-    bool f = q[0] == F32;
-    i64 count = q[2];
-    const i64* h = q + 3;
-    const i64* t = q + 10;
-    double h0 = bits_to_double(h[0]), h1 = bits_to_double(h[1]), h2 = bits_to_double(h[2]), h3 = bits_to_double(h[3]),
-           h4 = bits_to_double(h[4]);
-    switch (q[1]) {
-        case 0: if (f) sgd_t<float>(t, count, h0, h1, h2, h3, h[5] != 0); else sgd_t<double>(t, count, h0, h1, h2, h3, h[5] != 0); break;
-        case 1: if (f) adam_t<float>(t, count, h0, h1, h2, h3, h4, h[5] != 0, h[6]); else adam_t<double>(t, count, h0, h1, h2, h3, h4, h[5] != 0, h[6]); break;
-        default: if (f) rmsprop_t<float>(t, count, h0, h1, h2, h3, h4); else rmsprop_t<double>(t, count, h0, h1, h2, h3, h4); break;
-    }
+// meta: OptimizerArgs then count OptimizerTensor entries (native/common/abi.h)
+inline int engine_optimizer_step(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const OptimizerArgs& q = *ptr<OptimizerArgs>(metaAddress);
+        bool f = q.dtype == F32;
+        i64 count = q.count;
+        const i64* h = q.h;
+        const i64* t = ptr<i64>(metaAddress + (long long)sizeof(OptimizerArgs));
+        double h0 = bits_to_double(h[0]), h1 = bits_to_double(h[1]), h2 = bits_to_double(h[2]), h3 = bits_to_double(h[3]),
+               h4 = bits_to_double(h[4]);
+        switch (q.rule) {
+            case OPTIM_SGD: if (f) sgd_t<float>(t, count, h0, h1, h2, h3, h[5] != 0); else sgd_t<double>(t, count, h0, h1, h2, h3, h[5] != 0); break;
+            case OPTIM_ADAM: if (f) adam_t<float>(t, count, h0, h1, h2, h3, h4, h[5] != 0, h[6]); else adam_t<double>(t, count, h0, h1, h2, h3, h4, h[5] != 0, h[6]); break;
+            default: if (f) rmsprop_t<float>(t, count, h0, h1, h2, h3, h4); else rmsprop_t<double>(t, count, h0, h1, h2, h3, h4); break;
+        }
+    });
 }

@@ -27,16 +27,18 @@ inline float philox_uniform(uint64_t seed, uint64_t index) {
 
 }  // namespace engine
 
-inline void engine_dropout_mask(int dtype, long long seed, long long offset, double p, long long mask, long long count) {
-    using namespace engine;
-    // the keep/drop decision is made in float on every backend; the kept value is 1/(1-p) in the mask's
-    // own precision (an F64 mask must not carry a float-rounded scale)
-    double scale = p >= 1.0 ? 0.0 : 1.0 / (1.0 - p);
-    float pf = (float)p;
-    parallel_for(count, threads_for(count * 8), [&](i64 i) {
-        float u = philox_uniform((uint64_t)seed, (uint64_t)offset + (uint64_t)i);
-        bool keep = u >= pf;
-        if (dtype == F32) ptr<float>(mask)[i] = keep ? (float)scale : 0.f;
-        else ptr<double>(mask)[i] = keep ? scale : 0.0;
+inline int engine_dropout_mask(int dtype, long long seed, long long offset, double p, long long mask, long long count) {
+    return engine::guarded([&] {
+        using namespace engine;
+        // the keep/drop decision is made in float on every backend; the kept value is 1/(1-p) in the mask's
+        // own precision (an F64 mask must not carry a float-rounded scale)
+        double scale = p >= 1.0 ? 0.0 : 1.0 / (1.0 - p);
+        float pf = (float)p;
+        parallel_for(count, threads_for(count * 8), [&](i64 i) {
+            float u = philox_uniform((uint64_t)seed, (uint64_t)offset + (uint64_t)i);
+            bool keep = u >= pf;
+            if (dtype == F32) ptr<float>(mask)[i] = keep ? (float)scale : 0.f;
+            else ptr<double>(mask)[i] = keep ? scale : 0.0;
+        });
     });
 }

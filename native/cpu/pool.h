@@ -6,11 +6,8 @@ namespace engine {
 
 struct PoolGeom { i64 nc, h, w, kh, kw, sh, sw, ph, pw, include_pad, oh, ow; };
 
-inline PoolGeom read_pool(const i64* q) {
-    PoolGeom g{q[0] * q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8], q[9], q[10], 0, 0};
-    g.oh = (g.h + 2 * g.ph - g.kh) / g.sh + 1;
-    g.ow = (g.w + 2 * g.pw - g.kw) / g.sw + 1;
-    return g;
+inline PoolGeom read_pool(const PoolShape& q) {
+    return PoolGeom{q.n * q.c, q.h, q.w, q.kh, q.kw, q.sh, q.sw, q.ph, q.pw, q.include_pad, q.out_h(), q.out_w()};
 }
 
 // Unpadded windows (every tap inside the plane): branch-free selects instead of data-dependent branches
@@ -183,24 +180,28 @@ static void adaptive_avg(const T* src, T* dst, i64 nc, i64 h, i64 w, i64 oh, i64
 
 }  // namespace engine
 
-// meta: [dtype, kind(0 max fwd, 1 max bwd, 2 avg fwd, 3 avg bwd), geometry(11: n c h w kh kw sh sw ph pw incl), a, b, c]
-inline void engine_pool2d(long long metaAddress) {
-    using namespace engine;
-    const i64* q = ptr<i64>(metaAddress);
-    PoolGeom g = read_pool(q + 2);
-    const i64* a = q + 13;
-    bool f = q[0] == F32;
-    switch (q[1]) {
-        case 0: if (f) max_pool_fwd<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<int64_t>(a[2])); else max_pool_fwd<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<int64_t>(a[2])); break;
-        case 1: if (f) max_pool_bwd<float>(g, ptr<float>(a[0]), ptr<int64_t>(a[1]), ptr<float>(a[2])); else max_pool_bwd<double>(g, ptr<double>(a[0]), ptr<int64_t>(a[1]), ptr<double>(a[2])); break;
-        case 2: if (f) avg_pool<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), false); else avg_pool<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), false); break;
-        default: if (f) avg_pool<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), true); else avg_pool<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), true); break;
-    }
+// meta: PoolArgs (native/common/abi.h)
+inline int engine_pool2d(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const PoolArgs& q = *ptr<PoolArgs>(metaAddress);
+        PoolGeom g = read_pool(q.g);
+        const i64 a[3] = {q.a, q.b, q.c};
+        bool f = q.dtype == F32;
+        switch (q.kind) {
+            case POOL_MAX: if (f) max_pool_fwd<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), ptr<int64_t>(a[2])); else max_pool_fwd<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), ptr<int64_t>(a[2])); break;
+            case POOL_MAX_BACKWARD: if (f) max_pool_bwd<float>(g, ptr<float>(a[0]), ptr<int64_t>(a[1]), ptr<float>(a[2])); else max_pool_bwd<double>(g, ptr<double>(a[0]), ptr<int64_t>(a[1]), ptr<double>(a[2])); break;
+            case POOL_AVG: if (f) avg_pool<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), false); else avg_pool<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), false); break;
+            default: if (f) avg_pool<float>(g, ptr<float>(a[0]), ptr<float>(a[1]), true); else avg_pool<double>(g, ptr<double>(a[0]), ptr<double>(a[1]), true); break;
+        }
+    });
 }
 
-inline void engine_adaptive_avg_pool2d(int dtype, long long src, long long dst, long long nc, long long h, long long w,
+inline int engine_adaptive_avg_pool2d(int dtype, long long src, long long dst, long long nc, long long h, long long w,
                                        long long oh, long long ow, int backward) {
-    using namespace engine;
-    if (dtype == F32) adaptive_avg<float>(ptr<float>(src), ptr<float>(dst), nc, h, w, oh, ow, backward != 0);
-    else adaptive_avg<double>(ptr<double>(src), ptr<double>(dst), nc, h, w, oh, ow, backward != 0);
+    return engine::guarded([&] {
+        using namespace engine;
+        if (dtype == F32) adaptive_avg<float>(ptr<float>(src), ptr<float>(dst), nc, h, w, oh, ow, backward != 0);
+        else adaptive_avg<double>(ptr<double>(src), ptr<double>(dst), nc, h, w, oh, ow, backward != 0);
+    });
 }

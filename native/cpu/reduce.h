@@ -5,7 +5,7 @@
 
 namespace engine {
 
-enum ReduceCode { R_SUM = 0, R_MEAN = 1, R_MAX = 2, R_MIN = 3, R_ARGMAX = 4, R_ARGMIN = 5, R_SUMSQ = 6 };
+// ReduceCode (R_SUM ...) comes from native/common/abi.h
 
 template <typename T>
 static void reduce_t(int op, int nk, const i64* kshape, const i64* kstrides, int nr, const i64* rshape,
@@ -66,14 +66,16 @@ static void reduce_t(int op, int nk, const i64* kshape, const i64* kstrides, int
 }  // namespace engine
 
 // meta: [dtype, op, nk, kshape[nk], kstrides[nk], nr, rshape[nr], rstrides[nr], xAddress(offset applied), out]
-inline void engine_reduce(long long metaAddress) {
-    using namespace engine;
-    const i64* q = ptr<i64>(metaAddress);
-    int dtype = (int)q[0], op = (int)q[1], nk = (int)q[2];
-    const i64* ks = q + 3; const i64* kst = ks + nk;
-    int nr = (int)kst[nk];
-    const i64* rs = kst + nk + 1; const i64* rst = rs + nr;
-    i64 x = rst[nr], out = rst[nr + 1];
-    if (dtype == F32) reduce_t<float>(op, nk, ks, kst, nr, rs, rst, ptr<float>(x), out);
-    else reduce_t<double>(op, nk, ks, kst, nr, rs, rst, ptr<double>(x), out);
+inline int engine_reduce(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const i64* q = ptr<i64>(metaAddress);
+        int dtype = (int)q[0], op = (int)q[1], nk = (int)q[2];
+        const i64* ks = q + 3; const i64* kst = ks + nk;
+        int nr = (int)kst[nk];
+        const i64* rs = kst + nk + 1; const i64* rst = rs + nr;
+        i64 x = rst[nr], out = rst[nr + 1];
+        if (dtype == F32) reduce_t<float>(op, nk, ks, kst, nr, rs, rst, ptr<float>(x), out);
+        else reduce_t<double>(op, nk, ks, kst, nr, rs, rst, ptr<double>(x), out);
+    });
 }

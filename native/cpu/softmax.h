@@ -85,24 +85,35 @@ static i64 cross_entropy_t(const T* x, const int64_t* t, const T* w, i64 rows, i
 
 }  // namespace engine
 
-inline void engine_softmax(int dtype, long long x, long long y, long long rows, long long cols, int log) {
-    using namespace engine;
-    if (dtype == F32) softmax_t<float>(ptr<float>(x), ptr<float>(y), rows, cols, log != 0);
-    else softmax_t<double>(ptr<double>(x), ptr<double>(y), rows, cols, log != 0);
+inline int engine_softmax(int dtype, long long x, long long y, long long rows, long long cols, int log) {
+    return engine::guarded([&] {
+        using namespace engine;
+        if (dtype == F32) softmax_t<float>(ptr<float>(x), ptr<float>(y), rows, cols, log != 0);
+        else softmax_t<double>(ptr<double>(x), ptr<double>(y), rows, cols, log != 0);
+    });
 }
 
-inline void engine_softmax_backward(int dtype, long long y, long long gy, long long gx, long long rows, long long cols, int log) {
-    using namespace engine;
-    if (dtype == F32) softmax_backward_t<float>(ptr<float>(y), ptr<float>(gy), ptr<float>(gx), rows, cols, log != 0);
-    else softmax_backward_t<double>(ptr<double>(y), ptr<double>(gy), ptr<double>(gx), rows, cols, log != 0);
+inline int engine_softmax_backward(int dtype, long long y, long long gy, long long gx, long long rows, long long cols, int log) {
+    return engine::guarded([&] {
+        using namespace engine;
+        if (dtype == F32) softmax_backward_t<float>(ptr<float>(y), ptr<float>(gy), ptr<float>(gx), rows, cols, log != 0);
+        else softmax_backward_t<double>(ptr<double>(y), ptr<double>(gy), ptr<double>(gx), rows, cols, log != 0);
+    });
 }
 
+// The first row with a target outside [0, cols) (and not ignored), -1 when all are fine, or
+// engine_abi::position_error(status) when the kernel failed.
 inline long long engine_cross_entropy(int dtype, long long x, long long t, long long w, long long rows, long long cols,
                                       double eps, long long ignore, long long loss, long long rw, long long grad) {
     using namespace engine;
-    if (dtype == F32)
-        return cross_entropy_t<float>(ptr<float>(x), ptr<int64_t>(t), w ? ptr<float>(w) : nullptr, rows, cols, eps, ignore,
-                                      ptr<float>(loss), ptr<float>(rw), grad ? ptr<float>(grad) : nullptr);
-    return cross_entropy_t<double>(ptr<double>(x), ptr<int64_t>(t), w ? ptr<double>(w) : nullptr, rows, cols, eps, ignore,
-                                   ptr<double>(loss), ptr<double>(rw), grad ? ptr<double>(grad) : nullptr);
+    i64 bad = -1;
+    int status = guarded([&] {
+        if (dtype == F32)
+            bad = cross_entropy_t<float>(ptr<float>(x), ptr<int64_t>(t), w ? ptr<float>(w) : nullptr, rows, cols, eps, ignore,
+                                         ptr<float>(loss), ptr<float>(rw), grad ? ptr<float>(grad) : nullptr);
+        else
+            bad = cross_entropy_t<double>(ptr<double>(x), ptr<int64_t>(t), w ? ptr<double>(w) : nullptr, rows, cols, eps, ignore,
+                                          ptr<double>(loss), ptr<double>(rw), grad ? ptr<double>(grad) : nullptr);
+    });
+    return status == STATUS_OK ? bad : position_error(status);
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <chrono>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -43,6 +44,8 @@ public:
     // done. So the caller never waits for a worker that has not started (one that is still asleep, or
     // was woken onto the caller's own core and cannot run until the caller stops): it runs that part
     // itself. With the pool busy, or nt <= 1, runs task(ctx, 0, 1) inline: the task must do all the work.
+    // An exception thrown by any part (on any thread) is caught where it is thrown, the job still runs to
+    // its end, and the first one is rethrown here, on the caller, once every part has finished.
     void run(Task task, void* ctx, int nt) {
         if (nt <= 1 || busy_.test_and_set(std::memory_order_acquire)) {
             task(ctx, 0, 1);
@@ -63,14 +66,17 @@ public:
             std::lock_guard<std::mutex> lock(mutex_);
             wake_.notify_all();
         }
-        task(ctx, 0, used);
+        guarded(task, ctx, 0, used);  // error_ is null here: every job clears it before it releases the pool
         int mine = 1, t, n;
-        while (claim(e, t, n)) { task(ctx, t, used); mine++; }
+        while (claim(e, t, n)) { guarded(task, ctx, t, used); mine++; }
         for (int spins = 0; done_.load(std::memory_order_acquire) != used - mine; spins++) {
             if (spins < 4096) ENGINE_CPU_RELAX();
             else std::this_thread::yield();
         }
+        std::exception_ptr failure = error_;  // every part is done: no worker writes it any more
+        error_ = nullptr;
         busy_.clear(std::memory_order_release);
+        if (failure) std::rethrow_exception(failure);
     }
 
     // Sends spinning workers to sleep now: called before another thread pool (OpenBLAS's) needs the cores.
@@ -80,6 +86,17 @@ private:
     // state_: job epoch (32 bits) | thread count of the job (16) | next index to claim (16).
     static uint64_t pack(uint32_t epoch, int nt, int next) { return (uint64_t)epoch << 32 | (uint64_t)(nt & 0xffff) << 16 | (uint64_t)(next & 0xffff); }
     static uint32_t epoch_of(uint64_t s) { return (uint32_t)(s >> 32); }
+
+    // Runs one part of the job; an exception (an allocation in a kernel, say) must not escape a worker
+    // thread (that would terminate the JVM), so the first one is kept for run() to rethrow on the caller.
+    void guarded(Task task, void* ctx, int t, int nt) {
+        try {
+            task(ctx, t, nt);
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(error_mutex_);
+            if (!error_) error_ = std::current_exception();
+        }
+    }
 
     // Claims the next index of job e: true with t (the index) and nt; false when none is left or the job is over.
     bool claim(uint32_t e, int& t, int& nt) {
@@ -125,7 +142,7 @@ private:
             int t, nt;
             while (claim(e, t, nt)) {
                 // the job cannot finish (and task_/ctx_ cannot change) before this index is done
-                task_.load(std::memory_order_relaxed)(ctx_.load(std::memory_order_relaxed), t, nt);
+                guarded(task_.load(std::memory_order_relaxed), ctx_.load(std::memory_order_relaxed), t, nt);
                 done_.fetch_add(1, std::memory_order_release);
             }
         }
@@ -188,6 +205,8 @@ private:
     int requested_ = 0;  // most workers asked for so far
     std::mutex mutex_;
     std::condition_variable wake_;
+    std::mutex error_mutex_;
+    std::exception_ptr error_;  // the first exception of the current job (see guarded)
 };
 
 // The process-wide pool (with the backend registry, the only global state: one per loaded library). Never

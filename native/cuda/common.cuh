@@ -1,19 +1,20 @@
 // Shared by every .cu file: the stream all kernels run on, error plumbing, the scratch allocator and
-// the decoding of the int64 "meta" blocks the Java side writes (same layout as native/cpu).
+// the decoding of the int64 "meta" blocks the Java side writes (the layouts of native/common/abi.h).
 #pragma once
 #include <cuda_runtime.h>
 #include <cstdint>
 #include <cstring>
 #include <cmath>
 #include <string>
+#include "../common/abi.h"
 
 namespace ecu {
 
 typedef int64_t i64;
 
-// dtype codes, the same as native/cpu/common.h
-enum DTypeCode { F32 = 0, F64 = 1, I32 = 2, I64 = 3 };
-const int MAX_DIMS = 16;
+// dtype codes (F32 ...), MAX_DIMS, INSTR_INTS and the opcodes: native/common/abi.h, shared with native/cpu
+// (only the codes: this tree still decodes its argument blocks itself, into structs of its own)
+using namespace engine_abi::codes;
 
 // The one stream of this backend: kernels, copies and graph capture all go through it, so the caching
 // allocator can reuse a freed block at once (stream order makes that safe).

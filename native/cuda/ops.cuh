@@ -1,21 +1,9 @@
-// The elementwise instruction set on the device, one value at a time; opcodes and formulas match
-// native/cpu/elementwise.h (dev.engine.api.ElementwiseOp codes are the wire format).
+// The elementwise instruction set on the device, one value at a time; the opcodes (enum Op) are
+// native/common/abi.h's, the formulas match native/cpu/elementwise.h.
 #pragma once
 #include "common.cuh"
 
 namespace ecu {
-
-enum Op {
-    OP_CONST = 0, OP_IDENTITY = 1, OP_NEG = 2, OP_EXP = 3, OP_LOG = 4, OP_SQRT = 5, OP_RSQRT = 6, OP_ABS = 7,
-    OP_SIGN = 8, OP_SQUARE = 9, OP_RECIPROCAL = 10, OP_RELU = 11, OP_LEAKY_RELU = 12, OP_GELU = 13,
-    OP_SIGMOID = 14, OP_TANH = 15, OP_SOFTPLUS = 16, OP_ADD_SCALAR = 17, OP_MUL_SCALAR = 18, OP_POW_SCALAR = 19,
-    OP_CLAMP_MIN = 20, OP_CLAMP_MAX = 21, OP_RSUB_SCALAR = 22, OP_SIN = 23, OP_COS = 24, OP_GELU_TANH = 25,
-    OP_ADD = 40, OP_SUB = 41, OP_MUL = 42, OP_DIV = 43, OP_POW = 44, OP_MAXIMUM = 45, OP_MINIMUM = 46,
-    OP_EQ = 47, OP_NE = 48, OP_LT = 49, OP_LE = 50, OP_GT = 51, OP_GE = 52,
-    OP_RELU_BACKWARD = 60, OP_LEAKY_RELU_BACKWARD = 61, OP_GELU_BACKWARD = 62, OP_SIGMOID_BACKWARD = 63,
-    OP_TANH_BACKWARD = 64, OP_SOFTPLUS_BACKWARD = 65, OP_GELU_TANH_BACKWARD = 66,
-    OP_WHERE = 80
-};
 
 template <typename T> __device__ __forceinline__ T sigmoid_of(T x) { return T(1) / (T(1) + exp(-x)); }
 

@@ -8,8 +8,9 @@ import org.bytedeco.javacpp.annotation.Properties;
 
 /**
  * JNI bindings of {@code native/cpu/engine_cpu.h}, generated and compiled by JavaCPP at build time. Every
- * argument is a primitive or an address: multi-argument kernels read an int64 "meta" block that
- * {@link NativeArgs} wrote, so a call allocates nothing. Inherits OpenBLAS's link settings so the native
+ * argument is a primitive or an address: multi-argument kernels read an int64 argument block (a struct of
+ * native/common/abi.h) that {@link dev.engine.nativeabi.ArgBlocks} wrote, so a call allocates nothing. Kernels
+ * return a status ({@link dev.engine.nativeabi.NativeStatus}). Inherits OpenBLAS's link settings so the native
  * code calls {@code cblas_sgemm} directly. Package-private: only {@link CpuBackend} calls it, after
  * checking every argument.
  */
@@ -41,36 +42,42 @@ final class CpuNative {
     static native void engine_set_threads(int n);
     static native int engine_get_threads();
     static native String engine_describe();
+    /** This thread's message of its last failed entry point (native/common/abi.h status convention). */
+    static native String engine_last_error();
+    /** Writes the ABI table into the int64 block at {@code out}; returns its length. */
+    static native int engine_abi_table(long out);
+    /** Throws inside a pool job and returns the status that becomes (a test of the status convention). */
+    static native int engine_selftest_pool_exception();
 
-    static native void engine_copy(long meta);
-    static native void engine_elementwise(long meta);
-    static native void engine_gemm(long meta);
-    static native void engine_pack_b(long src, long ldb, long k, long n, long dst);
-    static native void engine_packed_gemm(long meta);
+    static native int engine_copy(long meta);
+    static native int engine_elementwise(long meta);
+    static native int engine_gemm(long meta);
+    static native int engine_pack_b(long src, long ldb, long k, long n, long dst);
+    static native int engine_packed_gemm(long meta);
     static native long engine_packed_size(long k, long n);
     static native String engine_packed_isa();
     static native double engine_fma_peak(int millis);
     static native void engine_sgemm_direct(int m, int n, int k, long a, long b, long c);
-    static native void engine_reduce(long meta);
-    static native void engine_softmax(int dtype, long x, long y, long rows, long cols, int log);
-    static native void engine_softmax_backward(int dtype, long y, long gy, long gx, long rows, long cols, int log);
+    static native int engine_reduce(long meta);
+    static native int engine_softmax(int dtype, long x, long y, long rows, long cols, int log);
+    static native int engine_softmax_backward(int dtype, long y, long gy, long gx, long rows, long cols, int log);
     static native long engine_cross_entropy(int dtype, long x, long t, long w, long rows, long cols, double eps, long ignore,
                                             long loss, long rowWeight, long grad);
-    static native void engine_layer_norm_forward(int dtype, long x, long g, long b, long rows, long cols, double eps,
+    static native int engine_layer_norm_forward(int dtype, long x, long g, long b, long rows, long cols, double eps,
                                                  long y, long mean, long rstd);
-    static native void engine_layer_norm_backward(int dtype, long x, long gy, long g, long mean, long rstd, long rows,
+    static native int engine_layer_norm_backward(int dtype, long x, long gy, long g, long mean, long rstd, long rows,
                                                   long cols, long gx, long gg, long gb);
-    static native void engine_batch_norm_forward(long meta);
-    static native void engine_batch_norm_backward(long meta);
-    static native long engine_conv2d_forward(long meta);
-    static native void engine_conv_pack_lanes(long src, long k, long crs, long groups, long dst);
-    static native long engine_conv2d_backward_input(long meta);
-    static native long engine_conv2d_backward_weight(long meta);
-    static native void engine_pool2d(long meta);
-    static native void engine_adaptive_avg_pool2d(int dtype, long src, long dst, long nc, long h, long w, long oh, long ow, int backward);
+    static native int engine_batch_norm_forward(long meta);
+    static native int engine_batch_norm_backward(long meta);
+    static native int engine_conv2d_forward(long meta);
+    static native int engine_conv_pack_lanes(long src, long k, long crs, long groups, long dst);
+    static native int engine_conv2d_backward_input(long meta);
+    static native int engine_conv2d_backward_weight(long meta);
+    static native int engine_pool2d(long meta);
+    static native int engine_adaptive_avg_pool2d(int dtype, long src, long dst, long nc, long h, long w, long oh, long ow, int backward);
     static native long engine_check_indices(long indices, long count, long limit);
-    static native void engine_gather_rows(int dtype, long src, long indices, long count, long rowLen, long dst);
-    static native void engine_scatter_add_rows(int dtype, long src, long indices, long count, long rowLen, long dst);
-    static native void engine_dropout_mask(int dtype, long seed, long offset, double p, long mask, long count);
-    static native void engine_optimizer_step(long meta);
+    static native int engine_gather_rows(int dtype, long src, long indices, long count, long rowLen, long dst);
+    static native int engine_scatter_add_rows(int dtype, long src, long indices, long count, long rowLen, long dst);
+    static native int engine_dropout_mask(int dtype, long seed, long offset, double p, long mask, long count);
+    static native int engine_optimizer_step(long meta);
 }

@@ -9,21 +9,23 @@ import org.bytedeco.javacpp.annotation.Raw;
 /**
  * JNI bindings of {@code native/cuda/engine_cuda.h}, generated and compiled by JavaCPP at build time and
  * linked with our nvcc-built kernels and the static CUDA runtime (so the library loads where there is no
- * driver). Primitives and addresses only: multi-argument kernels read an int64 "meta" block that
- * {@link NativeArgs} wrote. Most functions return a {@code cudaError_t} (0 = fine). Package-private: only
+ * driver). Primitives and addresses only: multi-argument kernels read an int64 argument block (the
+ * layouts of native/common/abi.h) that {@link dev.engine.nativeabi.ArgBlocks} wrote. Most functions return a {@code cudaError_t} (0 = fine). Package-private: only
  * {@link CudaBackend} calls it, after checking every argument.
  *
  * <p>JavaCPP emits the {@code link} list in reverse, so it is written here last-needed first: the linker
  * must see our kernels before {@code cudart_static}, and that before dl/pthread/rt.
  */
 @NoException
-@Platform(include = "engine_cuda.h", compiler = "cpp17", link = {"rt", "pthread", "dl", "cudart_static", "engine_cuda_kernels"})
+@Platform(include = {"engine_cuda.h", "../common/abi_entry.h"}, compiler = "cpp17", link = {"rt", "pthread", "dl", "cudart_static", "engine_cuda_kernels"})
 final class CudaNative {
     private CudaNative() {}
 
     /** Loads the library; throws if it cannot. */
     static void load() { Loader.load(CudaNative.class); }
 
+    /** Writes the ABI table of native/common/abi.h into the int64 block at {@code out}; returns its length. */
+    static native int engine_abi_table(long out);
     static native long ecu_device_count();
     static native String ecu_error_string(int code);
     static native int ecu_init(int device);

@@ -2,9 +2,10 @@ package dev.engine.api;
 
 /**
  * The backend SPI: memory on one device plus the kernel set every backend implements. Every kernel takes
- * explicit layouts or sizes, so strided views (transpose, slice, broadcast) need no copy. Backends check
- * every argument in Java before they cross into native code: a bad call throws an
- * {@link EngineException} naming the op and the offending shapes, never crashes.
+ * explicit layouts or sizes, so strided views (transpose, slice, broadcast) need no copy. Every argument
+ * is checked in Java before it crosses into native code, once, by {@link CheckedBackend} (which every
+ * backend extends; this interface is sealed to it): a bad call throws the same {@link EngineException}
+ * subclass with the same message on every backend, naming the op and the offending shapes, never crashes.
  *
  * <p>Backends are found with {@link Backends}; implementations register through
  * {@code META-INF/services/dev.engine.api.Backend}.
@@ -20,7 +21,7 @@ package dev.engine.api;
  * }
  * }</pre>
  */
-public interface Backend {
+public sealed interface Backend permits CheckedBackend {
     // ---- identity and lifecycle -------------------------------------------------------------------
 
     /** Short name used for selection ("cpu", "cuda"). */
@@ -93,35 +94,13 @@ public interface Backend {
      * {@link #gemmPacked}. The default keeps a contiguous copy; a backend with its own GEMM kernel stores
      * its preferred panel layout.
      */
-    default PackedMatrix packMatrix(Buffer b, long rows, long cols) {
-        return rowMajorCopy("packMatrix", "B", b, rows, cols);
-    }
-
-    /** A contiguous F32 copy of a rows x cols matrix: the default "packed" form. */
-    private PackedMatrix rowMajorCopy(String op, String what, Buffer b, long rows, long cols) {
-        KernelChecks.nonNegative(op, "rows", rows);
-        KernelChecks.nonNegative(op, "cols", cols);
-        long n = KernelChecks.product(op, rows, cols);
-        KernelChecks.buffer(op, what, this, b, n, DType.F32);
-        Buffer copy = allocate(DType.F32, Math.max(1, n));
-        try {
-            if (n > 0) copy(BufferView.of(b, rows, cols), BufferView.of(copy, rows, cols));
-        } catch (RuntimeException e) {
-            copy.close();
-            throw e;
-        }
-        return new PackedMatrix(copy, rows, cols, PackedMatrix.ROW_MAJOR);
-    }
+    PackedMatrix packMatrix(Buffer b, long rows, long cols);
 
     /**
      * {@code C = epilogue(A B)} for F32 {@code A} ({@code m x b.rows()}, row-major with its ld) and a
      * matrix packed by this backend's {@link #packMatrix}: the frozen model's linear layer.
      */
-    default void gemmPacked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epilogue) {
-        if (b == null) throw new EngineException("gemmPacked: packed B is null");
-        b.check("gemmPacked", this, PackedMatrix.ROW_MAJOR);
-        gemm(false, false, m, b.cols(), b.rows(), 1, a, MatrixRef.of(b.buffer(), Math.max(1, b.cols())), 0, c, 1, epilogue);
-    }
+    void gemmPacked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epilogue);
 
     // ---- reductions and normalisation -------------------------------------------------------------
 
@@ -182,23 +161,13 @@ public interface Backend {
      * }
      * }</pre>
      */
-    default PackedMatrix packConvWeight(Buffer weight, long k, long cols, int groups) {
-        if (groups < 1 || k % groups != 0)
-            throw new ShapeException("packConvWeight: " + k + " filters do not split into " + groups + " groups");
-        return rowMajorCopy("packConvWeight", "weight", weight, k, cols);
-    }
+    PackedMatrix packConvWeight(Buffer weight, long k, long cols, int groups);
 
     /**
      * {@link #conv2dForward} with a weight made by this backend's {@link #packConvWeight} for the same
      * geometry (its filter count and filter size must match {@code g}).
      */
-    default void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Buffer y) {
-        String op = "conv2dForwardPacked";
-        if (weight == null) throw new EngineException(op + ": packed weight is null");
-        weight.check(op, this, PackedMatrix.ROW_MAJOR);
-        KernelChecks.packedConvWeight(op, g, weight);
-        conv2dForward(g, x, weight.buffer(), bias, activation, y);
-    }
+    void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Buffer y);
 
     /** Gradient of the input. */
     void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer weight, Buffer gx);

@@ -3,7 +3,7 @@ package dev.engine.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.Proxy;
+import dev.engine.api.contract.StubBackend;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
@@ -12,15 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** The registry logic of {@link Backends} with a hand-made provider iterator (no ServiceLoader). */
 class BackendsLoadTest {
-    static Backend named(String name, int rank) {
-        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[]{Backend.class}, (p, m, a) -> switch (m.getName()) {
-            case "name" -> name;
-            case "rank" -> rank;
-            case "isAvailable" -> true;
-            case "toString" -> name;
-            default -> null;
-        });
-    }
+    static Backend named(String name, int rank) { return new StubBackend(name, rank, true); }
 
     /** Yields the items in order; a Throwable item is thrown from next() the way ServiceLoader does. */
     static Iterator<Backend> iterator(Object... items) {
