@@ -1,5 +1,7 @@
 package dev.engine.cuda;
 
+import dev.engine.nativeabi.DTypeCodes;
+import dev.engine.nativeabi.NativeArgs;
 import dev.engine.api.Backend;
 import dev.engine.api.Backends;
 import dev.engine.api.Buffer;

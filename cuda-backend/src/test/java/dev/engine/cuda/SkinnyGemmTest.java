@@ -1,5 +1,7 @@
 package dev.engine.cuda;
 
+import dev.engine.nativeabi.DTypeCodes;
+import dev.engine.nativeabi.NativeArgs;
 import static dev.engine.cuda.Parity.*;
 import static org.junit.jupiter.api.Assertions.*;
 
