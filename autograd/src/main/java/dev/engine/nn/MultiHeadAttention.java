@@ -7,6 +7,8 @@ import dev.engine.api.Shapes;
 import dev.engine.autograd.Functional;
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.Tensor;
+import dev.engine.inference.Tracer;
+import dev.engine.inference.Value;
 
 /**
  * Multi-head attention over batch-first input [batch, seq, embed], with PyTorch's parameter names
@@ -86,6 +88,24 @@ public class MultiHeadAttention extends Module {
         if (dropout != null) attn = dropout.forward(attn);
         Tensor ctx = attn.matmul(v).transpose(1, 2).reshape(b, lq, embed);           // [B, Lq, E]
         return outProj.forward(ctx);
+    }
+
+    /**
+     * Self-attention without masks for a frozen graph: one GEMM for the three projections, per-head
+     * views as reshape + permute, batched QK^T, scale, softmax over keys, batched ·V, heads joined,
+     * output projection (masks and a fused attention kernel are left for later).
+     */
+    @Override public Value trace(Tracer t, Value x) {
+        if (x.rank() != 3 || x.dim(2) != embed)
+            throw new ShapeException("MultiHeadAttention: expected [B, L, " + embed + "] to trace, got " + Shapes.str(x.shape()));
+        long l = x.dim(1);
+        Value qkv = t.linear(x, parameter("in_proj_weight"), parameter("in_proj_bias"));
+        Value q = t.permute(t.reshape(t.slice(qkv, 2, 0, embed, 1), l, heads, headDim), 0, 2, 1, 3);
+        Value k = t.permute(t.reshape(t.slice(qkv, 2, embed, 2 * embed, 1), l, heads, headDim), 0, 2, 3, 1);
+        Value v = t.permute(t.reshape(t.slice(qkv, 2, 2 * embed, 3 * embed, 1), l, heads, headDim), 0, 2, 1, 3);
+        Value attn = t.softmax(t.mulScalar(t.matmul(q, k), 1.0 / Math.sqrt(headDim)));  // [B, H, L, L]
+        Value ctx = t.reshape(t.permute(t.matmul(attn, v), 0, 2, 1, 3), l, embed);      // [B, L, E]
+        return outProj.trace(t, ctx);
     }
 
     /** [B, L, E] -> [B, H, L, D]. */

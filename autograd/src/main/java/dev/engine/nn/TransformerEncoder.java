@@ -2,6 +2,8 @@ package dev.engine.nn;
 
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.Tensor;
+import dev.engine.inference.Tracer;
+import dev.engine.inference.Value;
 import java.util.function.Supplier;
 
 /**
@@ -38,6 +40,12 @@ public class TransformerEncoder extends Module {
     public Tensor forward(Tensor x, Tensor keyPaddingMask, boolean causal) {
         for (Module m : layers) x = ((TransformerEncoderLayer) m).forward(x, keyPaddingMask, causal);
         return norm == null ? x : norm.forward(x);
+    }
+
+    /** Every layer's eval-mode block without masks, then the final norm. */
+    @Override public Value trace(Tracer t, Value x) {
+        for (Module m : layers) x = m.trace(t, x);
+        return norm == null ? x : norm.trace(t, x);
     }
 
     @Override public String describe() { return "TransformerEncoder(layers=" + layers.size() + ", norm=" + (norm != null) + ")"; }

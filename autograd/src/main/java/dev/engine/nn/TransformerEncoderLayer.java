@@ -2,6 +2,8 @@ package dev.engine.nn;
 
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.Tensor;
+import dev.engine.inference.Tracer;
+import dev.engine.inference.Value;
 
 /**
  * One Transformer encoder block, batch-first, post-norm like PyTorch's default:
@@ -60,6 +62,21 @@ public class TransformerEncoderLayer extends Module {
         Tensor h = linear1.forward(x);
         h = gelu ? h.gelu() : h.relu();
         return dropout2.forward(linear2.forward(dropout.forward(h)));
+    }
+
+    /** The eval-mode block without masks (dropout is a no-op), as {@link #forward(Tensor)} computes it. */
+    @Override public Value trace(Tracer t, Value x) {
+        if (normFirst) {
+            x = t.add(x, selfAttn.trace(t, norm1.trace(t, x)));
+            return t.add(x, feedForward(t, norm2.trace(t, x)));
+        }
+        x = norm1.trace(t, t.add(x, selfAttn.trace(t, x)));
+        return norm2.trace(t, t.add(x, feedForward(t, x)));
+    }
+
+    private Value feedForward(Tracer t, Value x) {
+        Value h = linear1.trace(t, x);
+        return linear2.trace(t, gelu ? t.gelu(h) : t.relu(h));
     }
 
     @Override public String describe() { return "TransformerEncoderLayer(activation=" + (gelu ? "gelu" : "relu") + ", normFirst=" + normFirst + ")"; }

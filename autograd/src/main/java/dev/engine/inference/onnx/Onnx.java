@@ -25,6 +25,8 @@ import java.nio.file.Path;
  * }
  * // symbolic sequence length: give an example shape
  * FrozenModel enc = Onnx.load(Path.of("encoder.onnx"), new long[]{1, 64, 128}, FreezeOptions.defaults());
+ * // with preprocessing and labels attached, as a bundle would carry them
+ * Predictor p = new Predictor(Onnx.load(Path.of("lenet.onnx")), new PipelineTransform(prep), PostProcessor.softmax(labels));
  * }</pre>
  */
 public final class Onnx {

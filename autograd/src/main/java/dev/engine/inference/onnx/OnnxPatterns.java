@@ -1,7 +1,6 @@
 package dev.engine.inference.onnx;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -27,7 +27,8 @@
  *
  * <h2>Limits</h2>
  * One input and one output; axis 0 of the input is the batch and must stay axis 0 throughout (PyTorch's
- * {@code nn.MultiheadAttention} export, which transposes the batch away, is not imported yet); no
+ * {@code nn.MultiheadAttention} export, whose first Transpose moves the batch axis, is refused naming that
+ * Transpose; our own frozen transformers export and import fine); no
  * control flow (If/Loop), no float16, no asymmetric padding. Each refusal names the op, node and opset.
  *
  * <pre>{@code
