@@ -38,8 +38,9 @@ if [ "$BUILD" = 1 ]; then
         -DexcludeGroupIds=dev.engine,org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian,org.openjdk.jmh \
         -DexcludeArtifactIds=onnxruntime,jopt-simple,commons-math3 -DoutputDirectory="$DEPS" \
         || die "the Maven build failed (run the command above without -q to see why)"
-else
-    $MVN -pl "$MODULES" -am dependency:copy-dependencies -DincludeScope=test \
+else  # repackage what target/ holds (no compiler, no nvcc, no JavaCPP) so siblings resolve from this reactor
+    $MVN -pl "$MODULES" -am -DskipTests -Djavacpp.skip=true -Dexec.skip=true -Dmaven.main.skip=true -Dmaven.test.skip.exec=true \
+        package dependency:copy-dependencies -DincludeScope=test \
         -DexcludeGroupIds=dev.engine,org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian,org.openjdk.jmh \
         -DexcludeArtifactIds=onnxruntime,jopt-simple,commons-math3 -DoutputDirectory="$DEPS" \
         || die "copying the dependencies failed"
