@@ -110,9 +110,10 @@ if want bench; then
     ENGINE_JSON=()
     # GEMM implementation x precision: our kernels, cuBLASLt, cuBLASLt with TF32
     ALL=mlp784,transformer,lenet,mlp4096,frozen
-    for cfg in "own:-Dengine.cuda.gemm=own" "cublaslt:-Dengine.cuda.gemm=auto" "cublaslt-tf32:-Dengine.cuda.gemm=auto -Dengine.cuda.tf32=true"; do
+    for cfg in "own:-Dengine.cuda.gemm=own" "cublaslt:-Dengine.cuda.gemm=auto" "cublaslt-tf32:-Dengine.cuda.gemm=auto -Dengine.cuda.tf32=true" \
+               "cublaslt-graphs:-Dengine.cuda.gemm=auto -Dengine.cuda.recordCalls=true"; do
         label=${cfg%%:*}; opts=${cfg#*:}
-        only=$ALL; [ "$label" = cublaslt ] && only=$ALL,lenet-layers
+        only=$ALL; [ "$label" = cublaslt ] && only=$ALL,lenet-layers; [ "$label" = cublaslt-graphs ] && only=frozen
         # shellcheck disable=SC2086
         (cd "$HERE" && timeout 400 "$JAVA" "${JOPTS[@]}" $opts -Dengine.backend=cuda -cp "$LIB" dev.engine.bench.GpuBench \
             --label "$label" --only "$only" --out "$WORK/engine-$label.json" > "$WORK/gpubench-$label.txt" 2>&1) || note "GpuBench $label failed (exit $?)"

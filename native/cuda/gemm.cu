@@ -183,10 +183,6 @@ static void launch_simt(const GemmArgs& g, i64 z0, unsigned nz) {
 
 static int own_gemm(int dtype, const GemmArgs& g, i64 batch) {
     if ((g.m + 31) / 32 > 65535) return (int)cudaErrorInvalidConfiguration;
-    if (dtype == F32 && batch == 1) {  // split-K over many warps with 128-bit loads of B: the batch-1..16 layers
-        int r = skinny_gemm_f32(g);
-        if (r != -1) return r;
-    }
     // big tiles only pay off when there are enough of them to fill the GPU
     bool big = g.m * g.n * batch >= (i64)512 * 512;
     for (i64 z0 = 0; z0 < batch; z0 += 65535) {

@@ -6,8 +6,8 @@
 //   - k is split across the block's warps and, when the column tiles alone cannot fill the GPU, across
 //     blocks too (grid.y): those write partial sums to a workspace and the last block of a column tile to
 //     finish adds them in a fixed order (deterministic) and applies the epilogue, all in one launch.
-// Our own GEMM path (mode own, or what cuBLASLt declines) tries it first; skinny_gemm_f32 returns -1 for what
-// it does not cover, and the general kernels take that.
+// Not wired into gemm_launch yet (it has not run on a GPU; SkinnyGemmTest checks it there first):
+// skinny_gemm_f32 returns -1 for what it does not cover, so a caller can fall back to the general kernels.
 #include "common.cuh"
 #include "gemm.cuh"
 #include "ops.cuh"

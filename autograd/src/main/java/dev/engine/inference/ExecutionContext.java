@@ -23,7 +23,7 @@ import java.util.List;
  * The memory one thread uses to run one {@link ExecutionPlan}: an arena, an input and an output buffer,
  * allocated once, and the plan's steps compiled into kernel calls bound to slices of them. The first run
  * makes the calls one by one (a warm-up: kernels load, caches fill) and then has the backend record the
- * whole call ({@link Backend#recordCall}): on CUDA one graph with pinned host copies, so every later run
+ * whole call ({@link Backend#recordCall}): on CUDA, where enabled, one graph with pinned host copies, so every later run
  * is one native call. When recording fails the context keeps making the calls and remembers why
  * ({@link #recordingFailure()}). After the first run, running allocates no native memory. Not
  * thread-safe: a {@link FrozenModel} gives each thread its own.

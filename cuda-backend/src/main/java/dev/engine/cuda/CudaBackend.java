@@ -321,8 +321,21 @@ public final class CudaBackend extends CheckedBackend {
      * output] into one CUDA graph; see {@link CudaRecordedCall}. Throws when the work cannot be captured
      * (a host transfer, an index check that needs the host), with the reason.
      */
+    private volatile boolean recordCalls = Boolean.getBoolean("engine.cuda.recordCalls");
+
+    /**
+     * Frozen calls recorded as one CUDA graph with pinned host copies ({@link #recordCall}): opt-in
+     * ({@code -Dengine.cuda.recordCalls=true} or this setter) until its GPU tests (FrozenGraphTest) have run
+     * on a GPU; off, a frozen call makes its kernel calls one by one as before.
+     */
+    public void setRecordCalls(boolean on) { ready(); recordCalls = on; }
+
+    /** Whether frozen calls are recorded into CUDA graphs (see {@link #setRecordCalls}). */
+    public boolean recordCalls() { return recordCalls; }
+
     @Override public RecordedCall recordCall(Buffer input, int inputCount, Buffer output, int outputCount, Runnable work) {
         ready();
+        if (!recordCalls) return super.recordCall(input, inputCount, output, outputCount, work);
         return CudaRecordedCall.record(this, input, inputCount, output, outputCount, work);
     }
 

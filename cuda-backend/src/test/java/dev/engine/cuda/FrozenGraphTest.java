@@ -1,7 +1,6 @@
 package dev.engine.cuda;
 
 import static dev.engine.cuda.Parity.CPU;
-import static dev.engine.cuda.Parity.gpu;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.engine.api.Buffer;
@@ -29,6 +28,13 @@ import org.junit.jupiter.api.Test;
  * call, and gives what the first (eager) call and the CPU give, from any thread, allocating nothing.
  */
 class FrozenGraphTest {
+    /** The CUDA backend with frozen calls recorded into graphs (opt-in until these tests have run on a GPU). */
+    static CudaBackend graphs() {
+        CudaBackend g = Parity.gpu();
+        g.setRecordCalls(true);
+        return g;
+    }
+
     static final long[] MLP_SAMPLE = {1, 784}, LENET_SAMPLE = {1, 1, 28, 28};
     static final int[] BATCHES = {1, 3, 64};
 
@@ -67,7 +73,7 @@ class FrozenGraphTest {
         };
     }
 
-    static FrozenModel onCuda(Traceable m, long[] sample) { return Freezer.freeze(m, sample, FreezeOptions.defaults().backend(gpu())); }
+    static FrozenModel onCuda(Traceable m, long[] sample) { return Freezer.freeze(m, sample, FreezeOptions.defaults().backend(graphs())); }
 
     static FrozenModel onCpu(Traceable m, long[] sample) { return Freezer.freeze(m, sample, FreezeOptions.defaults().backend(CPU)); }
 
@@ -138,7 +144,7 @@ class FrozenGraphTest {
     }
 
     @Test void noDeviceOrPinnedAllocationAfterTheFirstCallPerBatchSize() {
-        CudaBackend gpu = gpu();
+        CudaBackend gpu = graphs();
         try (FrozenModel cuda = onCuda(lenet(), LENET_SAMPLE)) {
             Random r = new Random(3);
             List<float[]> xs = new ArrayList<>();
@@ -164,7 +170,7 @@ class FrozenGraphTest {
     }
 
     @Test void closedModelRefusesCallsAndReturnsItsPinnedMemory() {
-        CudaBackend gpu = gpu();
+        CudaBackend gpu = graphs();
         CudaPinnedStats before = gpu.pinnedStats();
         FrozenModel cuda = onCuda(mlp(), MLP_SAMPLE);
         float[] x = new float[784];
@@ -197,7 +203,7 @@ class FrozenGraphTest {
     }
 
     @Test void recordCallRefusesHostTransfersAndTheBackendGoesOn() {
-        CudaBackend gpu = gpu();
+        CudaBackend gpu = graphs();
         CudaPinnedStats before = gpu.pinnedStats();
         try (Buffer in = gpu.allocate(DType.F32, 4); Buffer out = gpu.allocate(DType.F32, 4)) {
             assertThrows(EngineException.class, () -> gpu.recordCall(in, 4, out, 4, () -> gpu.copyIn(new float[4], 0, out, 0, 4)));
