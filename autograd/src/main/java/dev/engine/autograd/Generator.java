@@ -43,7 +43,7 @@ public final class Generator {
 
     /** Uniform in [0, bound) without modulo bias (Java's rejection scheme on 63-bit values). */
     public long nextLong(long bound) {
-        if (bound <= 0) throw new IllegalArgumentException("bound must be positive: " + bound);
+        if (bound <= 0) throw new dev.engine.api.EngineException("generator: bound must be positive, got " + bound);
         long u = nextLong() >>> 1;
         long r;
         while (u + (bound - 1) - (r = u % bound) < 0) u = nextLong() >>> 1;

@@ -88,9 +88,9 @@ public final class MemoryScope implements AutoCloseable {
 
     @Override public void close() {
         if (closed) return;
-        if (Thread.currentThread() != thread) throw new IllegalStateException("memory scope closed on another thread than it was opened on");
+        if (Thread.currentThread() != thread) throw new dev.engine.api.EngineException("memory scope closed on another thread than it was opened on");
         Deque<MemoryScope> d = STACK.get();
-        if (d.peek() != this) throw new IllegalStateException("memory scopes must close innermost first");
+        if (d.peek() != this) throw new dev.engine.api.EngineException("memory scopes must close innermost first");
         d.pop();
         closed = true;
         for (Tensor t : owned) {

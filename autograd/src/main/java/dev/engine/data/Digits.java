@@ -33,7 +33,7 @@ public final class Digits {
         Dataset d = cached;
         if (d != null) return d;
         InputStream in = Digits.class.getResourceAsStream(RESOURCE);
-        if (in == null) throw new UncheckedIOException(new IOException("classpath resource dev/engine/data/" + RESOURCE + " is missing"));
+        if (in == null) throw new dev.engine.api.EngineException("digits: classpath resource dev/engine/data/" + RESOURCE + " is missing");
         List<String> classes = new ArrayList<>();
         for (int c = 0; c < 10; c++) classes.add(Integer.toString(c));
         d = Csv.read(in, "classpath:dev/engine/data/" + RESOURCE).header(false).labelColumn(0).classNames(classes).build()

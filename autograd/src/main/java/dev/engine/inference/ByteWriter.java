@@ -48,7 +48,7 @@ public final class ByteWriter {
     private interface Io { void run() throws IOException; }
 
     private ByteWriter io(Io r) {
-        try { r.run(); } catch (IOException e) { throw new UncheckedIOException(e); }
+        try { r.run(); } catch (IOException e) { throw new dev.engine.api.EngineException("write: " + e.getMessage(), e); }
         return this;
     }
 }

@@ -31,7 +31,7 @@ final class OnnxWriter {
         interface W { void run(CodedOutputStream o) throws IOException; }
 
         Msg w(W f) {
-            try { f.run(out); } catch (IOException e) { throw new UncheckedIOException(e); }
+            try { f.run(out); } catch (IOException e) { throw new dev.engine.api.EngineException("onnx export: " + e.getMessage(), e); }
             return this;
         }
 
@@ -42,7 +42,7 @@ final class OnnxWriter {
         Msg msg(int field, byte[] m) { return w(o -> o.writeByteArray(field, m)); }
 
         byte[] bytes() {
-            try { out.flush(); } catch (IOException e) { throw new UncheckedIOException(e); }
+            try { out.flush(); } catch (IOException e) { throw new dev.engine.api.EngineException("onnx export: " + e.getMessage(), e); }
             return bos.toByteArray();
         }
     }
