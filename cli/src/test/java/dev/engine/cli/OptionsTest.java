@@ -1,5 +1,7 @@
 package dev.engine.cli;
 
+import static dev.engine.cli.CliRun.fails;
+import static dev.engine.cli.CliRun.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,18 +18,7 @@ import picocli.CommandLine.Model.OptionSpec;
 class OptionsTest {
     @TempDir Path dir;
 
-    private static CliRun ok(String... args) {
-        CliRun r = CliRun.of(args);
-        assertEquals(0, r.code(), r.toString());
-        return r;
-    }
 
-    private static CliRun fails(String expected, String... args) {
-        CliRun r = CliRun.of(args);
-        assertTrue(r.code() != 0, r.toString());
-        assertTrue(r.err().contains(expected), "expected '" + expected + "' in\n" + r);
-        return r;
-    }
 
     @Test void configWithEqualsIsReadAndUnknownKeysAreErrors() throws Exception {
         Path cfg = dir.resolve("t.properties");

@@ -1,5 +1,8 @@
 package dev.engine.cli;
 
+import static dev.engine.cli.CliRun.fails;
+import static dev.engine.cli.CliRun.number;
+import static dev.engine.cli.CliRun.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,24 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class TrustworthyTrainingTest {
     @TempDir Path dir;
 
-    private static CliRun ok(String... args) {
-        CliRun r = CliRun.of(args);
-        assertEquals(0, r.code(), r.toString());
-        return r;
-    }
 
-    private static CliRun fails(String expected, String... args) {
-        CliRun r = CliRun.of(args);
-        assertTrue(r.code() != 0, r.toString());
-        assertTrue(r.err().contains(expected), "expected '" + expected + "' in\n" + r);
-        return r;
-    }
 
-    private static double number(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        assertTrue(m.find(), regex + " in\n" + text);
-        return Double.parseDouble(m.group(1));
-    }
 
     @Test void digitsTrainOnATrainingPartValidateOnAnotherAndTestOnTheFixedTestPart() {
         CliRun r = ok("train", "--epochs", "1", "--hidden", "8", "--out", dir.resolve("d.model").toString());

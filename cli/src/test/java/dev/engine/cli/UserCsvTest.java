@@ -1,12 +1,13 @@
 package dev.engine.cli;
 
+import static dev.engine.cli.CliRun.fails;
+import static dev.engine.cli.CliRun.number;
+import static dev.engine.cli.CliRun.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,24 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 class UserCsvTest {
     @TempDir Path dir;
 
-    private static CliRun ok(String... args) {
-        CliRun r = CliRun.of(args);
-        assertEquals(0, r.code(), r.toString());
-        return r;
-    }
 
-    private static CliRun fails(String expected, String... args) {
-        CliRun r = CliRun.of(args);
-        assertTrue(r.code() != 0, r.toString());
-        assertTrue(r.err().contains(expected), "expected '" + expected + "' in\n" + r);
-        return r;
-    }
 
-    private static double number(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        assertTrue(m.find(), regex + " in\n" + text);
-        return Double.parseDouble(m.group(1));
-    }
 
     private Path trainAbc(Path csv, String labelColumn) {
         Path model = dir.resolve("abc-" + labelColumn + ".model");
