@@ -262,18 +262,10 @@ using namespace ecu;
 
 extern "C" {
 
-// meta: the layout native/cpu/gemm.h reads: [dtype, transA, transB, m, n, k, alpha, beta, a, lda, strideA,
-//        b, ldb, strideB, c, ldc, strideC, batch, bias, residual, ldr, strideR, act opcode, actParam bits]
+// meta: see read_gemm_args
 int ecu_gemm(long long meta) {
     const i64* q = ptr<i64>(meta);
-    GemmArgs g;
-    g.transA = (int)q[1]; g.transB = (int)q[2];
-    g.m = q[3]; g.n = q[4]; g.k = q[5];
-    g.alpha = bits_to_double(q[6]); g.beta = bits_to_double(q[7]);
-    g.a = q[8]; g.lda = q[9]; g.sa = q[10]; g.b = q[11]; g.ldb = q[12]; g.sb = q[13];
-    g.c = q[14]; g.ldc = q[15]; g.sc = q[16];
-    g.bias = q[18]; g.res = q[19]; g.ldr = q[20]; g.sr = q[21];
-    g.act = (int)q[22]; g.actParam = bits_to_double(q[23]);
+    GemmArgs g = read_gemm_args(q);
     return gemm_launch((int)q[0], g, q[17]);
 }
 

@@ -15,6 +15,21 @@ struct GemmArgs {
     double actParam;
 };
 
+// Decodes the ecu_gemm argument block (the layout native/cpu/gemm.h reads: [dtype, transA, transB, m, n, k,
+// alpha, beta, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch, bias, residual, ldr, strideR,
+// act opcode, actParam bits]); dtype and batch (q[0], q[17]) stay with the caller.
+inline GemmArgs read_gemm_args(const i64* q) {
+    GemmArgs g;
+    g.transA = (int)q[1]; g.transB = (int)q[2];
+    g.m = q[3]; g.n = q[4]; g.k = q[5];
+    g.alpha = bits_to_double(q[6]); g.beta = bits_to_double(q[7]);
+    g.a = q[8]; g.lda = q[9]; g.sa = q[10]; g.b = q[11]; g.ldb = q[12]; g.sb = q[13];
+    g.c = q[14]; g.ldc = q[15]; g.sc = q[16];
+    g.bias = q[18]; g.res = q[19]; g.ldr = q[20]; g.sr = q[21];
+    g.act = (int)q[22]; g.actParam = bits_to_double(q[23]);
+    return g;
+}
+
 // Queues the product on the backend's stream: through cuBLASLt when it is loaded and the mode allows it,
 // else our kernels (F32 on the TF32 tensor-core kernel when TF32 is enabled). Returns a cudaError_t, or
 // ECU_MESSAGE with the reason in the thread's error message (mode cublas when cuBLASLt cannot do it).
