@@ -85,7 +85,7 @@ done
 
 # 3. the test suites (CUDA parity, the backend contract suite, autograd and cross-module suites), the
 #    JUnit console launcher, the shared test data (models, digits)
-for m in engine-api cuda-backend autograd tests; do
+for m in engine-api cuda-backend autograd data inference train tests; do
     [ -d "$m/target/test-classes" ] && cp -r "$m/target/test-classes" "$OUT/tests/$m"
 done
 

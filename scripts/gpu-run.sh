@@ -90,7 +90,7 @@ if want tests; then
     junit contract "$HERE/tests/engine-api"
 fi
 if want suites; then
-    junit autograd "$HERE/tests/autograd"
+    for m in autograd data inference train; do junit "$m" "$HERE/tests/$m"; done
     junit crossmodule "$HERE/tests/tests"
 fi
 

@@ -1,8 +1,8 @@
 package dev.engine.nn;
 
 import dev.engine.api.EngineException;
-import dev.engine.inference.Value;
-import dev.engine.inference.Tracer;
+import dev.engine.graph.Value;
+import dev.engine.graph.Tracer;
 import dev.engine.api.DType;
 import dev.engine.api.ShapeException;
 import dev.engine.api.Shapes;

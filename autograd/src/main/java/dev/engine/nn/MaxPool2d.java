@@ -1,8 +1,8 @@
 package dev.engine.nn;
 
 import dev.engine.api.EngineException;
-import dev.engine.inference.Value;
-import dev.engine.inference.Tracer;
+import dev.engine.graph.Value;
+import dev.engine.graph.Tracer;
 import dev.engine.autograd.Functional;
 import dev.engine.autograd.Tensor;
 import java.util.Arrays;

@@ -7,10 +7,9 @@ import dev.engine.api.Shapes;
 import dev.engine.autograd.GradMode;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
-import dev.engine.inference.Freezer;
-import dev.engine.inference.Traceable;
-import dev.engine.inference.Tracer;
-import dev.engine.inference.Value;
+import dev.engine.graph.Traceable;
+import dev.engine.graph.Tracer;
+import dev.engine.graph.Value;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -211,28 +210,6 @@ public abstract class Module implements Traceable {
     }
 
     public void loadStateDict(Map<String, Tensor> state) { loadStateDict(state, true); }
-
-    /**
-     * Freezes this model for inference: traces one eval-mode forward pass on {@code example}'s shape
-     * (first axis: batch) into a graph, optimises it and returns a thread-safe
-     * {@link dev.engine.inference.FrozenModel} on {@code example}'s backend. The model must implement
-     * {@link dev.engine.inference.Traceable}; its training mode is restored afterwards.
-     */
-    public dev.engine.inference.FrozenModel freeze(Tensor example) {
-        return freeze(example, dev.engine.inference.FreezeOptions.defaults());
-    }
-
-    /** As {@link #freeze(Tensor)} with chosen passes. */
-    public dev.engine.inference.FrozenModel freeze(Tensor example, dev.engine.inference.FreezeOptions options) {
-        boolean was = training;
-        setTraining(false);
-        try {
-            var opts = options.backend() != null ? options : options.backend(example.backend());
-            return Freezer.freeze(this, example.shape(), opts);
-        } finally {
-            setTraining(was);
-        }
-    }
 
     /** One line describing this layer's own configuration, e.g. "Linear(in=64, out=10, bias=true)". */
     public String describe() { return getClass().getSimpleName() + "()"; }

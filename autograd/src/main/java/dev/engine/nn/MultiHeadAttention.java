@@ -7,8 +7,8 @@ import dev.engine.api.Shapes;
 import dev.engine.autograd.Functional;
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.Tensor;
-import dev.engine.inference.Tracer;
-import dev.engine.inference.Value;
+import dev.engine.graph.Tracer;
+import dev.engine.graph.Value;
 
 /**
  * Multi-head attention over batch-first input [batch, seq, embed], with PyTorch's parameter names

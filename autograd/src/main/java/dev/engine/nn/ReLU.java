@@ -1,7 +1,7 @@
 package dev.engine.nn;
 
-import dev.engine.inference.Value;
-import dev.engine.inference.Tracer;
+import dev.engine.graph.Value;
+import dev.engine.graph.Tracer;
 import dev.engine.autograd.Tensor;
 
 /**

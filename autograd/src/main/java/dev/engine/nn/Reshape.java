@@ -1,8 +1,8 @@
 package dev.engine.nn;
 
 import dev.engine.autograd.Tensor;
-import dev.engine.inference.Tracer;
-import dev.engine.inference.Value;
+import dev.engine.graph.Tracer;
+import dev.engine.graph.Value;
 
 /**
  * Reshapes each sample (the batch axis is kept), e.g. flat 64-pixel rows into [1, 8, 8] images for a CNN.

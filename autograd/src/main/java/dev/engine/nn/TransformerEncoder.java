@@ -2,8 +2,8 @@ package dev.engine.nn;
 
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.Tensor;
-import dev.engine.inference.Tracer;
-import dev.engine.inference.Value;
+import dev.engine.graph.Tracer;
+import dev.engine.graph.Value;
 import java.util.function.Supplier;
 
 /**

@@ -1,5 +1,6 @@
 package dev.engine.bench;
 
+import dev.engine.inference.Freezer;
 import dev.engine.api.Backend;
 import dev.engine.api.Backends;
 import dev.engine.autograd.Generator;
@@ -177,7 +178,7 @@ public final class GpuBench {
         shape[0] = batch;
         System.arraycopy(sample, 0, shape, 1, sample.length);
         net.eval();
-        try (Tensor example = Tensor.zeros(shape); FrozenModel fm = net.freeze(example, FreezeOptions.defaults().backend(be))) {
+        try (Tensor example = Tensor.zeros(shape); FrozenModel fm = Freezer.freeze(net, example, FreezeOptions.defaults().backend(be))) {
             float[] in = Fixtures.random(batch * (int) (Arrays.stream(sample).reduce(1, (a, b) -> a * b)), 7);
             float[] outBuf = new float[fm.outputFeatures() * batch];
             return time("frozen", model, batch, be, () -> fm.run(in, batch, outBuf));

@@ -1,5 +1,6 @@
 package dev.engine.bench;
 
+import dev.engine.inference.Freezer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
@@ -80,7 +81,7 @@ public class InferenceBench {
         try (MemoryScope s = MemoryScope.open()) {
             long[] one = inputShape.clone();
             one[0] = 1;
-            frozen = model.freeze(Tensor.zeros(one));
+            frozen = Freezer.freeze(model, Tensor.zeros(one));
         }
         imported = Onnx.load(Models.dir().resolve(name + ".onnx"));
         x = Fixtures.random(batch * frozen.inputFeatures(), 7);

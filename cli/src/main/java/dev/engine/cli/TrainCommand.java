@@ -1,5 +1,6 @@
 package dev.engine.cli;
 
+import dev.engine.inference.Freezer;
 import dev.engine.api.EngineException;
 import dev.engine.data.Dataset;
 import dev.engine.data.PipelineTransform;
@@ -117,7 +118,7 @@ final class TrainCommand implements Callable<Integer> {
         long[] example = new long[fs.length + 1];
         example[0] = 1;
         for (int i = 0; i < fs.length; i++) example[i + 1] = fs[i];
-        try (FrozenModel frozen = net.freeze(Tensor.zeros(example))) {
+        try (FrozenModel frozen = Freezer.freeze(net, Tensor.zeros(example))) {
             System.out.println("frozen plan (batch 1):");
             System.out.println(frozen.describePlan(1));
             Bundle.save(bundle, frozen, new PipelineTransform(d.preprocessing()), PostProcessor.softmax(d.classNames()));

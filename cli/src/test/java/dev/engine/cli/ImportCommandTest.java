@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code engine import} writes a bundle from an ONNX file; predict and eval take .onnx files directly. */
 class ImportCommandTest {
-    private static final Path MODEL = Path.of("../autograd/src/test/resources/onnx/mlp_gelu_ln_opset17.onnx");
+    private static final Path MODEL = Path.of("../inference/src/test/resources/onnx/mlp_gelu_ln_opset17.onnx");
 
     private static String run(int expectCode, String... args) {
         PrintStream old = System.out, oldErr = System.err;

@@ -1,5 +1,6 @@
 package dev.engine.tests;
 
+import dev.engine.inference.Freezer;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.engine.autograd.GradMode;
@@ -25,7 +26,7 @@ class FrozenEagerParityTest {
             model.eval();
             float[] eager = model.forward(x).toFloatArray();
             for (FreezeOptions opts : new FreezeOptions[]{FreezeOptions.defaults(), FreezeOptions.none()}) {
-                try (FrozenModel f = model.freeze(x, opts)) {
+                try (FrozenModel f = Freezer.freeze(model, x, opts)) {
                     float[] frozen = f.run(x).toFloatArray();
                     assertEquals(eager.length, frozen.length);
                     for (int i = 0; i < eager.length; i++)

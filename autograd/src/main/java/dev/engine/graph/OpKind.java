@@ -1,0 +1,58 @@
+package dev.engine.graph;
+
+/**
+ * The layer-level operations of the frozen-graph IR. Each {@link Node} has one kind; its attributes
+ * (see {@link Node}) carry the rest. The names are part of the bundle format: never rename them.
+ *
+ * <pre>{@code
+ * if (node.kind() == OpKind.LINEAR) System.out.println(node.name());
+ * }</pre>
+ */
+public enum OpKind {
+    /** The graph input; attribute ints "shape". */
+    INPUT,
+    /** A constant tensor; const "value". */
+    CONSTANT,
+    /** {@code act(x W^T + bias [+ residual])}; consts "weight" [out,in] (or "weightT" [in,out] once packed), "bias". */
+    LINEAR,
+    /** NCHW convolution with KCRS weight, bias and activation; ints "stride", "padding", "dilation", "groups". */
+    CONV2D,
+    /** Eval-mode batch norm as per-channel (axis 1) {@code x*scale + shift}; consts "scale", "shift". */
+    BATCHNORM,
+    /** Layer norm over the last axis; consts "gamma", "beta"; floats "eps". */
+    LAYERNORM,
+    /** Max pooling; ints "kernel", "stride", "padding". */
+    MAXPOOL2D,
+    /** Average pooling; ints "kernel", "stride", "padding", "countIncludePad". */
+    AVGPOOL2D,
+    /** Adaptive average pooling; ints "output". */
+    ADAPTIVEAVGPOOL2D,
+    /** Flattens axes "start".."end" (ints) into one. A view, no copy. */
+    FLATTEN,
+    /** Reshape keeping the batch axis; ints "shape" holds the non-batch dims. A view, no copy. */
+    RESHAPE,
+    /** One fused {@link dev.engine.api.ElementwiseProgram} over its (broadcast) operands. */
+    ELEMENTWISE,
+    /** Sum of two values (broadcast), e.g. a residual connection. */
+    ADD,
+    /** Softmax over the last axis. */
+    SOFTMAX,
+    /** Log-softmax over the last axis. */
+    LOG_SOFTMAX,
+    /** Dropout: a no-op at inference. */
+    DROPOUT,
+    /** Identity: a no-op. */
+    IDENTITY,
+    /** Matrix product of two values (a [..., m, k] with b [k, n] or equal batch dims). */
+    MATMUL,
+    /** Embedding lookup: input holds indices (as floats), const "table" [vocab, dim]. */
+    EMBEDDING,
+    /** A plain copy (inserted when the output would alias the input). */
+    COPY,
+    /** Axes permuted (a strided copy); ints "perm", whose first entry is 0 (the batch axis stays first). */
+    PERMUTE,
+    /** Every "step"-th element of [start, end) along one non-batch axis (a strided copy); ints "axis", "start", "end", "step". */
+    SLICE,
+    /** Inputs joined along one non-batch axis; ints "axis". */
+    CONCAT
+}

@@ -1,0 +1,216 @@
+package dev.engine.graph;
+
+import dev.engine.api.Conv2dShape;
+import dev.engine.api.Layout;
+import dev.engine.api.Pool2dShape;
+import dev.engine.api.ShapeException;
+import dev.engine.api.Shapes;
+import java.util.Arrays;
+
+/**
+ * Output shapes of graph nodes from their input shapes: used when tracing, when a plan is specialised to a
+ * batch size and when a loaded bundle is validated. Every mismatch throws a {@link ShapeException} that
+ * names the node.
+ *
+ * <pre>{@code
+ * long[] y = ShapeInference.infer(node, new long[][]{{64, 784}});   // e.g. [64, 512] for a linear
+ * }</pre>
+ */
+public final class ShapeInference {
+    private ShapeInference() {}
+
+    /** The output shape of {@code n} given its inputs' shapes ({@code batch} replaces the input's first axis). */
+    public static long[] infer(Node n, long[][] in, long batch) {
+        String op = n.kind().name().toLowerCase() + " '" + n.name() + "'";
+        switch (n.kind()) {
+            case INPUT: {
+                long[] s = n.ints("shape");
+                if (s.length == 0) throw new ShapeException(op + ": input needs at least one (batch) axis");
+                s[0] = batch;
+                Shapes.numel(s);
+                return s;
+            }
+            case CONSTANT: return constant(n, "value", op).shape();
+            case LINEAR: {
+                long[] x = in[0];
+                Const w = n.constOrNull("weight"), wt = n.constOrNull("weightT");
+                if ((w == null) == (wt == null)) throw new ShapeException(op + ": needs exactly one of weight/weightT");
+                long[] ws = w != null ? w.shape() : wt.shape();
+                if (ws.length != 2) throw new ShapeException(op + ": weight must be 2-D, got " + Shapes.str(ws));
+                long out = w != null ? ws[0] : ws[1], inF = w != null ? ws[1] : ws[0];
+                if (x.length < 1 || x[x.length - 1] != inF)
+                    throw new ShapeException(op + ": input " + Shapes.str(x) + " must end in " + inF + " features");
+                Const b = n.constOrNull("bias");
+                if (b != null && b.numel() != out) throw new ShapeException(op + ": bias has " + b.numel() + " values, expected " + out);
+                long[] y = x.clone();
+                y[y.length - 1] = out;
+                if (in.length > 1 && !Arrays.equals(in[1], y))
+                    throw new ShapeException(op + ": residual " + Shapes.str(in[1]) + " must have the output shape " + Shapes.str(y));
+                return y;
+            }
+            case CONV2D: return conv(n, in[0], op).outputShape();
+            case BATCHNORM: {
+                long[] x = in[0];
+                if (x.length < 2) throw new ShapeException(op + ": input " + Shapes.str(x) + " needs a channel axis");
+                if (constant(n, "scale", op).numel() != x[1] || constant(n, "shift", op).numel() != x[1])
+                    throw new ShapeException(op + ": scale/shift must have " + x[1] + " channels");
+                return x;
+            }
+            case LAYERNORM: {
+                long[] x = in[0];
+                if (x.length < 1) throw new ShapeException(op + ": scalar input");
+                for (String k : new String[]{"gamma", "beta"}) {
+                    Const c = n.constOrNull(k);
+                    if (c != null && c.numel() != x[x.length - 1])
+                        throw new ShapeException(op + ": " + k + " has " + c.numel() + " values for last axis " + x[x.length - 1]);
+                }
+                return x;
+            }
+            case MAXPOOL2D: case AVGPOOL2D: return pool(n, in[0], op).outputShape();
+            case ADAPTIVEAVGPOOL2D: {
+                long[] x = rank4(in[0], op);
+                long[] o = n.ints("output");
+                if (o.length != 2 || o[0] < 1 || o[1] < 1) throw new ShapeException(op + ": output size " + Arrays.toString(o));
+                return new long[]{x[0], x[1], o[0], o[1]};
+            }
+            case FLATTEN: {
+                long[] x = in[0];
+                int r = x.length;
+                int s = (int) n.intOr("start", 1), e = (int) n.intOr("end", -1);
+                s = s < 0 ? s + r : s;
+                e = e < 0 ? e + r : e;
+                if (r == 0) return new long[]{1};
+                if (s < 0 || e >= r || s > e) throw new ShapeException(op + ": flatten axes " + s + ".." + e + " for rank " + r);
+                long[] y = new long[r - (e - s)];
+                int k = 0;
+                for (int i = 0; i < s; i++) y[k++] = x[i];
+                long p = 1;
+                for (int i = s; i <= e; i++) p = Math.multiplyExact(p, x[i]);
+                y[k++] = p;
+                for (int i = e + 1; i < r; i++) y[k++] = x[i];
+                return y;
+            }
+            case RESHAPE: {
+                long[] x = in[0];
+                long[] rest = n.ints("shape");
+                long[] want = new long[rest.length + 1];
+                want[0] = x[0];
+                System.arraycopy(rest, 0, want, 1, rest.length);
+                if (x[0] == 0) { for (int i = 1; i < want.length; i++) if (want[i] < 0) want[i] = 0; return want; }
+                return Layout.inferShape(want, Shapes.numel(x));
+            }
+            case ELEMENTWISE: case ADD: {
+                if (n.kind() == OpKind.ADD && in.length != 2) throw new ShapeException(op + ": add takes 2 inputs");
+                if (in.length == 0) throw new ShapeException(op + ": no operands");
+                long[] s = in[0];
+                for (int i = 1; i < in.length; i++) s = Shapes.broadcast(op, s, in[i]);
+                return s;
+            }
+            case SOFTMAX: case LOG_SOFTMAX: case DROPOUT: case IDENTITY: case COPY:
+                if (in[0].length == 0) throw new ShapeException(op + ": scalar input");
+                return in[0];
+            case MATMUL: {
+                long[] a = in[0], b = in[1];
+                if (a.length < 2 || b.length < 2) throw new ShapeException(op + ": operands " + Shapes.str(a) + " x " + Shapes.str(b) + " must be at least 2-D");
+                if (a[a.length - 1] != b[b.length - 2])
+                    throw new ShapeException(op + ": inner sizes differ in " + Shapes.str(a) + " x " + Shapes.str(b));
+                if (b.length > 2 && (b.length != a.length || !Arrays.equals(Arrays.copyOf(a, a.length - 2), Arrays.copyOf(b, b.length - 2))))
+                    throw new ShapeException(op + ": batch dims of " + Shapes.str(a) + " and " + Shapes.str(b) + " must match");
+                long[] y = a.clone();
+                y[y.length - 1] = b[b.length - 1];
+                return y;
+            }
+            case EMBEDDING: {
+                Const t = constant(n, "table", op);
+                if (t.shape().length != 2) throw new ShapeException(op + ": table must be 2-D");
+                long[] y = Arrays.copyOf(in[0], in[0].length + 1);
+                y[y.length - 1] = t.shape()[1];
+                return y;
+            }
+            case PERMUTE: {
+                long[] x = in[0], p = n.ints("perm");
+                if (p.length != x.length || p.length == 0 || p[0] != 0) throw new ShapeException(op + ": perm " + Arrays.toString(p) + " must keep axis 0 first for rank " + x.length);
+                boolean[] seen = new boolean[p.length];
+                long[] y = new long[p.length];
+                for (int i = 0; i < p.length; i++) {
+                    if (p[i] < 0 || p[i] >= p.length || seen[(int) p[i]]) throw new ShapeException(op + ": perm " + Arrays.toString(p) + " is not a permutation");
+                    seen[(int) p[i]] = true;
+                    y[i] = x[(int) p[i]];
+                }
+                return y;
+            }
+            case SLICE: {
+                long[] x = in[0].clone();
+                long ax = n.intOr("axis", -1), start = n.intOr("start", 0), end = n.intOr("end", -1), step = n.intOr("step", 1);
+                if (ax < 1 || ax >= x.length) throw new ShapeException(op + ": axis " + ax + " must be a non-batch axis of " + Shapes.str(x));
+                if (step < 1 || start < 0 || end < start || end > x[(int) ax]) throw new ShapeException(op + ": [" + start + ", " + end + ") step " + step + " does not fit axis size " + x[(int) ax]);
+                x[(int) ax] = (end - start + step - 1) / step;
+                return x;
+            }
+            case CONCAT: {
+                long ax = n.intOr("axis", -1);
+                if (in.length == 0) throw new ShapeException(op + ": no inputs");
+                long[] y = in[0].clone();
+                if (ax < 1 || ax >= y.length) throw new ShapeException(op + ": axis " + ax + " must be a non-batch axis of " + Shapes.str(y));
+                for (int i = 1; i < in.length; i++) {
+                    if (in[i].length != y.length) throw new ShapeException(op + ": inputs of ranks " + y.length + " and " + in[i].length);
+                    for (int d = 0; d < y.length; d++)
+                        if (d != ax && in[i][d] != y[d]) throw new ShapeException(op + ": " + Shapes.str(in[0]) + " and " + Shapes.str(in[i]) + " differ off axis " + ax);
+                    y[(int) ax] = Math.addExact(y[(int) ax], in[i][(int) ax]);
+                }
+                return y;
+            }
+            default: throw new ShapeException(op + ": unknown op");
+        }
+    }
+
+    /** The conv geometry for an NCHW input. */
+    public static Conv2dShape conv(Node n, long[] x, String op) {
+        x = rank4(x, op);
+        Const w = constant(n, "weight", op);
+        long[] ws = w.shape();
+        if (ws.length != 4) throw new ShapeException(op + ": weight " + Shapes.str(ws) + " must be KCRS");
+        long[] st = pair(n, "stride", 1), pd = pair(n, "padding", 0), dl = pair(n, "dilation", 1);
+        int groups = (int) n.intOr("groups", 1);
+        Conv2dShape g = new Conv2dShape(x[0], x[1], x[2], x[3], ws[0], ws[2], ws[3], (int) st[0], (int) st[1], (int) pd[0], (int) pd[1],
+                (int) dl[0], (int) dl[1], groups);
+        if (!Arrays.equals(g.weightShape(), ws))
+            throw new ShapeException(op + ": weight " + Shapes.str(ws) + " does not fit input " + Shapes.str(x) + " (expected " + Shapes.str(g.weightShape()) + ")");
+        Const b = n.constOrNull("bias");
+        if (b != null && b.numel() != ws[0]) throw new ShapeException(op + ": bias has " + b.numel() + " values, expected " + ws[0]);
+        return g;
+    }
+
+    /** The pool geometry for an NCHW input. */
+    public static Pool2dShape pool(Node n, long[] x, String op) {
+        x = rank4(x, op);
+        long[] k = pair(n, "kernel", -1), s = pair(n, "stride", -1), p = pair(n, "padding", 0);
+        if (k[0] > Integer.MAX_VALUE || k[1] > Integer.MAX_VALUE || s[0] > Integer.MAX_VALUE || s[1] > Integer.MAX_VALUE
+                || p[0] > Integer.MAX_VALUE || p[1] > Integer.MAX_VALUE) throw new ShapeException(op + ": pooling sizes too large");
+        return new Pool2dShape(x[0], x[1], x[2], x[3], (int) k[0], (int) k[1], (int) s[0], (int) s[1], (int) p[0], (int) p[1],
+                n.intOr("countIncludePad", 1) != 0);
+    }
+
+    private static long[] pair(Node n, String key, long dflt) {
+        long[] v = n.ints().get(key);
+        if (v == null) {
+            if (dflt < 0) throw new ShapeException(n.kind() + " '" + n.name() + "' lacks '" + key + "'");
+            return new long[]{dflt, dflt};
+        }
+        if (v.length == 1) return new long[]{v[0], v[0]};
+        if (v.length != 2 || v[0] > Integer.MAX_VALUE || v[1] > Integer.MAX_VALUE || v[0] < 0 || v[1] < 0)
+            throw new ShapeException(n.kind() + " '" + n.name() + "': '" + key + "' must be 1 or 2 non-negative ints, got " + Arrays.toString(v));
+        return v;
+    }
+
+    private static long[] rank4(long[] x, String op) {
+        if (x.length != 4) throw new ShapeException(op + ": expects NCHW input, got " + Shapes.str(x));
+        return x;
+    }
+
+    private static Const constant(Node n, String key, String op) {
+        Const c = n.constOrNull(key);
+        if (c == null) throw new ShapeException(op + ": missing constant '" + key + "'");
+        return c;
+    }
+}

@@ -1,0 +1,271 @@
+package dev.engine.inference;
+
+import dev.engine.graph.Value;
+import dev.engine.graph.Node;
+import dev.engine.graph.OpKind;
+import dev.engine.graph.ShapeInference;
+import dev.engine.api.Activation;
+import dev.engine.api.Backend;
+import dev.engine.api.Buffer;
+import dev.engine.api.BufferView;
+import dev.engine.api.Conv2dShape;
+import dev.engine.api.DType;
+import dev.engine.api.ElementwiseOp;
+import dev.engine.api.ElementwiseProgram;
+import dev.engine.api.EngineException;
+import dev.engine.api.Epilogue;
+import dev.engine.api.Layout;
+import dev.engine.api.MatrixRef;
+import dev.engine.api.PackedMatrix;
+import dev.engine.api.Pool2dShape;
+import dev.engine.api.RecordedCall;
+import dev.engine.api.Shapes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The memory one thread uses to run one {@link ExecutionPlan}: an arena, an input and an output buffer,
+ * allocated once, and the plan's steps compiled into kernel calls bound to slices of them. The first run
+ * makes the calls one by one (a warm-up: kernels load, caches fill) and then has the backend record the
+ * whole call ({@link Backend#recordCall}): on CUDA, where enabled, one graph with pinned host copies, so every later run
+ * is one native call. When recording fails the context keeps making the calls and remembers why
+ * ({@link #recordingFailure()}). After the first run, running allocates no native memory. Not
+ * thread-safe: a {@link FrozenModel} gives each thread its own.
+ *
+ * <pre>{@code
+ * try (ExecutionContext ctx = new ExecutionContext(plan, weights)) {
+ *     ctx.run(input, 0, output, 0);      // first run: calls one by one, then recorded
+ * }
+ * }</pre>
+ */
+public final class ExecutionContext implements AutoCloseable {
+    private static final ElementwiseProgram ADD = ElementwiseProgram.single(ElementwiseOp.ADD, 0);
+    private static final ElementwiseProgram AFFINE;
+
+    static {
+        var b = ElementwiseProgram.builder(3);
+        AFFINE = b.build(b.op(ElementwiseOp.ADD, b.op(ElementwiseOp.MUL, 0, 1), 2));
+    }
+
+    private final Backend backend;
+    private final ExecutionPlan plan;
+    private final Buffer arena, input, output;
+    private final Runnable[] steps;
+    private final int inputCount, outputCount;
+    private RecordedCall recorded;
+    private boolean recordingTried;
+    private String recordingFailure;
+
+    /** Allocates the buffers and binds every step. */
+    public ExecutionContext(ExecutionPlan plan, Weights weights) {
+        this.backend = weights.backend();
+        this.plan = plan;
+        this.inputCount = Shapes.numelInt(plan.inputShape());
+        this.outputCount = Shapes.numelInt(plan.outputShape());
+        this.arena = backend.allocate(DType.F32, Math.max(1, (plan.arenaBytes() + 3) / 4));
+        this.input = backend.allocate(DType.F32, Math.max(1, inputCount));
+        this.output = backend.allocate(DType.F32, Math.max(1, outputCount));
+        List<Runnable> list = new ArrayList<>();
+        for (ExecutionPlan.Step s : plan.steps()) list.add(compile(s, weights));
+        if (plan.finalCopy()) {
+            BufferView src = new BufferView(buf(plan.graph().output(), weights), Layout.contiguous(plan.outputShape()));
+            BufferView dst = BufferView.of(output, plan.outputShape());
+            list.add(() -> backend.copy(src, dst));
+        }
+        this.steps = list.toArray(new Runnable[0]);
+    }
+
+    public ExecutionPlan plan() { return plan; }
+
+    /**
+     * Copies {@code in} into the input buffer, runs every step, copies the result into {@code out}: the
+     * recorded call once there is one, else the calls one by one (and, the first time, records them).
+     */
+    public void run(float[] in, int inOffset, float[] out, int outOffset) {
+        RecordedCall r = recorded;
+        if (r != null) {
+            r.run(in, inOffset, out, outOffset);
+            return;
+        }
+        backend.copyIn(in, inOffset, input, 0, inputCount);
+        runBuffers();
+        backend.copyOut(output, 0, out, outOffset, outputCount);
+        if (!recordingTried) record();
+    }
+
+    private void record() {
+        recordingTried = true;
+        try {
+            recorded = backend.recordCall(input, inputCount, output, outputCount, this::runBuffers);
+        } catch (EngineException e) {
+            recordingFailure = "backend " + backend.name() + " could not record the call, so each run makes " + steps.length
+                    + " calls: " + e.getMessage();
+        }
+    }
+
+    /** Whether later runs replay a recorded call (after the first run, unless recording failed). */
+    public boolean isRecorded() { return recorded != null; }
+
+    /** Why the call could not be recorded, or null (not tried yet, or recorded). */
+    public String recordingFailure() { return recordingFailure; }
+
+    /** Runs with the input already in {@link #inputBuffer()}; the result is left in {@link #outputBuffer()}. */
+    public void runBuffers() { for (Runnable r : steps) r.run(); }
+
+    public Buffer inputBuffer() { return input; }
+    public Buffer outputBuffer() { return output; }
+
+    @Override public void close() {
+        if (recorded != null) recorded.close();  // before the buffers its recording reads and writes
+        arena.close();
+        input.close();
+        output.close();
+    }
+
+    private Buffer buf(Value v, Weights w) {
+        ExecutionPlan.Slot s = plan.slot(v);
+        long n = Shapes.numel(plan.shape(v));
+        return switch (s.home()) {
+            case INPUT -> input.slice(DType.F32, 0, n);
+            case OUTPUT -> output.slice(DType.F32, 0, n);
+            case CONSTANT -> w.value(s.root());
+            case ARENA -> arena.slice(DType.F32, s.byteOffset(), n);
+        };
+    }
+
+    private Buffer scratch(ExecutionPlan.Step s, int i) {
+        ExecutionPlan.Scratch sc = s.scratch().get(i);
+        return arena.slice(sc.dtype(), sc.byteOffset(), sc.elements());
+    }
+
+    private Runnable compile(ExecutionPlan.Step step, Weights w) {
+        Node n = step.node();
+        Value outV = n.output();
+        long[] os = plan.shape(outV);
+        Buffer y = buf(outV, w);
+        Buffer x = n.inputs().isEmpty() ? null : buf(n.input(0), w);
+        long[] xs = n.inputs().isEmpty() ? null : plan.shape(n.input(0));
+        Backend be = backend;
+        switch (n.kind()) {
+            case LINEAR: {
+                PackedMatrix wt = w.packed(n);
+                Buffer wm = w.get(n, "weight"), bias = w.get(n, "bias");
+                long out = os[os.length - 1], in = xs[xs.length - 1], rows = Shapes.numel(os) / Math.max(1, out);
+                MatrixRef res = n.inputs().size() > 1 ? new MatrixRef(buf(n.input(1), w), 0, out, 0) : null;
+                Epilogue epi = new Epilogue(bias, res, n.activation(), n.floatOr("activationParam", 0.01));
+                MatrixRef a = new MatrixRef(x, 0, in, 0), c = new MatrixRef(y, 0, out, 0);
+                if (wt != null) return () -> be.gemmPacked(rows, a, wt, c, epi);
+                MatrixRef b = new MatrixRef(wm, 0, in, 0);
+                return () -> be.gemm(false, true, rows, out, in, 1, a, b, 0, c, 1, epi);
+            }
+            case CONV2D: {
+                Conv2dShape g = ShapeInference.conv(n, xs, n.name());
+                PackedMatrix wp = w.packed(n);
+                Buffer wm = w.get(n, "weight"), bias = w.get(n, "bias");
+                Activation act = n.activation();
+                if (wp != null) return () -> be.conv2dForwardPacked(g, x, wp, bias, act, y);
+                return () -> be.conv2dForward(g, x, wm, bias, act, y);
+            }
+            case BATCHNORM: {
+                BufferView[] ins = {BufferView.of(x, xs), channelView(w.get(n, "scale"), xs), channelView(w.get(n, "shift"), xs)};
+                BufferView out = BufferView.of(y, os);
+                return () -> be.elementwise(AFFINE, ins, out);
+            }
+            case LAYERNORM: {
+                long cols = xs[xs.length - 1], rows = Shapes.numel(xs) / Math.max(1, cols);
+                Buffer gamma = w.get(n, "gamma"), beta = w.get(n, "beta"), mean = scratch(step, 0), rstd = scratch(step, 1);
+                double eps = n.floatOr("eps", 1e-5);
+                return () -> be.layerNormForward(x, gamma, beta, rows, cols, eps, y, mean, rstd);
+            }
+            case MAXPOOL2D: {
+                Pool2dShape g = ShapeInference.pool(n, xs, n.name());
+                return () -> be.maxPool2dForward(g, x, y, null);  // no backward: values only
+            }
+            case AVGPOOL2D: {
+                Pool2dShape g = ShapeInference.pool(n, xs, n.name());
+                return () -> be.avgPool2dForward(g, x, y);
+            }
+            case ADAPTIVEAVGPOOL2D: {
+                long nc = xs[0] * xs[1];
+                return () -> be.adaptiveAvgPool2dForward(x, y, nc, xs[2], xs[3], os[2], os[3]);
+            }
+            case ELEMENTWISE: case ADD: {
+                BufferView[] ins = new BufferView[n.inputs().size()];
+                for (int i = 0; i < ins.length; i++)
+                    ins[i] = new BufferView(buf(n.input(i), w), Layout.contiguous(plan.shape(n.input(i))).broadcastTo(os));
+                BufferView out = BufferView.of(y, os);
+                ElementwiseProgram p = n.kind() == OpKind.ADD ? ADD : n.program();
+                return () -> be.elementwise(p, ins, out);
+            }
+            case SOFTMAX: case LOG_SOFTMAX: {
+                long cols = xs[xs.length - 1], rows = Shapes.numel(xs) / Math.max(1, cols);
+                boolean log = n.kind() == OpKind.LOG_SOFTMAX;
+                return () -> be.softmax(x, y, rows, cols, log);
+            }
+            case MATMUL: {
+                Buffer b = buf(n.input(1), w);
+                long[] bs = plan.shape(n.input(1));
+                long k = xs[xs.length - 1], nn = bs[bs.length - 1];
+                if (bs.length == 2) {
+                    long rows = Shapes.numel(xs) / Math.max(1, k);
+                    MatrixRef a = new MatrixRef(x, 0, k, 0), bm = new MatrixRef(b, 0, nn, 0), c = new MatrixRef(y, 0, nn, 0);
+                    return () -> be.gemm(false, false, rows, nn, k, 1, a, bm, 0, c, 1, Epilogue.NONE);
+                }
+                long m = xs[xs.length - 2], batch = Shapes.numel(xs) / Math.max(1, m * k);
+                MatrixRef a = new MatrixRef(x, 0, k, m * k), bm = new MatrixRef(b, 0, nn, k * nn), c = new MatrixRef(y, 0, nn, m * nn);
+                return () -> be.gemm(false, false, m, nn, k, 1, a, bm, 0, c, batch, Epilogue.NONE);
+            }
+            case EMBEDDING: {
+                Buffer idx = scratch(step, 0);
+                long count = Shapes.numel(xs);
+                long[] ts = n.constOrNull("table").shape();
+                Buffer table = w.get(n, "table");
+                BufferView src = BufferView.of(x, xs), dst = BufferView.of(idx, xs);
+                return () -> {
+                    be.copy(src, dst);
+                    be.gatherRows(table, ts[0], ts[1], idx, count, y);
+                };
+            }
+            case COPY: {
+                BufferView src = BufferView.of(x, xs), dst = BufferView.of(y, os);
+                return () -> be.copy(src, dst);
+            }
+            case PERMUTE: {
+                long[] p = n.ints("perm"), cs = Layout.contiguous(xs).strides(), st = new long[p.length];
+                for (int i = 0; i < p.length; i++) st[i] = cs[(int) p[i]];
+                BufferView src = new BufferView(x, new Layout(os, st, 0)), dst = BufferView.of(y, os);
+                return () -> be.copy(src, dst);
+            }
+            case SLICE: {
+                int ax = (int) n.intOr("axis", 1);
+                long[] st = Layout.contiguous(xs).strides();
+                long offset = n.intOr("start", 0) * st[ax];
+                st[ax] *= n.intOr("step", 1);
+                BufferView src = new BufferView(x, new Layout(os, st, offset)), dst = BufferView.of(y, os);
+                return () -> be.copy(src, dst);
+            }
+            case CONCAT: {
+                int ax = (int) n.intOr("axis", 1);
+                long[] ost = Layout.contiguous(os).strides();
+                BufferView[] src = new BufferView[n.inputs().size()], dst = new BufferView[src.length];
+                long at = 0;
+                for (int i = 0; i < src.length; i++) {
+                    long[] is = plan.shape(n.input(i));
+                    src[i] = BufferView.of(buf(n.input(i), w), is);
+                    dst[i] = new BufferView(y, new Layout(is, ost, at * ost[ax]));
+                    at += is[ax];
+                }
+                return () -> { for (int i = 0; i < src.length; i++) be.copy(src[i], dst[i]); };
+            }
+            default:
+                throw new IllegalStateException("no kernel for " + n.kind() + " '" + n.name() + "'");
+        }
+    }
+
+    /** A per-channel vector seen with x's shape: stride 1 on axis 1, 0 elsewhere. */
+    private static BufferView channelView(Buffer v, long[] xs) {
+        long[] st = new long[xs.length];
+        st[1] = 1;
+        return new BufferView(v, new Layout(xs, st, 0));
+    }
+}

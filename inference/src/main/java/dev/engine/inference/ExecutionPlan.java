@@ -1,0 +1,195 @@
+package dev.engine.inference;
+
+import dev.engine.graph.Value;
+import dev.engine.graph.Graph;
+import dev.engine.graph.Node;
+import dev.engine.graph.OpKind;
+import dev.engine.graph.ShapeInference;
+import dev.engine.api.DType;
+import dev.engine.api.EngineException;
+import dev.engine.api.Shapes;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A graph linearised and specialised to one batch size: the shape of every value, where every value
+ * lives (the input buffer, the output buffer, a constant, or an offset in the arena), the steps that
+ * run kernels, and the scratch each step needs. Lifetimes over the step order feed the
+ * {@link ArenaPlanner}. Immutable; each {@link FrozenModel} caches one per batch size.
+ *
+ * <pre>{@code
+ * ExecutionPlan p = ExecutionPlan.build(graph, 64);
+ * System.out.println(p);   // steps with fused names, shapes and arena offsets
+ * }</pre>
+ */
+public final class ExecutionPlan {
+    /** Where a value's elements are. */
+    public enum Home { INPUT, OUTPUT, CONSTANT, ARENA }
+
+    /** A value's storage: home and byte offset (arena only); {@code root} is the value it aliases (views). */
+    public record Slot(Home home, long byteOffset, int root) {}
+
+    /** Extra memory a step needs while it runs (pool indices, norm statistics). */
+    public record Scratch(DType dtype, long elements, long byteOffset) {}
+
+    /** One kernel launch: a node and its scratch. */
+    public record Step(Node node, List<Scratch> scratch) {}
+
+    static final long ALIGN = 64;
+
+    private final Graph graph;
+    private final long batch;
+    private final Map<Integer, long[]> shapes;
+    private final Map<Integer, Slot> slots;
+    private final List<Step> steps;
+    private final boolean finalCopy;
+    private final long arenaBytes;
+
+    private ExecutionPlan(Graph g, long batch, Map<Integer, long[]> shapes, Map<Integer, Slot> slots, List<Step> steps, boolean finalCopy, long arenaBytes) {
+        this.graph = g; this.batch = batch; this.shapes = shapes; this.slots = slots; this.steps = steps; this.finalCopy = finalCopy; this.arenaBytes = arenaBytes;
+    }
+
+    /** Infers shapes for {@code batch}, linearises, computes lifetimes and plans the arena. */
+    public static ExecutionPlan build(Graph g, long batch) { return build(g, batch, true); }
+
+    /** As {@link #build(Graph, long)}; with {@code share} false every value gets its own arena region. */
+    public static ExecutionPlan build(Graph g, long batch, boolean share) {
+        if (batch < 1) throw new EngineException("frozen model: batch size must be at least 1, got " + batch);
+        Map<Integer, long[]> shapes = new HashMap<>();
+        Map<Integer, Integer> root = new HashMap<>();
+        Map<Integer, OpKind> rootKind = new HashMap<>();
+        for (Node n : g.nodes()) {
+            long[][] in = new long[n.inputs().size()][];
+            for (int i = 0; i < in.length; i++) in[i] = shapes.get(n.input(i).id());
+            long[] s;
+            try {
+                s = ShapeInference.infer(n, in, batch);
+            } catch (ArithmeticException e) {
+                throw new EngineException("frozen model: shapes of '" + n.name() + "' overflow at batch " + batch);
+            }
+            shapes.put(n.output().id(), s);
+            int id = n.output().id();
+            if (isView(n.kind())) root.put(id, root.get(n.input(0).id()));
+            else { root.put(id, id); rootKind.put(id, n.kind()); }
+        }
+        // Linearise: steps in graph order, skipping views and sources.
+        List<Node> launches = new ArrayList<>();
+        for (Node n : g.nodes()) if (!isView(n.kind()) && n.kind() != OpKind.INPUT && n.kind() != OpKind.CONSTANT) launches.add(n);
+        int outRoot = root.get(g.output().id());
+        OpKind outKind = rootKind.get(outRoot);
+        boolean finalCopy = outKind == OpKind.INPUT || outKind == OpKind.CONSTANT;
+        // Lifetimes of arena roots: from the producing step to the last step reading any alias.
+        Map<Integer, int[]> life = new HashMap<>();
+        for (int i = 0; i < launches.size(); i++) {
+            Node n = launches.get(i);
+            int r = n.output().id();
+            if (r != outRoot) life.put(r, new int[]{i, i});
+            for (Value v : n.inputs()) {
+                int[] l = life.get(root.get(v.id()));
+                if (l != null) l[1] = Math.max(l[1], i);
+            }
+        }
+        List<ArenaPlanner.Block> blocks = new ArrayList<>();
+        List<Integer> blockValue = new ArrayList<>();
+        for (Map.Entry<Integer, int[]> e : life.entrySet()) {
+            blocks.add(new ArenaPlanner.Block(DType.F32.bytes(Shapes.numel(shapes.get(e.getKey()))), e.getValue()[0], e.getValue()[1]));
+            blockValue.add(e.getKey());
+        }
+        int valueBlocks = blocks.size();
+        List<long[]> scratchReq = new ArrayList<>(); // {step, dtypeOrdinal, elements}
+        for (int i = 0; i < launches.size(); i++) {
+            Node n = launches.get(i);
+            long[] out = shapes.get(n.output().id());
+            switch (n.kind()) {
+                case EMBEDDING -> scratchReq.add(new long[]{i, DType.I64.ordinal(), Shapes.numel(shapes.get(n.input(0).id()))});
+                case LAYERNORM -> {
+                    long rows = Shapes.numel(out) / Math.max(1, out[out.length - 1]);
+                    scratchReq.add(new long[]{i, DType.F32.ordinal(), rows});
+                    scratchReq.add(new long[]{i, DType.F32.ordinal(), rows});
+                }
+                default -> { }
+            }
+        }
+        for (long[] s : scratchReq) blocks.add(new ArenaPlanner.Block(DType.values()[(int) s[1]].bytes(s[2]), (int) s[0], (int) s[0]));
+        ArenaPlanner.Placement p = share ? ArenaPlanner.plan(blocks, ALIGN) : ArenaPlanner.sequential(blocks, ALIGN);
+        long[] off = p.offsets();
+        Map<Integer, Slot> slots = new HashMap<>();
+        for (Node n : g.nodes()) {
+            int id = n.output().id(), r = root.get(id);
+            Home h = r == outRoot && !finalCopy ? Home.OUTPUT : switch (rootKind.get(r)) {
+                case INPUT -> Home.INPUT;
+                case CONSTANT -> Home.CONSTANT;
+                default -> Home.ARENA;
+            };
+            slots.put(id, new Slot(h, 0, r));
+        }
+        for (int b = 0; b < valueBlocks; b++) {
+            int v = blockValue.get(b);
+            for (Map.Entry<Integer, Slot> e : slots.entrySet())
+                if (e.getValue().root() == v) e.setValue(new Slot(Home.ARENA, off[b], v));
+        }
+        List<List<Scratch>> scratch = new ArrayList<>();
+        for (int i = 0; i < launches.size(); i++) scratch.add(new ArrayList<>());
+        for (int s = 0; s < scratchReq.size(); s++) {
+            long[] q = scratchReq.get(s);
+            scratch.get((int) q[0]).add(new Scratch(DType.values()[(int) q[1]], q[2], off[valueBlocks + s]));
+        }
+        List<Step> steps = new ArrayList<>();
+        for (int i = 0; i < launches.size(); i++) steps.add(new Step(launches.get(i), List.copyOf(scratch.get(i))));
+        return new ExecutionPlan(g, batch, Collections.unmodifiableMap(shapes), Collections.unmodifiableMap(slots), List.copyOf(steps), finalCopy, p.totalBytes());
+    }
+
+    /** Kinds executed as views over their input's memory (no kernel). */
+    static boolean isView(OpKind k) {
+        return k == OpKind.FLATTEN || k == OpKind.RESHAPE || k == OpKind.IDENTITY || k == OpKind.DROPOUT;
+    }
+
+    public Graph graph() { return graph; }
+    public long batch() { return batch; }
+    public long[] shape(Value v) { return shapes.get(v.id()).clone(); }
+    long[] shapeOf(int id) { return shapes.get(id); }
+    public Slot slot(Value v) { return slots.get(v.id()); }
+    public List<Step> steps() { return steps; }
+    /** True when the output aliases the input or a constant and is copied out by a last step. */
+    public boolean finalCopy() { return finalCopy; }
+    public long arenaBytes() { return arenaBytes; }
+    public long[] inputShape() { return shape(graph.input()); }
+    public long[] outputShape() { return shape(graph.output()); }
+
+    /** Lifetimes of arena values and scratch as (bytes, first, last, offset) rows, for checks. */
+    public List<long[]> arenaIntervals() {
+        List<long[]> out = new ArrayList<>();
+        Map<Integer, int[]> life = new HashMap<>();
+        for (int i = 0; i < steps.size(); i++) {
+            Node n = steps.get(i).node();
+            Slot so = slots.get(n.output().id());
+            if (so.home() == Home.ARENA) life.putIfAbsent(so.root(), new int[]{i, i});
+            for (Value v : n.inputs()) {
+                Slot s = slots.get(v.id());
+                if (s.home() == Home.ARENA) life.get(s.root())[1] = i;
+            }
+            for (Scratch sc : steps.get(i).scratch()) out.add(new long[]{sc.dtype().bytes(sc.elements()), i, i, sc.byteOffset()});
+        }
+        life.forEach((r, l) -> out.add(new long[]{DType.F32.bytes(Shapes.numel(shapes.get(r))), l[0], l[1], slots.get(r).byteOffset()}));
+        return out;
+    }
+
+    @Override public String toString() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format("plan for batch %d: %d steps, arena %d bytes, input %s -> output %s%n", batch, steps.size() + (finalCopy ? 1 : 0),
+                arenaBytes, Shapes.str(inputShape()), Shapes.str(outputShape())));
+        for (int i = 0; i < steps.size(); i++) {
+            Node n = steps.get(i).node();
+            Slot s = slots.get(n.output().id());
+            StringBuilder ins = new StringBuilder();
+            for (Value v : n.inputs()) ins.append(ins.length() == 0 ? "" : ", ").append(Shapes.str(shapes.get(v.id())));
+            sb.append(String.format("  %2d  %-28s %-12s %s -> %s  @%s%n", i, n.name(), n.kind().name().toLowerCase(), ins,
+                    Shapes.str(shapes.get(n.output().id())), s.home() == Home.ARENA ? "arena+" + s.byteOffset() : s.home().name().toLowerCase()));
+        }
+        if (finalCopy) sb.append(String.format("  %2d  %-28s copy -> output%n", steps.size(), "output-copy"));
+        return sb.toString();
+    }
+}

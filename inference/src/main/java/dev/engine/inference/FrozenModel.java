@@ -1,0 +1,213 @@
+package dev.engine.inference;
+
+import dev.engine.graph.Graph;
+import dev.engine.api.Backend;
+import dev.engine.api.DType;
+import dev.engine.api.DTypeException;
+import dev.engine.api.EngineException;
+import dev.engine.api.ShapeException;
+import dev.engine.api.Shapes;
+import dev.engine.autograd.Tensor;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * An optimised graph ready to run: immutable and safe to call from many threads at once. Weights are
+ * uploaded once; each running call holds its own {@link ExecutionContext} (arena, input and output
+ * buffers) for its batch size, taken from a small pool and returned after the call, so there are at most
+ * as many contexts as concurrent callers and, once warmed up, calls allocate no native memory. Shapes are
+ * specialised: each batch size gets its own cached {@link ExecutionPlan}. A wrong feature size or dtype
+ * throws naming the expected input shape. A context's first call makes the kernel calls one by one and then
+ * records them with the backend ({@link Backend#recordCall}): on CUDA every later call is one pinned
+ * host-to-device copy, one graph launch, one device-to-host copy and one wait. When a backend cannot record
+ * a plan, calls stay as they were and {@link #recordingFailure()} says why (logged once). Closing frees
+ * idle contexts and the weights at once, and a context still in use when its call returns; calls after
+ * close throw.
+ *
+ * <pre>{@code
+ * try (FrozenModel m = Freezer.freeze(model, new long[]{1, 784}, FreezeOptions.defaults())) {
+ *     float[] logits = m.run(pixels, 1);          // [1, 10]
+ *     System.out.println(m.describePlan(1));       // "fc1+bias+relu  linear ..." per step
+ * }
+ * }</pre>
+ */
+public final class FrozenModel implements AutoCloseable {
+    private final Graph graph;
+    private final Backend backend;
+    private final Weights weights;
+    private final List<String> passLog;
+    private final long[] sampleShape;
+    private final int featuresPerRow;
+    private final Map<Integer, ExecutionPlan> plans = new ConcurrentHashMap<>();
+    private final Map<Integer, ConcurrentLinkedQueue<ExecutionContext>> idle = new ConcurrentHashMap<>();
+    private final boolean shareMemory;
+    private final Object lifecycle = new Object();  // guards closed and inFlight
+    private boolean closed;
+    private int inFlight;
+    private final AtomicReference<String> recordingFailure = new AtomicReference<>();
+    private static final System.Logger LOG = System.getLogger(FrozenModel.class.getName());
+
+    /** Wraps an (already optimised) graph; uploads its weights to {@code backend}. */
+    public FrozenModel(Graph graph, Backend backend, List<String> passLog) { this(graph, backend, passLog, true); }
+
+    /** As above; {@code shareMemory} false gives every intermediate its own arena region. */
+    public FrozenModel(Graph graph, Backend backend, List<String> passLog, boolean shareMemory) {
+        this.shareMemory = shareMemory;
+        this.graph = graph;
+        this.backend = backend;
+        this.passLog = List.copyOf(passLog);
+        long[] s = graph.input().shape();
+        this.sampleShape = Arrays.copyOfRange(s, 1, s.length);
+        this.featuresPerRow = Shapes.numelInt(sampleShape);
+        plan(Math.max(1, (int) Math.min(Integer.MAX_VALUE, s[0]))); // validates shapes before weights are uploaded
+        this.weights = Weights.upload(graph, backend);
+    }
+
+    public Graph graph() { return graph; }
+    public Backend backend() { return backend; }
+    /** What each pass did, in order. */
+    public List<String> appliedPasses() { return passLog; }
+    /** One input row's shape (the input shape without the batch axis). */
+    public long[] sampleShape() { return sampleShape.clone(); }
+    /** The input shape for a batch, e.g. [batch, 1, 28, 28]. */
+    public long[] inputShape(int batch) { return withBatch(sampleShape, batch); }
+    public int inputFeatures() { return featuresPerRow; }
+    /** The output shape for a batch. */
+    public long[] outputShape(int batch) { return plan(batch).outputShape(); }
+    public int outputFeatures() { return Shapes.numelInt(plan(1).outputShape()) ; }
+
+    /** The cached plan for a batch size. */
+    public ExecutionPlan plan(int batch) {
+        if (batch < 1) throw new ShapeException("frozen model: batch size must be at least 1, got " + batch);
+        return plans.computeIfAbsent(batch, b -> ExecutionPlan.build(graph, b, shareMemory));
+    }
+
+    /** The applied passes and the plan for a batch size, with readable fused names. */
+    public String describePlan(int batch) {
+        StringBuilder sb = new StringBuilder("passes:\n");
+        for (String p : passLog) sb.append("  ").append(p).append('\n');
+        return sb.append(plan(batch)).toString();
+    }
+
+    /** Runs {@code batch} rows held contiguously in {@code input}; returns the flattened output. */
+    public float[] run(float[] input, int batch) {
+        float[] out = new float[Shapes.numelInt(outputShape(batch))];
+        run(input, batch, out);
+        return out;
+    }
+
+    /** Like {@link #run(float[], int)} but writes into {@code out} (no Java allocation either). */
+    public void run(float[] input, int batch, float[] out) {
+        ExecutionContext ctx = acquire(input, batch);
+        try {
+            int need = Shapes.numelInt(ctx.plan().outputShape());
+            if (out == null) throw new EngineException("frozen model: output array is null; needs " + need + " values");
+            if (out.length < need) throw new ShapeException("frozen model: output array holds " + out.length + " values, needs " + need);
+            ctx.run(input, 0, out, 0);
+            if (ctx.recordingFailure() != null && recordingFailure.compareAndSet(null, ctx.recordingFailure()))
+                LOG.log(System.Logger.Level.WARNING, "frozen model calls are not recorded: " + ctx.recordingFailure());
+        } finally {
+            release(batch, ctx);
+        }
+    }
+
+    /** Why a context could not record its call (the first such reason), or null; see {@link Backend#recordCall}. */
+    public String recordingFailure() { return recordingFailure.get(); }
+
+    /** How many idle contexts replay a recorded call (on CUDA: one graph each); for tests and diagnostics. */
+    public int recordedContexts() {
+        int n = 0;
+        for (ConcurrentLinkedQueue<ExecutionContext> q : idle.values())
+            for (ExecutionContext c : q) if (c.isRecorded()) n++;
+        return n;
+    }
+
+    /** Runs {@code batch} rows and post-processes each output row (probabilities, top-k, labels, ...). */
+    public Prediction[] predict(float[] input, int batch, PostProcessor post) {
+        float[] out = run(input, batch);
+        int w = out.length / batch;
+        Prediction[] r = new Prediction[batch];
+        for (int i = 0; i < batch; i++) r[i] = post.apply(out, i * w, w);
+        return r;
+    }
+
+    /** Runs a tensor of shape [batch, ...sampleShape] (F32) and returns a new tensor. */
+    public Tensor run(Tensor input) {
+        if (input.dtype() != DType.F32)
+            throw new DTypeException("frozen model: input has dtype " + input.dtype() + ", expected F32 of shape " + expected());
+        long[] s = input.shape();
+        if (s.length != sampleShape.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), sampleShape))
+            throw new ShapeException("frozen model: input shape " + Shapes.str(s) + " does not match the expected " + expected());
+        if (s[0] > Integer.MAX_VALUE) throw new ShapeException("frozen model: batch " + s[0] + " too large");
+        int batch = (int) s[0];
+        float[] out = run(input.toFloatArray(), batch);
+        return Tensor.of(input.backend(), out, outputShape(batch));
+    }
+
+    /** A context for {@code batch} that no other thread is using: an idle one, or a new one (the only allocation). */
+    private ExecutionContext acquire(float[] input, int batch) {
+        synchronized (lifecycle) {
+            if (closed) throw new EngineException("frozen model was closed");
+        }
+        if (input == null) throw new EngineException("frozen model: input is null; expected " + expected());
+        if (batch < 1) throw new ShapeException("frozen model: batch size must be at least 1, got " + batch + "; expected " + expected());
+        long need = (long) batch * featuresPerRow;
+        if (input.length != need)
+            throw new ShapeException("frozen model: input has " + input.length + " values but a batch of " + batch + " of shape "
+                    + Shapes.str(inputShape(batch)) + " needs " + need + " (expected input " + expected() + ")");
+        synchronized (lifecycle) {
+            if (closed) throw new EngineException("frozen model was closed");
+            inFlight++;
+        }
+        try {
+            ExecutionContext ctx = idle.computeIfAbsent(batch, b -> new ConcurrentLinkedQueue<>()).poll();
+            return ctx != null ? ctx : new ExecutionContext(plan(batch), weights);
+        } catch (RuntimeException e) {
+            release(batch, null);
+            throw e;
+        }
+    }
+
+    /** Back to the pool; after close, frees the context instead, and the weights when no call is left. */
+    private void release(int batch, ExecutionContext ctx) {
+        boolean last;
+        synchronized (lifecycle) {
+            inFlight--;
+            if (!closed) {
+                if (ctx != null) idle.get(batch).offer(ctx);
+                return;
+            }
+            last = inFlight == 0;
+        }
+        if (ctx != null) ctx.close();
+        if (last) weights.close();
+    }
+
+    private String expected() { return "[batch" + (sampleShape.length == 0 ? "" : ", ") + Shapes.str(sampleShape).substring(1) + " F32"; }
+
+    private static long[] withBatch(long[] sample, long batch) {
+        long[] s = new long[sample.length + 1];
+        s[0] = batch;
+        System.arraycopy(sample, 0, s, 1, sample.length);
+        return s;
+    }
+
+    /** Frees the weights and every context; a call still running frees its own when it returns. Calls after close throw. */
+    @Override public void close() {
+        boolean none;
+        synchronized (lifecycle) {
+            if (closed) return;
+            closed = true;
+            none = inFlight == 0;
+        }
+        for (ConcurrentLinkedQueue<ExecutionContext> q : idle.values()) {
+            ExecutionContext c;
+            while ((c = q.poll()) != null) c.close();
+        }
+        if (none) weights.close();
+    }
+}

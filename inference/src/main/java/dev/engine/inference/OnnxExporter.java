@@ -1,0 +1,255 @@
+package dev.engine.inference;
+
+import dev.engine.graph.Graph;
+import dev.engine.graph.Node;
+import dev.engine.graph.OpKind;
+import dev.engine.graph.Const;
+import dev.engine.io.AtomicFiles;
+import dev.engine.api.Activation;
+import dev.engine.api.ElementwiseOp;
+import dev.engine.api.ElementwiseProgram;
+import dev.engine.api.EngineException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Exports a (frozen) {@link Graph} to an ONNX model (opset 17, IR version 8) with a dynamic batch axis.
+ * Linear becomes Gemm (or MatMul + Add above 2-D), fused epilogues are expanded again (Add for the
+ * residual, then the activation), fused elementwise programs become one ONNX node per instruction, and
+ * BatchNorm left unfolded becomes Mul + Add. Input is named "input", output "output".
+ *
+ * <pre>{@code
+ * try (FrozenModel m = Freezer.freeze(model, new long[]{1, 784}, FreezeOptions.defaults())) {
+ *     OnnxExporter.export(m.graph(), Path.of("model.onnx"));
+ * }
+ * }</pre>
+ */
+public final class OnnxExporter {
+    public static final long OPSET = 17, IR_VERSION = 8;
+
+    private final List<byte[]> nodes = new ArrayList<>();
+    private final List<byte[]> inits = new ArrayList<>();
+    private final Map<Integer, String> names = new HashMap<>();
+    private int counter;
+
+    private OnnxExporter() {}
+
+    /** Writes the ONNX file atomically. */
+    public static void export(Graph g, Path path) { AtomicFiles.write(path, toBytes(g)); }
+
+    /** The ONNX ModelProto bytes. */
+    public static byte[] toBytes(Graph g) { return new OnnxExporter().build(g); }
+
+    private byte[] build(Graph g) {
+        for (Node n : g.nodes()) emit(n);
+        String last = names.get(g.output().id());
+        nodes.add(OnnxWriter.node("Identity", "output", new String[]{last}, new String[]{"output"}));
+        OnnxWriter.Msg graph = new OnnxWriter.Msg();
+        for (byte[] n : nodes) graph.msg(1, n);
+        graph.str(2, "engine-frozen");
+        for (byte[] t : inits) graph.msg(5, t);
+        graph.msg(11, OnnxWriter.valueInfo("input", batchDims(g.input().shape())));
+        graph.msg(12, OnnxWriter.valueInfo("output", batchDims(g.output().shape())));
+        return OnnxWriter.model(IR_VERSION, OPSET, graph.bytes());
+    }
+
+    private static long[] batchDims(long[] s) {
+        long[] d = s.clone();
+        d[0] = -1;
+        return d;
+    }
+
+    private String fresh(String base) { return base.replaceAll("[^A-Za-z0-9_+.]", "_") + "_" + (counter++); }
+
+    private String init(String base, Const c) { return init(base, c.shape(), c.data()); }
+
+    private String init(String base, long[] dims, float[] data) {
+        String n = fresh(base);
+        inits.add(OnnxWriter.floatTensor(n, dims, data));
+        return n;
+    }
+
+    private String scalar(float v) { return init("c", new long[0], new float[]{v}); }
+
+    private String op(String type, String base, String[] ins, byte[]... attrs) {
+        String out = fresh(base);
+        nodes.add(OnnxWriter.node(type, fresh(base + "/" + type), ins, new String[]{out}, attrs));
+        return out;
+    }
+
+    private String in(Node n, int i) { return names.get(n.input(i).id()); }
+
+    private void emit(Node n) {
+        String nm = n.name();
+        String y;
+        switch (n.kind()) {
+            case INPUT -> y = "input";
+            case CONSTANT -> y = init(nm, n.constOrNull("value"));
+            case LINEAR -> {
+                Const w = n.constOrNull("weight"), wt = n.constOrNull("weightT"), b = n.constOrNull("bias");
+                String x = in(n, 0);
+                if (n.input(0).rank() == 2) {
+                    String wn = w != null ? init(nm + ".weight", w) : init(nm + ".weightT", wt);
+                    List<String> ins = new ArrayList<>(List.of(x, wn));
+                    if (b != null) ins.add(init(nm + ".bias", b));
+                    y = op("Gemm", nm, ins.toArray(new String[0]), OnnxWriter.attrInt("transB", w != null ? 1 : 0));
+                } else {
+                    String wn = init(nm + ".weightT", wt != null ? wt : WeightPacking.transpose(w));
+                    y = op("MatMul", nm, new String[]{x, wn});
+                    if (b != null) y = op("Add", nm, new String[]{y, init(nm + ".bias", b)});
+                }
+                if (n.inputs().size() > 1) y = op("Add", nm + "/residual", new String[]{y, in(n, 1)});
+                y = activation(y, n.activation(), n.floatOr("activationParam", 0.01), nm);
+            }
+            case CONV2D -> {
+                long[] k = n.constOrNull("weight").shape(), st = n.ints("stride"), pd = n.ints("padding"), dl = n.ints("dilation");
+                List<String> ins = new ArrayList<>(List.of(in(n, 0), init(nm + ".weight", n.constOrNull("weight"))));
+                if (n.constOrNull("bias") != null) ins.add(init(nm + ".bias", n.constOrNull("bias")));
+                y = op("Conv", nm, ins.toArray(new String[0]), OnnxWriter.attrInts("kernel_shape", k[2], k[3]), OnnxWriter.attrInts("strides", st),
+                        OnnxWriter.attrInts("pads", pd[0], pd[1], pd[0], pd[1]), OnnxWriter.attrInts("dilations", dl),
+                        OnnxWriter.attrInt("group", n.intOr("groups", 1)));
+                y = activation(y, n.activation(), n.floatOr("activationParam", 0.01), nm);
+            }
+            case BATCHNORM -> {
+                long[] dims = new long[n.input(0).rank() - 1];
+                Arrays.fill(dims, 1);
+                dims[0] = n.constOrNull("scale").numel();
+                y = op("Mul", nm, new String[]{in(n, 0), init(nm + ".scale", dims, n.constOrNull("scale").data())});
+                y = op("Add", nm, new String[]{y, init(nm + ".shift", dims, n.constOrNull("shift").data())});
+            }
+            case LAYERNORM -> {
+                long d = n.input(0).dim(-1);
+                float[] ones = new float[(int) d], zeros = new float[(int) d];
+                Arrays.fill(ones, 1);
+                Const g = n.constOrNull("gamma"), b = n.constOrNull("beta");
+                y = op("LayerNormalization", nm, new String[]{in(n, 0), init(nm + ".gamma", new long[]{d}, g == null ? ones : g.data()),
+                        init(nm + ".beta", new long[]{d}, b == null ? zeros : b.data())}, OnnxWriter.attrInt("axis", -1),
+                        OnnxWriter.attrFloat("epsilon", (float) n.floatOr("eps", 1e-5)));
+            }
+            case MAXPOOL2D, AVGPOOL2D -> {
+                long[] k = n.ints("kernel"), s = n.ints("stride"), p = n.ints("padding");
+                List<byte[]> a = new ArrayList<>(List.of(OnnxWriter.attrInts("kernel_shape", k), OnnxWriter.attrInts("strides", s),
+                        OnnxWriter.attrInts("pads", p[0], p[1], p[0], p[1])));
+                if (n.kind() == OpKind.AVGPOOL2D) a.add(OnnxWriter.attrInt("count_include_pad", n.intOr("countIncludePad", 1)));
+                y = op(n.kind() == OpKind.MAXPOOL2D ? "MaxPool" : "AveragePool", nm, new String[]{in(n, 0)}, a.toArray(new byte[0][]));
+            }
+            case ADAPTIVEAVGPOOL2D -> {
+                long[] x = n.input(0).shape(), o = n.ints("output");
+                if (o[0] == 1 && o[1] == 1) y = op("GlobalAveragePool", nm, new String[]{in(n, 0)});
+                else if (x[2] % o[0] == 0 && x[3] % o[1] == 0)
+                    y = op("AveragePool", nm, new String[]{in(n, 0)}, OnnxWriter.attrInts("kernel_shape", x[2] / o[0], x[3] / o[1]),
+                            OnnxWriter.attrInts("strides", x[2] / o[0], x[3] / o[1]));
+                else throw new EngineException("onnx export: adaptive pooling " + Arrays.toString(x) + " -> " + Arrays.toString(o) + " has uneven windows");
+            }
+            case FLATTEN, RESHAPE -> {
+                long[] s = n.output().shape();
+                s[0] = 0; // ONNX Reshape: 0 copies the batch dim
+                String shape = fresh(nm + ".shape");
+                inits.add(OnnxWriter.longTensor(shape, new long[]{s.length}, s));
+                y = op("Reshape", nm, new String[]{in(n, 0), shape});
+            }
+            case ELEMENTWISE -> y = program(n);
+            case ADD -> y = op("Add", nm, new String[]{in(n, 0), in(n, 1)});
+            case SOFTMAX -> y = op("Softmax", nm, new String[]{in(n, 0)}, OnnxWriter.attrInt("axis", -1));
+            case LOG_SOFTMAX -> y = op("LogSoftmax", nm, new String[]{in(n, 0)}, OnnxWriter.attrInt("axis", -1));
+            case DROPOUT, IDENTITY, COPY -> y = op("Identity", nm, new String[]{in(n, 0)});
+            case MATMUL -> y = op("MatMul", nm, new String[]{in(n, 0), in(n, 1)});
+            case EMBEDDING -> {
+                String idx = op("Cast", nm, new String[]{in(n, 0)}, OnnxWriter.attrInt("to", OnnxWriter.INT64));
+                y = op("Gather", nm, new String[]{init(nm + ".table", n.constOrNull("table")), idx}, OnnxWriter.attrInt("axis", 0));
+            }
+            case PERMUTE -> y = op("Transpose", nm, new String[]{in(n, 0)}, OnnxWriter.attrInts("perm", n.ints("perm")));
+            case SLICE -> {
+                String[] ins = new String[5];
+                ins[0] = in(n, 0);
+                String[] keys = {"start", "end", "axis", "step"};
+                for (int i = 0; i < 4; i++) {
+                    ins[i + 1] = fresh(nm + "." + keys[i]);
+                    inits.add(OnnxWriter.longTensor(ins[i + 1], new long[]{1}, new long[]{n.intOr(keys[i], 0)}));
+                }
+                y = op("Slice", nm, ins);
+            }
+            case CONCAT -> {
+                String[] ins = new String[n.inputs().size()];
+                for (int i = 0; i < ins.length; i++) ins[i] = in(n, i);
+                y = op("Concat", nm, ins, OnnxWriter.attrInt("axis", n.intOr("axis", 1)));
+            }
+            default -> throw new EngineException("onnx export: " + n.kind() + " '" + nm + "' is not supported");
+        }
+        names.put(n.output().id(), y);
+    }
+
+    private String activation(String x, Activation a, double param, String base) {
+        return a == Activation.NONE ? x : unary(a.op(), param, x, base);
+    }
+
+    private String program(Node n) {
+        ElementwiseProgram p = n.program();
+        String[] reg = new String[p.registers()];
+        for (int i = 0; i < p.inputs(); i++) reg[i] = in(n, i);
+        int w = ElementwiseProgram.INSTRUCTION_INTS;
+        for (int i = 0; i < p.instructions(); i++) {
+            ElementwiseOp op = p.op(i);
+            int dst = p.codeAt(i * w + 1);
+            String a = op.arity() > 0 ? reg[p.codeAt(i * w + 2)] : null, b = op.arity() > 1 ? reg[p.codeAt(i * w + 3)] : null;
+            reg[dst] = op.arity() == 2 ? binary(op, a, b, n.name()) : op.arity() == 1 ? unary(op, p.immediateAt(i), a, n.name())
+                    : scalar((float) p.immediateAt(i));
+        }
+        return reg[p.result()];
+    }
+
+    private String binary(ElementwiseOp op, String a, String b, String base) {
+        String t = switch (op) {
+            case ADD -> "Add"; case SUB -> "Sub"; case MUL -> "Mul"; case DIV -> "Div"; case POW -> "Pow";
+            case MAXIMUM -> "Max"; case MINIMUM -> "Min";
+            default -> throw new EngineException("onnx export: elementwise " + op + " in '" + base + "' is not supported");
+        };
+        return op(t, base, new String[]{a, b});
+    }
+
+    private String unary(ElementwiseOp op, double imm, String x, String base) {
+        float v = (float) imm;
+        switch (op) {
+            case IDENTITY: return op("Identity", base, new String[]{x});
+            case NEG: return op("Neg", base, new String[]{x});
+            case EXP: return op("Exp", base, new String[]{x});
+            case LOG: return op("Log", base, new String[]{x});
+            case SQRT: return op("Sqrt", base, new String[]{x});
+            case RSQRT: return op("Reciprocal", base, new String[]{op("Sqrt", base, new String[]{x})});
+            case ABS: return op("Abs", base, new String[]{x});
+            case SIGN: return op("Sign", base, new String[]{x});
+            case SQUARE: return op("Mul", base, new String[]{x, x});
+            case RECIPROCAL: return op("Reciprocal", base, new String[]{x});
+            case RELU: return op("Relu", base, new String[]{x});
+            case LEAKY_RELU: return op("LeakyRelu", base, new String[]{x}, OnnxWriter.attrFloat("alpha", v));
+            case SIGMOID: return op("Sigmoid", base, new String[]{x});
+            case TANH: return op("Tanh", base, new String[]{x});
+            case SOFTPLUS: return op("Softplus", base, new String[]{x});
+            case SIN: return op("Sin", base, new String[]{x});
+            case COS: return op("Cos", base, new String[]{x});
+            case ADD_SCALAR: return op("Add", base, new String[]{x, scalar(v)});
+            case MUL_SCALAR: return op("Mul", base, new String[]{x, scalar(v)});
+            case POW_SCALAR: return op("Pow", base, new String[]{x, scalar(v)});
+            case CLAMP_MIN: return op("Max", base, new String[]{x, scalar(v)});
+            case CLAMP_MAX: return op("Min", base, new String[]{x, scalar(v)});
+            case RSUB_SCALAR: return op("Sub", base, new String[]{scalar(v), x});
+            case GELU: { // x * 0.5 * (1 + erf(x / sqrt(2)))
+                String e = op("Erf", base, new String[]{op("Mul", base, new String[]{x, scalar((float) (1 / Math.sqrt(2)))})});
+                String h = op("Mul", base, new String[]{op("Add", base, new String[]{e, scalar(1)}), scalar(0.5f)});
+                return op("Mul", base, new String[]{x, h});
+            }
+            case GELU_TANH: { // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+                String x3 = op("Mul", base, new String[]{op("Mul", base, new String[]{x, x}), x});
+                String in = op("Add", base, new String[]{x, op("Mul", base, new String[]{x3, scalar(0.044715f)})});
+                String t = op("Tanh", base, new String[]{op("Mul", base, new String[]{in, scalar((float) Math.sqrt(2 / Math.PI))})});
+                String h = op("Mul", base, new String[]{op("Add", base, new String[]{t, scalar(1)}), scalar(0.5f)});
+                return op("Mul", base, new String[]{x, h});
+            }
+            default: throw new EngineException("onnx export: elementwise " + op + " in '" + base + "' is not supported");
+        }
+    }
+}

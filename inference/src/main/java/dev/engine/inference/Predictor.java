@@ -1,0 +1,130 @@
+package dev.engine.inference;
+
+import dev.engine.data.RowTransform;
+import dev.engine.api.Backend;
+import dev.engine.api.Backends;
+import dev.engine.api.EngineException;
+import dev.engine.api.ModelFormatException;
+import dev.engine.api.ShapeException;
+import dev.engine.api.Shapes;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The embedding API: a bundle loaded and ready to answer raw input rows. Preprocessing, the frozen
+ * model and post-processing run inside; calls are thread-safe and, after each thread's first call per
+ * batch size, allocate no native memory. Every bad input is an {@link EngineException}: a missing or
+ * corrupt bundle, a row of the wrong length, a non-finite value (NaN counts as missing: the bundle's
+ * imputer fills it, or the call fails), or a model output that is not finite.
+ *
+ * <pre>{@code
+ * try (Predictor p = Predictor.load(Path.of("digits.model"))) {
+ *     Prediction r = p.predict(pixels);
+ *     System.out.println(r.label() + " " + r.probability() + " " + r.topK(3));
+ * }
+ * }</pre>
+ */
+public final class Predictor implements AutoCloseable {
+    private final FrozenModel model;
+    private final RowTransform pre;
+    private final PostProcessor post;
+
+    public Predictor(FrozenModel model, RowTransform pre, PostProcessor post) {
+        this.model = model;
+        this.pre = pre == null ? RowTransforms.IDENTITY : pre;
+        this.post = post == null ? PostProcessor.raw() : post;
+    }
+
+    /** Loads a bundle onto the preferred backend. */
+    public static Predictor load(Path path) {
+        if (path == null) throw new EngineException("predictor: bundle path is null");
+        return load(path, Backends.preferred());
+    }
+
+    /** Loads a bundle, or an ONNX file (name ending in ".onnx": imported and frozen, no pre/post-processing), onto {@code backend}. */
+    public static Predictor load(Path path, Backend backend) {
+        if (path == null || backend == null) throw new EngineException("predictor: bundle path and backend are required");
+        if (path.getFileName() != null && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx"))
+            return new Predictor(dev.engine.inference.onnx.Onnx.load(path, null, FreezeOptions.defaults().backend(backend)), null, null);
+        Bundle b = Bundle.load(path);
+        FrozenModel m;
+        try {
+            m = new FrozenModel(b.graph(), backend, List.of("loaded from " + path.getFileName()));
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (EngineException e) {
+            throw new ModelFormatException("bundle " + path + ": its graph cannot run: " + e.getMessage(), e);
+        }
+        return new Predictor(m, b.preprocessing(), b.postProcessor());
+    }
+
+    public FrozenModel model() { return model; }
+    public PostProcessor postProcessor() { return post; }
+    public RowTransform preprocessing() { return pre; }
+
+    /** One raw row. */
+    public Prediction predict(float[] row) {
+        float[] x = prepare(row, 0);
+        float[] out = model.run(x, 1);
+        checkOutput(out, 0, out.length, 0);
+        return post.apply(out, 0, out.length);
+    }
+
+    /** The model's input for one raw row, every value finite. */
+    private float[] prepare(float[] row, int i) {
+        if (row == null) throw new EngineException("predictor: row " + i + " is null");
+        int n = pre.inputSize();
+        if (n >= 0 && row.length != n)
+            throw new ShapeException("predictor: row " + i + " has " + row.length + " values, the bundle's preprocessing expects " + n);
+        for (int j = 0; j < row.length; j++) {
+            if (Float.isInfinite(row[j])) throw new EngineException("predictor: row " + i + ", value " + (j + 1) + " is " + row[j] + "; inputs must be finite");
+        }
+        float[] x;
+        try {
+            x = pre.apply(row);
+        } catch (EngineException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new EngineException("predictor: row " + i + ": " + e.getMessage(), e);
+        }
+        for (int j = 0; j < x.length; j++) {
+            if (!Float.isFinite(x[j]))
+                throw new EngineException("predictor: row " + i + ": model input " + (j + 1) + " is " + x[j] + " after preprocessing"
+                        + (Float.isNaN(x[j]) ? " (a missing value and no imputer in the bundle)" : ""));
+        }
+        return x;
+    }
+
+    private static void checkOutput(float[] out, int off, int len, int row) {
+        for (int j = off; j < off + len; j++) {
+            if (!Float.isFinite(out[j]))
+                throw new EngineException("predictor: row " + row + ": the model's output " + (j - off + 1) + " is " + out[j]
+                        + " (inputs far outside the training range?)");
+        }
+    }
+
+    /** Several raw rows, run as one batch. */
+    public Prediction[] predict(float[][] rows) {
+        if (rows == null) throw new EngineException("predictor: rows is null");
+        if (rows.length == 0) return new Prediction[0];
+        int f = model.inputFeatures();
+        float[] x = new float[Math.multiplyExact(rows.length, f)];
+        for (int i = 0; i < rows.length; i++) {
+            float[] t = prepare(rows[i], i);
+            if (t.length != f)
+                throw new ShapeException("predictor: row " + i + " has " + t.length + " features after preprocessing, the model expects "
+                        + Shapes.str(model.sampleShape()) + " = " + f);
+            System.arraycopy(t, 0, x, i * f, f);
+        }
+        float[] out = model.run(x, rows.length);
+        int w = out.length / rows.length;
+        Prediction[] r = new Prediction[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            checkOutput(out, i * w, w, i);
+            r[i] = post.apply(out, i * w, w);
+        }
+        return r;
+    }
+
+    @Override public void close() { model.close(); }
+}

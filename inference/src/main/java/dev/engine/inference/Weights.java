@@ -1,0 +1,115 @@
+package dev.engine.inference;
+
+import dev.engine.graph.Graph;
+import dev.engine.graph.Node;
+import dev.engine.graph.OpKind;
+import dev.engine.graph.Const;
+import dev.engine.api.Backend;
+import dev.engine.api.Buffer;
+import dev.engine.api.DType;
+import dev.engine.api.PackedMatrix;
+import dev.engine.api.ShapeException;
+import dev.engine.api.Shapes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A graph's constants uploaded once to a backend and shared, read-only, by every execution context.
+ *
+ * <pre>{@code
+ * Weights w = Weights.upload(graph, backend);
+ * Buffer bias = w.get(node, "bias");
+ * PackedMatrix wt = w.packed(linearNode);   // the weight in the backend's GEMM layout
+ * }</pre>
+ *
+ * <p>A linear layer's transposed weight ("weightT", [in, out]) is uploaded only in packed form
+ * ({@link Backend#packMatrix}): {@link #get} returns null for it.
+ */
+public final class Weights implements AutoCloseable {
+    private final Backend backend;
+    private final Map<Node, Map<String, Buffer>> byNode = new IdentityHashMap<>();
+    private final Map<Node, PackedMatrix> packedByNode = new IdentityHashMap<>();
+    private final Map<Integer, Buffer> constantValues = new HashMap<>();
+    private final List<AutoCloseable> all = new ArrayList<>();
+
+    private Weights(Backend backend) { this.backend = backend; }
+
+    /** Copies every constant of {@code g} to {@code backend}. */
+    public static Weights upload(Graph g, Backend backend) {
+        Weights w = new Weights(backend);
+        try {
+            for (Node n : g.nodes()) {
+                Map<String, Buffer> m = new HashMap<>();
+                for (Map.Entry<String, Const> e : n.consts().entrySet()) {
+                    Const c = e.getValue();
+                    if (n.kind() == OpKind.LINEAR && e.getKey().equals("weightT")) {
+                        w.packedByNode.put(n, w.pack(c));
+                        continue;
+                    }
+                    if (n.kind() == OpKind.CONV2D && e.getKey().equals("weight") && n.intOr(WeightPacking.PACK_CONV, 0) == 1) {
+                        w.packedByNode.put(n, w.packConv(c, (int) n.intOr("groups", 1)));
+                        continue;
+                    }
+                    Buffer b = backend.allocate(DType.F32, Math.max(1, c.numel()));
+                    w.all.add(b);
+                    backend.copyIn(c.data(), 0, b, 0, c.numel());
+                    m.put(e.getKey(), b);
+                }
+                w.byNode.put(n, m);
+                if (n.kind() == OpKind.CONSTANT) w.constantValues.put(n.output().id(), m.get("value"));
+            }
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
+        }
+        return w;
+    }
+
+    private PackedMatrix pack(Const c) {
+        long[] s = c.shape();
+        return uploadPacked(c, raw -> backend.packMatrix(raw, s[0], s[1]));
+    }
+
+    private PackedMatrix packConv(Const c, int groups) {
+        long[] s = c.shape();
+        if (s.length != 4) throw new ShapeException("conv2d weight " + Shapes.str(s) + " must be KCRS");
+        return uploadPacked(c, raw -> backend.packConvWeight(raw, s[0], s[1] * s[2] * s[3], groups));
+    }
+
+    /** Uploads c to a temporary buffer and keeps what {@code packer} makes of it (owned by these weights). */
+    private PackedMatrix uploadPacked(Const c, java.util.function.Function<Buffer, PackedMatrix> packer) {
+        try (Buffer raw = backend.allocate(DType.F32, Math.max(1, c.numel()))) {
+            backend.copyIn(c.data(), 0, raw, 0, c.numel());
+            PackedMatrix p = packer.apply(raw);
+            all.add(p);
+            return p;
+        }
+    }
+
+    public Backend backend() { return backend; }
+
+    /** The packed weight of a linear node (transposed) or of a conv node marked by {@link WeightPacking}, or null. */
+    public PackedMatrix packed(Node n) { return packedByNode.get(n); }
+
+    /** The buffer of constant {@code key} of node {@code n}, or null when it has none. */
+    public Buffer get(Node n, String key) {
+        Map<String, Buffer> m = byNode.get(n);
+        return m == null ? null : m.get(key);
+    }
+
+    /** The buffer of a CONSTANT node's value. */
+    public Buffer value(int valueId) { return constantValues.get(valueId); }
+
+    @Override public void close() {
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing frozen weights", e);
+            }
+        }
+    }
+}

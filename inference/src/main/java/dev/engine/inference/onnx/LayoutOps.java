@@ -1,0 +1,217 @@
+package dev.engine.inference.onnx;
+
+import dev.engine.graph.Tracer;
+import dev.engine.graph.Value;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Layout ops: Gather, Squeeze/Unsqueeze, Reshape, Flatten, Split, Transpose, Expand, Concat, Slice. On
+ * constants they fold ({@link ConstOps}); on graph values they become RESHAPE/FLATTEN views or
+ * PERMUTE/SLICE/CONCAT copies, always keeping the batch axis first (anything that would move it is refused).
+ *
+ * <pre>{@code
+ * layout.bind(node);
+ * layout.reshape(inputs);
+ * }</pre>
+ */
+final class LayoutOps extends OnnxNodeContext {
+    LayoutOps(OnnxImporter im) { super(im); }
+
+
+    void gather(List<Object> ins) {
+        Object data = arg(ins, 0), idx = arg(ins, 1);
+        long axis = attrInt("axis", 0);
+        if (data instanceof ConstTensor d && idx instanceof ConstTensor i) { out(ConstOps.gather(d, i, axis, what)); return; }
+        if (data instanceof ConstTensor d && idx instanceof Value i && d.rank() == 2 && (axis == 0 || axis == -2) && !d.isInt()) {
+            out(im.named(n).embedding(i, d.f(), d.shape()[0], d.shape()[1]));
+            return;
+        }
+        if (data instanceof Value v && idx instanceof ConstTensor i && i.size() == 1 && i.rank() <= 1) { // x[:, ..., k, ...]
+            int ax = ConstOps.axis(axis, v.rank(), what);
+            if (ax == 0) throw unsupported("gathering along the batch axis is not supported");
+            long j = i.asLongs()[0] < 0 ? i.asLongs()[0] + v.dim(ax) : i.asLongs()[0];
+            if (j < 0 || j >= v.dim(ax)) throw unsupported("index " + i.asLongs()[0] + " is out of range for axis size " + v.dim(ax));
+            Tracer t = im.named(n);
+            Value s = t.slice(v, ax, j, j + 1, 1);
+            if (i.rank() == 0) {
+                long[] sh = s.shape();
+                long[] rest = new long[sh.length - 2];
+                for (int d = 1, k = 0; d < sh.length; d++) if (d != ax) rest[k++] = sh[d];
+                s = t.reshape(s, rest);
+            }
+            out(s);
+            return;
+        }
+        throw unsupported("gathering from graph values is supported for embedding lookups in a constant table and one constant index");
+    }
+
+    void squeeze(boolean unsqueeze, List<Object> ins) {
+        Object x = arg(ins, 0);
+        long[] s = x instanceof Value v ? v.shape() : ((ConstTensor) x).shape();
+        long[] axes = ins.size() > 1 && ins.get(1) != null ? k(ins, 1).asLongs() : null;
+        long[] ns;
+        if (unsqueeze) {
+            if (axes == null) throw unsupported("axes input is required");
+            int r = s.length + axes.length;
+            boolean[] ins1 = new boolean[r];
+            for (long a : axes) {
+                int ax = ConstOps.axis(a, r, what);
+                if (ins1[ax]) throw unsupported("axis " + a + " repeats");
+                ins1[ax] = true;
+            }
+            ns = new long[r];
+            for (int i = 0, j = 0; i < r; i++) ns[i] = ins1[i] ? 1 : s[j++];
+            if (x instanceof Value && ins1[0]) throw unsupported("inserting an axis before the batch axis is not supported");
+        } else {
+            boolean[] drop = new boolean[s.length];
+            if (axes == null) for (int i = x instanceof Value ? 1 : 0; i < s.length; i++) drop[i] = s[i] == 1;
+            else for (long a : axes) {
+                int ax = ConstOps.axis(a, s.length, what);
+                if (s[ax] != 1) throw unsupported("axis " + a + " has size " + s[ax] + ", not 1");
+                drop[ax] = true;
+            }
+            if (x instanceof Value && drop[0]) throw unsupported("squeezing the batch axis is not supported");
+            List<Long> keep = new ArrayList<>();
+            for (int i = 0; i < s.length; i++) if (!drop[i]) keep.add(s[i]);
+            ns = keep.stream().mapToLong(Long::longValue).toArray();
+        }
+        if (x instanceof ConstTensor c) out(ConstOps.reshape(c, ns));
+        else out(im.named(n).reshape((Value) x, Arrays.copyOfRange(ns, 1, ns.length)));
+    }
+
+    void reshape(List<Object> ins) {
+        Object x = arg(ins, 0);
+        ConstTensor target = k(ins, 1);
+        long[] s = x instanceof Value v ? v.shape() : ((ConstTensor) x).shape();
+        long[] want = target.asLongs().clone();
+        boolean allowZero = attrInt("allowzero", 0) != 0;
+        int infer = -1;
+        long known = 1;
+        for (int i = 0; i < want.length; i++) {
+            if (want[i] == 0 && !allowZero) {
+                if (i >= s.length) throw unsupported("shape copies dim " + i + " of a rank-" + s.length + " input");
+                want[i] = s[i];
+            }
+            if (want[i] == -1) {
+                if (infer >= 0) throw unsupported("shape " + Arrays.toString(target.asLongs()) + " has two -1 entries");
+                infer = i;
+            } else if (want[i] < 0) throw unsupported("shape " + Arrays.toString(target.asLongs()) + " has a negative entry");
+            else known = Math.multiplyExact(known, want[i]);
+        }
+        long total = ConstTensor.numel(s, what);
+        if (infer >= 0) {
+            if (known == 0 || total % known != 0) throw unsupported("cannot reshape " + Arrays.toString(s) + " to " + Arrays.toString(target.asLongs()));
+            want[infer] = total / known;
+        }
+        if (ConstTensor.numel(want, what) != total) throw unsupported("cannot reshape " + Arrays.toString(s) + " to " + Arrays.toString(target.asLongs()));
+        if (x instanceof ConstTensor c) { out(ConstOps.reshape(c, want)); return; }
+        long t0 = target.asLongs().length > 0 ? target.asLongs()[0] : 1;
+        boolean keepsBatch = want.length > 0 && want[0] == s[0] && (target.batchAt(0) || (t0 == 0 && !allowZero) || t0 == -1 || t0 == im.batch);
+        if (!keepsBatch) throw unsupported("reshape " + Arrays.toString(s) + " -> " + Arrays.toString(want) + " does not keep the batch axis");
+        long[] rest = Arrays.copyOfRange(want, 1, want.length);
+        out(im.named(n).reshape((Value) x, rest));
+    }
+
+    void flatten(Object x) {
+        long axis = attrInt("axis", 1);
+        if (x instanceof ConstTensor c) {
+            int ax = axis < 0 ? (int) axis + c.rank() : (int) axis;
+            long a = 1;
+            for (int i = 0; i < ax; i++) a *= c.shape()[i];
+            out(ConstOps.reshape(c, new long[]{a, c.size() / Math.max(1, a)}));
+            return;
+        }
+        Value v = (Value) x;
+        int ax = axis < 0 ? (int) axis + v.rank() : (int) axis;
+        if (ax != 1) throw unsupported("flatten at axis " + axis + " of a rank-" + v.rank() + " value would merge the batch axis");
+        out(im.named(n).flatten(v, 1, -1));
+    }
+
+    void split(List<Object> ins) {
+        Object x = arg(ins, 0);
+        long[] shape = x instanceof Value v ? v.shape() : ((ConstTensor) x).shape();
+        int ax = ConstOps.axis(attrInt("axis", 0), shape.length, what);
+        int parts = n.outputs().size();
+        long[] sizes = ins.size() > 1 && ins.get(1) != null ? k(ins, 1).asLongs() : attrInts("split");
+        if (sizes == null) {
+            sizes = new long[parts];
+            long each = (shape[ax] + parts - 1) / parts;
+            for (int i = 0; i < parts; i++) sizes[i] = Math.max(0, Math.min(each, shape[ax] - i * each));
+        }
+        if (sizes.length != parts) throw unsupported(sizes.length + " split sizes for " + parts + " outputs");
+        long start = 0, total = 0;
+        for (long z : sizes) {
+            if (z < 0) throw unsupported("negative split size " + z);
+            total += z;
+        }
+        if (total != shape[ax]) throw unsupported("split sizes " + Arrays.toString(sizes) + " do not add up to " + shape[ax]);
+        if (x instanceof Value && ax == 0) throw unsupported("splitting along the batch axis is not supported");
+        for (int i = 0; i < parts; i++) {
+            long[] a = {start}, b = {start + sizes[i]}, axes = {ax};
+            im.define(n, i, x instanceof ConstTensor d ? ConstOps.slice(d, a, b, axes, null, what) : slice((Value) x, a, b, axes, null));
+            start += sizes[i];
+        }
+    }
+
+    void transpose(Object x) {
+        long[] perm = attrInts("perm");
+        if (x instanceof ConstTensor c) { out(ConstOps.transpose(c, perm, what)); return; }
+        Value v = (Value) x;
+        if (perm == null) throw unsupported("a transpose of a graph value without perm reverses the batch axis");
+        if (perm.length != v.rank() || perm[0] != 0) throw unsupported("perm " + Arrays.toString(perm) + " moves the batch axis");
+        boolean identity = true;
+        for (int i = 0; i < perm.length; i++) identity &= perm[i] == i;
+        out(identity ? v : im.named(n).permute(v, perm));
+    }
+
+    void expand(Object x, ConstTensor shape) {
+        if (x instanceof ConstTensor c) { out(ConstOps.expand(c, shape.asLongs(), what)); return; }
+        Value v = (Value) x;
+        long[] s = ConstOps.broadcast(v.shape(), shape.asLongs(), what);
+        if (!Arrays.equals(s, v.shape())) throw unsupported("expanding a graph value " + Arrays.toString(v.shape()) + " to " + Arrays.toString(s) + " is not supported");
+        out(v);
+    }
+
+    void concat(List<Object> ins, boolean allConst) {
+        long axis = attrInt("axis", Long.MIN_VALUE);
+        if (allConst) {
+            List<ConstTensor> cs = new ArrayList<>();
+            for (int i = 0; i < ins.size(); i++) cs.add(k(ins, i));
+            out(ConstOps.concat(cs, axis, what));
+            return;
+        }
+        int rank = -1;
+        for (Object o : ins) if (o instanceof Value v) rank = v.rank();
+        int ax = ConstOps.axis(axis, rank, what);
+        if (ax == 0) throw unsupported("concatenating along the batch axis is not supported");
+        List<Value> vs = new ArrayList<>();
+        for (Object o : ins) {
+            if (o == null) throw unsupported("an input is missing");
+            if (o instanceof ConstTensor c && (c.rank() != rank || c.shape()[0] != im.batch)) throw unsupported("constant input " + Arrays.toString(c.shape()) + " does not line up with the batch axis");
+            if (o instanceof ConstTensor c && c.size() == 0) continue;
+            vs.add(asValue(o));
+        }
+        out(vs.size() == 1 ? vs.get(0) : im.named(n).concat(ax, vs.toArray(new Value[0])));
+    }
+
+    /** ONNX Slice of a graph value: one SLICE node per sliced non-batch axis (the batch axis only in full). */
+    Value slice(Value x, long[] starts, long[] ends, long[] axes, long[] steps) {
+        if (starts.length != ends.length || (axes != null && axes.length != starts.length) || (steps != null && steps.length != starts.length))
+            throw unsupported("starts, ends, axes and steps differ in length");
+        Value v = x;
+        Tracer t = im.named(n);
+        for (int i = 0; i < starts.length; i++) {
+            int ax = ConstOps.axis(axes == null ? i : axes[i], x.rank(), what);
+            long step = steps == null ? 1 : steps[i];
+            if (step < 1) throw unsupported("step " + step + " (only positive steps are supported on graph values)");
+            long[] se = ConstOps.sliceBounds(starts[i], ends[i], step, v.dim(ax));
+            long end = Math.max(se[0], se[1]);
+            if (se[0] == 0 && end == v.dim(ax) && step == 1) continue;
+            if (ax == 0) throw unsupported("slicing the batch axis is not supported");
+            v = t.slice(v, ax, se[0], end, step);
+        }
+        return v;
+    }
+}
