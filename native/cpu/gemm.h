@@ -26,10 +26,10 @@ inline void blas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, i64 m, i64 n, i64 
 // given thread count but may differ in the last bits between thread counts.
 // Products below this many multiply-adds run on OpenBLAS with one thread (openblas_set_num_threads_local
 // for this call only). OpenBLAS's workers spin long after a threaded call (its THREAD_TIMEOUT, about 2^28
-// cycles), holding the second core that our pool and the JVM need between products: with a 4M cap the
-// transformer training step (many 25-33M products between elementwise kernels) went from 24 to 27-50 ms,
-// while square n=256 gained a third (0.65 -> 1.05 of a direct OpenBLAS call that never yields the core).
-// Training steps matter more. Above the cap our pool's spinning workers are first sent to sleep.
+// cycles), holding the second core that our pool and the JVM need between products: a lower cap speeds up
+// a lone mid-size product but slows training steps, which interleave such products with our own kernels
+// (figures: benchmarks/results/NOTES.md, "OpenBLAS single-thread cap"). Above the cap our pool's spinning
+// workers are first sent to sleep.
 const double BLAS_SINGLE_THREAD_MACS = 64.0 * 1024 * 1024;
 
 template <typename T>

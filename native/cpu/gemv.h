@@ -10,7 +10,7 @@ namespace engine {
 const int GEMV_COLS = 1024;  // column block: 4 KB of accumulators (whole rows of B for n <= 1024: one sequential stream)
 
 // acc[0..len) = sum_i x[i] * b[i*ldb + j0 + j], eight rows of B per pass (then four, then one) so one
-// load/store of the accumulator serves eight FMAs (8 rows measured ~12% faster than 4 on 784x512 + 512x512).
+// load/store of the accumulator serves eight FMAs (8 rows beat 4: benchmarks/results/NOTES.md, "GEMV").
 ENGINE_DISPATCH void gemv_rows_f32(const float* x, const float* b, i64 ldb, i64 k, i64 j0, int len, float* acc) {
     for (int j = 0; j < len; j++) acc[j] = 0.f;
     i64 i = 0;
@@ -39,9 +39,9 @@ ENGINE_DISPATCH void gemv_rows_f32(const float* x, const float* b, i64 ldb, i64 
     }
 }
 
-// y[0..n) = alpha * (x B) + beta * y  (beta == 0 never reads y). Runs on the calling thread: splitting
-// the column blocks of the 784x512 product over 2 OpenMP threads measured 2x slower (23 -> 45 us) on the
-// shared 2-core machine at load ~4, where the second core is rarely free.
+// y[0..n) = alpha * (x B) + beta * y  (beta == 0 never reads y). Column blocks of up to GEMV_COLS go to
+// the pool; a product narrower than one block runs on the calling thread, because waking a second core
+// for a few microseconds of streaming costs more than it saves (benchmarks/results/NOTES.md, "GEMV").
 inline void gemv_kn_f32(i64 k, i64 n, float alpha, const float* x, const float* b, i64 ldb, float beta, float* y) {
     i64 blocks = (n + GEMV_COLS - 1) / GEMV_COLS;
     parallel_for(blocks, 1, [&](i64 blk) {

@@ -158,7 +158,7 @@ private:
 
     // A worker woken from sleep may be placed on the caller's own CPU (a hypervisor marks an idle vCPU as
     // preempted, so Linux avoids waking threads onto it), where it cannot run until the caller stops, and
-    // stays there for milliseconds: frozen MLP calls after a 10 ms pause took 2.7x as long. Such a worker
+    // stays there for milliseconds (figures: benchmarks/results/NOTES.md, "idle spells"). Such a worker
     // moves itself: its allowed CPUs minus this one for a moment (the move happens at once), then all again.
     void leave_callers_cpu() {
 #if defined(__linux__)

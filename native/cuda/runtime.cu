@@ -32,12 +32,16 @@ bool capturing() {
 // Blocks are rounded to size classes (512 B steps up to 1 MiB, then 2 MiB steps) and kept on a free list
 // per class when freed; a later request of the same class reuses one without cudaMalloc. One stream, so
 // a freed block may be handed out again at once: later work on the stream runs after earlier work.
+// The last failure of this thread's allocation / graph capture: per thread, so one thread never reads
+// (or clears) another's error between its failing call and its question.
+static thread_local int t_alloc_error = 0;
+static thread_local int t_graph_error = 0;
+
 struct Allocator {
     std::mutex mu;
     std::unordered_map<size_t, std::vector<void*>> free_lists;
     std::unordered_map<void*, size_t> live;
     long long mallocs = 0, frees = 0, reserved = 0, in_use = 0, cached = 0, hits = 0, misses = 0, peak_reserved = 0;
-    int last_error = 0;
 
     static size_t round(size_t b) {
         if (b == 0) b = 1;
@@ -64,7 +68,7 @@ struct Allocator {
                 e = cudaMalloc(&p, sz);
             }
         }
-        if (e != cudaSuccess) { cudaGetLastError(); last_error = (int)e; return nullptr; }
+        if (e != cudaSuccess) { cudaGetLastError(); t_alloc_error = (int)e; return nullptr; }
         mallocs++; misses++; reserved += sz; in_use += sz;
         if (reserved > peak_reserved) peak_reserved = reserved;
         live[p] = sz;
@@ -190,8 +194,6 @@ static int transfer(void* dst, const void* src, long long bytes, bool h2d) {
     return 0;
 }
 
-static int g_graph_error = 0;
-
 static thread_local std::string t_error_message;
 void set_error_message(const std::string& text) { t_error_message = text; }
 
@@ -239,7 +241,7 @@ int ecu_compute_capability() { return g_cc; }
 int ecu_set_tf32(int on) { g_tf32 = on; return tf32_on() ? 1 : 0; }
 
 long long ecu_alloc(long long bytes) { return (long long)(uintptr_t)cache_alloc((size_t)bytes); }
-int ecu_last_alloc_error() { return allocator().last_error; }
+int ecu_last_alloc_error() { return t_alloc_error; }
 void ecu_free(long long address) { cache_free(ptr<void>(address)); }
 
 int ecu_empty_cache() {
@@ -276,16 +278,16 @@ int ecu_graph_begin() {
 long long ecu_graph_end() {
     cudaGraph_t graph = nullptr;
     cudaError_t e = cudaStreamEndCapture(stream(), &graph);
-    if (e != cudaSuccess) { g_graph_error = (int)e; cudaGetLastError(); adopt_capture_blocks(0); return 0; }
+    if (e != cudaSuccess) { t_graph_error = (int)e; cudaGetLastError(); adopt_capture_blocks(0); return 0; }
     cudaGraphExec_t exec = nullptr;
     e = cudaGraphInstantiate(&exec, graph, 0ULL);
     cudaGraphDestroy(graph);
-    if (e != cudaSuccess) { g_graph_error = (int)e; cudaGetLastError(); adopt_capture_blocks(0); return 0; }
+    if (e != cudaSuccess) { t_graph_error = (int)e; cudaGetLastError(); adopt_capture_blocks(0); return 0; }
     adopt_capture_blocks((long long)(uintptr_t)exec);
     return (long long)(uintptr_t)exec;
 }
 
-int ecu_last_graph_error() { return g_graph_error; }
+int ecu_last_graph_error() { return t_graph_error; }
 int ecu_graph_launch(long long h) { return (int)cudaGraphLaunch((cudaGraphExec_t)(uintptr_t)h, g_stream); }
 int ecu_graph_destroy(long long h) {
     // replays still queued may use the graph's blocks: let them finish before the cache hands them out
