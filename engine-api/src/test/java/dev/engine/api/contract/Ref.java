@@ -42,22 +42,7 @@ final class Ref {
         return out;
     }
 
-    static double erf(double x) {
-        double ax = Math.abs(x);
-        if (ax <= 3) {
-            double sum = 0, term = x;
-            for (int n = 0; n < 200; n++) {
-                double t = term / (2 * n + 1);
-                sum += t;
-                if (Math.abs(t) < 1e-17 * Math.abs(sum)) break;
-                term *= -x * x / (n + 1);
-            }
-            return 2 / Math.sqrt(Math.PI) * sum;
-        }
-        double f = ax;
-        for (int k = 60; k >= 1; k--) f = ax + (k / 2.0) / f;
-        return Math.signum(x) * (1 - Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f);
-    }
+    static double erf(double x) { return ScalarRef.erf(x); }
 
     static double act(Activation a, double x, double param) {
         return switch (a) {
