@@ -169,7 +169,13 @@ final class OnnxAttention {
             causal = true;
             inner.add(add);
             mm1 = c.producer(add.inputs().get(1 - mi));
-            if (c.main(out(mm1)) != add) return;
+            if (mm1 == null || c.main(out(mm1)) != add) return;
+            if (is(mm1, "Mul") && c.scalar(mm1.inputs().get(1)) == 1) {  // baddbmm's beta-free alpha = 1
+                OnnxProto.Node one = mm1;
+                inner.add(one);
+                mm1 = c.producer(one.inputs().get(0));
+                if (mm1 == null || c.main(out(mm1)) != one) return;
+            }
         } else if (c.main(out(mm1)) != sm) return;
         if (!is(mm1, "MatMul")) return;
         OnnxProto.Node div = c.producer(mm1.inputs().get(0));
