@@ -18,7 +18,7 @@ namespace engine_abi {
 typedef int64_t i64;
 
 // Bumped whenever a code or a block layout changes.
-const i64 ABI_VERSION = 1;
+const i64 ABI_VERSION = 2;
 
 // The codes every kernel file switches on, in a namespace of their own so that a tree can import just
 // these (native/cuda's files keep their own structs of other names under `using namespace ecu`).
@@ -104,6 +104,15 @@ struct BatchNormBackwardArgs {
 struct OptimizerArgs { i64 dtype, rule, count, h[7]; };
 struct OptimizerTensor { i64 param, grad, state1, state2, length; };
 
+// softmax(scale * Q K^T + mask) V for every (batch, head): q [B, H, Lq, Dk], k [B, H, Lk, Dk], v [B, H, Lk, Dv] and
+// out [B, H, Lq, Dv] are strided views with unit stride along D, given by their batch, head and row strides (in
+// elements). causal: key j > query i is hidden (top-left aligned); key_padding: 0 or B x Lk values of dtype,
+// non-zero where a key is padding. A query that sees no key gets a zero output row.
+struct AttentionArgs {
+    i64 dtype, batch, heads, lq, lk, dk, dv, scale_bits, causal, key_padding;
+    i64 q, q_sb, q_sh, q_sl, k, k_sb, k_sh, k_sl, v, v_sb, v_sh, v_sl, o, o_sb, o_sh, o_sl;
+};
+
 // Variable-length blocks (documented, not structs):
 //   copy:        [rank, shape[rank], src address, src dtype, src strides[rank], dst address, dst dtype, dst strides[rank]]
 //   elementwise: [dtype, rank, shape[rank], operands, {address, strides[rank]} x operands, inputs, registers,
@@ -145,6 +154,10 @@ ENGINE_ABI_AT(BatchNormBackwardArgs, gx, 9);
 ENGINE_ABI_SLOTS(OptimizerArgs, 10);
 ENGINE_ABI_AT(OptimizerArgs, h, 3);
 ENGINE_ABI_SLOTS(OptimizerTensor, 5);
+ENGINE_ABI_SLOTS(AttentionArgs, 26);
+ENGINE_ABI_AT(AttentionArgs, key_padding, 9);
+ENGINE_ABI_AT(AttentionArgs, q, 10);
+ENGINE_ABI_AT(AttentionArgs, o, 22);
 #undef ENGINE_ABI_SLOTS
 #undef ENGINE_ABI_AT
 
@@ -181,7 +194,7 @@ inline int abi_table(i64* out) {
     out[n++] = OPTIM_SGD; out[n++] = OPTIM_ADAM; out[n++] = OPTIM_RMSPROP;
     const i64 slots[] = {sizeof(GemmArgs), sizeof(PackedGemmArgs), sizeof(ConvForwardArgs), sizeof(ConvBackwardInputArgs),
                          sizeof(ConvBackwardWeightArgs), sizeof(PoolArgs), sizeof(BatchNormForwardArgs), sizeof(BatchNormBackwardArgs),
-                         sizeof(OptimizerArgs), sizeof(OptimizerTensor)};
+                         sizeof(OptimizerArgs), sizeof(OptimizerTensor), sizeof(AttentionArgs)};
     for (i64 s : slots) out[n++] = s / (i64)sizeof(i64);
     int count_at = n++;
 #define ENGINE_OP_ROW(name, code, arity) out[n++] = code; out[n++] = arity;

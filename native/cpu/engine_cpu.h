@@ -11,6 +11,7 @@
 #include "fma_probe.h"
 #include "reduce.h"
 #include "softmax.h"
+#include "attention.h"
 #include "norm.h"
 #include "conv.h"
 #include "pool.h"

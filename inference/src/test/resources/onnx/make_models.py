@@ -80,6 +80,39 @@ class LayoutNet(nn.Module):
         return out.flatten(1)
 
 
+class CausalAttention(nn.Module):
+    """nn.MultiheadAttention (batch_first) with a causal float mask held as a buffer (an initializer in the export)."""
+
+    def __init__(self, e, h, length):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(e, h, batch_first=True)
+        self.register_buffer("mask", torch.triu(torch.full((length, length), float("-inf")), diagonal=1))
+
+    def forward(self, x):
+        return self.attn(x, x, x, attn_mask=self.mask, need_weights=False)[0]
+
+
+def randomise_attention_biases(m, g):
+    """nn.MultiheadAttention starts with zero biases; random ones make the test see them."""
+    for mod in m.modules():
+        if isinstance(mod, nn.MultiheadAttention):
+            with torch.no_grad():
+                mod.in_proj_bias.copy_(0.1 * torch.randn(mod.in_proj_bias.shape, generator=g))
+                mod.out_proj.bias.copy_(0.1 * torch.randn(mod.out_proj.bias.shape, generator=g))
+
+
+def transformers():
+    """The attention patterns of PyTorch 1.13 (batch_first): an encoder layer at opsets 13 and 17, causal self-attention at 17."""
+    torch.manual_seed(3)
+    tel = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.1, batch_first=True)
+    randomise_attention_biases(tel, torch.Generator().manual_seed(5))
+    export(tel, "transformer_layer", (4, 10, 32), [13, 17], 6)
+    torch.manual_seed(4)
+    causal = CausalAttention(32, 4, 10)
+    randomise_attention_biases(causal, torch.Generator().manual_seed(7))
+    export(causal, "causal_attention", (4, 10, 32), [17], 8)
+
+
 def randomise_bn(m, g):
     for mod in m.modules():
         if isinstance(mod, (nn.BatchNorm2d, nn.LayerNorm)):
@@ -152,3 +185,4 @@ if __name__ == "__main__":
     conv_bn_by_hand(3)
     torch.manual_seed(2)
     export(LayoutNet(), "layout", (4, 6, 8), [13, 17], 4)
+    transformers()

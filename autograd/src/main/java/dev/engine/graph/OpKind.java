@@ -54,5 +54,12 @@ public enum OpKind {
     /** Every "step"-th element of [start, end) along one non-batch axis (a strided copy); ints "axis", "start", "end", "step". */
     SLICE,
     /** Inputs joined along one non-batch axis; ints "axis". */
-    CONCAT
+    CONCAT,
+    /**
+     * Fused scaled dot-product attention of ints "heads" heads, {@code softmax(scale * q k^T [+ causal mask]) v} per
+     * head, heads joined: one input [B, L, 3E] (q, k and v side by side, as one projection GEMM writes them) or
+     * three, q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev]; output [B, Lq, Ev]. Floats "scale"; ints "causal" (1: query
+     * i sees keys j <= i).
+     */
+    ATTENTION
 }

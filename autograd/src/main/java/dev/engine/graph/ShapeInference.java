@@ -160,8 +160,28 @@ public final class ShapeInference {
                 }
                 return y;
             }
+            case ATTENTION: return attention(n, in, op);
             default: throw new ShapeException(op + ": unknown op");
         }
+    }
+
+    /** [B, Lq, Ev] from one packed [B, L, 3E] input or q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev]. */
+    private static long[] attention(Node n, long[][] in, String op) {
+        long heads = n.intOr("heads", 0);
+        if (heads < 1) throw new ShapeException(op + ": heads " + heads + " must be at least 1");
+        for (long[] s : in) if (s.length != 3) throw new ShapeException(op + ": inputs must be [batch, seq, features], got " + Shapes.str(s));
+        if (in.length == 1) {
+            long[] x = in[0];
+            if (x[2] % (3 * heads) != 0)
+                throw new ShapeException(op + ": packed q|k|v " + Shapes.str(x) + " must have 3 x heads (" + heads + ") x head size features");
+            return new long[]{x[0], x[1], x[2] / 3};
+        }
+        if (in.length != 3) throw new ShapeException(op + ": takes 1 (packed) or 3 (q, k, v) inputs, got " + in.length);
+        long[] q = in[0], k = in[1], v = in[2];
+        if (k[0] != q[0] || v[0] != q[0] || k[2] != q[2] || v[1] != k[1] || q[2] % heads != 0 || v[2] % heads != 0)
+            throw new ShapeException(op + ": q " + Shapes.str(q) + ", k " + Shapes.str(k) + ", v " + Shapes.str(v)
+                    + " must be [B, Lq, E], [B, Lk, E], [B, Lk, Ev] with E and Ev divisible by " + heads + " heads");
+        return new long[]{q[0], q[1], v[2]};
     }
 
     /** The conv geometry for an NCHW input. */

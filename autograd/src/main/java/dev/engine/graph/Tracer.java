@@ -213,6 +213,20 @@ public final class Tracer {
         return add(b, xs);
     }
 
+    /**
+     * Fused attention of {@code heads} heads over a packed [B, L, 3E] projection (q, k, v side by side);
+     * output [B, L, E] with the heads joined. {@code causal}: query i sees keys j <= i.
+     */
+    public Value attention(Value qkv, long heads, double scale, boolean causal) {
+        return add(Node.builder(OpKind.ATTENTION, null).input(qkv).ints("heads", heads).floatAttr("scale", scale).ints("causal", causal ? 1 : 0), qkv);
+    }
+
+    /** Fused attention over separate q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev]; output [B, Lq, Ev]. */
+    public Value attention(Value q, Value k, Value v, long heads, double scale, boolean causal) {
+        return add(Node.builder(OpKind.ATTENTION, null).input(q).input(k).input(v).ints("heads", heads).floatAttr("scale", scale)
+                .ints("causal", causal ? 1 : 0), q, k, v);
+    }
+
     /** Looks up rows of {@code table} [vocab, dim]; the input holds indices (as floats). */
     public Value embedding(Value indices, float[] table, long vocab, long dim) {
         return add(Node.builder(OpKind.EMBEDDING, null).input(indices).constant("table", new Const(table.clone(), vocab, dim)), indices);

@@ -90,21 +90,24 @@ public class MultiHeadAttention extends Module {
         return outProj.forward(ctx);
     }
 
+    /** Self-attention without masks for a frozen graph: see {@link #trace(Tracer, Value, boolean)}. */
+    @Override public Value trace(Tracer t, Value x) { return trace(t, x, false); }
+
     /**
-     * Self-attention without masks for a frozen graph: one GEMM for the three projections, per-head
-     * views as reshape + permute, batched QK^T, scale, softmax over keys, batched ·V, heads joined,
-     * output projection (masks and a fused attention kernel are left for later).
+     * Self-attention for a frozen graph: one GEMM for the three projections, the fused attention kernel reading
+     * the heads in place from its output (scale, optional causal mask, softmax and ·V in one pass per head,
+     * heads joined as it writes), then the output projection. A key-padding mask would be a second model
+     * input, which frozen graphs do not have: freeze padded batches as separate lengths instead.
+     *
+     * <pre>{@code
+     * FrozenModel m = Freezer.freeze((t, x) -> mha.trace(t, x, true), new long[]{1, 64, 128});   // causal
+     * }</pre>
      */
-    @Override public Value trace(Tracer t, Value x) {
+    public Value trace(Tracer t, Value x, boolean causal) {
         if (x.rank() != 3 || x.dim(2) != embed)
             throw new ShapeException("MultiHeadAttention: expected [B, L, " + embed + "] to trace, got " + Shapes.str(x.shape()));
-        long l = x.dim(1);
         Value qkv = t.linear(x, parameter("in_proj_weight"), parameter("in_proj_bias"));
-        Value q = t.permute(t.reshape(t.slice(qkv, 2, 0, embed, 1), l, heads, headDim), 0, 2, 1, 3);
-        Value k = t.permute(t.reshape(t.slice(qkv, 2, embed, 2 * embed, 1), l, heads, headDim), 0, 2, 3, 1);
-        Value v = t.permute(t.reshape(t.slice(qkv, 2, 2 * embed, 3 * embed, 1), l, heads, headDim), 0, 2, 1, 3);
-        Value attn = t.softmax(t.mulScalar(t.matmul(q, k), 1.0 / Math.sqrt(headDim)));  // [B, H, L, L]
-        Value ctx = t.reshape(t.permute(t.matmul(attn, v), 0, 2, 1, 3), l, embed);      // [B, L, E]
+        Value ctx = t.attention(qkv, heads, 1.0 / Math.sqrt(headDim), causal);   // [B, L, E]
         return outProj.trace(t, ctx);
     }
 

@@ -43,8 +43,11 @@ public class TransformerEncoder extends Module {
     }
 
     /** Every layer's eval-mode block without masks, then the final norm. */
-    @Override public Value trace(Tracer t, Value x) {
-        for (Module m : layers) x = m.trace(t, x);
+    @Override public Value trace(Tracer t, Value x) { return trace(t, x, false); }
+
+    /** Every layer's eval-mode block, causal or not, then the final norm. */
+    public Value trace(Tracer t, Value x, boolean causal) {
+        for (Module m : layers) x = ((TransformerEncoderLayer) m).trace(t, x, causal);
         return norm == null ? x : norm.trace(t, x);
     }
 

@@ -65,12 +65,15 @@ public class TransformerEncoderLayer extends Module {
     }
 
     /** The eval-mode block without masks (dropout is a no-op), as {@link #forward(Tensor)} computes it. */
-    @Override public Value trace(Tracer t, Value x) {
+    @Override public Value trace(Tracer t, Value x) { return trace(t, x, false); }
+
+    /** The eval-mode block, causal or not, as {@code forward(x, null, causal)} computes it (no key padding: see MultiHeadAttention). */
+    public Value trace(Tracer t, Value x, boolean causal) {
         if (normFirst) {
-            x = t.add(x, selfAttn.trace(t, norm1.trace(t, x)));
+            x = t.add(x, selfAttn.trace(t, norm1.trace(t, x), causal));
             return t.add(x, feedForward(t, norm2.trace(t, x)));
         }
-        x = norm1.trace(t, t.add(x, selfAttn.trace(t, x)));
+        x = norm1.trace(t, t.add(x, selfAttn.trace(t, x, causal)));
         return norm2.trace(t, t.add(x, feedForward(t, x)));
     }
 

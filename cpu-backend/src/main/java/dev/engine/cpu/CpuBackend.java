@@ -179,6 +179,11 @@ public final class CpuBackend extends CheckedBackend {
         ok("softmax", CpuNative.engine_softmax(DTypeCodes.of(x.dtype()), x.address(), out.address(), rows, cols, log ? 1 : 0));
     }
 
+    @Override protected void attentionUnchecked(BufferView q, BufferView k, BufferView v, Buffer keyPadding, boolean causal, double scale,
+                                                BufferView out) {
+        ok("attention", CpuNative.engine_attention(ArgBlocks.attention(q, k, v, keyPadding, causal, scale, out).address()));
+    }
+
     @Override protected void softmaxBackwardUnchecked(Buffer y, Buffer gy, Buffer gx, long rows, long cols, boolean log) {
         ok("softmaxBackward", CpuNative.engine_softmax_backward(DTypeCodes.of(y.dtype()), y.address(), gy.address(), gx.address(), rows, cols, log ? 1 : 0));
     }

@@ -63,6 +63,7 @@ final class CpuNative {
     static native int engine_softmax_backward(int dtype, long y, long gy, long gx, long rows, long cols, int log);
     static native long engine_cross_entropy(int dtype, long x, long t, long w, long rows, long cols, double eps, long ignore,
                                             long loss, long rowWeight, long grad);
+    static native int engine_attention(long meta);
     static native int engine_layer_norm_forward(int dtype, long x, long g, long b, long rows, long cols, double eps,
                                                  long y, long mean, long rstd);
     static native int engine_layer_norm_backward(int dtype, long x, long gy, long g, long mean, long rstd, long rows,

@@ -205,6 +205,12 @@ public final class CudaBackend extends CheckedBackend {
         check("softmax", CudaNative.ecu_softmax(DTypeCodes.of(x.dtype()), x.address(), out.address(), rows, cols, log ? 1 : 0));
     }
 
+    /** No fused kernel on CUDA yet: GEMMs, softmax and elementwise kernels per batch (see CheckedBackend). */
+    @Override protected void attentionUnchecked(BufferView q, BufferView k, BufferView v, Buffer keyPadding, boolean causal, double scale,
+                                                BufferView out) {
+        attentionByComposition(q, k, v, keyPadding, causal, scale, out);
+    }
+
     @Override protected void softmaxBackwardUnchecked(Buffer y, Buffer gy, Buffer gx, long rows, long cols, boolean log) {
         check("softmax_backward", CudaNative.ecu_softmax_backward(DTypeCodes.of(y.dtype()), y.address(), gy.address(), gx.address(), rows, cols,
                 log ? 1 : 0));

@@ -113,6 +113,23 @@ public sealed interface Backend permits CheckedBackend {
     /** Softmax (or log-softmax) over the last axis of a contiguous {@code rows x cols} matrix. */
     void softmax(Buffer x, Buffer out, long rows, long cols, boolean log);
 
+    /**
+     * Fused scaled dot-product attention, {@code out = softmax(scale * q k^T + mask) v} for every (batch, head),
+     * without materialising the scores: {@code q} [B, H, Lq, Dk], {@code k} [B, H, Lk, Dk], {@code v} [B, H, Lk, Dv]
+     * and {@code out} [B, H, Lq, Dv] are strided views with unit stride along their last axis, so the heads of a
+     * packed [B, L, 3E] projection are read in place and the output is written as [B, Lq, H, Dv]. With
+     * {@code causal} a query i sees keys j <= i; {@code keyPadding} (null, or B x Lk values of q's dtype) hides
+     * key j of batch b where it is non-zero. A query that sees no key gets zeros; a NaN score gives NaN.
+     *
+     * <pre>{@code
+     * // qkv: [B, L, 3E] contiguous, heads of D = E / H; out: [B, L, E]
+     * Layout head = new Layout(new long[]{B, H, L, D}, new long[]{L * 3 * E, D, 3 * E, 1}, 0);
+     * be.attention(new BufferView(qkv, head), new BufferView(qkv, head.withOffset(E)), new BufferView(qkv, head.withOffset(2 * E)),
+     *         null, true, 1 / Math.sqrt(D), new BufferView(out, new Layout(new long[]{B, H, L, D}, new long[]{L * E, D, E, 1}, 0)));
+     * }</pre>
+     */
+    void attention(BufferView q, BufferView k, BufferView v, Buffer keyPadding, boolean causal, double scale, BufferView out);
+
     /** Gradient of softmax/log-softmax given its output {@code y} and upstream {@code gy}. */
     void softmaxBackward(Buffer y, Buffer gy, Buffer gx, long rows, long cols, boolean log);
 

@@ -323,6 +323,134 @@ public abstract non-sealed class CheckedBackend implements Backend {
 
     protected abstract void softmaxUnchecked(Buffer x, Buffer out, long rows, long cols, boolean log);
 
+    @Override public final void attention(BufferView q, BufferView k, BufferView v, Buffer keyPadding, boolean causal, double scale,
+                                          BufferView out) {
+        ready();
+        String op = "attention";
+        view(op, "q", q);
+        view(op, "k", k);
+        view(op, "v", v);
+        view(op, "out", out);
+        writable(op, "out", out);
+        DType dt = q.dtype();
+        floating(op, "q", dt);
+        KernelChecks.sameDType(op, "q", dt, "k", k.dtype());
+        KernelChecks.sameDType(op, "q", dt, "v", v.dtype());
+        KernelChecks.sameDType(op, "q", dt, "out", out.dtype());
+        long[] qs = q.layout().shape(), ks = k.layout().shape(), vs = v.layout().shape(), os = out.layout().shape();
+        if (qs.length != 4 || ks.length != 4 || vs.length != 4 || os.length != 4)
+            throw new ShapeException(op + ": q, k, v and out must be 4-D [batch, heads, seq, dim], got q " + Shapes.str(qs) + ", k " + Shapes.str(ks)
+                    + ", v " + Shapes.str(vs) + ", out " + Shapes.str(os));
+        if (ks[0] != qs[0] || ks[1] != qs[1] || ks[3] != qs[3] || vs[0] != qs[0] || vs[1] != qs[1] || vs[2] != ks[2])
+            throw new ShapeException(op + ": q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + " and v " + Shapes.str(vs)
+                    + " must be [B, H, Lq, D], [B, H, Lk, D] and [B, H, Lk, Dv]");
+        if (!Arrays.equals(os, new long[]{qs[0], qs[1], qs[2], vs[3]}))
+            throw new ShapeException(op + ": out has shape " + Shapes.str(os) + ", expected " + Shapes.str(new long[]{qs[0], qs[1], qs[2], vs[3]}));
+        for (long d : new long[]{qs[0], qs[1], qs[2], qs[3], ks[2], vs[3]})
+            if (d > INT_LIMIT) throw new ShapeException(op + ": size " + d + " exceeds the kernels' 32-bit limit");
+        String[] names = {"q", "k", "v", "out"};
+        BufferView[] views = {q, k, v, out};
+        for (int i = 0; i < 4; i++)
+            if (views[i].layout().shape(3) > 1 && views[i].layout().stride(3) != 1)
+                throw new ShapeException(op + ": " + names[i] + " " + views[i].layout() + " must have unit stride along its last axis");
+        for (int i = 0; i < 3; i++)
+            if (overlaps(views[i], out)) throw new ShapeException(op + ": out overlaps " + names[i] + "; the output must not alias an input");
+        if (!Double.isFinite(scale)) throw new EngineException(op + ": scale " + scale + " must be finite");
+        if (keyPadding != null) buffer(op, "keyPadding", this, keyPadding, product(op, qs[0], ks[2]), dt);
+        if (out.layout().numel() == 0) return;
+        attentionUnchecked(q, k, v, keyPadding, causal, scale, out);
+    }
+
+    /** Whether two views' element ranges share memory (same native bytes, whatever buffers or slices they go through). */
+    private static boolean overlaps(BufferView a, BufferView b) {
+        long[] sa = a.layout().span(), sb = b.layout().span();
+        if (sa[1] < sa[0] || sb[1] < sb[0]) return false;
+        long ea = a.dtype().byteSize(), eb = b.dtype().byteSize();
+        long a0 = a.buffer().address() + sa[0] * ea, a1 = a.buffer().address() + (sa[1] + 1) * ea;
+        long b0 = b.buffer().address() + sb[0] * eb, b1 = b.buffer().address() + (sb[1] + 1) * eb;
+        return a0 < b1 && b0 < a1;
+    }
+
+    /**
+     * Shapes, dtypes, strides and the key-padding buffer checked; out has at least one element and does not
+     * overlap q, k or v. A backend without a fused kernel may call {@link #attentionByComposition}.
+     */
+    protected abstract void attentionUnchecked(BufferView q, BufferView k, BufferView v, Buffer keyPadding, boolean causal, double scale,
+                                               BufferView out);
+
+    /**
+     * Attention from this backend's own GEMM, elementwise, softmax and copy kernels, one batch at a time through
+     * contiguous scratch (for a backend without a fused kernel; slower, same results up to rounding). Masked
+     * scores get a large negative number instead of -inf, so a query that sees no key ends up with uniform
+     * weights, which a 0/1 row factor then turns into the documented zeros.
+     */
+    protected final void attentionByComposition(BufferView q, BufferView k, BufferView v, Buffer keyPadding, boolean causal, double scale,
+                                                BufferView out) {
+        long[] qs = q.layout().shape();
+        long bn = qs[0], h = qs[1], lq = qs[2], dk = qs[3], lk = k.layout().shape(2), dv = v.layout().shape(3);
+        DType dt = q.dtype();
+        double[] pad = null;
+        if (keyPadding != null) {
+            pad = new double[Math.toIntExact(bn * lk)];
+            if (dt == DType.F32) {
+                float[] f = new float[pad.length];
+                copyOut(keyPadding, 0, f, 0, f.length);
+                for (int i = 0; i < f.length; i++) pad[i] = f[i];
+            } else copyOut(keyPadding, 0, pad, 0, pad.length);
+        }
+        var add = ElementwiseProgram.single(ElementwiseOp.ADD, 0);
+        var mul = ElementwiseProgram.single(ElementwiseOp.MUL, 0);
+        try (Buffer qb = allocate(dt, h * lq * dk); Buffer kb = allocate(dt, h * lk * dk); Buffer vb = allocate(dt, h * lk * dv);
+             Buffer sc = allocate(dt, h * lq * lk); Buffer ctx = allocate(dt, h * lq * dv); Buffer mask = allocate(dt, Math.max(1, lq * lk));
+             Buffer rows = allocate(dt, Math.max(1, lq))) {
+            long[] sh = {h, lq, lk};
+            for (long b = 0; b < bn; b++) {
+                copy(slice(q, b), BufferView.of(qb, h, lq, dk));
+                copy(slice(k, b), BufferView.of(kb, h, lk, dk));
+                copy(slice(v, b), BufferView.of(vb, h, lk, dv));
+                gemm(false, true, lq, lk, dk, scale, new MatrixRef(qb, 0, dk, lq * dk), new MatrixRef(kb, 0, dk, lk * dk), 0,
+                        new MatrixRef(sc, 0, lk, lq * lk), h, Epilogue.NONE);
+                if (causal || pad != null) {
+                    double[] m = new double[Math.toIntExact(lq * lk)], r = new double[Math.toIntExact(lq)];
+                    for (int i = 0; i < lq; i++) {
+                        boolean any = false;
+                        for (int j = 0; j < lk; j++) {
+                            boolean hidden = causal && j > i || pad != null && pad[(int) (b * lk + j)] != 0;
+                            m[(int) (i * lk + j)] = hidden ? -1e30 : 0;
+                            any |= !hidden;
+                        }
+                        r[i] = any ? 1 : 0;
+                    }
+                    write(m, mask);
+                    write(r, rows);
+                    BufferView scores = BufferView.of(sc, sh);
+                    elementwise(add, new BufferView[]{scores, new BufferView(mask, new Layout(sh, new long[]{0, lk, 1}, 0))}, scores);
+                    softmax(sc, sc, h * lq, lk, false);
+                    elementwise(mul, new BufferView[]{scores, new BufferView(rows, new Layout(sh, new long[]{0, 1, 0}, 0))}, scores);
+                } else {
+                    softmax(sc, sc, h * lq, lk, false);
+                }
+                gemm(false, false, lq, dv, lk, 1, new MatrixRef(sc, 0, lk, lq * lk), new MatrixRef(vb, 0, dv, lk * dv), 0,
+                        new MatrixRef(ctx, 0, dv, lq * dv), h, Epilogue.NONE);
+                copy(BufferView.of(ctx, h, lq, dv), slice(out, b));
+            }
+        }
+    }
+
+    /** Batch {@code b} of a [B, H, L, D] view as an [H, L, D] view. */
+    private static BufferView slice(BufferView x, long b) {
+        Layout l = x.layout();
+        return new BufferView(x.buffer(), new Layout(new long[]{l.shape(1), l.shape(2), l.shape(3)}, new long[]{l.stride(1), l.stride(2), l.stride(3)},
+                l.offset() + b * l.stride(0)));
+    }
+
+    private void write(double[] values, Buffer dst) {
+        if (dst.dtype() == DType.F64) { copyIn(values, 0, dst, 0, values.length); return; }
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) values[i];
+        copyIn(f, 0, dst, 0, f.length);
+    }
+
     @Override public final void softmaxBackward(Buffer y, Buffer gy, Buffer gx, long rows, long cols, boolean log) {
         ready();
         String op = "softmaxBackward";

@@ -215,6 +215,25 @@ public final class ExecutionContext implements AutoCloseable {
                 MatrixRef a = new MatrixRef(x, 0, k, m * k), bm = new MatrixRef(b, 0, nn, k * nn), c = new MatrixRef(y, 0, nn, m * nn);
                 return () -> be.gemm(false, false, m, nn, k, 1, a, bm, 0, c, batch, Epilogue.NONE);
             }
+            case ATTENTION: {
+                long heads = n.intOr("heads", 1), bn = os[0], lq = os[1], ev = os[2], dv = ev / heads;
+                boolean causal = n.intOr("causal", 0) != 0;
+                double scale = n.floatOr("scale", 1);
+                BufferView q, k, v;
+                if (n.inputs().size() == 1) {  // packed [B, L, 3E]: the heads of q, k and v read in place
+                    long e = xs[2] / 3, d = e / heads;
+                    Layout head = new Layout(new long[]{bn, heads, lq, d}, new long[]{lq * 3 * e, d, 3 * e, 1}, 0);
+                    q = new BufferView(x, head);
+                    k = new BufferView(x, head.withOffset(e));
+                    v = new BufferView(x, head.withOffset(2 * e));
+                } else {
+                    q = headsOf(x, xs, heads);
+                    k = headsOf(buf(n.input(1), w), plan.shape(n.input(1)), heads);
+                    v = headsOf(buf(n.input(2), w), plan.shape(n.input(2)), heads);
+                }
+                BufferView out = new BufferView(y, new Layout(new long[]{bn, heads, lq, dv}, new long[]{lq * ev, dv, ev, 1}, 0));
+                return () -> be.attention(q, k, v, null, causal, scale, out);
+            }
             case EMBEDDING: {
                 Buffer idx = scratch(step, 0);
                 long count = Shapes.numel(xs);
@@ -260,6 +279,12 @@ public final class ExecutionContext implements AutoCloseable {
             default:
                 throw new IllegalStateException("no kernel for " + n.kind() + " '" + n.name() + "'");
         }
+    }
+
+    /** A contiguous [B, L, E] value seen as [B, H, L, E / H]. */
+    private static BufferView headsOf(Buffer b, long[] s, long heads) {
+        long d = s[2] / heads;
+        return new BufferView(b, new Layout(new long[]{s[0], heads, s[1], d}, new long[]{s[1] * s[2], d, s[2], 1}, 0));
     }
 
     /** A per-channel vector seen with x's shape: stride 1 on axis 1, 0 elsewhere. */

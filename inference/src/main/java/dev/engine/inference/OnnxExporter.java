@@ -178,9 +178,59 @@ public final class OnnxExporter {
                 for (int i = 0; i < ins.length; i++) ins[i] = in(n, i);
                 y = op("Concat", nm, ins, OnnxWriter.attrInt("axis", n.intOr("axis", 1)));
             }
+            case ATTENTION -> y = attention(n);
             default -> throw new EngineException("onnx export: " + n.kind() + " '" + nm + "' is not supported");
         }
         names.put(n.output().id(), y);
+    }
+
+    /**
+     * Fused attention in standard ops (opset 17 has no attention op): per-head views by Slice (packed input),
+     * Reshape and Transpose, MatMul, Mul by the scale, an additive causal mask (0 / -inf) when causal, Softmax,
+     * MatMul with v, heads joined by Transpose and Reshape. The importer fuses this pattern back into one op.
+     */
+    private String attention(Node n) {
+        String nm = n.name();
+        long heads = n.intOr("heads", 1);
+        long[] out = n.output().shape();
+        String q, k, v;
+        if (n.inputs().size() == 1) {
+            long e = n.input(0).dim(2) / 3;
+            q = slice(in(n, 0), 0, e, nm + "/q");
+            k = slice(in(n, 0), e, 2 * e, nm + "/k");
+            v = slice(in(n, 0), 2 * e, 3 * e, nm + "/v");
+        } else {
+            q = in(n, 0);
+            k = in(n, 1);
+            v = in(n, 2);
+        }
+        long lq = out[1], lk = n.inputs().size() == 1 ? lq : n.input(1).dim(1);
+        long dk = (n.inputs().size() == 1 ? n.input(0).dim(2) / 3 : n.input(0).dim(2)) / heads, dv = out[2] / heads;
+        String qh = op("Transpose", nm, new String[]{reshape(q, new long[]{0, lq, heads, dk}, nm)}, OnnxWriter.attrInts("perm", 0, 2, 1, 3));
+        String kh = op("Transpose", nm, new String[]{reshape(k, new long[]{0, lk, heads, dk}, nm)}, OnnxWriter.attrInts("perm", 0, 2, 3, 1));
+        String vh = op("Transpose", nm, new String[]{reshape(v, new long[]{0, lk, heads, dv}, nm)}, OnnxWriter.attrInts("perm", 0, 2, 1, 3));
+        String s = op("Mul", nm, new String[]{op("MatMul", nm, new String[]{qh, kh}), scalar((float) n.floatOr("scale", 1))});
+        if (n.intOr("causal", 0) != 0) {
+            float[] mask = new float[Math.toIntExact(lq * lk)];
+            for (int i = 0; i < lq; i++) for (int j = i + 1; j < lk; j++) mask[(int) (i * lk + j)] = Float.NEGATIVE_INFINITY;
+            s = op("Add", nm, new String[]{s, init(nm + ".causal_mask", new long[]{lq, lk}, mask)});
+        }
+        String ctx = op("MatMul", nm, new String[]{op("Softmax", nm, new String[]{s}, OnnxWriter.attrInt("axis", -1)), vh});
+        return reshape(op("Transpose", nm, new String[]{ctx}, OnnxWriter.attrInts("perm", 0, 2, 1, 3)), new long[]{0, lq, out[2]}, nm);
+    }
+
+    private String slice(String x, long start, long end, String base) {
+        String[] ins = {x, fresh(base + ".start"), fresh(base + ".end"), fresh(base + ".axis")};
+        inits.add(OnnxWriter.longTensor(ins[1], new long[]{1}, new long[]{start}));
+        inits.add(OnnxWriter.longTensor(ins[2], new long[]{1}, new long[]{end}));
+        inits.add(OnnxWriter.longTensor(ins[3], new long[]{1}, new long[]{2}));
+        return op("Slice", base, ins);
+    }
+
+    private String reshape(String x, long[] shape, String base) {
+        String sh = fresh(base + ".shape");
+        inits.add(OnnxWriter.longTensor(sh, new long[]{shape.length}, shape));
+        return op("Reshape", base, new String[]{x, sh});
     }
 
     private String activation(String x, Activation a, double param, String base) {

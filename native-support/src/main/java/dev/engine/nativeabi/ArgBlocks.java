@@ -88,6 +88,21 @@ public final class ArgBlocks {
                 .put(at(x)).put(out.address());
     }
 
+    /**
+     * AttentionArgs (26 int64s): sizes from the [B, H, L, D] views, the scale's bits, the causal flag, the
+     * key-padding address (0 for none), then each view's first element with its batch, head and row strides.
+     */
+    public static NativeArgs attention(BufferView q, BufferView k, BufferView v, Buffer keyPadding, boolean causal, double scale, BufferView out) {
+        long[] qs = q.layout().shape(), ks = k.layout().shape(), vs = v.layout().shape();
+        NativeArgs a = NativeArgs.begin().put((long) DTypeCodes.of(q.dtype())).put(qs[0]).put(qs[1]).put(qs[2]).put(ks[2]).put(qs[3]).put(vs[3])
+                .put(scale).put(causal).put(addr(keyPadding));
+        for (BufferView x : new BufferView[]{q, k, v, out}) {
+            Layout l = x.layout();
+            a.put(at(x)).put(l.stride(0)).put(l.stride(1)).put(l.stride(2));
+        }
+        return a;
+    }
+
     /** BatchNormForwardArgs (15 int64s). */
     public static NativeArgs batchNormForward(Buffer x, Buffer gamma, Buffer beta, Buffer runningMean, Buffer runningVar, long n, long c,
                                               long hw, boolean training, double momentum, double eps, Buffer y, Buffer saveMean,

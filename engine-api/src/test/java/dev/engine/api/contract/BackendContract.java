@@ -33,6 +33,7 @@ public final class BackendContract {
                 family("gemm", GemmContract.tests(be)),
                 family("reduce", ReduceContract.tests(be)),
                 family("softmax and cross-entropy", SoftmaxContract.tests(be)),
+                family("attention", AttentionContract.tests(be)),
                 family("normalisation", NormContract.tests(be)),
                 family("convolution and pooling", ConvPoolContract.tests(be)),
                 family("indexing, dropout and optimizers", IndexOptimContract.tests(be)),

@@ -70,6 +70,7 @@ public class StubBackend extends CheckedBackend {
                                            MatrixRef c, long batch, Epilogue e) { no(); }
     @Override protected void reduceUnchecked(ReduceOp op, BufferView x, KernelChecks.ReductionSplit s, Buffer out) { no(); }
     @Override protected void softmaxUnchecked(Buffer x, Buffer out, long r, long c, boolean log) { no(); }
+    @Override protected void attentionUnchecked(BufferView q, BufferView k, BufferView v, Buffer p, boolean c, double s, BufferView o) { no(); }
     @Override protected void softmaxBackwardUnchecked(Buffer y, Buffer gy, Buffer gx, long r, long c, boolean log) { no(); }
     @Override protected long crossEntropyUnchecked(Buffer l, Buffer t, Buffer w, long r, long c, double ls, long ii, Buffer lo, Buffer rw,
                                                    Buffer g) { throw no(); }

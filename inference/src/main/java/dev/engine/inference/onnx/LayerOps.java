@@ -28,6 +28,34 @@ final class LayerOps extends OnnxNodeContext {
         linear(x, transpose2(w.f(), w.shape()[0], w.shape()[1]), w.shape()[1], w.shape()[0], null);
     }
 
+    /** The fused attention of this engine's export: one packed input or q, k, v (see {@link OnnxAttention}). */
+    void attention(List<Object> ins) {
+        long heads = attrInt("heads", Long.MIN_VALUE);
+        double scale = attrFloat("scale", 1);
+        boolean causal = attrInt("causal", 0) != 0;
+        if (ins.size() == 1) out(im.named(n).attention(dyn(ins, 0), heads, scale, causal));
+        else out(im.named(n).attention(dyn(ins, 0), dyn(ins, 1), dyn(ins, 2), heads, scale, causal));
+    }
+
+    /**
+     * PyTorch's batch-first multi-head self-attention (see {@link OnnxAttention}): x [B, L, E], the in-projection
+     * as MatMul weight [E, 3E] and bias [3E], the out-projection weight ([out, in] when transposed, as Gemm's
+     * transB=1 holds it) and bias; traced as in-projection, fused attention, out-projection.
+     */
+    void torchMultiheadAttention(List<Object> ins) {
+        Value x = dyn(ins, 0);
+        ConstTensor win = k(ins, 1), bin = k(ins, 2), wout = k(ins, 3), bout = k(ins, 4);
+        long e = win.shape()[0];
+        if (x.rank() != 3 || x.dim(2) != e || bin.size() != 3 * e || wout.rank() != 2 || wout.shape()[0] != e || wout.shape()[1] != e || bout.size() != e)
+            throw unsupported("attention of input " + Arrays.toString(x.shape()) + " with projections " + Arrays.toString(win.shape()) + " and "
+                    + Arrays.toString(wout.shape()) + " does not fit");
+        String base = n.name();
+        Value qkv = im.tracer.named(base + ".in_proj").linear(x, transpose2(win.f(), e, 3 * e), 3 * e, e, bin.f());
+        Value ctx = im.tracer.named(base + ".attention").attention(qkv, attrInt("heads", Long.MIN_VALUE), attrFloat("scale", 1), attrInt("causal", 0) != 0);
+        float[] wo = attrInt("outTransposed", 0) != 0 ? wout.asFloats().clone() : transpose2(wout.f(), e, e);
+        out(im.tracer.named(base + ".out_proj").linear(ctx, wo, e, e, bout.f()));
+    }
+
     void gemm(List<Object> ins) {
         Value x = dyn(ins, 0);
         ConstTensor b = k(ins, 1);

@@ -81,7 +81,7 @@ final class OnnxImporter {
             }
         }
         uses.merge(g.outputs().get(0).name(), 1, Integer::sum);
-        List<OnnxProto.Node> nodes = OnnxPatterns.rewrite(g.nodes(), this);
+        List<OnnxProto.Node> nodes = OnnxPatterns.rewrite(g.nodes(), this, g.outputs().get(0).name());
         OnnxOps ops = new OnnxOps(this);
         Set<String> done = new HashSet<>();
         for (OnnxProto.Node n : nodes) {

@@ -100,6 +100,8 @@ final class OnnxOps extends OnnxNodeContext {
             case "LayerNormalization" -> layers.layerNorm(ins);
             case "Softmax", "LogSoftmax" -> layers.softmax(op.equals("LogSoftmax"), dyn(ins, 0));
             case "ReduceMean", "ReduceSum" -> layers.reduce(op.equals("ReduceMean"), ins);
+            case OnnxAttention.ATTENTION -> layers.attention(ins);
+            case OnnxAttention.TORCH_MHA -> layers.torchMultiheadAttention(ins);
             default -> throw new ModelFormatException("onnx: unsupported op " + n.label() + " (opset " + im.opset + ")");
         }
     }

@@ -20,7 +20,7 @@ import java.util.Set;
 final class OnnxPatterns {
     private OnnxPatterns() {}
 
-    static List<OnnxProto.Node> rewrite(List<OnnxProto.Node> nodes, OnnxImporter im) {
+    static List<OnnxProto.Node> rewrite(List<OnnxProto.Node> nodes, OnnxImporter im, String output) {
         Set<OnnxProto.Node> drop = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         Map<OnnxProto.Node, OnnxProto.Node> replace = new java.util.IdentityHashMap<>();
         Ctx c = new Ctx(im, nodes);
@@ -28,27 +28,60 @@ final class OnnxPatterns {
             if (drop.contains(n)) continue;
             if (n.opType().equals("Erf")) gelu(c, n, drop, replace);
             else if (n.opType().equals("ReduceMean")) layerNorm(c, n, drop, replace);
+            else if (n.opType().equals("Softmax") && n.domain().isEmpty()) OnnxAttention.rewrite(c, n, drop, replace);
         }
         List<OnnxProto.Node> out = new ArrayList<>();
         for (OnnxProto.Node n : nodes) {
             if (replace.containsKey(n)) out.add(replace.get(n));
             else if (!drop.contains(n)) out.add(n);
         }
+        return replace.isEmpty() ? out : live(out, output);
+    }
+
+    /**
+     * The nodes the output depends on, in order: a fused attention leaves behind the shape arithmetic that
+     * only its inner Reshapes read (PyTorch computes [L, B*H, D] from Shape ops), which must not run.
+     */
+    private static List<OnnxProto.Node> live(List<OnnxProto.Node> nodes, String output) {
+        Set<String> needed = new java.util.HashSet<>(List.of(output));
+        boolean[] keep = new boolean[nodes.size()];
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            OnnxProto.Node n = nodes.get(i);
+            for (String o : n.outputs()) if (needed.contains(o)) keep[i] = true;
+            if (keep[i]) needed.addAll(n.inputs());
+        }
+        List<OnnxProto.Node> out = new ArrayList<>();
+        for (int i = 0; i < keep.length; i++) if (keep[i]) out.add(nodes.get(i));
         return out;
     }
 
-    private record Ctx(OnnxImporter im, List<OnnxProto.Node> nodes) {
-        OnnxProto.Node producer(String v) { return im.producers.get(v); }
+    private record Ctx(OnnxImporter im, List<OnnxProto.Node> nodes) implements OnnxAttention.Ctx {
+        @Override public OnnxProto.Node producer(String v) { return im.producers.get(v); }
+
+        @Override public ConstTensor constant(String v) { return im.constant(v); }
+
+        @Override public OnnxProto.Node main(String v) {
+            List<OnnxProto.Node> cs = im.consumers.get(v);
+            if (cs == null) return null;
+            OnnxProto.Node m = null;
+            int others = 0;
+            for (OnnxProto.Node n : cs) {
+                if (n.opType().equals("Shape")) { others++; continue; }
+                if (m != null && m != n) return null;
+                m = n;
+            }
+            return m != null && im.usesOf(v) == others + 1 ? m : null;
+        }
 
         /** The only consumer of {@code v} when it is read exactly once, else null. */
-        OnnxProto.Node sole(String v) {
+        @Override public OnnxProto.Node sole(String v) {
             if (im.usesOf(v) != 1) return null;
             List<OnnxProto.Node> cs = im.consumers.get(v);
             return cs == null || cs.size() != 1 ? null : cs.get(0);
         }
 
         /** The value of a scalar constant (initializer or Constant node), or NaN. */
-        double scalar(String v) {
+        @Override public double scalar(String v) {
             ConstTensor k = im.constant(v);
             if (k == null) {
                 OnnxProto.Node p = producer(v);

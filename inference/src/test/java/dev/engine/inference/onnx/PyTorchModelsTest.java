@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The models make_models.py exported from PyTorch (residual CNN, GELU/LayerNorm MLP at opsets 13 and 17,
- * a hand-written Conv/BatchNormalization/Gemm graph) import and match PyTorch's outputs.
+ * a hand-written Conv/BatchNormalization/Gemm graph, a TransformerEncoderLayer at opsets 13 and 17 and causal
+ * MultiheadAttention, both batch-first) import and match PyTorch's outputs.
  */
 class PyTorchModelsTest {
     static void check(String name, double tol) throws Exception { OnnxImportTest.check(OnnxFiles.OWN, name, 4, tol); }
@@ -48,6 +49,25 @@ class PyTorchModelsTest {
         }
         try (dev.engine.inference.Predictor p = dev.engine.inference.Predictor.load(bundle)) {
             org.junit.jupiter.api.Assertions.assertArrayEquals(direct, p.model().run(in, 4), 0f);
+        }
+    }
+
+    @Test void transformerEncoderLayerOpset13() throws Exception { check("transformer_layer_opset13", 1e-5); }
+
+    @Test void transformerEncoderLayerOpset17() throws Exception { check("transformer_layer_opset17", 1e-5); }
+
+    @Test void causalMultiheadAttentionOpset17() throws Exception { check("causal_attention_opset17", 1e-5); }
+
+    /** PyTorch's attention (sequence-first inside, heads in the batch) becomes in-projection, one fused attention, out-projection. */
+    @Test void pytorchAttentionPatternFusesIntoOneOp() {
+        for (String name : new String[]{"transformer_layer_opset13", "transformer_layer_opset17", "causal_attention_opset17"}) {
+            List<OpKind> k = kinds(name);
+            assertEquals(1, k.stream().filter(x -> x == OpKind.ATTENTION).count(), name + ": " + k);
+            assertTrue(!k.contains(OpKind.MATMUL) && !k.contains(OpKind.SOFTMAX) && !k.contains(OpKind.PERMUTE), name + ": " + k);
+        }
+        assertEquals(kinds("transformer_layer_opset17"), kinds("transformer_layer_opset13"));
+        try (FrozenModel m = Onnx.load(OnnxFiles.OWN.resolve("causal_attention_opset17.onnx"))) {
+            assertTrue(m.graph().nodes().stream().anyMatch(n -> n.kind() == OpKind.ATTENTION && n.intOr("causal", 0) == 1), m.describePlan(1));
         }
     }
 

@@ -1,0 +1,144 @@
+package dev.engine.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.engine.api.Backend;
+import dev.engine.autograd.Generator;
+import dev.engine.autograd.GradMode;
+import dev.engine.autograd.MemoryScope;
+import dev.engine.autograd.Tensor;
+import dev.engine.inference.FreezeOptions;
+import dev.engine.inference.Freezer;
+import dev.engine.inference.FrozenModel;
+import dev.engine.inference.OnnxExporter;
+import dev.engine.nn.TransformerEncoderLayer;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * One Transformer encoder layer (d_model 128, 4 heads, FFN 512, ReLU, post-norm, seq 64) at batch 1 and 8,
+ * three ways: {@code engineFrozen} (fused attention kernel, packed GEMMs, fused layer norm, arena),
+ * {@code peerOnnxRuntime} (ONNX Runtime, ALL_OPT, the engine's thread count, on the .onnx file our exporter
+ * writes from the frozen graph) and {@code engineEager} (the nn layer's forward under noGrad). Issue 17's
+ * targets: frozen <= 0.8x ONNX Runtime's latency, frozen >= 1.5x faster than eager. {@link #main} runs the
+ * three calls interleaved round by round in one JVM, the sturdier ratio on a shared machine.
+ */
+@Suite(title = "Transformer encoder layer: frozen vs eager vs ONNX Runtime (d128, 4 heads, FFN 512, seq 64)",
+        note = "Issue 17 targets: frozen time <= 0.8x ONNX Runtime's (speed ratio >= 1.25) and >= 1.5x faster than eager. Sample time, "
+                + "p50/p99 in us; ratios between medians.",
+        targetPeer = "peerOnnxRuntime", targetEngine = "engineFrozen", minRatio = 1 / 0.8,
+        targetParams = {"batch=1", "batch=8"},
+        baseline = "engineEager", baselineMinRatio = 1.5)
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class TransformerBench {
+    static final int D = 128, HEADS = 4, FFN = 512, SEQ = 64;
+
+    @Param({"1", "8"}) public int batch;
+    @Param({"cpu"}) public String backend;
+
+    private Backend be;
+    private TransformerEncoderLayer layer;
+    private FrozenModel frozen;
+    private OrtSession ort;
+    private OnnxTensor ortInput;
+    private Map<String, OnnxTensor> feeds;
+    private float[] x, out;
+    private long[] shape;
+
+    @Setup(Level.Trial)
+    public void setup() throws OrtException {
+        be = Fixtures.backend(backend);
+        layer = new TransformerEncoderLayer(D, HEADS, FFN, 0.0, false, false, new Generator(17));
+        layer.eval();
+        frozen = Freezer.freeze(layer, new long[]{1, SEQ, D}, FreezeOptions.defaults());
+        shape = new long[]{batch, SEQ, D};
+        x = Fixtures.random(batch * SEQ * D, 7);
+        out = new float[batch * SEQ * D];
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setIntraOpNumThreads(be.threads());
+            ort = env.createSession(OnnxExporter.toBytes(frozen.graph()), so);
+        }
+        ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
+        feeds = Map.of(ort.getInputNames().iterator().next(), ortInput);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws OrtException {
+        if (ortInput != null) ortInput.close();
+        if (ort != null) ort.close();
+        if (frozen != null) frozen.close();
+    }
+
+    @Benchmark
+    public float[] engineFrozen() {
+        frozen.run(x, batch, out);
+        return out;
+    }
+
+    @Benchmark
+    public float[] engineEager() {
+        try (GradMode g = GradMode.noGrad(); MemoryScope s = MemoryScope.open()) {
+            float[] r = layer.forward(Tensor.of(be, x, shape)).toFloatArray();
+            System.arraycopy(r, 0, out, 0, out.length);
+            return out;
+        }
+    }
+
+    @Benchmark
+    public float[] peerOnnxRuntime() throws OrtException {
+        try (OrtSession.Result res = ort.run(feeds)) {
+            ((OnnxTensor) res.get(0)).getFloatBuffer().get(out);
+            return out;
+        }
+    }
+
+    /**
+     * The three calls interleaved: each round times one call of each (rotating who goes first), after a warm-up;
+     * prints the median microseconds and the two ratios per batch. Usage: {@code java -cp benchmarks.jar
+     * dev.engine.bench.TransformerBench [rounds]}.
+     */
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        for (int b : new int[]{1, 8}) {
+            TransformerBench t = new TransformerBench();
+            t.batch = b;
+            t.backend = "cpu";
+            t.setup();
+            try {
+                long[][] ns = new long[3][rounds];
+                for (int r = -rounds / 4; r < rounds; r++) {
+                    for (int k = 0; k < 3; k++) {
+                        int which = (r + k + 3) % 3;
+                        long t0 = System.nanoTime();
+                        if (which == 0) t.engineFrozen(); else if (which == 1) t.peerOnnxRuntime(); else t.engineEager();
+                        if (r >= 0) ns[which][r] = System.nanoTime() - t0;
+                    }
+                }
+                double[] med = new double[3];
+                for (int k = 0; k < 3; k++) { Arrays.sort(ns[k]); med[k] = ns[k][rounds / 2] / 1e3; }
+                System.out.printf("batch %d (threads %d): frozen %.1f us, onnxruntime %.1f us, eager %.1f us; frozen/ort %.2fx time, eager/frozen %.2fx%n",
+                        b, t.be.threads(), med[0], med[1], med[2], med[0] / med[1], med[2] / med[0]);
+            } finally {
+                t.tearDown();
+            }
+        }
+    }
+}
