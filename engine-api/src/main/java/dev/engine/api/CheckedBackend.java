@@ -386,69 +386,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
      */
     protected final void attentionByComposition(BufferView q, BufferView k, BufferView v, Buffer keyPadding, boolean causal, double scale,
                                                 BufferView out) {
-        long[] qs = q.layout().shape();
-        long bn = qs[0], h = qs[1], lq = qs[2], dk = qs[3], lk = k.layout().shape(2), dv = v.layout().shape(3);
-        DType dt = q.dtype();
-        double[] pad = null;
-        if (keyPadding != null) {
-            pad = new double[Math.toIntExact(bn * lk)];
-            if (dt == DType.F32) {
-                float[] f = new float[pad.length];
-                copyOut(keyPadding, 0, f, 0, f.length);
-                for (int i = 0; i < f.length; i++) pad[i] = f[i];
-            } else copyOut(keyPadding, 0, pad, 0, pad.length);
-        }
-        var add = ElementwiseProgram.single(ElementwiseOp.ADD, 0);
-        var mul = ElementwiseProgram.single(ElementwiseOp.MUL, 0);
-        try (Buffer qb = allocate(dt, h * lq * dk); Buffer kb = allocate(dt, h * lk * dk); Buffer vb = allocate(dt, h * lk * dv);
-             Buffer sc = allocate(dt, h * lq * lk); Buffer ctx = allocate(dt, h * lq * dv); Buffer mask = allocate(dt, Math.max(1, lq * lk));
-             Buffer rows = allocate(dt, Math.max(1, lq))) {
-            long[] sh = {h, lq, lk};
-            for (long b = 0; b < bn; b++) {
-                copy(slice(q, b), BufferView.of(qb, h, lq, dk));
-                copy(slice(k, b), BufferView.of(kb, h, lk, dk));
-                copy(slice(v, b), BufferView.of(vb, h, lk, dv));
-                gemm(false, true, lq, lk, dk, scale, new MatrixRef(qb, 0, dk, lq * dk), new MatrixRef(kb, 0, dk, lk * dk), 0,
-                        new MatrixRef(sc, 0, lk, lq * lk), h, Epilogue.NONE);
-                if (causal || pad != null) {
-                    double[] m = new double[Math.toIntExact(lq * lk)], r = new double[Math.toIntExact(lq)];
-                    for (int i = 0; i < lq; i++) {
-                        boolean any = false;
-                        for (int j = 0; j < lk; j++) {
-                            boolean hidden = causal && j > i || pad != null && pad[(int) (b * lk + j)] != 0;
-                            m[(int) (i * lk + j)] = hidden ? -1e30 : 0;
-                            any |= !hidden;
-                        }
-                        r[i] = any ? 1 : 0;
-                    }
-                    write(m, mask);
-                    write(r, rows);
-                    BufferView scores = BufferView.of(sc, sh);
-                    elementwise(add, new BufferView[]{scores, new BufferView(mask, new Layout(sh, new long[]{0, lk, 1}, 0))}, scores);
-                    softmax(sc, sc, h * lq, lk, false);
-                    elementwise(mul, new BufferView[]{scores, new BufferView(rows, new Layout(sh, new long[]{0, 1, 0}, 0))}, scores);
-                } else {
-                    softmax(sc, sc, h * lq, lk, false);
-                }
-                gemm(false, false, lq, dv, lk, 1, new MatrixRef(sc, 0, lk, lq * lk), new MatrixRef(vb, 0, dv, lk * dv), 0,
-                        new MatrixRef(ctx, 0, dv, lq * dv), h, Epilogue.NONE);
-                copy(BufferView.of(ctx, h, lq, dv), slice(out, b));
-            }
-        }
-    }
-
-    /** Batch {@code b} of a [B, H, L, D] view as an [H, L, D] view. */
-    private static BufferView slice(BufferView x, long b) {
-        Layout l = x.layout();
-        return new BufferView(x.buffer(), new Layout(new long[]{l.shape(1), l.shape(2), l.shape(3)}, new long[]{l.stride(1), l.stride(2), l.stride(3)},
-                l.offset() + b * l.stride(0)));
-    }
-
-    private void write(double[] values, Buffer dst) {
-        if (dst.dtype() == DType.F64) { copyIn(values, 0, dst, 0, values.length); return; }
-        float[] f = new float[values.length];
-        for (int i = 0; i < f.length; i++) f[i] = (float) values[i];
-        copyIn(f, 0, dst, 0, f.length);
+        ComposedAttention.run(this, q, k, v, keyPadding, causal, scale, out);
     }
 
     @Override public final void softmaxBackward(Buffer y, Buffer gy, Buffer gx, long rows, long cols, boolean log) {
