@@ -222,3 +222,155 @@ void conv_bwd_weight_packed(const ConvGeom& g, const float* x, const float* gy, 
 }
 
 }  // namespace engine
+
+namespace engine {
+
+// ---- weight gradient of stride-1 convolutions, computed "wide" -----------------------------------------
+// With gy copied into planes as wide as the padded input (zeros in the columns past ow), every filter tap
+// is one dot product of contiguous runs:
+//   gw[k][ci][kr][ks] = sum_p gyw[k][p] * xpad[ci][p + kr*dh*W + ks*dw]
+// so no im2col is needed: a block of KB channels x TB taps keeps KB*TB vector sums in registers, each
+// x load serving KB FMAs and each gy load TB. Sums run over a fixed chunk of images and are reduced in
+// chunk order, as in the packed version above.
+
+const int WG_KB = 4, WG_TB = 5;  // 20 accumulators + 4 gy vectors + 1 x vector of 32 registers
+typedef float wg_vec __attribute__((vector_size(64)));
+typedef float wg_vecu __attribute__((vector_size(64), aligned(4)));
+
+struct WideGeom {
+    i64 H, W, plane, P;       // padded input, its plane size, wide positions per image (a multiple of 16)
+    i64 xsize, gsize;         // floats of one image's padded group input (with slack) and its wide gy
+    std::vector<i64> off;     // per tap (kr, ks): its offset in the padded plane
+};
+
+inline WideGeom wide_geom(const ConvGeom& g) {
+    WideGeom q;
+    q.H = g.h + 2 * g.ph;
+    q.W = g.w + 2 * g.pw;
+    q.plane = q.H * q.W;
+    q.P = (g.oh * q.W + 15) / 16 * 16;
+    for (i64 kr = 0; kr < g.r; kr++) for (i64 ks = 0; ks < g.s; ks++) q.off.push_back(kr * g.dh * q.W + ks * g.dw);
+    const i64 reach = q.P + q.off.back();  // the furthest read of the last plane
+    q.xsize = (g.cg() - 1) * q.plane + std::max(q.plane, reach) + 16;
+    q.gsize = g.kg() * q.P;
+    return q;
+}
+
+// Whether the wide kernel pays: stride 1 and most wide columns real outputs.
+inline bool use_wide_weight_grad(const ConvGeom& g) {
+    return g.sh == 1 && g.sw == 1 && g.ow * 3 >= (g.w + 2 * g.pw) * 2 && g.oh > 0 && g.ow > 0;
+}
+
+template <int KB, int TB>
+ENGINE_INLINE void wide_block(const WideGeom& q, const float* gyw, const float* xp, i64 nimg, i64 xs, i64 gs, const i64* off, float* out, i64 ldo) {
+    wg_vec acc[KB][TB];
+    for (int o = 0; o < KB; o++) for (int t = 0; t < TB; t++) acc[o][t] = wg_vec{};
+    for (i64 b = 0; b < nimg; b++) {
+        const float* gb = gyw + b * gs;
+        const float* xb = xp + b * xs;
+        for (i64 p = 0; p < q.P; p += 16) {
+            wg_vec gv[KB];
+            for (int o = 0; o < KB; o++) gv[o] = *reinterpret_cast<const wg_vecu*>(gb + o * q.P + p);
+            for (int t = 0; t < TB; t++) {
+                const wg_vec xv = *reinterpret_cast<const wg_vecu*>(xb + p + off[t]);
+                for (int o = 0; o < KB; o++) acc[o][t] += gv[o] * xv;
+            }
+        }
+    }
+    for (int o = 0; o < KB; o++) for (int t = 0; t < TB; t++) {
+        float s = 0.f;
+        for (int l = 0; l < 16; l++) s += acc[o][t][l];
+        out[o * ldo + t] = s;
+    }
+}
+
+template <int KB>
+ENGINE_INLINE void wide_block_taps(const WideGeom& q, const float* gyw, const float* xp, i64 nimg, i64 xs, i64 gs, const i64* off, int tb, float* out, i64 ldo) {
+    switch (tb) {
+        case 5: wide_block<KB, 5>(q, gyw, xp, nimg, xs, gs, off, out, ldo); break;
+        case 4: wide_block<KB, 4>(q, gyw, xp, nimg, xs, gs, off, out, ldo); break;
+        case 3: wide_block<KB, 3>(q, gyw, xp, nimg, xs, gs, off, out, ldo); break;
+        case 2: wide_block<KB, 2>(q, gyw, xp, nimg, xs, gs, off, out, ldo); break;
+        default: wide_block<KB, 1>(q, gyw, xp, nimg, xs, gs, off, out, ldo); break;
+    }
+}
+
+// Images per chunk: the chunk's padded inputs and wide gy about 256 KB. Depends on the shape only.
+inline i64 wide_chunk(const ConvGeom& g, const WideGeom& q) {
+    return std::max<i64>(1, std::min<i64>(g.n, (i64(1) << 16) / (q.xsize + q.gsize)));
+}
+
+inline void conv_bwd_weight_wide(const ConvGeom& g, const float* x, const float* gy, float* gw, float* gb) {
+    const WideGeom q = wide_geom(g);
+    const i64 kg = g.kg(), cg = g.cg(), rs = g.r * g.s, crs = g.crs(), ohw = g.ohw();
+    const i64 nb = wide_chunk(g, q), chunks = (g.n + nb - 1) / nb, items = chunks * g.groups;
+    std::vector<float> part((size_t)(items * kg * crs)), bpart((size_t)(items * kg));
+    run_on_threads(threads_for(g.n * g.k * ohw * crs), [&](int t, int nt) {
+        std::vector<float>& xp = conv_scratch(0);
+        std::vector<float>& gyw = conv_scratch(1);
+        for (i64 it = items * t / nt, end = items * (t + 1) / nt; it < end; it++) {
+            const i64 chunk = it / g.groups, gi = it % g.groups, b0 = chunk * nb, bn = std::min(nb, g.n - b0);
+            xp.assign((size_t)(bn * q.xsize), 0.f);
+            gyw.assign((size_t)(bn * q.gsize), 0.f);
+            float* bsum = bpart.data() + it * kg;
+            for (i64 kk = 0; kk < kg; kk++) bsum[kk] = 0.f;
+            for (i64 b = 0; b < bn; b++) {
+                for (i64 ci = 0; ci < cg; ci++) {
+                    const float* src = x + ((b0 + b) * g.c + gi * cg + ci) * g.h * g.w;
+                    float* dst = xp.data() + b * q.xsize + ci * q.plane + g.ph * q.W + g.pw;
+                    for (i64 iy = 0; iy < g.h; iy++) std::memcpy(dst + iy * q.W, src + iy * g.w, sizeof(float) * g.w);
+                }
+                for (i64 kk = 0; kk < kg; kk++) {
+                    const float* src = gy + ((b0 + b) * g.k + gi * kg + kk) * ohw;
+                    float* dst = gyw.data() + b * q.gsize + kk * q.P;
+                    for (i64 oy = 0; oy < g.oh; oy++) std::memcpy(dst + oy * q.W, src + oy * g.ow, sizeof(float) * g.ow);
+                }
+            }
+            if (gb) {  // per-channel sums of the chunk, 16 lanes then the lanes in order
+                for (i64 kk = 0; kk < kg; kk++) {
+                    float lanes[16] = {0};
+                    for (i64 b = 0; b < bn; b++) {
+                        const float* s = gyw.data() + b * q.gsize + kk * q.P;
+                        for (i64 p = 0; p < q.P; p += 16) for (int l = 0; l < 16; l++) lanes[l] += s[p + l];
+                    }
+                    float s = 0.f;
+                    for (int l = 0; l < 16; l++) s += lanes[l];
+                    bsum[kk] = s;
+                }
+            }
+            float* c = part.data() + it * kg * crs;
+            for (i64 k0 = 0; k0 < kg; k0 += WG_KB) {
+                const int kb = (int)std::min<i64>(WG_KB, kg - k0);
+                for (i64 ci = 0; ci < cg; ci++)
+                    for (i64 t0 = 0; t0 < rs; t0 += WG_TB) {
+                        const int tb = (int)std::min<i64>(WG_TB, rs - t0);
+                        const float* gsrc = gyw.data() + k0 * q.P;
+                        const float* xsrc = xp.data() + ci * q.plane;
+                        float* out = c + k0 * crs + ci * rs + t0;
+                        switch (kb) {
+                            case 4: wide_block_taps<4>(q, gsrc, xsrc, bn, q.xsize, q.gsize, q.off.data() + t0, tb, out, crs); break;
+                            case 3: wide_block_taps<3>(q, gsrc, xsrc, bn, q.xsize, q.gsize, q.off.data() + t0, tb, out, crs); break;
+                            case 2: wide_block_taps<2>(q, gsrc, xsrc, bn, q.xsize, q.gsize, q.off.data() + t0, tb, out, crs); break;
+                            default: wide_block_taps<1>(q, gsrc, xsrc, bn, q.xsize, q.gsize, q.off.data() + t0, tb, out, crs); break;
+                        }
+                    }
+            }
+        }
+    });
+    for (i64 gi = 0; gi < g.groups; gi++)
+        for (i64 kk = 0; kk < kg; kk++) {
+            float* dst = gw + (gi * kg + kk) * crs;
+            for (i64 row = 0; row < crs; row++) {
+                float s = 0.f;
+                for (i64 chunk = 0; chunk < chunks; chunk++) s += part[(size_t)(((chunk * g.groups + gi) * kg + kk) * crs + row)];
+                dst[row] = s;
+            }
+            if (gb) {
+                float s = 0.f;
+                for (i64 chunk = 0; chunk < chunks; chunk++) s += bpart[(size_t)((chunk * g.groups + gi) * kg + kk)];
+                gb[gi * kg + kk] = s;
+            }
+        }
+}
+
+}  // namespace engine
