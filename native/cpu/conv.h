@@ -4,6 +4,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "conv_direct.h"
+#include "conv_packed.h"
 #include <new>
 #include <stdexcept>
 
@@ -13,14 +14,6 @@ template <typename T>
 inline void gemm_rm(bool ta, bool tb, i64 m, i64 n, i64 k, T alpha, const T* a, i64 lda, const T* b, i64 ldb, T beta, T* c, i64 ldc) {
     blas_gemm_rm<T>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
-
-struct ConvGeom {
-    i64 n, c, h, w, k, r, s, sh, sw, ph, pw, dh, dw, groups, oh, ow;
-    i64 cg() const { return c / groups; }
-    i64 kg() const { return k / groups; }
-    i64 crs() const { return cg() * r * s; }
-    i64 ohw() const { return oh * ow; }
-};
 
 inline ConvGeom read_geom(const ConvShape& q) {
     return ConvGeom{q.n, q.c, q.h, q.w, q.k, q.r, q.s, q.stride_h, q.stride_w, q.pad_h, q.pad_w, q.dil_h, q.dil_w, q.groups,
@@ -99,9 +92,19 @@ inline void conv_direct(const ConvGeom& g, const double* x, const double* w, con
 
 // wtLanes: wt is in the lanes layout ([group][crs][kg], see transpose_lanes), as packed once for a frozen
 // model; the im2col path then multiplies by its transpose.
+inline void conv_fwd_tiles(const ConvGeom& g, const float* x, const float* wt, const float* bias, int act, float* y, bool wtLanes) {
+    switch (conv_tile_rows()) {
+        case 8: conv_fwd_packed<8>(g, x, wt, wtLanes, bias, act, y); break;
+        case 3: conv_fwd_packed<3>(g, x, wt, wtLanes, bias, act, y); break;
+        default: conv_fwd_packed<2>(g, x, wt, wtLanes, bias, act, y); break;
+    }
+}
+inline void conv_fwd_tiles(const ConvGeom&, const double*, const double*, const double*, int, double*, bool) {}
+
 template <typename T>
 static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, int act, T* y, bool wtLanes) {
     if (use_direct(g)) { conv_direct(g, x, wt, bias, act, y, wtLanes); return; }
+    if (sizeof(T) == 4) { conv_fwd_tiles(g, x, wt, bias, act, y, wtLanes); return; }
     i64 chunk = batch_chunk(g);
     for (i64 n0 = 0; n0 < g.n; n0 += chunk) {
         i64 nb = std::min(chunk, g.n - n0), cols = nb * g.ohw();
@@ -142,8 +145,13 @@ static void gather_gy(const ConvGeom& g, const T* gy, i64 n0, i64 nb, i64 gi, T*
             std::memcpy(out + kk * cols + b * g.ohw(), gy + ((n0 + b) * g.k + gi * g.kg() + kk) * g.ohw(), sizeof(T) * g.ohw());
 }
 
+// The input gradient of a stride-1 convolution is the forward convolution of gy with the weights flipped
+// in both spatial axes and input/output channels swapped (per group), padded by dil*(r-1)-pad.
+inline void conv_bwd_input_f32(const ConvGeom& g, const float* gy, const float* w, float* gx);
+
 template <typename T>
 static void conv_bwd_input(const ConvGeom& g, const T* gy, const T* wt, T* gx) {
+    if (sizeof(T) == 4) { conv_bwd_input_f32(g, reinterpret_cast<const float*>(gy), reinterpret_cast<const float*>(wt), reinterpret_cast<float*>(gx)); return; }
     std::memset(gx, 0, sizeof(T) * g.n * g.c * g.h * g.w);
     i64 chunk = batch_chunk(g);
     for (i64 n0 = 0; n0 < g.n; n0 += chunk) {
@@ -160,8 +168,21 @@ static void conv_bwd_input(const ConvGeom& g, const T* gy, const T* wt, T* gx) {
     }
 }
 
+inline void conv_bwd_weight_f32(const ConvGeom& g, const float* x, const float* gy, float* gw, float* gb) {
+    if (use_wide_weight_grad(g)) { conv_bwd_weight_wide(g, x, gy, gw, gb); return; }
+    switch (conv_tile_rows()) {
+        case 8: conv_bwd_weight_packed<8>(g, x, gy, gw, gb); break;
+        case 3: conv_bwd_weight_packed<3>(g, x, gy, gw, gb); break;
+        default: conv_bwd_weight_packed<2>(g, x, gy, gw, gb); break;
+    }
+}
+
 template <typename T>
 static void conv_bwd_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T* gb) {
+    if (sizeof(T) == 4) {
+        conv_bwd_weight_f32(g, reinterpret_cast<const float*>(x), reinterpret_cast<const float*>(gy), reinterpret_cast<float*>(gw), reinterpret_cast<float*>(gb));
+        return;
+    }
     std::memset(gw, 0, sizeof(T) * g.k * g.crs());
     if (gb) {
         for (i64 ko = 0; ko < g.k; ko++) {
@@ -182,6 +203,28 @@ static void conv_bwd_weight(const ConvGeom& g, const T* x, const T* gy, T* gw, T
             gather_gy(g, gy, n0, nb, gi, gyc.data());
             gemm_rm(false, true, g.kg(), g.crs(), cols, T(1), gyc.data(), cols, col.data(), cols, T(1), gw + gi * g.kg() * g.crs(), g.crs());
         }
+    }
+}
+
+inline void conv_bwd_input_f32(const ConvGeom& g, const float* gy, const float* w, float* gx) {
+    const i64 fph = g.dh * (g.r - 1) - g.ph, fpw = g.dw * (g.s - 1) - g.pw;
+    if (g.sh == 1 && g.sw == 1 && fph >= 0 && fpw >= 0) {
+        const i64 cg = g.cg(), kg = g.kg(), rs = g.r * g.s;
+        std::vector<float>& wf = scratch<float>(2);
+        wf.resize((size_t)(g.k * g.crs()));
+        for (i64 gi = 0; gi < g.groups; gi++)
+            for (i64 kk = 0; kk < kg; kk++)
+                for (i64 ci = 0; ci < cg; ci++)
+                    for (i64 t = 0; t < rs; t++)
+                        wf[(size_t)(((gi * cg + ci) * kg + kk) * rs + (rs - 1 - t))] = w[((gi * kg + kk) * cg + ci) * rs + t];
+        ConvGeom f{g.n, g.k, g.oh, g.ow, g.c, g.r, g.s, 1, 1, fph, fpw, g.dh, g.dw, g.groups, g.h, g.w};
+        conv_fwd<float>(f, gy, wf.data(), nullptr, OP_IDENTITY, gx, false);
+        return;
+    }
+    switch (conv_tile_rows()) {
+        case 8: conv_bwd_input_gemm<8>(g, gy, w, gx); break;
+        case 3: conv_bwd_input_gemm<3>(g, gy, w, gx); break;
+        default: conv_bwd_input_gemm<2>(g, gy, w, gx); break;
     }
 }
 

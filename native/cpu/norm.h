@@ -55,6 +55,21 @@ static void layer_norm_bwd(const T* x, const T* gy, const T* g, const T* mean, c
     }
 }
 
+// Sum of f(j) for j < n in 16 lanes of T, the lanes then added in order in double: the loop vectorises
+// without reassociation flags, and the order is fixed (the same for any thread count).
+template <typename T, typename F>
+ENGINE_INLINE double lane_sum(i64 n, F f) {
+    T lanes[16] = {0};
+    i64 j = 0;
+    for (; j + 16 <= n; j += 16) for (int l = 0; l < 16; l++) lanes[l] += f(j + l);
+    for (; j < n; j++) lanes[j & 15] += f(j);
+    double s = 0;
+    for (int l = 0; l < 16; l++) s += lanes[l];
+    return s;
+}
+
+// Per channel: the mean, then the squared deviations from it (two passes, each plane summed in vector
+// lanes), then y = x * scale + shift in T.
 template <typename T>
 static void batch_norm_fwd(const T* x, const T* g, const T* b, T* rm, T* rv, i64 n, i64 c, i64 hw, bool training,
                            double momentum, double eps, T* y, T* sm, T* sr) {
@@ -63,9 +78,13 @@ static void batch_norm_fwd(const T* x, const T* g, const T* b, T* rm, T* rv, i64
         double mu, var;
         if (training) {
             double s = 0, ss = 0;
-            for (i64 i = 0; i < n; i++) { const T* p = x + (i * c + ch) * hw; for (i64 j = 0; j < hw; j++) s += p[j]; }
+            for (i64 i = 0; i < n; i++) { const T* p = x + (i * c + ch) * hw; s += lane_sum<T>(hw, [&](i64 j) { return p[j]; }); }
             mu = count ? s / (double)count : 0.0;
-            for (i64 i = 0; i < n; i++) { const T* p = x + (i * c + ch) * hw; for (i64 j = 0; j < hw; j++) { double d = p[j] - mu; ss += d * d; } }
+            const T m = (T)mu;
+            for (i64 i = 0; i < n; i++) {
+                const T* p = x + (i * c + ch) * hw;
+                ss += lane_sum<T>(hw, [&](i64 j) { T d = p[j] - m; return d * d; });
+            }
             var = count ? ss / (double)count : 0.0;
             if (rm) rm[ch] = (T)((1 - momentum) * (double)rm[ch] + momentum * mu);
             if (rv) rv[ch] = (T)((1 - momentum) * (double)rv[ch] + momentum * (count > 1 ? ss / (double)(count - 1) : var));
@@ -76,33 +95,36 @@ static void batch_norm_fwd(const T* x, const T* g, const T* b, T* rm, T* rv, i64
         double rs = 1.0 / std::sqrt(var + eps);
         if (sm) sm[ch] = (T)mu;
         if (sr) sr[ch] = (T)rs;
-        double scale = rs * (g ? (double)g[ch] : 1.0), shift = (b ? (double)b[ch] : 0.0) - mu * scale;
+        const double sc = rs * (g ? (double)g[ch] : 1.0);
+        const T scale = (T)sc, shift = (T)((b ? (double)b[ch] : 0.0) - mu * sc);
         for (i64 i = 0; i < n; i++) {
             const T* p = x + (i * c + ch) * hw; T* q = y + (i * c + ch) * hw;
-            for (i64 j = 0; j < hw; j++) q[j] = (T)(p[j] * scale + shift);
+            for (i64 j = 0; j < hw; j++) q[j] = p[j] * scale + shift;
         }
     });
 }
 
+// Per channel: sums of gy and gy * (x - mean) in vector lanes, then gx = a*gy + b + c*(x - mean) in T.
 template <typename T>
 static void batch_norm_bwd(const T* x, const T* gy, const T* g, const T* sm, const T* sr, i64 n, i64 c, i64 hw,
                            T* gx, T* gg, T* gb) {
     double count = (double)(n * hw);
     parallel_for(c, threads_for(n * c * hw * 3), [&](i64 ch) {
-        double mu = sm[ch], rs = sr[ch], sg = 0, sgx = 0;
+        const T m = sm[ch];
+        double rs = sr[ch], sg = 0, sgd = 0;
         for (i64 i = 0; i < n; i++) {
             const T* p = x + (i * c + ch) * hw; const T* q = gy + (i * c + ch) * hw;
-            for (i64 j = 0; j < hw; j++) { sg += q[j]; sgx += q[j] * (p[j] - mu) * rs; }
+            sg += lane_sum<T>(hw, [&](i64 j) { return q[j]; });
+            sgd += lane_sum<T>(hw, [&](i64 j) { return q[j] * (p[j] - m); });
         }
+        const double sgx = sgd * rs;
         if (gg) gg[ch] = (T)sgx;
         if (gb) gb[ch] = (T)sg;
-        double gam = g ? (double)g[ch] : 1.0;
+        const double gam = g ? (double)g[ch] : 1.0;
+        const T a = (T)(gam * rs), b0 = (T)(-gam * rs * sg / count), cx = (T)(-gam * rs * rs * sgx / count);
         for (i64 i = 0; i < n; i++) {
             const T* p = x + (i * c + ch) * hw; const T* q = gy + (i * c + ch) * hw; T* o = gx + (i * c + ch) * hw;
-            for (i64 j = 0; j < hw; j++) {
-                double xh = (p[j] - mu) * rs;
-                o[j] = (T)(gam * rs / count * (count * q[j] - sg - xh * sgx));
-            }
+            for (i64 j = 0; j < hw; j++) o[j] = a * q[j] + b0 + cx * (p[j] - m);
         }
     });
 }

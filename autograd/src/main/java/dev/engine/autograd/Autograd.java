@@ -23,7 +23,10 @@ final class Autograd {
             throw new ShapeException("backward: gradient shape " + java.util.Arrays.toString(gradRoot.shape()) + " does not match tensor shape "
                     + java.util.Arrays.toString(root.shape()));
         }
+        Profiler prof = Profiler.current();
+        long walk = prof == null ? 0 : System.nanoTime();
         List<Tensor> order = topologicalOrder(root);
+        if (prof != null) prof.backwardOp("(graph walk)", walk);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(root, gradRoot);
         try (GradMode ng = GradMode.noGrad()) {
@@ -32,13 +35,19 @@ final class Autograd {
                 Tensor g = grads.remove(t);
                 if (g == null) continue;
                 Node fn = t.gradFn();
+                long t0 = prof == null ? 0 : System.nanoTime();
                 if (fn == null) {
                     t.accumulateGrad(g);
+                    if (prof != null) prof.backwardOp("(accumulate leaf grad)", t0);
                     continue;
                 }
                 if (t.retainsGrad()) t.accumulateGrad(g);
                 if (fn.isReleased()) fn.saved(0);  // throws the "backward twice" error
                 Tensor[] gin = fn.backward(g);
+                if (prof != null) {
+                    prof.backwardOp(fn.name(), t0);
+                    t0 = System.nanoTime();
+                }
                 for (int k = 0; k < fn.inputs.length; k++) {
                     Tensor in = fn.inputs[k];
                     if (in == null || !in.requiresGrad() || gin[k] == null) continue;
@@ -47,6 +56,10 @@ final class Autograd {
                                 + " for an input of shape " + java.util.Arrays.toString(in.shape()));
                     Tensor prev = grads.get(in);
                     grads.put(in, prev == null ? gin[k] : prev.add(gin[k]));
+                    if (prof != null && prev != null) {
+                        prof.backwardOp("(sum of gradients)", t0);
+                        t0 = System.nanoTime();
+                    }
                 }
                 if (!retainGraph) fn.release();
             }

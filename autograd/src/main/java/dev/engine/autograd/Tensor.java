@@ -255,6 +255,8 @@ public final class Tensor implements AutoCloseable {
             if (in != null && in.requiresGrad) {
                 gradFn = node;
                 requiresGrad = true;
+                Profiler prof = Profiler.current();
+                if (prof != null) prof.forwardOp(node.name());
                 return this;
             }
         }

@@ -2,7 +2,11 @@ package dev.engine.bench;
 
 import dev.engine.autograd.Tensor;
 import dev.engine.inference.Safetensors;
+import dev.engine.nn.AdaptiveAvgPool2d;
+import dev.engine.nn.BatchNorm2d;
 import dev.engine.nn.Conv2d;
+import dev.engine.nn.Init;
+import dev.engine.nn.Residual;
 import dev.engine.nn.Flatten;
 import dev.engine.nn.Linear;
 import dev.engine.nn.MaxPool2d;
@@ -73,6 +77,27 @@ public final class Models {
     public static Sequential lenet() {
         return new Sequential(new Conv2d(1, 6, 5), new ReLU(), new MaxPool2d(2), new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2),
                 new Flatten(), new Linear(256, 120), new ReLU(), new Linear(120, 84), new ReLU(), new Linear(84, 10));
+    }
+
+    /**
+     * A small ResNet-style net for 3x32x32 (the PyTorch peer in benchmarks/peers/torch_train_step.py builds
+     * the same): a 3x3 stem to 16 channels, then at 16, 32 and 64 channels one residual block each
+     * (conv-BN-ReLU-conv-BN plus the identity, then ReLU), joined by 3x3 stride-2 conv-BN-ReLU transitions;
+     * global average pool and a linear classifier. Convolutions have no bias (batch norm follows each).
+     */
+    public static Sequential resnet() {
+        Sequential s = new Sequential(conv3(3, 16, 1), new BatchNorm2d(16), new ReLU());
+        for (int c : new int[]{16, 32, 64}) {
+            if (c > 16) s.add(conv3(c / 2, c, 2)).add(new BatchNorm2d(c)).add(new ReLU());
+            s.add(new Residual(new Sequential(conv3(c, c, 1), new BatchNorm2d(c), new ReLU(), conv3(c, c, 1), new BatchNorm2d(c))));
+            s.add(new ReLU());
+        }
+        return s.add(new AdaptiveAvgPool2d(1)).add(new Flatten()).add(new Linear(64, 10));
+    }
+
+    private static Conv2d conv3(int in, int out, int stride) {
+        return new Conv2d(in, out, new int[]{3, 3}, new int[]{stride, stride}, new int[]{1, 1}, new int[]{1, 1}, 1, false,
+                Init.defaultGenerator());
     }
 
     /** PyTorch names of the shared LeNet's layers -> our Sequential's indices. */

@@ -3,6 +3,7 @@ package dev.engine.bench;
 import dev.engine.api.Backend;
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.MemoryScope;
+import dev.engine.autograd.Profiler;
 import dev.engine.autograd.Tensor;
 import dev.engine.nn.Module;
 import dev.engine.nn.TransformerEncoderLayer;
@@ -31,6 +32,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * <ul>
  *   <li>{@code mlp}: 784-512-512-10 ReLU MLP, batch 128, cross-entropy, Adam 1e-3;</li>
  *   <li>{@code lenet}: LeNet-5 on 1x28x28, batch 64, cross-entropy, Adam 1e-3;</li>
+ *   <li>{@code resnet}: the small ResNet-style net of {@link Models#resnet()} on 3x32x32, batch 64, cross-entropy, Adam 1e-3;</li>
  *   <li>{@code transformer}: one TransformerEncoderLayer (d_model 128, 4 heads, FFN 512, ReLU, post-norm,
  *       dropout 0.1 as PyTorch's default, training mode), seq 64, batch 8, MSE to a fixed target, Adam 1e-3.</li>
  * </ul>
@@ -44,7 +46,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 public class TrainStepBench {
-    @Param({"mlp", "lenet", "transformer"}) public String model;
+    @Param({"mlp", "lenet", "resnet", "transformer"}) public String model;
     @Param({"cpu"}) public String backend;
 
     private Backend be;
@@ -57,9 +59,9 @@ public class TrainStepBench {
     static int batch(String model) {
         return switch (model) {
             case "mlp" -> 128;
-            case "lenet" -> 64;
+            case "lenet", "resnet" -> 64;
             case "transformer" -> 8;
-            default -> throw new IllegalArgumentException("unknown model " + model + " (mlp, lenet, transformer)");
+            default -> throw new IllegalArgumentException("unknown model " + model + " (mlp, lenet, resnet, transformer)");
         };
     }
 
@@ -78,6 +80,12 @@ public class TrainStepBench {
             case "lenet" -> {
                 net = Models.lenet();
                 x = Tensor.of(be, Fixtures.random(n * 784, 2), n, 1, 28, 28);
+                y = classes(r, n);
+                lossFn = new CrossEntropyLoss();
+            }
+            case "resnet" -> {
+                net = Models.resnet();
+                x = Tensor.of(be, Fixtures.random(n * 3 * 32 * 32, 6), n, 3, 32, 32);
                 y = classes(r, n);
                 lossFn = new CrossEntropyLoss();
             }
@@ -111,10 +119,10 @@ public class TrainStepBench {
     @Benchmark
     public double engineStep() {
         try (MemoryScope s = MemoryScope.open()) {
-            opt.zeroGrad();
+            try (Profiler.Span p = Profiler.span("(zero grads)")) { opt.zeroGrad(); }
             Tensor loss = lossFn.forward(net.forward(x), y);
             loss.backward();
-            opt.step();
+            try (Profiler.Span p = Profiler.span("(optimizer step)")) { opt.step(); }
             be.synchronize();
             return loss.dim();
         }

@@ -60,6 +60,11 @@ class ConvTest extends CpuTestBase {
                 new Conv2dShape(1, 2, 20, 30, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // channels 4 + 3, tail chunk of several vectors
                 new Conv2dShape(2, 4, 9, 7, 64, 3, 3, 1, 1, 1, 1, 2, 1, 2),   // lanes kernel: 2 groups of 32 channels, padded, dilated, 35 positions
                 new Conv2dShape(1, 3, 6, 5, 16, 2, 3, 1, 1, 0, 2, 1, 1, 1),   // lanes kernel: 16 channels, 20 positions (short last block)
+                // F32 packed-panel path (forward over 2M multiply-adds per image, or strided), wide weight gradient
+                new Conv2dShape(2, 24, 20, 20, 48, 3, 3, 1, 1, 2, 2, 2, 2, 2),  // dilated, grouped: flipped-conv input gradient
+                new Conv2dShape(1, 17, 22, 22, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // batch 1, channels not a multiple of 16
+                new Conv2dShape(3, 5, 17, 19, 10, 3, 4, 2, 3, 1, 2, 1, 1, 1),   // strides 2 x 3: W^T gy + col2im, packed weight gradient
+                new Conv2dShape(2, 6, 10, 10, 9, 3, 3, 1, 1, 3, 3, 1, 1, 3),    // padding beyond the kernel: W^T gy + col2im at stride 1
         };
     }
 

@@ -19,8 +19,10 @@ import dev.engine.api.ReduceOp;
 import org.junit.jupiter.api.Test;
 
 /**
- * One and two threads agree: our own kernels exactly; GEMM (and conv, which runs on it) through OpenBLAS's
- * own thread pool within float rounding (1e-4 relative, its blocking differs with the thread count).
+ * One and two threads agree: our own kernels exactly (F32 convolution included: its forward pass and both
+ * gradients run on our packed tiles and direct kernels, the weight gradient summed per fixed image chunk);
+ * GEMM through OpenBLAS's own thread pool within float rounding (1e-4 relative, its blocking differs with
+ * the thread count).
  * A thread count below 1 is rejected.
  */
 class ThreadsTest extends CpuTestBase {
@@ -87,6 +89,37 @@ class ThreadsTest extends CpuTestBase {
     void convolutionAndNormalisationAgreeAcrossThreadCounts() {
         double[] x = randn(16 * 8 * 400), w = randn(12 * 4 * 9);
         assertClose(convAndNorms(1, x, w), convAndNorms(2, x, w), "conv and norms");
+    }
+
+    /** F32 convolution on the packed path (stride 1 and 2, groups, a large batch) and the wide weight gradient. */
+    double[] convPaths(int threads, Conv2dShape g, double[] x, double[] w, double[] gy) {
+        int before = BE.threads();
+        BE.setThreads(threads);
+        try {
+            Buffer bx = buf(DType.F32, x), bw = buf(DType.F32, w), bgy = buf(DType.F32, gy);
+            Buffer y = alloc(DType.F32, gy.length), gx = alloc(DType.F32, x.length), gw = alloc(DType.F32, w.length), gb = alloc(DType.F32, g.k());
+            BE.conv2dForward(g, bx, bw, null, Activation.RELU, y);
+            BE.conv2dBackwardInput(g, bgy, bw, gx);
+            BE.conv2dBackwardWeight(g, bx, bgy, gw, gb);
+            return java.util.stream.Stream.of(read(y), read(gx), read(gw), read(gb)).flatMapToDouble(java.util.Arrays::stream).toArray();
+        } finally {
+            BE.setThreads(before);
+        }
+    }
+
+    @Test
+    void convolutionIsIdenticalForAnyThreadCount() {
+        Conv2dShape[] shapes = {
+                new Conv2dShape(64, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),     // LeNet conv2 at batch 64
+                new Conv2dShape(9, 16, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),     // packed forward, wide weight gradient, 9 images
+                new Conv2dShape(5, 12, 15, 15, 24, 3, 3, 2, 2, 1, 1, 1, 1, 2),     // strided, grouped: W^T gy + col2im, packed weight gradient
+        };
+        for (Conv2dShape g : shapes) {
+            double[] x = randn((int) ConvTest.numel(g.inputShape())), w = randn((int) ConvTest.numel(g.weightShape()));
+            double[] gy = randn((int) ConvTest.numel(g.outputShape()));
+            assertArrayEquals(convPaths(1, g, x, w, gy), convPaths(2, g, x, w, gy), 0.0, "conv " + g);
+            assertArrayEquals(convPaths(1, g, x, w, gy), convPaths(3, g, x, w, gy), 0.0, "conv " + g + " on 3 threads");
+        }
     }
 
     @Test

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""PyTorch's CPU training step beside the engine's, interleaved in one session (issue 18).
+
+Same models and batch as dev.engine.bench.TrainStepBench (lenet: LeNet-5, batch 64; resnet: Models.resnet(),
+batch 64, 3x32x32): zero grads, forward, cross-entropy, backward, Adam 1e-3. PyTorch runs in this process
+(oneDNN convolutions); the engine runs in a JVM started here (dev.engine.bench.StepLoop --serve). The two
+alternate in blocks of steps, so a change of outside load hits both; medians over all measured steps.
+
+  /usr/bin/python3 benchmarks/peers/torch_train_step.py --models lenet,resnet --rounds 20 --block 20
+  (--jar benchmarks/target/benchmarks.jar; --threads 2; --torch-only to skip the engine)
+"""
+import argparse, os, statistics, subprocess, time
+import torch
+import torch.nn as nn
+
+
+def lenet():
+    return nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
+
+
+class Residual(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return x + self.fn(x)
+
+
+def conv3(i, o, s):
+    return nn.Conv2d(i, o, 3, stride=s, padding=1, bias=False)
+
+
+def resnet():
+    layers = [conv3(3, 16, 1), nn.BatchNorm2d(16), nn.ReLU()]
+    for c in (16, 32, 64):
+        if c > 16:
+            layers += [conv3(c // 2, c, 2), nn.BatchNorm2d(c), nn.ReLU()]
+        layers += [Residual(nn.Sequential(conv3(c, c, 1), nn.BatchNorm2d(c), nn.ReLU(), conv3(c, c, 1), nn.BatchNorm2d(c))), nn.ReLU()]
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+
+
+def torch_step(model):
+    torch.manual_seed(0)
+    if model == "lenet":
+        net, x = lenet(), torch.rand(64, 1, 28, 28) * 2 - 1
+    else:
+        net, x = resnet(), torch.rand(64, 3, 32, 32) * 2 - 1
+    net.train()
+    y = torch.randint(0, 10, (64,))
+    lossf = nn.CrossEntropyLoss()
+    opt = torch.optim.Adam(net.parameters(), 1e-3)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = lossf(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def torch_block(step, k):
+    out = []
+    for _ in range(k):
+        t0 = time.perf_counter()
+        step()
+        out.append((time.perf_counter() - t0) * 1e3)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", default="lenet,resnet")
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--block", type=int, default=20)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--jar", default="benchmarks/target/benchmarks.jar")
+    ap.add_argument("--torch-only", action="store_true")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    eng = None
+    if not a.torch_only:
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(a.threads))
+        eng = subprocess.Popen(["java", "-cp", a.jar, "dev.engine.bench.StepLoop", "--serve"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True, env=env)
+
+    def engine_block(model, k):
+        eng.stdin.write(f"{model} {k}\n")
+        eng.stdin.flush()
+        return [float(v) for v in eng.stdout.readline().split()]
+
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}, "
+          f"load {os.getloadavg()[0]:.2f}")
+    for model in a.models.split(","):
+        step = torch_step(model)
+        k = a.block if model == "lenet" else max(3, a.block // 4)
+        torch_block(step, 3 * k)  # warm-up
+        if eng:
+            engine_block(model, 10 * k)
+        ts, es = [], []
+        for _ in range(a.rounds):
+            ts += torch_block(step, k)
+            if eng:
+                es += engine_block(model, k)
+        tm = statistics.median(ts)
+        line = f"{model}: torch median {tm:.3f} ms (min {min(ts):.3f})"
+        if eng:
+            em = statistics.median(es)
+            line += f", engine median {em:.3f} ms (min {min(es):.3f}), engine/torch time ratio {em / tm:.3f}"
+        print(line + f"  [{a.rounds} rounds x {k} steps, load {os.getloadavg()[0]:.2f}]", flush=True)
+    if eng:
+        eng.stdin.close()
+        eng.wait()
+
+
+if __name__ == "__main__":
+    main()
