@@ -18,7 +18,7 @@ namespace engine_abi {
 typedef int64_t i64;
 
 // Bumped whenever a code or a block layout changes.
-const i64 ABI_VERSION = 1;
+const i64 ABI_VERSION = 2;
 
 // The codes every kernel file switches on, in a namespace of their own so that a tree can import just
 // these (native/cuda's files keep their own structs of other names under `using namespace ecu`).
@@ -70,6 +70,12 @@ struct GemmArgs {
 // the frozen model's GEMM against a matrix packed by engine_pack_b (F32 only)
 struct PackedGemmArgs {
     i64 m, n, k, a, lda, packed_b, c, ldc, bias, residual, ldr, act, act_param_bits;
+};
+
+// the frozen model's int8 GEMM against a matrix packed by engine_pack_int8: A (F32) quantised to uint8 with
+// a_scale / a_zero_point, or from its own range when dynamic = 1
+struct Int8GemmArgs {
+    i64 m, n, k, a, lda, packed_b, c, ldc, bias, residual, ldr, act, act_param_bits, dynamic, a_scale_bits, a_zero_point;
 };
 
 struct ConvShape {
@@ -124,6 +130,8 @@ ENGINE_ABI_SLOTS(PackedGemmArgs, 13);
 ENGINE_ABI_AT(PackedGemmArgs, packed_b, 5);
 ENGINE_ABI_AT(PackedGemmArgs, bias, 8);
 ENGINE_ABI_AT(PackedGemmArgs, act, 11);
+ENGINE_ABI_SLOTS(Int8GemmArgs, 16);
+ENGINE_ABI_AT(Int8GemmArgs, dynamic, 13);
 ENGINE_ABI_SLOTS(ConvShape, 14);
 ENGINE_ABI_SLOTS(ConvForwardArgs, 21);
 ENGINE_ABI_AT(ConvForwardArgs, g, 1);
@@ -181,7 +189,7 @@ inline int abi_table(i64* out) {
     out[n++] = OPTIM_SGD; out[n++] = OPTIM_ADAM; out[n++] = OPTIM_RMSPROP;
     const i64 slots[] = {sizeof(GemmArgs), sizeof(PackedGemmArgs), sizeof(ConvForwardArgs), sizeof(ConvBackwardInputArgs),
                          sizeof(ConvBackwardWeightArgs), sizeof(PoolArgs), sizeof(BatchNormForwardArgs), sizeof(BatchNormBackwardArgs),
-                         sizeof(OptimizerArgs), sizeof(OptimizerTensor)};
+                         sizeof(OptimizerArgs), sizeof(OptimizerTensor), sizeof(Int8GemmArgs)};
     for (i64 s : slots) out[n++] = s / (i64)sizeof(i64);
     int count_at = n++;
 #define ENGINE_OP_ROW(name, code, arity) out[n++] = code; out[n++] = arity;

@@ -102,6 +102,28 @@ public sealed interface Backend permits CheckedBackend {
      */
     void gemmPacked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epilogue);
 
+    /**
+     * Packs a constant int8 matrix once for {@link #gemmInt8Packed}: {@code weights} holds the
+     * {@code rows x cols} (k x n, i.e. [in, out]) values as I32, each in [-127, 127] (symmetric), and
+     * {@code scales} the F32 scale of each column (output channel), so that column j stands for
+     * {@code weights[:, j] * scales[j]}. Backends without an int8 kernel throw an {@link EngineException}.
+     *
+     * <pre>{@code
+     * try (PackedMatrix wq = be.packMatrixInt8(q, scales, in, out)) {
+     *     be.gemmInt8Packed(batch, MatrixRef.of(x, in), InputQuantization.dynamic(), wq, MatrixRef.of(y, out), Epilogue.NONE);
+     * }
+     * }</pre>
+     */
+    PackedMatrix packMatrixInt8(Buffer weights, Buffer scales, long rows, long cols);
+
+    /**
+     * {@code C = epilogue(dequant(quant(A) B))} for F32 {@code A} ({@code m x b.rows()}) quantised to uint8 as
+     * {@code aq} says, and a matrix made by this backend's {@link #packMatrixInt8}: int32 sums of uint8 x int8
+     * products, then {@code (sum - zeroPoint * columnSum) * aScale * scale[j]} in F32, then bias, residual and
+     * activation. A row of A holding a NaN or an infinity gives a row of NaN.
+     */
+    void gemmInt8Packed(long m, MatrixRef a, InputQuantization aq, PackedMatrix b, MatrixRef c, Epilogue epilogue);
+
     // ---- reductions and normalisation -------------------------------------------------------------
 
     /**
