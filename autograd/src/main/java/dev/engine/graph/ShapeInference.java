@@ -33,8 +33,15 @@ public final class ShapeInference {
             case CONSTANT: return constant(n, "value", op).shape();
             case LINEAR: {
                 long[] x = in[0];
-                Const w = n.constOrNull("weight"), wt = n.constOrNull("weightT");
-                if ((w == null) == (wt == null)) throw new ShapeException(op + ": needs exactly one of weight/weightT");
+                Const w = n.constOrNull("weight"), wt = n.constOrNull("weightT"), wq = n.constOrNull("weightQ");
+                if (wt == null) wt = wq;  // int8: [in, out] like weightT
+                if ((w == null) == (wt == null) || (wq != null && n.constOrNull("weightT") != null))
+                    throw new ShapeException(op + ": needs exactly one of weight/weightT/weightQ");
+                if (wq != null && wq.shape().length == 2) {
+                    Const sc = n.constOrNull("weightScale");
+                    if (sc == null || sc.numel() != wq.shape()[1])
+                        throw new ShapeException(op + ": int8 weightQ " + Shapes.str(wq.shape()) + " needs a weightScale of " + wq.shape()[1] + " values");
+                }
                 long[] ws = w != null ? w.shape() : wt.shape();
                 if (ws.length != 2) throw new ShapeException(op + ": weight must be 2-D, got " + Shapes.str(ws));
                 long out = w != null ? ws[0] : ws[1], inF = w != null ? ws[1] : ws[0];
