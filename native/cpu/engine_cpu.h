@@ -103,7 +103,7 @@ inline int engine_int8_gemm(long long metaAddress) {
 // The int8 GEMM kernel in use: "avx512vnni", "avx2" or "baseline".
 inline const char* engine_int8_isa() {
     const char* name = "";
-    engine::q_block_kernel(&name);
+    engine::q_kernels(&name);
     return name;
 }
 

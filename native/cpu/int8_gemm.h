@@ -77,16 +77,25 @@ struct Int8Gemm {
     int act;
 };
 
+// Smallest and largest of row[0, k) folded into lo/hi (a NaN never replaces them: comparisons with it
+// are false). The AVX-512 and AVX2 versions below compute the same.
+inline void q_row_range_base(const float* row, i64 k, float* lo, float* hi) {
+    for (i64 kk = 0; kk < k; kk++) {
+        float v = row[kk];
+        *lo = v < *lo ? v : *lo;
+        *hi = v > *hi ? v : *hi;
+    }
+}
+typedef void (*QRange)(const float*, i64, float*, float*);
+typedef int (*QQuantize)(const float*, i64, float, float, uint8_t*);
+struct QKernels;
+inline const QKernels& q_kernels(const char** name = nullptr);
+
 // Quantisation parameters of A: dynamic ones from the range of the values (0 always inside it, so that
 // zero, e.g. ReLU output and padding, is exact). Non-finite values do not widen the range.
-inline void dynamic_params(const float* a, i64 lda, i64 m, i64 k, float* sa, int* za) {
+inline void dynamic_params(QRange range, const float* a, i64 lda, i64 m, i64 k, float* sa, int* za) {
     float lo = 0.f, hi = 0.f;
-    for (i64 i = 0; i < m; i++)
-        for (i64 kk = 0; kk < k; kk++) {
-            float v = a[i * lda + kk];
-            if (v < lo) lo = v;
-            if (v > hi) hi = v;
-        }
+    for (i64 i = 0; i < m; i++) range(a + i * lda, k, &lo, &hi);
     if (!(hi > lo) || !std::isfinite(hi - lo)) { *sa = 1.f; *za = 0; return; }
     float s = (hi - lo) / 255.f;
     float z = std::nearbyint(-lo / s);
@@ -94,22 +103,34 @@ inline void dynamic_params(const float* a, i64 lda, i64 m, i64 k, float* sa, int
     *za = (int)std::min(255.f, std::max(0.f, z));
 }
 
-// q <- clamp(round(a / sa) + za, 0, 255), zero padding to kq; bad[i] = 1 where row i holds a NaN or an
-// infinity (its outputs become NaN: quantising would hide it).
-inline void quantize_rows(const float* a, i64 lda, i64 m, i64 k, float sa, int za, uint8_t* q, i64 kq, uint8_t* bad) {
+// d <- clamp(round(row / sa) + za, 0, 255) (round half to even, as rint); returns whether the row holds a
+// NaN or an infinity. Rounding by adding and subtracting 1.5 * 2^23 (exact below 2^22, and anything
+// larger clamps anyway) needs no library call; the vector versions below make the same IEEE division,
+// additions and clamps (max/min keep the bound when v is NaN, as these comparisons do), so every ISA
+// gives the same bytes.
+inline int q_quantize_row_base(const float* row, i64 k, float sa, float za, uint8_t* d) {
+    int nonfinite = 0;
+    for (i64 kk = 0; kk < k; kk++) {
+        float x = row[kk];
+        nonfinite |= !(x - x == 0.f);
+        float v = x / sa;
+        v = v > -1e6f ? v : -1e6f;  // NaN -> -1e6 -> 0
+        v = v < 1e6f ? v : 1e6f;
+        float r = (v + 12582912.f) - 12582912.f + za;
+        r = r > 0.f ? r : 0.f;
+        r = r < 255.f ? r : 255.f;
+        d[kk] = (uint8_t)(int)r;
+    }
+    return nonfinite;
+}
+
+// q <- the quantised rows of A, zero padding to kq; bad[i] = 1 where row i holds a NaN or an infinity
+// (its outputs become NaN: quantising would hide it).
+inline void quantize_rows(QQuantize quant, const float* a, i64 lda, i64 m, i64 k, float sa, int za, uint8_t* q, i64 kq, uint8_t* bad) {
     for (i64 i = 0; i < m; i++) {
-        const float* row = a + i * lda;
         uint8_t* d = q + i * kq;
-        bool nonfinite = false;
-        for (i64 kk = 0; kk < k; kk++) {
-            float v = std::nearbyint(row[kk] / sa) + (float)za;
-            if (!(v == v) || std::isinf(row[kk])) nonfinite = true;
-            v = v > 0.f ? v : 0.f;  // NaN -> 0
-            v = v < 255.f ? v : 255.f;
-            d[kk] = (uint8_t)v;
-        }
+        bad[i] = (uint8_t)quant(a + i * lda, k, sa, (float)za, d);
         for (i64 kk = k; kk < kq; kk++) d[kk] = 0;
-        bad[i] = nonfinite ? 1 : 0;
     }
 }
 
@@ -138,6 +159,35 @@ inline void q_block_base(const Int8Gemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
 // ---- AVX-512 VNNI: vpdpbusd, R rows x one panel (two 16-lane accumulators each) ----------------------
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
+
+inline void q_row_range_avx512(const float* row, i64 k, float* lo, float* hi) {
+    __m512 l = _mm512_set1_ps(*lo), h = _mm512_set1_ps(*hi);
+    for (i64 kk = 0; kk < k; kk += 16) {
+        __mmask16 m = k - kk >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - kk)) - 1);
+        __m512 v = _mm512_mask_loadu_ps(l, m, row + kk);  // lanes past k: lo itself
+        l = _mm512_min_ps(v, l);                          // NaN v: keeps l
+        v = _mm512_mask_loadu_ps(h, m, row + kk);
+        h = _mm512_max_ps(v, h);
+    }
+    *lo = _mm512_reduce_min_ps(l);
+    *hi = _mm512_reduce_max_ps(h);
+}
+
+inline int q_quantize_row_avx512(const float* row, i64 k, float sa, float za, uint8_t* d) {
+    const __m512 vs = _mm512_set1_ps(sa), vz = _mm512_set1_ps(za), lo = _mm512_set1_ps(-1e6f), hi = _mm512_set1_ps(1e6f);
+    const __m512 magic = _mm512_set1_ps(12582912.f), zero = _mm512_setzero_ps(), top = _mm512_set1_ps(255.f);
+    __mmask16 bad = 0;
+    for (i64 kk = 0; kk < k; kk += 16) {
+        __mmask16 m = k - kk >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - kk)) - 1);
+        __m512 x = _mm512_maskz_loadu_ps(m, row + kk);
+        bad |= _mm512_mask_cmp_ps_mask(m, _mm512_sub_ps(x, x), zero, _CMP_NEQ_UQ);
+        __m512 v = _mm512_min_ps(_mm512_max_ps(_mm512_div_ps(x, vs), lo), hi);
+        __m512 r = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(v, magic), magic), vz);
+        r = _mm512_min_ps(_mm512_max_ps(r, zero), top);
+        _mm512_mask_cvtepi32_storeu_epi8(d + kk, m, _mm512_cvttps_epi32(r));
+    }
+    return bad != 0;
+}
 
 inline __m512i q_bcast4(const uint8_t* p) {
     int32_t v;
@@ -241,6 +291,39 @@ inline void q_block_vnni(const Int8Gemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 
+inline void q_row_range_avx2(const float* row, i64 k, float* lo, float* hi) {
+    __m256 l = _mm256_set1_ps(*lo), h = _mm256_set1_ps(*hi);
+    i64 kk = 0;
+    for (; kk + 8 <= k; kk += 8) {
+        __m256 v = _mm256_loadu_ps(row + kk);
+        l = _mm256_min_ps(v, l);
+        h = _mm256_max_ps(v, h);
+    }
+    alignas(32) float tl[8], th[8];
+    _mm256_store_ps(tl, l);
+    _mm256_store_ps(th, h);
+    for (int j = 0; j < 8; j++) { *lo = tl[j] < *lo ? tl[j] : *lo; *hi = th[j] > *hi ? th[j] : *hi; }
+    q_row_range_base(row + kk, k - kk, lo, hi);
+}
+
+inline int q_quantize_row_avx2(const float* row, i64 k, float sa, float za, uint8_t* d) {
+    const __m256 vs = _mm256_set1_ps(sa), vz = _mm256_set1_ps(za), lo = _mm256_set1_ps(-1e6f), hi = _mm256_set1_ps(1e6f);
+    const __m256 magic = _mm256_set1_ps(12582912.f), zero = _mm256_setzero_ps(), top = _mm256_set1_ps(255.f);
+    int bad = 0;
+    i64 kk = 0;
+    alignas(32) int32_t t[8];
+    for (; kk + 8 <= k; kk += 8) {
+        __m256 x = _mm256_loadu_ps(row + kk);
+        bad |= _mm256_movemask_ps(_mm256_cmp_ps(_mm256_sub_ps(x, x), zero, _CMP_NEQ_UQ));
+        __m256 v = _mm256_min_ps(_mm256_max_ps(_mm256_div_ps(x, vs), lo), hi);
+        __m256 r = _mm256_add_ps(_mm256_sub_ps(_mm256_add_ps(v, magic), magic), vz);
+        r = _mm256_min_ps(_mm256_max_ps(r, zero), top);
+        _mm256_store_si256((__m256i*)t, _mm256_cvttps_epi32(r));
+        for (int j = 0; j < 8; j++) d[kk + j] = (uint8_t)t[j];
+    }
+    return (bad != 0) | q_quantize_row_base(row + kk, k - kk, sa, za, d + kk);
+}
+
 inline __m256i q_bcast4_16(const uint8_t* a) {
     int64_t v = (int64_t)a[0] | ((int64_t)a[1] << 16) | ((int64_t)a[2] << 32) | ((int64_t)a[3] << 48);
     return _mm256_set1_epi64x(v);
@@ -301,24 +384,32 @@ inline void q_block_avx2(const Int8Gemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
 
 typedef void (*QBlock)(const Int8Gemm&, i64, i64, i64, i64);
 
-// The widest int8 kernel this CPU runs, chosen once: "avx512vnni", "avx2" or "baseline". ENGINE_CPU_ISA=avx2
-// or baseline narrows it, as for the F32 kernel.
-inline QBlock q_block_kernel(const char** name = nullptr) {
-    struct Pick { QBlock fn; const char* name; };
-    static const Pick pick = [] {
+// One ISA's int8 kernels: the product, the quantisation of A, its range.
+struct QKernels {
+    QBlock block;
+    QQuantize quantize;
+    QRange range;
+    const char* name;
+};
+
+// The widest int8 kernels this CPU runs, chosen once: "avx512vnni", "avx2" or "baseline". ENGINE_CPU_ISA=avx2
+// or baseline narrows the choice, as for the F32 kernel.
+inline const QKernels& q_kernels(const char** name) {
+    static const QKernels pick = [] {
         const char* want = std::getenv("ENGINE_CPU_ISA");
         std::string w = want ? want : "";
 #ifdef ENGINE_X86_INT8
         __builtin_cpu_init();
         bool vnni = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
                 && __builtin_cpu_supports("avx512vnni");
-        if (w != "avx2" && w != "baseline" && vnni) return Pick{q_block_vnni, "avx512vnni"};
-        if (w != "baseline" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Pick{q_block_avx2, "avx2"};
+        if (w != "avx2" && w != "baseline" && vnni) return QKernels{q_block_vnni, q_quantize_row_avx512, q_row_range_avx512, "avx512vnni"};
+        if (w != "baseline" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+            return QKernels{q_block_avx2, q_quantize_row_avx2, q_row_range_avx2, "avx2"};
 #endif
-        return Pick{q_block_base, "baseline"};
+        return QKernels{q_block_base, q_quantize_row_base, q_row_range_base, "baseline"};
     }();
     if (name) *name = pick.name;
-    return pick.fn;
+    return pick;
 }
 
 // bias, residual and activation on rows [i0, i1) x columns [j0, j1).
@@ -357,12 +448,13 @@ template <typename T> std::vector<T>& q_scratch() {
 // held a non-finite value. dynamic false: sa and za as given.
 inline void int8_gemm(Int8Gemm g, const uint8_t* packed, bool dynamic, float sa, int za) {
     if (g.m == 0 || g.n == 0) return;
-    if (dynamic) dynamic_params(g.a, g.lda, g.m, g.k, &sa, &za);
+    const QKernels& kern = q_kernels();
+    if (dynamic) dynamic_params(kern.range, g.a, g.lda, g.m, g.k, &sa, &za);
     g.kq = 4 * q_groups(g.k);
     std::vector<uint8_t>& aq = q_scratch<uint8_t>();
     aq.resize((size_t)(g.m * g.kq + g.m));
     uint8_t* bad = aq.data() + g.m * g.kq;
-    quantize_rows(g.a, g.lda, g.m, g.k, sa, za, aq.data(), g.kq, bad);
+    quantize_rows(kern.quantize, g.a, g.lda, g.m, g.k, sa, za, aq.data(), g.kq, bad);
     g.aq = aq.data();
     i64 npad = q_cols_padded(g.n);
     const int32_t* sums = reinterpret_cast<const int32_t*>(packed + q_data_bytes(g.k, g.n));
@@ -375,7 +467,7 @@ inline void int8_gemm(Int8Gemm g, const uint8_t* packed, bool dynamic, float sa,
     g.bp = reinterpret_cast<const int8_t*>(packed);
     g.corr = corr.data();
     g.scale = scale.data();
-    QBlock block = q_block_kernel();
+    QBlock block = kern.block;
     int nt = (double)g.m * g.n * g.k < 4 * PACKED_PARALLEL_MACS ? 1 : thread_count().load(std::memory_order_relaxed);
     if (nt <= 1) q_range(g, block, 0, 1);
     else run_on_threads(nt, [&](int t, int n) { q_range(g, block, t, n); });

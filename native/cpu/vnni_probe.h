@@ -58,7 +58,7 @@ inline double madd_rounds(long iters, int* sink) {
 inline double int8_peak_gops(int millis) {
 #ifdef ENGINE_X86_INT8
     const char* isa = "";
-    q_block_kernel(&isa);
+    q_kernels(&isa);
     std::string w = isa;
     double (*run)(long, int*) = nullptr;
     double opsPerRound = 0;
