@@ -189,6 +189,10 @@ inline int q_quantize_row_avx512(const float* row, i64 k, float sa, float za, ui
     return bad != 0;
 }
 
+// acc += u8 a x s8 b in groups of 4. Inline asm, not _mm512_dpbusd_epi32: GCC 12 copies every
+// accumulator through another register around the builtin (and spills the copies in larger tiles).
+#define Q_DPBUSD(acc, a, b) __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b))
+
 inline __m512i q_bcast4(const uint8_t* p) {
     int32_t v;
     std::memcpy(&v, p, 4);
@@ -205,17 +209,20 @@ inline void q_store16(float* c, __m512i acc, const int32_t* corr, const float* s
 template <int R, bool WIDE>
 inline void q_tile_vnni(const Int8Gemm& g, i64 i, const int8_t* bp, i64 j0, int cols) {
     __m512i lo[R], hi[R];
+    #pragma GCC unroll 32
     for (int r = 0; r < R; r++) { lo[r] = _mm512_setzero_si512(); hi[r] = _mm512_setzero_si512(); }
     const uint8_t* a = g.aq + i * g.kq;
     const i64 groups = g.kq / 4;
     for (i64 s = 0; s < groups; s++, bp += QSTEP) {
         __m512i b0 = _mm512_loadu_si512(bp), b1 = WIDE ? _mm512_loadu_si512(bp + 64) : _mm512_setzero_si512();
+        #pragma GCC unroll 32
         for (int r = 0; r < R; r++) {
             __m512i va = q_bcast4(a + r * g.kq + 4 * s);
-            lo[r] = _mm512_dpbusd_epi32(lo[r], va, b0);
-            if (WIDE) hi[r] = _mm512_dpbusd_epi32(hi[r], va, b1);
+            Q_DPBUSD(lo[r], va, b0);
+            if (WIDE) Q_DPBUSD(hi[r], va, b1);
         }
     }
+    #pragma GCC unroll 32
     for (int r = 0; r < R; r++) {
         float* c = g.c + (i + r) * g.ldc + j0;
         q_store16(c, lo[r], g.corr + j0, g.scale + j0, cols);
@@ -227,23 +234,69 @@ inline void q_tile_vnni(const Int8Gemm& g, i64 i, const int8_t* bp, i64 j0, int 
 template <int P>
 inline void q_row_vnni(const Int8Gemm& g, i64 i, i64 p) {
     __m512i acc[2 * P];
+    #pragma GCC unroll 32
     for (int q = 0; q < 2 * P; q++) acc[q] = _mm512_setzero_si512();
     const uint8_t* a = g.aq + i * g.kq;
     const i64 groups = g.kq / 4, pbytes = groups * QSTEP;
     const int8_t* bp = g.bp + p * pbytes;
     for (i64 s = 0; s < groups; s++, bp += QSTEP) {
         __m512i va = q_bcast4(a + 4 * s);
+        #pragma GCC unroll 32
         for (int q = 0; q < P; q++) {
-            acc[2 * q] = _mm512_dpbusd_epi32(acc[2 * q], va, _mm512_loadu_si512(bp + q * pbytes));
-            acc[2 * q + 1] = _mm512_dpbusd_epi32(acc[2 * q + 1], va, _mm512_loadu_si512(bp + q * pbytes + 64));
+            Q_DPBUSD(acc[2 * q], va, _mm512_loadu_si512(bp + q * pbytes));
+            Q_DPBUSD(acc[2 * q + 1], va, _mm512_loadu_si512(bp + q * pbytes + 64));
         }
     }
+    #pragma GCC unroll 32
     for (int q = 0; q < P; q++) {
         i64 j0 = (p + q) * QPANEL;
         int cols = (int)std::min<i64>(QPANEL, g.n - j0);
         float* c = g.c + i * g.ldc + j0;
         q_store16(c, acc[2 * q], g.corr + j0, g.scale + j0, cols);
         q_store16(c + 16, acc[2 * q + 1], g.corr + j0 + 16, g.scale + j0 + 16, cols - 16);
+    }
+}
+
+// R rows x two adjacent panels (64 columns, four accumulators per row): 4 loads of B and R broadcasts
+// feed 4R vpdpbusd, against 2 + R for 2R with one panel.
+template <int R>
+inline void q_tile2_vnni(const Int8Gemm& g, i64 i, i64 p) {
+    __m512i acc[R][4];
+    #pragma GCC unroll 32
+    for (int r = 0; r < R; r++) for (int q = 0; q < 4; q++) acc[r][q] = _mm512_setzero_si512();
+    const uint8_t* a = g.aq + i * g.kq;
+    const i64 groups = g.kq / 4, pbytes = groups * QSTEP;
+    const int8_t* b0 = g.bp + p * pbytes;
+    const int8_t* b1 = b0 + pbytes;
+    for (i64 s = 0; s < groups; s++, b0 += QSTEP, b1 += QSTEP) {
+        __m512i w0 = _mm512_loadu_si512(b0), w1 = _mm512_loadu_si512(b0 + 64), w2 = _mm512_loadu_si512(b1), w3 = _mm512_loadu_si512(b1 + 64);
+        #pragma GCC unroll 32
+        for (int r = 0; r < R; r++) {
+            __m512i va = q_bcast4(a + r * g.kq + 4 * s);
+            Q_DPBUSD(acc[r][0], va, w0);
+            Q_DPBUSD(acc[r][1], va, w1);
+            Q_DPBUSD(acc[r][2], va, w2);
+            Q_DPBUSD(acc[r][3], va, w3);
+        }
+    }
+    i64 j0 = p * QPANEL;
+    int cols = (int)std::min<i64>(2 * QPANEL, g.n - j0);
+    #pragma GCC unroll 32
+    for (int r = 0; r < R; r++) {
+        float* c = g.c + (i + r) * g.ldc + j0;
+        #pragma GCC unroll 32
+        for (int q = 0; q < 4; q++) q_store16(c + 16 * q, acc[r][q], g.corr + j0 + 16 * q, g.scale + j0 + 16 * q, cols - 16 * q);
+    }
+}
+
+inline void q_rows2_vnni(const Int8Gemm& g, i64 i, i64 end, i64 p) {
+    switch ((int)std::min<i64>(6, end - i)) {
+        case 6: q_tile2_vnni<6>(g, i, p); break;
+        case 5: q_tile2_vnni<5>(g, i, p); break;
+        case 4: q_tile2_vnni<4>(g, i, p); break;
+        case 3: q_tile2_vnni<3>(g, i, p); break;
+        case 2: q_tile2_vnni<2>(g, i, p); break;
+        default: q_tile2_vnni<1>(g, i, p); break;
     }
 }
 
@@ -274,7 +327,10 @@ inline void q_block_vnni(const Int8Gemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
         }
         return;
     }
-    for (i64 p = p0; p < p1; p++) {
+    i64 p = p0;
+    for (; p + 1 < p1; p += 2)
+        for (i64 i = i0; i < i1; i += 6) q_rows2_vnni(g, i, i1, p);
+    for (; p < p1; p++) {
         i64 j0 = p * QPANEL;
         int cols = (int)std::min<i64>(QPANEL, g.n - j0);
         for (i64 i = i0; i < i1; i += 8) {
@@ -346,18 +402,23 @@ inline void q_store8(float* c, __m256i sums, const int32_t* corr, const float* s
 template <int R>
 inline void q_tile_avx2(const Int8Gemm& g, i64 i, const int8_t* bp, int h, i64 j0, int cols) {
     __m256i acc[R][4];
+    #pragma GCC unroll 32
     for (int r = 0; r < R; r++) for (int q = 0; q < 4; q++) acc[r][q] = _mm256_setzero_si256();
     const uint8_t* a = g.aq + i * g.kq;
     const i64 groups = g.kq / 4;
     bp += h * 64;
     for (i64 s = 0; s < groups; s++, bp += QSTEP) {
         __m256i b[4];
+        #pragma GCC unroll 32
         for (int q = 0; q < 4; q++) b[q] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i*)(bp + 16 * q)));
+        #pragma GCC unroll 32
         for (int r = 0; r < R; r++) {
             __m256i va = q_bcast4_16(a + r * g.kq + 4 * s);
+            #pragma GCC unroll 32
             for (int q = 0; q < 4; q++) acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(b[q], va));
         }
     }
+    #pragma GCC unroll 32
     for (int r = 0; r < R; r++) {
         float* c = g.c + (i + r) * g.ldc + j0 + h * 16;
         i64 jc = j0 + h * 16;

@@ -18,16 +18,23 @@ namespace engine {
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
 // Seconds for `iters` rounds of 16 vpdpbusd (iters * 16 * 64 multiply-adds); *sink keeps the chains live.
+// Sixteen named accumulators: an array would stay in memory around the asm statements.
 inline double vnni_rounds(long iters, int* sink) {
-    __m512i acc[16];
-    for (int j = 0; j < 16; j++) acc[j] = _mm512_set1_epi32(j);
+#define Q_ACC(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+#define Q_INIT(j) __m512i acc##j = _mm512_set1_epi32(j);
+#define Q_STEP(j) Q_DPBUSD(acc##j, a, b);
+#define Q_SUM(j) total += _mm512_reduce_add_epi32(acc##j);
+    Q_ACC(Q_INIT)
     const __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-2);
     auto t0 = std::chrono::steady_clock::now();
-    for (long i = 0; i < iters; i++)
-        for (int j = 0; j < 16; j++) acc[j] = _mm512_dpbusd_epi32(acc[j], a, b);
+    for (long i = 0; i < iters; i++) { Q_ACC(Q_STEP) }
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     int total = 0;
-    for (int j = 0; j < 16; j++) total += _mm512_reduce_add_epi32(acc[j]);
+    Q_ACC(Q_SUM)
+#undef Q_SUM
+#undef Q_STEP
+#undef Q_INIT
+#undef Q_ACC
     *sink = total;
     return s;
 }
@@ -42,6 +49,7 @@ inline double madd_rounds(long iters, int* sink) {
     const __m256i a = _mm256_set1_epi16(3), b = _mm256_set1_epi16(-2);
     auto t0 = std::chrono::steady_clock::now();
     for (long i = 0; i < iters; i++)
+#pragma GCC unroll 16
         for (int j = 0; j < 16; j++) acc[j] = _mm256_add_epi32(acc[j], _mm256_madd_epi16(a, b));
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     alignas(32) int t[8];
