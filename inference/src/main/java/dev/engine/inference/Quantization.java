@@ -58,7 +58,11 @@ public final class Quantization {
         this.observer = observer;
     }
 
-    /** int8 weights; each layer's input quantised from its own range on every call. */
+    /**
+     * int8 weights; each layer's input quantised from its own range on every call. That range is the whole
+     * batch's (per tensor), so a row's result can change slightly with the rows it is batched with; static
+     * quantisation does not have that property.
+     */
     public static Quantization int8Dynamic() { return new Quantization(null, Observer.minMax()); }
 
     /**
