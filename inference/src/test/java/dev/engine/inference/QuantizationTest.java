@@ -113,6 +113,19 @@ class QuantizationTest {
         }
     }
 
+    /** Convolutions, batch norm and pooling stay F32 around the int8 Linear layer (calibrated on the conv features). */
+    @Test void convolutionsStayF32AroundInt8Linear() {
+        Random r = new Random(13);
+        float[][] x = rows(r, 32, 2 * 8 * 8, 1);
+        try (FrozenModel f32 = Freezer.freeze(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, FreezeOptions.defaults());
+             FrozenModel q = Freezer.freeze(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, FreezeOptions.defaults().quantize(Quantization.int8Static(x)))) {
+            assertEquals(1, q.graph().nodes().stream().filter(Int8Quantizer::isInt8).count(), q.describePlan(1));
+            assertTrue(q.graph().nodes().stream().anyMatch(n -> n.kind() == dev.engine.graph.OpKind.CONV2D && n.constOrNull("weight") != null));
+            float[] ref = f32.run(flat(x), 32), got = q.run(flat(x), 32);
+            for (int i = 0; i < ref.length; i++) assertEquals(ref[i], got[i], 0.02, "element " + i);
+        }
+    }
+
     @Test void identicalForAnyThreadCount() {
         Random r = new Random(8);
         float[][] x = rows(r, 70, 64, 1);
