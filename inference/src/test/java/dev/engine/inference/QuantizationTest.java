@@ -199,6 +199,29 @@ class QuantizationTest {
         return m.graph().nodes().stream().filter(Int8Quantizer::isInt8).findFirst().orElseThrow().floatOr(Int8Quantizer.INPUT_SCALE, 0);
     }
 
+    /** With weight packing off the quantiser reads the [out, in] weight; a forged int8 weight out of range fails at upload. */
+    @Test void unpackedWeightsAndForgedValues() {
+        Random r = new Random(14);
+        float[][] x = rows(r, 8, 4, 1);
+        try (FrozenModel a = Freezer.freeze(Models.tinyMlp(1, 4, 6, 3), new long[]{1, 4}, FreezeOptions.defaults().quantize(Quantization.int8Static(x)));
+             FrozenModel b = Freezer.freeze(Models.tinyMlp(1, 4, 6, 3), new long[]{1, 4},
+                     FreezeOptions.defaults().without(FreezeOptions.Pass.PACK_WEIGHTS).quantize(Quantization.int8Static(x)))) {
+            assertArrayEquals(a.run(flat(x), 8), b.run(flat(x), 8));
+            java.util.List<Node> nodes = new java.util.ArrayList<>(a.graph().nodes());
+            for (int i = 0; i < nodes.size(); i++) {
+                Node n = nodes.get(i);
+                if (!Int8Quantizer.isInt8(n)) continue;
+                float[] q = n.constOrNull(Int8Quantizer.WEIGHT_Q).data().clone();
+                q[0] = 200;
+                nodes.set(i, n.toBuilder().constant(Int8Quantizer.WEIGHT_Q, new Const(q, n.constOrNull(Int8Quantizer.WEIGHT_Q).shape())).build());
+                break;
+            }
+            dev.engine.graph.Graph forged = new dev.engine.graph.Graph(nodes, a.graph().input(), a.graph().output());
+            EngineException e = assertThrows(EngineException.class, () -> new FrozenModel(forged, Backends.get("cpu"), java.util.List.of()));
+            assertTrue(e.getMessage().contains("not an integer in [-127, 127]"), e.getMessage());
+        }
+    }
+
     @Test void misuseIsRefusedClearly() {
         assertThrows(EngineException.class, () -> Quantization.int8Static(new float[0][]));
         assertThrows(EngineException.class, () -> Quantization.int8Static(new float[][]{{1, Float.NaN}}));
