@@ -85,6 +85,8 @@ struct ConvShape {
 };
 
 struct ConvForwardArgs { i64 dtype; ConvShape g; i64 x, w, bias, act, y, lanes_weight; };
+// int8 convolution (groups 1) against a [C*R*S, K] matrix packed by engine_pack_int8; x quantised as Int8GemmArgs says
+struct ConvInt8Args { ConvShape g; i64 x, packed_w, bias, act, y, dynamic, a_scale_bits, a_zero_point; };
 struct ConvBackwardInputArgs { i64 dtype; ConvShape g; i64 gy, w, gx; };
 struct ConvBackwardWeightArgs { i64 dtype; ConvShape g; i64 x, gy, gw, gb; };
 
@@ -137,6 +139,8 @@ ENGINE_ABI_SLOTS(ConvForwardArgs, 21);
 ENGINE_ABI_AT(ConvForwardArgs, g, 1);
 ENGINE_ABI_AT(ConvForwardArgs, x, 15);
 ENGINE_ABI_AT(ConvForwardArgs, lanes_weight, 20);
+ENGINE_ABI_SLOTS(ConvInt8Args, 22);
+ENGINE_ABI_AT(ConvInt8Args, x, 14);
 ENGINE_ABI_SLOTS(ConvBackwardInputArgs, 18);
 ENGINE_ABI_AT(ConvBackwardInputArgs, gy, 15);
 ENGINE_ABI_SLOTS(ConvBackwardWeightArgs, 19);
@@ -189,7 +193,7 @@ inline int abi_table(i64* out) {
     out[n++] = OPTIM_SGD; out[n++] = OPTIM_ADAM; out[n++] = OPTIM_RMSPROP;
     const i64 slots[] = {sizeof(GemmArgs), sizeof(PackedGemmArgs), sizeof(ConvForwardArgs), sizeof(ConvBackwardInputArgs),
                          sizeof(ConvBackwardWeightArgs), sizeof(PoolArgs), sizeof(BatchNormForwardArgs), sizeof(BatchNormBackwardArgs),
-                         sizeof(OptimizerArgs), sizeof(OptimizerTensor), sizeof(Int8GemmArgs)};
+                         sizeof(OptimizerArgs), sizeof(OptimizerTensor), sizeof(Int8GemmArgs), sizeof(ConvInt8Args)};
     for (i64 s : slots) out[n++] = s / (i64)sizeof(i64);
     int count_at = n++;
 #define ENGINE_OP_ROW(name, code, arity) out[n++] = code; out[n++] = arity;

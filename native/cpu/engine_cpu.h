@@ -100,6 +100,16 @@ inline int engine_int8_gemm(long long metaAddress) {
     });
 }
 
+// meta: ConvInt8Args (native/common/abi.h)
+inline int engine_conv2d_int8(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const ConvInt8Args& q = *ptr<ConvInt8Args>(metaAddress);
+        conv2d_int8(q.g, ptr<float>(q.x), ptr<uint8_t>(q.packed_w), ENGINE_P(float, q.bias), (int)q.act, ptr<float>(q.y), q.dynamic != 0,
+                    (float)bits_to_double(q.a_scale_bits), (int)q.a_zero_point);
+    });
+}
+
 // The int8 GEMM kernel in use: "avx512vnni", "avx2" or "baseline".
 inline const char* engine_int8_isa() {
     const char* name = "";

@@ -505,6 +505,32 @@ template <typename T> std::vector<T>& q_scratch() {
     return buf;
 }
 
+// The convolution's [P, K] GEMM output (q_scratch<float> holds the GEMM's scales meanwhile).
+inline std::vector<float>& conv_tmp() {
+    static thread_local std::vector<float> buf;
+    return buf;
+}
+
+// The product of already quantised rows g.aq (g.kq bytes each) with sa and za: column corrections and
+// scales, then the blocks on the pool.
+inline void int8_gemm_quantized(Int8Gemm g, const uint8_t* packed, float sa, int za) {
+    i64 npad = q_cols_padded(g.n);
+    const int32_t* sums = reinterpret_cast<const int32_t*>(packed + q_data_bytes(g.k, g.n));
+    const float* wsc = reinterpret_cast<const float*>(sums + npad);
+    std::vector<int32_t>& corr = q_scratch<int32_t>();
+    std::vector<float>& scale = q_scratch<float>();
+    corr.resize((size_t)npad);
+    scale.resize((size_t)npad);
+    for (i64 j = 0; j < npad; j++) { corr[j] = za * sums[j]; scale[j] = sa * wsc[j]; }
+    g.bp = reinterpret_cast<const int8_t*>(packed);
+    g.corr = corr.data();
+    g.scale = scale.data();
+    QBlock block = q_kernels().block;
+    int nt = (double)g.m * g.n * g.k < 4 * PACKED_PARALLEL_MACS ? 1 : thread_count().load(std::memory_order_relaxed);
+    if (nt <= 1) q_range(g, block, 0, 1);
+    else run_on_threads(nt, [&](int t, int n) { q_range(g, block, t, n); });
+}
+
 // The whole call: quantise A (dynamic: its range first), the int8 product on the pool, NaN rows where A
 // held a non-finite value. dynamic false: sa and za as given.
 inline void int8_gemm(Int8Gemm g, const uint8_t* packed, bool dynamic, float sa, int za) {
@@ -517,23 +543,54 @@ inline void int8_gemm(Int8Gemm g, const uint8_t* packed, bool dynamic, float sa,
     uint8_t* bad = aq.data() + g.m * g.kq;
     quantize_rows(kern.quantize, g.a, g.lda, g.m, g.k, sa, za, aq.data(), g.kq, bad);
     g.aq = aq.data();
-    i64 npad = q_cols_padded(g.n);
-    const int32_t* sums = reinterpret_cast<const int32_t*>(packed + q_data_bytes(g.k, g.n));
-    const float* wsc = reinterpret_cast<const float*>(sums + npad);
-    std::vector<int32_t>& corr = q_scratch<int32_t>();
-    std::vector<float>& scale = q_scratch<float>();
-    corr.resize((size_t)npad);
-    scale.resize((size_t)npad);
-    for (i64 j = 0; j < npad; j++) { corr[j] = za * sums[j]; scale[j] = sa * wsc[j]; }
-    g.bp = reinterpret_cast<const int8_t*>(packed);
-    g.corr = corr.data();
-    g.scale = scale.data();
-    QBlock block = kern.block;
-    int nt = (double)g.m * g.n * g.k < 4 * PACKED_PARALLEL_MACS ? 1 : thread_count().load(std::memory_order_relaxed);
-    if (nt <= 1) q_range(g, block, 0, 1);
-    else run_on_threads(nt, [&](int t, int n) { q_range(g, block, t, n); });
+    int8_gemm_quantized(g, packed, sa, za);
     for (i64 i = 0; i < g.m; i++)
         if (bad[i]) for (i64 j = 0; j < g.n; j++) g.c[i * g.ldc + j] = NAN;
+}
+
+// ---- convolution: im2col of the quantised input, then the int8 GEMM -----------------------------------
+
+// An NCHW convolution (groups 1) with a weight packed as the [C*R*S, K] int8 matrix: per image, the input
+// quantised once, its windows gathered into rows of C*R*S bytes (padding = the zero point, i.e. 0.0), the
+// GEMM into a [P, K] block (P = OH*OW) with bias and activation, transposed into y's [K, P]. An image
+// holding a NaN or an infinity gives NaN outputs.
+inline void conv2d_int8(const ConvShape& g, const float* x, const uint8_t* packed, const float* bias, int act, float* y,
+                        bool dynamic, float sa, int za) {
+    const QKernels& kern = q_kernels();
+    const i64 oh = g.out_h(), ow = g.out_w(), P = oh * ow, crs = g.c * g.r * g.s, img = g.c * g.h * g.w;
+    if (g.n == 0 || g.k == 0 || P == 0) return;
+    if (dynamic) dynamic_params(kern.range, x, 0, 1, g.n * img, &sa, &za);
+    const i64 kq = 4 * q_groups(crs);
+    std::vector<uint8_t>& xq = q_scratch<uint8_t>();
+    xq.resize((size_t)(img + P * kq));
+    uint8_t* col = xq.data() + img;
+    std::vector<float>& tmp = conv_tmp();
+    tmp.resize((size_t)(P * g.k));
+    for (i64 b = 0; b < g.n; b++) {
+        const float* xb = x + b * img;
+        float* yb = y + b * g.k * P;
+        bool bad = kern.quantize(xb, img, sa, (float)za, xq.data()) != 0;
+        for (i64 oy = 0; oy < oh; oy++)
+            for (i64 ox = 0; ox < ow; ox++) {
+                uint8_t* row = col + (oy * ow + ox) * kq;
+                i64 t = 0;
+                for (i64 c = 0; c < g.c; c++)
+                    for (i64 r = 0; r < g.r; r++) {
+                        i64 iy = oy * g.stride_h - g.pad_h + r * g.dil_h;
+                        for (i64 q = 0; q < g.s; q++, t++) {
+                            i64 ix = ox * g.stride_w - g.pad_w + q * g.dil_w;
+                            row[t] = (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) ? xq[(c * g.h + iy) * g.w + ix] : (uint8_t)za;
+                        }
+                    }
+                for (; t < kq; t++) row[t] = 0;
+            }
+        Int8Gemm m{};
+        m.m = P; m.n = g.k; m.k = crs; m.kq = kq; m.aq = col;
+        m.c = tmp.data(); m.ldc = g.k; m.bias = bias; m.act = act;
+        int8_gemm_quantized(m, packed, sa, za);
+        for (i64 p = 0; p < P; p++)
+            for (i64 k = 0; k < g.k; k++) yb[k * P + p] = bad ? NAN : tmp[p * g.k + k];
+    }
 }
 
 }  // namespace engine

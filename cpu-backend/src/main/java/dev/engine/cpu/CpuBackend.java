@@ -183,6 +183,11 @@ public final class CpuBackend extends CheckedBackend {
         CpuPackedGemm.runInt8(m, a, aq, b, c, epi);
     }
 
+    @Override protected void conv2dForwardInt8PackedUnchecked(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix w, Buffer bias,
+                                                              Activation act, Buffer y) {
+        CpuPackedGemm.convInt8(g, x, aq, w, bias, act, y);
+    }
+
     static EngineException badInt8Weight(long position, long rows, long cols) { return badInt8(position, rows, cols); }
 
     /**

@@ -3,7 +3,9 @@ package dev.engine.cpu;
 import static dev.engine.nativeabi.ArgBlocks.addr;
 import static dev.engine.nativeabi.ArgBlocks.at;
 
+import dev.engine.api.Activation;
 import dev.engine.api.Buffer;
+import dev.engine.api.Conv2dShape;
 import dev.engine.api.DType;
 import dev.engine.api.EngineException;
 import dev.engine.api.Epilogue;
@@ -40,6 +42,16 @@ final class CpuPackedGemm {
             throw e;
         }
         return new PackedMatrix(packed, rows, cols, INT8_FORMAT);
+    }
+
+    /** ConvInt8Args (22 int64s, see abi.h). */
+    static void convInt8(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
+        NativeArgs q = NativeArgs.begin().put(g.n()).put(g.c()).put(g.h()).put(g.w()).put(g.k()).put(g.r()).put(g.s())
+                .put((long) g.strideH()).put((long) g.strideW()).put((long) g.padH()).put((long) g.padW())
+                .put((long) g.dilationH()).put((long) g.dilationW()).put((long) g.groups());
+        q.put(x.address()).put(w.buffer().address()).put(addr(bias)).put((long) act.op().code()).put(y.address());
+        q.put(aq.perCall() ? 1L : 0L).put((double) aq.scale()).put((long) aq.zeroPoint());
+        CpuBackend.ok("conv2dForwardInt8Packed", CpuNative.engine_conv2d_int8(q.address()));
     }
 
     /** Int8GemmArgs (16 int64s, see abi.h). */

@@ -29,6 +29,12 @@ class Int8GemmTest extends CpuTestBase {
     }
 
     @Test
+    void convolutionMatchesTheIntegerReference() {
+        String r = Int8Reference.checkConv(BE);
+        assertTrue(r.startsWith("conv checked"), r);
+    }
+
+    @Test
     void identicalForAnyThreadCount() {
         Int8Reference.Case c = Int8Reference.Case.random(new Random(5), 130, 300, 200, 0);
         int before = BE.threads();

@@ -32,7 +32,8 @@ class Int8IsaTest {
                 default -> "baseline";
             };
             assertTrue(out.contains("kernel " + expected), "the child should run the " + expected + " kernel:\n" + out);
-            assertTrue(out.contains("checked " + 2 * Int8Reference.ROWS.length * Int8Reference.KN.length), out);
+            assertTrue(out.contains("\nchecked " + 2 * Int8Reference.ROWS.length * Int8Reference.KN.length), out);
+            assertTrue(out.contains("conv checked " + 2 * Int8Reference.CONVS.length), out);
         }
     }
 
@@ -42,9 +43,10 @@ class Int8IsaTest {
             CpuBackend be = (CpuBackend) Backends.get("cpu");
             be.setThreads(2);
             System.out.println("kernel " + be.int8GemmIsa());
-            String result = Int8Reference.checkAll(be);
+            String result = Int8Reference.checkAll(be), conv = Int8Reference.checkConv(be);
             System.out.println(result);
-            if (!result.startsWith("checked")) System.exit(1);
+            System.out.println(conv);
+            if (!result.startsWith("checked") || !conv.startsWith("conv checked")) System.exit(1);
         }
     }
 }

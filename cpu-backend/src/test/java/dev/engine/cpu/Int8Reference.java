@@ -89,6 +89,70 @@ final class Int8Reference {
         }
     }
 
+    /** Convolution geometries: n, c, h, w, k, r, s, stride, pad, dilation. */
+    static final int[][] CONVS = {{1, 1, 28, 28, 6, 5, 5, 1, 0, 1}, {2, 6, 12, 12, 16, 5, 5, 1, 2, 1}, {1, 3, 9, 7, 33, 3, 3, 2, 1, 1},
+            {3, 2, 8, 8, 4, 3, 3, 1, 1, 2}};
+
+    /** The int8 convolution against a direct loop over valid taps of (q(x) - za) * w; returns "conv checked N" or the first mismatch. */
+    static String checkConv(Backend be) {
+        Random r = new Random(9);
+        int checked = 0;
+        for (int[] v : CONVS) {
+            dev.engine.api.Conv2dShape g = new dev.engine.api.Conv2dShape(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[7], v[8], v[8], v[9], v[9], 1);
+            int n = v[0], c = v[1], h = v[2], w = v[3], k = v[4], rr = v[5], ss = v[6];
+            int oh = (int) g.outH(), ow = (int) g.outW(), crs = c * rr * ss;
+            float[] x = new float[n * c * h * w];
+            for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() + 0.3);
+            int[] wt = new int[k * crs], cols = new int[crs * k];
+            for (int i = 0; i < wt.length; i++) wt[i] = r.nextInt(255) - 127;
+            for (int f = 0; f < k; f++) for (int t = 0; t < crs; t++) cols[t * k + f] = wt[f * crs + t];
+            float[] sc = new float[k], bias = new float[k];
+            for (int f = 0; f < k; f++) { sc[f] = (float) (0.001 + r.nextDouble() * 0.01); bias[f] = (float) r.nextGaussian(); }
+            for (InputQuantization aq : new InputQuantization[]{InputQuantization.dynamic(), InputQuantization.of(0.02f, 60)}) {
+                InputQuantization p = aq;
+                if (aq.perCall()) p = dynamicParams(new Case(1, x.length, 1, x.length, x, null, null, null, null));
+                float sa = p.scale();
+                int za = p.zeroPoint();
+                float[] want = new float[n * k * oh * ow];
+                for (int b = 0; b < n; b++)
+                    for (int f = 0; f < k; f++)
+                        for (int oy = 0; oy < oh; oy++)
+                            for (int ox = 0; ox < ow; ox++) {
+                                int acc = 0;
+                                for (int ci = 0; ci < c; ci++)
+                                    for (int ky = 0; ky < rr; ky++)
+                                        for (int kx = 0; kx < ss; kx++) {
+                                            int iy = oy * v[7] - v[8] + ky * v[9], ix = ox * v[7] - v[8] + kx * v[9];
+                                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                            float q = (float) Math.rint(x[((b * c + ci) * h + iy) * w + ix] / sa) + za;
+                                            int qi = (int) Math.max(0f, Math.min(255f, q));
+                                            acc += (qi - za) * wt[f * crs + (ci * rr + ky) * ss + kx];
+                                        }
+                                float y = (float) acc * (sa * sc[f]);
+                                y += bias[f];
+                                want[((b * k + f) * oh + oy) * ow + ox] = Math.max(0f, y);
+                            }
+                float[] got = new float[want.length];
+                try (Buffer bx = be.allocate(DType.F32, x.length); Buffer bw = be.allocate(DType.I32, cols.length); Buffer bs = be.allocate(DType.F32, k);
+                     Buffer bb = be.allocate(DType.F32, k); Buffer by = be.allocate(DType.F32, want.length)) {
+                    be.copyIn(x, 0, bx, 0, x.length);
+                    be.copyIn(cols, 0, bw, 0, cols.length);
+                    be.copyIn(sc, 0, bs, 0, k);
+                    be.copyIn(bias, 0, bb, 0, k);
+                    try (PackedMatrix pm = be.packMatrixInt8(bw, bs, crs, k)) {
+                        be.conv2dForwardInt8Packed(g, bx, aq, pm, bb, Activation.RELU, by);
+                    }
+                    be.copyOut(by, 0, got, 0, got.length);
+                }
+                for (int i = 0; i < want.length; i++)
+                    if (Float.floatToIntBits(want[i]) != Float.floatToIntBits(got[i]))
+                        return "conv mismatch " + g + " " + aq + " element " + i + ": " + got[i] + " expected " + want[i];
+                checked++;
+            }
+        }
+        return "conv checked " + checked;
+    }
+
     /** Every shape, static and dynamic, with and without epilogue; returns the count checked, or the first mismatch. */
     static String checkAll(Backend be) {
         Random r = new Random(7);

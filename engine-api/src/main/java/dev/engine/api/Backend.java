@@ -191,6 +191,21 @@ public sealed interface Backend permits CheckedBackend {
      */
     void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Buffer y);
 
+    /**
+     * An int8 convolution (groups 1): {@code x} (F32) quantised to uint8 as {@code aq} says, the weight a
+     * {@code [C*R*S, K]} matrix made by {@link #packMatrixInt8} (each filter's C*R*S values in KCRS order as
+     * one column, symmetric int8 with one scale per filter), int32 sums dequantised in F32, then bias and
+     * activation. An image holding a NaN or an infinity gives NaN outputs. Backends without an int8 kernel
+     * throw an {@link EngineException}.
+     *
+     * <pre>{@code
+     * try (PackedMatrix w = be.packMatrixInt8(filtersAsColumns, scales, (long) c * r * s, k)) {
+     *     be.conv2dForwardInt8Packed(g, x, InputQuantization.dynamic(), w, bias, Activation.RELU, y);
+     * }
+     * }</pre>
+     */
+    void conv2dForwardInt8Packed(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias, Activation activation, Buffer y);
+
     /** Gradient of the input. */
     void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer weight, Buffer gx);
 

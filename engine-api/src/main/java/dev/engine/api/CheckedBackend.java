@@ -587,6 +587,32 @@ public abstract non-sealed class CheckedBackend implements Backend {
         conv2dForwardUnchecked(g, x, weight.buffer(), bias, activation, y);
     }
 
+    @Override public final void conv2dForwardInt8Packed(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias,
+                                                        Activation activation, Buffer y) {
+        ready();
+        String op = "conv2dForwardInt8Packed";
+        if (weight == null) throw new EngineException(op + ": packed weight is null");
+        if (aq == null) throw new EngineException(op + ": input quantization is null");
+        convSizes(op, g);
+        if (g.groups() != 1) throw new ShapeException(op + ": int8 convolutions take groups = 1, got " + g);
+        long crs = product(op, g.c(), g.r(), g.s());
+        if (weight.rows() != crs || weight.cols() != g.k())
+            throw new ShapeException(op + ": packed weight is " + weight.rows() + " x " + weight.cols() + " but " + g + " needs " + crs + " x " + g.k());
+        weight.check(op, this, packedInt8Format());
+        buffer(op, "packed weight", this, weight.buffer(), packedInt8Length(crs, g.k()), DType.I32);
+        buffer(op, "x", this, x, product(op, g.inputShape()), DType.F32);
+        optional(op, "bias", bias, g.k(), DType.F32);
+        buffer(op, "y", this, y, product(op, g.outputShape()), DType.F32);
+        if (g.n() == 0) return;
+        conv2dForwardInt8PackedUnchecked(g, x, aq, weight, bias, activation == null ? Activation.NONE : activation, y);
+    }
+
+    /** n > 0, groups 1, weight in {@link #packedInt8Format()}; only reached on a backend whose packer made it. */
+    protected void conv2dForwardInt8PackedUnchecked(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias,
+                                                    Activation activation, Buffer y) {
+        throw new EngineException("conv2dForwardInt8Packed: the " + name() + " backend has no int8 convolution kernel");
+    }
+
     @Override public final void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer weight, Buffer gx) {
         ready();
         String op = "conv2dBackwardInput";
