@@ -174,7 +174,7 @@ public final class ShapeInference {
     /** The conv geometry for an NCHW input. */
     public static Conv2dShape conv(Node n, long[] x, String op) {
         x = rank4(x, op);
-        Const w = constant(n, "weight", op);
+        Const w = n.constOrNull("weightQ") != null ? n.constOrNull("weightQ") : constant(n, "weight", op);  // int8: KCRS too
         long[] ws = w.shape();
         if (ws.length != 4) throw new ShapeException(op + ": weight " + Shapes.str(ws) + " must be KCRS");
         long[] st = pair(n, "stride", 1), pd = pair(n, "padding", 0), dl = pair(n, "dilation", 1);
@@ -185,6 +185,11 @@ public final class ShapeInference {
             throw new ShapeException(op + ": weight " + Shapes.str(ws) + " does not fit input " + Shapes.str(x) + " (expected " + Shapes.str(g.weightShape()) + ")");
         Const b = n.constOrNull("bias");
         if (b != null && b.numel() != ws[0]) throw new ShapeException(op + ": bias has " + b.numel() + " values, expected " + ws[0]);
+        if (n.constOrNull("weightQ") != null) {
+            Const sc = n.constOrNull("weightScale");
+            if (n.constOrNull("weight") != null || groups != 1 || sc == null || sc.numel() != ws[0])
+                throw new ShapeException(op + ": an int8 convolution needs groups 1, no F32 weight and a weightScale of " + ws[0] + " values");
+        }
         return g;
     }
 

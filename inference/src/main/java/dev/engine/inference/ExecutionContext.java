@@ -169,9 +169,7 @@ public final class ExecutionContext implements AutoCloseable {
                 Epilogue epi = new Epilogue(bias, res, n.activation(), n.floatOr("activationParam", 0.01));
                 MatrixRef a = new MatrixRef(x, 0, in, 0), c = new MatrixRef(y, 0, out, 0);
                 if (int8) {
-                    InputQuantization aq = n.floats().containsKey(Int8Quantizer.INPUT_SCALE)
-                            ? InputQuantization.of((float) n.floatOr(Int8Quantizer.INPUT_SCALE, 1), (int) n.floatOr(Int8Quantizer.INPUT_ZERO_POINT, 0))
-                            : InputQuantization.dynamic();
+                    InputQuantization aq = inputQuantization(n);
                     return () -> be.gemmInt8Packed(rows, a, aq, wt, c, epi);
                 }
                 if (wt != null) return () -> be.gemmPacked(rows, a, wt, c, epi);
@@ -183,6 +181,10 @@ public final class ExecutionContext implements AutoCloseable {
                 PackedMatrix wp = w.packed(n);
                 Buffer wm = w.get(n, "weight"), bias = w.get(n, "bias");
                 Activation act = n.activation();
+                if (Int8Quantizer.isInt8(n)) {
+                    InputQuantization aq = inputQuantization(n);
+                    return () -> be.conv2dForwardInt8Packed(g, x, aq, wp, bias, act, y);
+                }
                 if (wp != null) return () -> be.conv2dForwardPacked(g, x, wp, bias, act, y);
                 return () -> be.conv2dForward(g, x, wm, bias, act, y);
             }
@@ -280,6 +282,13 @@ public final class ExecutionContext implements AutoCloseable {
             default:
                 throw new IllegalStateException("no kernel for " + n.kind() + " '" + n.name() + "'");
         }
+    }
+
+    /** An int8 node's calibrated input parameters, or dynamic ones when it has none. */
+    private static InputQuantization inputQuantization(Node n) {
+        return n.floats().containsKey(Int8Quantizer.INPUT_SCALE)
+                ? InputQuantization.of((float) n.floatOr(Int8Quantizer.INPUT_SCALE, 1), (int) n.floatOr(Int8Quantizer.INPUT_ZERO_POINT, 0))
+                : InputQuantization.dynamic();
     }
 
     /** A per-channel vector seen with x's shape: stride 1 on axis 1, 0 elsewhere. */

@@ -15,12 +15,13 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Turns every Linear node of an optimised graph into an int8 one: its weight becomes "weightQ" ([in, out],
- * integers in [-127, 127], symmetric per output column) and "weightScale" ([out]); a static quantisation
- * also stores the input's "inputScale" and "inputZeroPoint", calibrated by running the F32 graph on the
- * calibration rows and observing each Linear node's input. Bias, residual and activation stay as fused.
- * {@link Weights} packs such a node with {@code Backend.packMatrixInt8}; {@link ExecutionContext} runs it
- * with {@code gemmInt8Packed}.
+ * Turns every Linear node and every Conv2d node of groups 1 of an optimised graph into an int8 one: its
+ * weight becomes "weightQ" (Linear: [in, out]; Conv2d: KCRS; integers in [-127, 127], symmetric per output
+ * channel) and "weightScale" ([out]); a static quantisation also stores the input's "inputScale" and
+ * "inputZeroPoint", calibrated by running the F32 graph on the calibration rows and observing each such
+ * node's input. Bias, residual and activation stay as fused. {@link Weights} packs such a node with
+ * {@code Backend.packMatrixInt8}; {@link ExecutionContext} runs it with {@code gemmInt8Packed} or
+ * {@code conv2dForwardInt8Packed}.
  *
  * <pre>{@code
  * Graph q = Int8Quantizer.apply(graph, Quantization.int8Static(rows), backend);
@@ -34,18 +35,25 @@ final class Int8Quantizer {
 
     private Int8Quantizer() {}
 
-    static boolean isInt8(Node n) { return n.kind() == OpKind.LINEAR && n.constOrNull(WEIGHT_Q) != null; }
+    static boolean isInt8(Node n) { return (n.kind() == OpKind.LINEAR || n.kind() == OpKind.CONV2D) && n.constOrNull(WEIGHT_Q) != null; }
+
+    /** Linear layers, and convolutions of groups 1 (the int8 convolution's one layout). */
+    private static boolean quantizable(Node n) {
+        if (isInt8(n)) return false;
+        return n.kind() == OpKind.LINEAR || (n.kind() == OpKind.CONV2D && n.intOr("groups", 1) == 1 && n.constOrNull("weight") != null);
+    }
 
     static Graph apply(Graph g, Quantization q, Backend be) {
         List<Node> linears = new ArrayList<>();
-        for (Node n : g.nodes()) if (n.kind() == OpKind.LINEAR && !isInt8(n)) linears.add(n);
+        for (Node n : g.nodes()) if (quantizable(n)) linears.add(n);
         Map<Node, InputQuantization> inputs = q.isStatic() ? calibrate(g, q, be, linears) : Map.of();
         List<Node> out = new ArrayList<>();
         for (Node n : g.nodes()) {
-            if (n.kind() != OpKind.LINEAR || isInt8(n)) { out.add(n); continue; }
-            Const[] w = quantizeWeight(n);
+            if (!quantizable(n)) { out.add(n); continue; }
+            Const[] w = n.kind() == OpKind.CONV2D ? quantizeConvWeight(n.constOrNull("weight")) : quantizeWeight(n);
             Node.Builder b = n.toBuilder().name(n.name() + "+int8").constant("weight", null).constant("weightT", null)
                     .constant(WEIGHT_Q, w[0]).constant(WEIGHT_SCALE, w[1]);
+            if (n.kind() == OpKind.CONV2D) b.ints(WeightPacking.PACK_CONV, 0);
             InputQuantization iq = inputs.get(n);
             if (iq != null) b.floatAttr(INPUT_SCALE, iq.scale()).floatAttr(INPUT_ZERO_POINT, iq.zeroPoint());
             out.add(b.build());
@@ -68,6 +76,21 @@ final class Int8Quantizer {
             for (int k = 0; k < in; k++) q[k * outF + j] = Math.max(-127, Math.min(127, Math.round(t[k * outF + j] / sc)));
         }
         return new Const[]{new Const(q, in, outF), new Const(scales, outF)};
+    }
+
+    /** KCRS integer weights (same shape) and the [K] scales: scale = max |w| / 127 per filter (1 for a zero filter). */
+    static Const[] quantizeConvWeight(Const w) {
+        long[] s = w.shape();
+        int k = (int) s[0], per = w.numel() / Math.max(1, k);
+        float[] d = w.data(), q = new float[d.length], scales = new float[k];
+        for (int f = 0; f < k; f++) {
+            float max = 0;
+            for (int t = 0; t < per; t++) max = Math.max(max, Math.abs(d[f * per + t]));
+            float sc = max > 0 ? max / 127f : 1f;
+            scales[f] = sc;
+            for (int t = 0; t < per; t++) q[f * per + t] = Math.max(-127, Math.min(127, Math.round(d[f * per + t] / sc)));
+        }
+        return new Const[]{new Const(q, s), new Const(scales, k)};
     }
 
     /** Runs the F32 graph on the calibration rows and gives each Linear node's input its observed range. */

@@ -113,16 +113,61 @@ class QuantizationTest {
         }
     }
 
-    /** Convolutions, batch norm and pooling stay F32 around the int8 Linear layer (calibrated on the conv features). */
-    @Test void convolutionsStayF32AroundInt8Linear() {
+    /** Convolutions (batch norm folded in) are int8 too; pooling and the rest stay F32 between them. */
+    @Test void convolutionsAndLinearLayersOfACnn() {
         Random r = new Random(13);
         float[][] x = rows(r, 32, 2 * 8 * 8, 1);
         try (FrozenModel f32 = Freezer.freeze(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, FreezeOptions.defaults());
              FrozenModel q = Freezer.freeze(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, FreezeOptions.defaults().quantize(Quantization.int8Static(x)))) {
-            assertEquals(1, q.graph().nodes().stream().filter(Int8Quantizer::isInt8).count(), q.describePlan(1));
-            assertTrue(q.graph().nodes().stream().anyMatch(n -> n.kind() == dev.engine.graph.OpKind.CONV2D && n.constOrNull("weight") != null));
+            assertEquals(3, q.graph().nodes().stream().filter(Int8Quantizer::isInt8).count(), q.describePlan(1));
+            assertEquals(2, q.graph().nodes().stream().filter(n -> n.kind() == dev.engine.graph.OpKind.CONV2D && Int8Quantizer.isInt8(n)).count());
             float[] ref = f32.run(flat(x), 32), got = q.run(flat(x), 32);
-            for (int i = 0; i < ref.length; i++) assertEquals(ref[i], got[i], 0.02, "element " + i);
+            double err2 = 0, ref2 = 0, maxErr = 0, maxRef = 0;
+            for (int i = 0; i < ref.length; i++) {
+                double e = got[i] - ref[i];
+                err2 += e * e;
+                ref2 += (double) ref[i] * ref[i];
+                maxErr = Math.max(maxErr, Math.abs(e));
+                maxRef = Math.max(maxRef, Math.abs(ref[i]));
+            }
+            // three int8 layers in a row (two of them convolutions of unnormalised random weights): a few per cent
+            assertTrue(Math.sqrt(err2 / ref2) < 0.03 && maxErr < 0.05 * maxRef,
+                    "relative RMS error " + Math.sqrt(err2 / ref2) + ", max error " + maxErr + " of outputs up to " + maxRef);
+        }
+    }
+
+    /**
+     * The shared PyTorch-trained MLP and LeNet-5 (convolutions int8 too) on their 64 reference inputs: int8
+     * static (calibrated on those inputs) picks the same class as F32 for at least 63 of 64 and stays close.
+     */
+    @Test void trainedModelsKeepTheirPredictions() throws Exception {
+        Path dir = Models.requireData();
+        for (String name : new String[]{"mlp", "lenet"}) {
+            java.util.Map<String, Safetensors.Entry> sd = Safetensors.read(dir.resolve(name + ".safetensors"));
+            Traceable model = name.equals("mlp") ? Models.mlp(sd) : Models.lenet(sd);
+            long[] shape = name.equals("mlp") ? new long[]{1, 784} : new long[]{1, 1, 28, 28};
+            float[] in = Models.readF32(dir.resolve(name + ".ref_in.f32"));
+            int n = in.length / 784;
+            float[][] rows = new float[n][];
+            for (int i = 0; i < n; i++) rows[i] = java.util.Arrays.copyOfRange(in, i * 784, (i + 1) * 784);
+            try (FrozenModel f32 = Freezer.freeze(model, shape, FreezeOptions.defaults());
+                 FrozenModel q = Freezer.freeze(model, shape, FreezeOptions.defaults().quantize(Quantization.int8Static(rows)))) {
+                float[] a = f32.run(in, n), b = q.run(in, n);
+                int same = 0;
+                double maxErr = 0, maxRef = 0;
+                for (int i = 0; i < n; i++) {
+                    int ia = 0, ib = 0;
+                    for (int j = 1; j < 10; j++) {
+                        if (a[i * 10 + j] > a[i * 10 + ia]) ia = j;
+                        if (b[i * 10 + j] > b[i * 10 + ib]) ib = j;
+                    }
+                    if (ia == ib) same++;
+                }
+                for (int i = 0; i < a.length; i++) { maxErr = Math.max(maxErr, Math.abs(a[i] - b[i])); maxRef = Math.max(maxRef, Math.abs(a[i])); }
+                System.out.printf("%s int8: %d/%d same class, max logit error %.4f of logits up to %.2f%n", name, same, n, maxErr, maxRef);
+                assertTrue(same >= n - 1, name + ": " + same + " of " + n + " predictions kept");
+                assertTrue(maxErr < 0.05 * maxRef, name + ": max logit error " + maxErr + " of logits up to " + maxRef);
+            }
         }
     }
 
