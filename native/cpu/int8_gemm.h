@@ -550,6 +550,32 @@ inline void int8_gemm(Int8Gemm g, const uint8_t* packed, bool dynamic, float sa,
 
 // ---- convolution: im2col of the quantised input, then the int8 GEMM -----------------------------------
 
+// Rows of the im2col matrix: one per output position, its C*R*S input bytes in KCRS order (outside the
+// image: z, the zero point), zero padding to kq. Each (c, r) tap row is one run of S bytes, copied without
+// bounds checks where it lies inside the image (dilation 1).
+inline void q_im2col(const ConvShape& g, const uint8_t* xq, uint8_t z, uint8_t* col, i64 kq) {
+    const i64 oh = g.out_h(), ow = g.out_w();
+    for (i64 oy = 0; oy < oh; oy++)
+        for (i64 ox = 0; ox < ow; ox++) {
+            uint8_t* row = col + (oy * ow + ox) * kq;
+            const i64 ix0 = ox * g.stride_w - g.pad_w, last = ix0 + (g.s - 1) * g.dil_w;
+            const bool inside = ix0 >= 0 && last < g.w && g.dil_w == 1;
+            i64 t = 0;
+            for (i64 c = 0; c < g.c; c++)
+                for (i64 r = 0; r < g.r; r++, t += g.s) {
+                    i64 iy = oy * g.stride_h - g.pad_h + r * g.dil_h;
+                    if (iy < 0 || iy >= g.h) { for (i64 q = 0; q < g.s; q++) row[t + q] = z; continue; }
+                    const uint8_t* src = xq + (c * g.h + iy) * g.w;
+                    if (inside) { for (i64 q = 0; q < g.s; q++) row[t + q] = src[ix0 + q]; continue; }  // S is small: no memcpy call
+                    for (i64 q = 0; q < g.s; q++) {
+                        i64 ix = ix0 + q * g.dil_w;
+                        row[t + q] = (ix >= 0 && ix < g.w) ? src[ix] : z;
+                    }
+                }
+            for (; t < kq; t++) row[t] = 0;
+        }
+}
+
 // An NCHW convolution (groups 1) with a weight packed as the [C*R*S, K] int8 matrix: per image, the input
 // quantised once, its windows gathered into rows of C*R*S bytes (padding = the zero point, i.e. 0.0), the
 // GEMM into a [P, K] block (P = OH*OW) with bias and activation, transposed into y's [K, P]. An image
@@ -570,26 +596,19 @@ inline void conv2d_int8(const ConvShape& g, const float* x, const uint8_t* packe
         const float* xb = x + b * img;
         float* yb = y + b * g.k * P;
         bool bad = kern.quantize(xb, img, sa, (float)za, xq.data()) != 0;
-        for (i64 oy = 0; oy < oh; oy++)
-            for (i64 ox = 0; ox < ow; ox++) {
-                uint8_t* row = col + (oy * ow + ox) * kq;
-                i64 t = 0;
-                for (i64 c = 0; c < g.c; c++)
-                    for (i64 r = 0; r < g.r; r++) {
-                        i64 iy = oy * g.stride_h - g.pad_h + r * g.dil_h;
-                        for (i64 q = 0; q < g.s; q++, t++) {
-                            i64 ix = ox * g.stride_w - g.pad_w + q * g.dil_w;
-                            row[t] = (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) ? xq[(c * g.h + iy) * g.w + ix] : (uint8_t)za;
-                        }
-                    }
-                for (; t < kq; t++) row[t] = 0;
-            }
+        q_im2col(g, xq.data(), (uint8_t)za, col, kq);
         Int8Gemm m{};
         m.m = P; m.n = g.k; m.k = crs; m.kq = kq; m.aq = col;
-        m.c = tmp.data(); m.ldc = g.k; m.bias = bias; m.act = act;
+        m.c = tmp.data(); m.ldc = g.k; m.act = OP_IDENTITY;
         int8_gemm_quantized(m, packed, sa, za);
+        // bias and activation per output channel after the transpose: one long row each, not P short ones
         for (i64 p = 0; p < P; p++)
             for (i64 k = 0; k < g.k; k++) yb[k * P + p] = bad ? NAN : tmp[p * g.k + k];
+        for (i64 k = 0; k < g.k; k++) {
+            float* row = yb + k * P;
+            if (bias) for (i64 p = 0; p < P; p++) row[p] += bias[k];
+            epilogue_row<float>(row, P, nullptr, nullptr, act, 0.f);
+        }
     }
 }
 

@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * 784-512-512-10 MLP: {@code engineInt8} (static quantisation calibrated on 256 other random rows of the
  * same distribution), {@code engineInt8Dynamic} (each layer's input range per call), {@code engineFrozen}
  * (F32, the baseline) and {@code peerOnnxRuntime} (ONNX Runtime on our F32 export, ALL_OPT, the engine's
- * thread count). Sample time: p50/p99 in us. {@code lenet:1} is reported, not judged: only its Linear layers are int8.
+ * thread count), and {@code engineInt8Conv} (static, LeNet's convolutions int8 too). Sample time: p50/p99 in us.
  */
 @Suite(title = "int8 inference: quantised frozen MLP vs F32 frozen vs ONNX Runtime FP32",
         note = "Issue 19 targets: batch 64 int8 time <= 0.5x ONNX Runtime FP32 (speed ratio >= 2); batch 1 int8 time <= 0.6x "
@@ -47,7 +47,7 @@ public class QuantizedInferenceBench {
     @Param({"mlp:1", "mlp:64", "lenet:1"}) public String config;
     @Param({"cpu"}) public String backend;
 
-    private FrozenModel f32, int8, int8Dynamic;
+    private FrozenModel f32, int8, int8Dynamic, int8Conv;
     private OrtSession ort;
     private OnnxTensor ortInput;
     private Map<String, OnnxTensor> feeds;
@@ -79,6 +79,7 @@ public class QuantizedInferenceBench {
             f32 = Freezer.freeze(model, ex, o);
             int8 = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration)));
             int8Dynamic = Freezer.freeze(model, ex, o.quantize(Quantization.int8Dynamic()));
+            int8Conv = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration).includingConvolutions()));
         }
         x = Fixtures.random(batch * features, 7);
         out = new float[batch * 10];
@@ -96,7 +97,7 @@ public class QuantizedInferenceBench {
     public void tearDown() throws OrtException {
         if (ortInput != null) ortInput.close();
         if (ort != null) ort.close();
-        for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic}) if (m != null) m.close();
+        for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8Conv}) if (m != null) m.close();
     }
 
     @Benchmark
@@ -114,6 +115,13 @@ public class QuantizedInferenceBench {
     @Benchmark
     public float[] engineInt8Dynamic() {
         int8Dynamic.run(x, batch, out);
+        return out;
+    }
+
+    /** Static, convolutions int8 too (LeNet; for the MLP the same model as engineInt8). */
+    @Benchmark
+    public float[] engineInt8Conv() {
+        int8Conv.run(x, batch, out);
         return out;
     }
 

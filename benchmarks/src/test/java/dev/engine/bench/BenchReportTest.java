@@ -81,9 +81,9 @@ class BenchReportTest {
         assertTrue(Files.exists(dir.resolve("facts.json")) && Files.exists(dir.resolve("memory.json")) && Files.exists(dir.resolve("paired.json")));
         assertTrue(text.contains("GEMM cross-check: interleaved medians"), text);
         assertTrue(text.contains("| train step mlp (batch 128, Adam) |"), text);
-        assertEquals(3 * 2 + 2 + (models ? 2 * 5 + 2 * 5 : 0), Report.ratios(rows).size(),
+        assertEquals(3 * 2 + 2 + (models ? 2 * 5 + 2 * 7 : 0), Report.ratios(rows).size(),
                 "GEMM: 3 sizes x 2 peers; elementwise: 2 sizes; inference (quick: mlp:1, lenet:1): frozen/ORT, imported/ORT, eager/ORT, "
-                        + "frozen/eager, imported/eager; int8 (same configs): frozen/ORT, int8/ORT, int8 dynamic/ORT, int8/frozen, "
-                        + "int8 dynamic/frozen");
+                        + "frozen/eager, imported/eager; int8 (same configs): frozen/ORT, int8/ORT, int8 dynamic/ORT, int8 conv/ORT, "
+                        + "int8/frozen, int8 dynamic/frozen, int8 conv/frozen");
     }
 }

@@ -46,6 +46,8 @@ final class QuantizeCommand implements Callable<Integer> {
     String mode;
     @Option(names = "--observer", defaultValue = "minmax", description = "Static calibration: minmax or percentile:P (e.g. percentile:99.99). Default: ${DEFAULT-VALUE}")
     String observer;
+    @Option(names = "--convolutions", description = "Quantise Conv2d layers (groups 1) too; off: only Linear layers")
+    boolean convolutions;
     @Option(names = "--calibration-rows", defaultValue = "512", description = "Training rows to calibrate on (at most). Default: ${DEFAULT-VALUE}")
     int calibrationRows;
 
@@ -69,6 +71,7 @@ final class QuantizeCommand implements Callable<Integer> {
             for (int i = 0; i < n; i++) rows[i] = b.preprocessing().apply(rawTrain.row(i));
             q = Quantization.int8Static(rows).observer(observer(observer));
         }
+        if (convolutions) q = q.includingConvolutions();
         // int8 kernels are the CPU backend's; the graph is already optimised, so only the quantiser runs
         FreezeOptions opts = FreezeOptions.none().with(FreezeOptions.Pass.SHARE_MEMORY).backend(Backends.get("cpu")).quantize(q);
         try (FrozenModel m = Freezer.freeze(b.graph(), opts)) {

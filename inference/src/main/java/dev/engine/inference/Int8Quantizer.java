@@ -15,7 +15,8 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Turns every Linear node and every Conv2d node of groups 1 of an optimised graph into an int8 one: its
+ * Turns every Linear node (and, when the {@link Quantization} includes convolutions, every Conv2d node of
+ * groups 1) of an optimised graph into an int8 one: its
  * weight becomes "weightQ" (Linear: [in, out]; Conv2d: KCRS; integers in [-127, 127], symmetric per output
  * channel) and "weightScale" ([out]); a static quantisation also stores the input's "inputScale" and
  * "inputZeroPoint", calibrated by running the F32 graph on the calibration rows and observing each such
@@ -37,19 +38,20 @@ final class Int8Quantizer {
 
     static boolean isInt8(Node n) { return (n.kind() == OpKind.LINEAR || n.kind() == OpKind.CONV2D) && n.constOrNull(WEIGHT_Q) != null; }
 
-    /** Linear layers, and convolutions of groups 1 (the int8 convolution's one layout). */
-    private static boolean quantizable(Node n) {
+    /** Linear layers, and when asked convolutions of groups 1 (the int8 convolution's one layout). */
+    private static boolean quantizable(Node n, Quantization q) {
         if (isInt8(n)) return false;
-        return n.kind() == OpKind.LINEAR || (n.kind() == OpKind.CONV2D && n.intOr("groups", 1) == 1 && n.constOrNull("weight") != null);
+        return n.kind() == OpKind.LINEAR
+                || (q.convolutions() && n.kind() == OpKind.CONV2D && n.intOr("groups", 1) == 1 && n.constOrNull("weight") != null);
     }
 
     static Graph apply(Graph g, Quantization q, Backend be) {
         List<Node> linears = new ArrayList<>();
-        for (Node n : g.nodes()) if (quantizable(n)) linears.add(n);
+        for (Node n : g.nodes()) if (quantizable(n, q)) linears.add(n);
         Map<Node, InputQuantization> inputs = q.isStatic() ? calibrate(g, q, be, linears) : Map.of();
         List<Node> out = new ArrayList<>();
         for (Node n : g.nodes()) {
-            if (!quantizable(n)) { out.add(n); continue; }
+            if (!quantizable(n, q)) { out.add(n); continue; }
             Const[] w = n.kind() == OpKind.CONV2D ? quantizeConvWeight(n.constOrNull("weight")) : quantizeWeight(n);
             Node.Builder b = n.toBuilder().name(n.name() + "+int8").constant("weight", null).constant("weightT", null)
                     .constant(WEIGHT_Q, w[0]).constant(WEIGHT_SCALE, w[1]);

@@ -4,7 +4,8 @@ import dev.engine.api.EngineException;
 import java.util.Arrays;
 
 /**
- * Post-training int8 quantisation of a frozen model's Linear layers, passed to
+ * Post-training int8 quantisation of a frozen model's Linear layers (and, {@linkplain #includingConvolutions()
+ * on request}, its convolutions), passed to
  * {@link FreezeOptions#quantize}: weights symmetric int8 per output channel, the input of each layer uint8
  * per tensor, either {@linkplain #int8Dynamic() dynamic} (scale and zero point from each call's input) or
  * {@linkplain #int8Static(float[][]) static} (calibrated once on rows the caller passes, through an
@@ -52,10 +53,12 @@ public final class Quantization {
 
     private final float[][] calibration;
     private final Observer observer;
+    private final boolean convolutions;
 
-    private Quantization(float[][] calibration, Observer observer) {
+    private Quantization(float[][] calibration, Observer observer, boolean convolutions) {
         this.calibration = calibration;
         this.observer = observer;
+        this.convolutions = convolutions;
     }
 
     /**
@@ -63,7 +66,7 @@ public final class Quantization {
      * batch's (per tensor), so a row's result can change slightly with the rows it is batched with; static
      * quantisation does not have that property.
      */
-    public static Quantization int8Dynamic() { return new Quantization(null, Observer.minMax()); }
+    public static Quantization int8Dynamic() { return new Quantization(null, Observer.minMax(), false); }
 
     /**
      * int8 weights; each layer's input quantised with a scale and zero point fixed now, from the values
@@ -77,15 +80,26 @@ public final class Quantization {
             for (int j = 0; j < rows[i].length; j++)
                 if (!Float.isFinite(rows[i][j])) throw new EngineException("quantization: calibration row " + i + ", value " + j + " is " + rows[i][j]);
         }
-        return new Quantization(rows.clone(), Observer.minMax());
+        return new Quantization(rows.clone(), Observer.minMax(), false);
     }
 
     /** The same quantisation with another observer (static only). */
     public Quantization observer(Observer o) {
         if (o == null) throw new EngineException("quantization: observer is null");
         if (calibration == null) throw new EngineException("quantization: a dynamic quantization has no observer");
-        return new Quantization(calibration, o);
+        return new Quantization(calibration, o, convolutions);
     }
+
+    /**
+     * The same quantisation, Conv2d layers of groups 1 included (int8 weights per filter; the input
+     * quantised, gathered by im2col and multiplied by the int8 GEMM). Off by default: for small
+     * convolutions such as LeNet's, the F32 direct convolution is faster than im2col + int8 GEMM on the CPUs
+     * measured (benchmarks/results/NOTES.md).
+     */
+    public Quantization includingConvolutions() { return new Quantization(calibration, observer, true); }
+
+    /** Whether Conv2d layers are quantised too. */
+    public boolean convolutions() { return convolutions; }
 
     public boolean isStatic() { return calibration != null; }
     public Observer observer() { return observer; }
@@ -93,6 +107,7 @@ public final class Quantization {
     float[][] calibration() { return calibration; }
 
     @Override public String toString() {
-        return isStatic() ? "int8 static (" + calibration.length + " calibration rows, " + observer + ")" : "int8 dynamic";
+        return (isStatic() ? "int8 static (" + calibration.length + " calibration rows, " + observer + ")" : "int8 dynamic")
+                + (convolutions ? ", convolutions too" : "");
     }
 }
