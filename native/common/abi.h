@@ -18,7 +18,7 @@ namespace engine_abi {
 typedef int64_t i64;
 
 // Bumped whenever a code or a block layout changes.
-const i64 ABI_VERSION = 2;
+const i64 ABI_VERSION = 3;
 
 // The codes every kernel file switches on, in a namespace of their own so that a tree can import just
 // these (native/cuda's files keep their own structs of other names under `using namespace ecu`).
@@ -72,6 +72,12 @@ struct PackedGemmArgs {
     i64 m, n, k, a, lda, packed_b, c, ldc, bias, residual, ldr, act, act_param_bits;
 };
 
+// the frozen model's int8 GEMM against a matrix packed by engine_pack_int8: A (F32) quantised to uint8 with
+// a_scale / a_zero_point, or from its own range when dynamic = 1
+struct Int8GemmArgs {
+    i64 m, n, k, a, lda, packed_b, c, ldc, bias, residual, ldr, act, act_param_bits, dynamic, a_scale_bits, a_zero_point;
+};
+
 struct ConvShape {
     i64 n, c, h, w, k, r, s, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w, groups;
     ENGINE_ABI_HD i64 out_h() const { return (h + 2 * pad_h - dil_h * (r - 1) - 1) / stride_h + 1; }
@@ -79,6 +85,8 @@ struct ConvShape {
 };
 
 struct ConvForwardArgs { i64 dtype; ConvShape g; i64 x, w, bias, act, y, lanes_weight; };
+// int8 convolution (groups 1) against a [C*R*S, K] matrix packed by engine_pack_int8; x quantised as Int8GemmArgs says
+struct ConvInt8Args { ConvShape g; i64 x, packed_w, bias, act, y, dynamic, a_scale_bits, a_zero_point; };
 struct ConvBackwardInputArgs { i64 dtype; ConvShape g; i64 gy, w, gx; };
 struct ConvBackwardWeightArgs { i64 dtype; ConvShape g; i64 x, gy, gw, gb; };
 
@@ -133,11 +141,15 @@ ENGINE_ABI_SLOTS(PackedGemmArgs, 13);
 ENGINE_ABI_AT(PackedGemmArgs, packed_b, 5);
 ENGINE_ABI_AT(PackedGemmArgs, bias, 8);
 ENGINE_ABI_AT(PackedGemmArgs, act, 11);
+ENGINE_ABI_SLOTS(Int8GemmArgs, 16);
+ENGINE_ABI_AT(Int8GemmArgs, dynamic, 13);
 ENGINE_ABI_SLOTS(ConvShape, 14);
 ENGINE_ABI_SLOTS(ConvForwardArgs, 21);
 ENGINE_ABI_AT(ConvForwardArgs, g, 1);
 ENGINE_ABI_AT(ConvForwardArgs, x, 15);
 ENGINE_ABI_AT(ConvForwardArgs, lanes_weight, 20);
+ENGINE_ABI_SLOTS(ConvInt8Args, 22);
+ENGINE_ABI_AT(ConvInt8Args, x, 14);
 ENGINE_ABI_SLOTS(ConvBackwardInputArgs, 18);
 ENGINE_ABI_AT(ConvBackwardInputArgs, gy, 15);
 ENGINE_ABI_SLOTS(ConvBackwardWeightArgs, 19);
@@ -194,7 +206,7 @@ inline int abi_table(i64* out) {
     out[n++] = OPTIM_SGD; out[n++] = OPTIM_ADAM; out[n++] = OPTIM_RMSPROP;
     const i64 slots[] = {sizeof(GemmArgs), sizeof(PackedGemmArgs), sizeof(ConvForwardArgs), sizeof(ConvBackwardInputArgs),
                          sizeof(ConvBackwardWeightArgs), sizeof(PoolArgs), sizeof(BatchNormForwardArgs), sizeof(BatchNormBackwardArgs),
-                         sizeof(OptimizerArgs), sizeof(OptimizerTensor), sizeof(AttentionArgs)};
+                         sizeof(OptimizerArgs), sizeof(OptimizerTensor), sizeof(AttentionArgs), sizeof(Int8GemmArgs), sizeof(ConvInt8Args)};
     for (i64 s : slots) out[n++] = s / (i64)sizeof(i64);
     int count_at = n++;
 #define ENGINE_OP_ROW(name, code, arity) out[n++] = code; out[n++] = arity;

@@ -9,6 +9,8 @@
 #include "gemm.h"
 #include "packed_gemm.h"
 #include "fma_probe.h"
+#include "int8_gemm.h"
+#include "vnni_probe.h"
 #include "reduce.h"
 #include "softmax.h"
 #include "attention.h"
@@ -69,6 +71,56 @@ inline const char* engine_packed_isa() {
 // Measured FP32 FMA GFLOP/s of one core at the packed kernel's ISA (see fma_probe.h).
 inline double engine_fma_peak(int millis) { return engine::fma_peak_gflops(millis); }
 
+// dst (engine_int8_packed_bytes(k, n) bytes) <- the k x n int32 weights at src (row stride ldb, values in
+// [-127, 127]) and their n F32 column scales. Returns -1, the first bad position (pack_int8), or
+// position_error(status).
+inline long long engine_pack_int8(long long src, long long ldb, long long scales, long long k, long long n, long long dst) {
+    long long bad = -1;
+    int status = engine::guarded([&] {
+        bad = engine::pack_int8(engine::ptr<int32_t>(src), ldb, engine::ptr<float>(scales), k, n, engine::ptr<uint8_t>(dst));
+    });
+    return status == engine::STATUS_OK ? bad : engine::position_error(status);
+}
+
+inline long long engine_int8_packed_bytes(long long k, long long n) { return engine::q_packed_bytes(k, n); }
+
+// meta: Int8GemmArgs (native/common/abi.h)
+inline int engine_int8_gemm(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const Int8GemmArgs& q = *ptr<Int8GemmArgs>(metaAddress);
+        Int8Gemm g{};
+        g.m = q.m; g.n = q.n; g.k = q.k;
+        g.a = ptr<float>(q.a); g.lda = q.lda;
+        g.c = ptr<float>(q.c); g.ldc = q.ldc;
+        g.bias = ENGINE_P(float, q.bias);
+        g.res = ENGINE_P(float, q.residual); g.ldr = q.ldr;
+        g.act = (int)q.act;
+        g.actParam = (float)bits_to_double(q.act_param_bits);
+        int8_gemm(g, ptr<uint8_t>(q.packed_b), q.dynamic != 0, (float)bits_to_double(q.a_scale_bits), (int)q.a_zero_point);
+    });
+}
+
+// meta: ConvInt8Args (native/common/abi.h)
+inline int engine_conv2d_int8(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const ConvInt8Args& q = *ptr<ConvInt8Args>(metaAddress);
+        conv2d_int8(q.g, ptr<float>(q.x), ptr<uint8_t>(q.packed_w), ENGINE_P(float, q.bias), (int)q.act, ptr<float>(q.y), q.dynamic != 0,
+                    (float)bits_to_double(q.a_scale_bits), (int)q.a_zero_point);
+    });
+}
+
+// The int8 GEMM kernel in use: "avx512vnni", "avx2" or "baseline".
+inline const char* engine_int8_isa() {
+    const char* name = "";
+    engine::q_kernels(&name);
+    return name;
+}
+
+// Measured int8 GOP/s of one core at the int8 kernel's ISA (see vnni_probe.h); 0 for the baseline.
+inline double engine_int8_peak(int millis) { return engine::int8_peak_gops(millis); }
+
 // Floats a packed k x n matrix takes.
 inline long long engine_packed_size(long long k, long long n) { return engine::packed_size(k, n); }
 
@@ -95,6 +147,7 @@ inline const char* engine_describe() {
     if (__builtin_cpu_supports("avx2")) features += "avx2 ";
     if (__builtin_cpu_supports("fma")) features += "fma ";
     if (__builtin_cpu_supports("avx512f")) features += "avx512f ";
+    if (__builtin_cpu_supports("avx512vnni")) features += "avx512vnni ";
 #endif
     s = std::string(openblas_get_corename()) + "|" + openblas_get_config() + "|" + features;
     return s.c_str();

@@ -13,9 +13,12 @@ public enum OpKind {
     INPUT,
     /** A constant tensor; const "value". */
     CONSTANT,
-    /** {@code act(x W^T + bias [+ residual])}; consts "weight" [out,in] (or "weightT" [in,out] once packed), "bias". */
+    /** {@code act(x W^T + bias [+ residual])}; consts "weight" [out,in] (or "weightT" [in,out] once packed, or int8 "weightQ" [in,out] + "weightScale" [out]), "bias". */
     LINEAR,
-    /** NCHW convolution with KCRS weight, bias and activation; ints "stride", "padding", "dilation", "groups". */
+    /**
+     * NCHW convolution with KCRS "weight" (or int8 "weightQ", KCRS, with "weightScale" [K]; groups 1), bias and
+     * activation; ints "stride", "padding", "dilation", "groups".
+     */
     CONV2D,
     /** Eval-mode batch norm as per-channel (axis 1) {@code x*scale + shift}; consts "scale", "shift". */
     BATCHNORM,

@@ -33,8 +33,15 @@ public final class ShapeInference {
             case CONSTANT: return constant(n, "value", op).shape();
             case LINEAR: {
                 long[] x = in[0];
-                Const w = n.constOrNull("weight"), wt = n.constOrNull("weightT");
-                if ((w == null) == (wt == null)) throw new ShapeException(op + ": needs exactly one of weight/weightT");
+                Const w = n.constOrNull("weight"), wt = n.constOrNull("weightT"), wq = n.constOrNull("weightQ");
+                if (wt == null) wt = wq;  // int8: [in, out] like weightT
+                if ((w == null) == (wt == null) || (wq != null && n.constOrNull("weightT") != null))
+                    throw new ShapeException(op + ": needs exactly one of weight/weightT/weightQ");
+                if (wq != null && wq.shape().length == 2) {
+                    Const sc = n.constOrNull("weightScale");
+                    if (sc == null || sc.numel() != wq.shape()[1])
+                        throw new ShapeException(op + ": int8 weightQ " + Shapes.str(wq.shape()) + " needs a weightScale of " + wq.shape()[1] + " values");
+                }
                 long[] ws = w != null ? w.shape() : wt.shape();
                 if (ws.length != 2) throw new ShapeException(op + ": weight must be 2-D, got " + Shapes.str(ws));
                 long out = w != null ? ws[0] : ws[1], inF = w != null ? ws[1] : ws[0];
@@ -187,7 +194,7 @@ public final class ShapeInference {
     /** The conv geometry for an NCHW input. */
     public static Conv2dShape conv(Node n, long[] x, String op) {
         x = rank4(x, op);
-        Const w = constant(n, "weight", op);
+        Const w = n.constOrNull("weightQ") != null ? n.constOrNull("weightQ") : constant(n, "weight", op);  // int8: KCRS too
         long[] ws = w.shape();
         if (ws.length != 4) throw new ShapeException(op + ": weight " + Shapes.str(ws) + " must be KCRS");
         long[] st = pair(n, "stride", 1), pd = pair(n, "padding", 0), dl = pair(n, "dilation", 1);
@@ -198,6 +205,11 @@ public final class ShapeInference {
             throw new ShapeException(op + ": weight " + Shapes.str(ws) + " does not fit input " + Shapes.str(x) + " (expected " + Shapes.str(g.weightShape()) + ")");
         Const b = n.constOrNull("bias");
         if (b != null && b.numel() != ws[0]) throw new ShapeException(op + ": bias has " + b.numel() + " values, expected " + ws[0]);
+        if (n.constOrNull("weightQ") != null) {
+            Const sc = n.constOrNull("weightScale");
+            if (n.constOrNull("weight") != null || groups != 1 || sc == null || sc.numel() != ws[0])
+                throw new ShapeException(op + ": an int8 convolution needs groups 1, no F32 weight and a weightScale of " + ws[0] + " values");
+        }
         return g;
     }
 

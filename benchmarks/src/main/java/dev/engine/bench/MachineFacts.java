@@ -25,7 +25,7 @@ final class MachineFacts {
                 + ", family " + cpu.getOrDefault("cpu family", "?") + ", model " + cpu.getOrDefault("model", "?") + ")");
         f.put("CPU MHz (/proc/cpuinfo)", cpu.getOrDefault("cpu MHz", "unknown"));
         String flags = " " + cpu.getOrDefault("flags", "") + " ";
-        f.put("vector ISA", List.of("avx2", "fma", "avx512f").stream().filter(x -> flags.contains(" " + x + " "))
+        f.put("vector ISA", List.of("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16").stream().filter(x -> flags.contains(" " + x + " "))
                 .collect(Collectors.joining(" ")));
         int cores = Runtime.getRuntime().availableProcessors();
         f.put("logical CPUs visible to the JVM", Integer.toString(cores));
@@ -37,6 +37,9 @@ final class MachineFacts {
             double perCore = be.fmaPeakGflops(20);
             f.put("measured FP32 FMA peak", String.format("%.1f GFLOP/s per core x %d cores used = %.1f GFLOP/s (CpuBackend.fmaPeakGflops: "
                     + "16 independent %s FMA chains, no memory traffic)", perCore, be.threads(), perCore * be.threads(), be.packedGemmIsa()));
+            double int8 = be.int8PeakGops(20);
+            f.put("measured int8 peak", String.format("%.1f GOP/s per core x %d cores used = %.1f GOP/s (CpuBackend.int8PeakGops: "
+                    + "16 independent %s chains, no memory traffic; a multiply-add counts 2)", int8, be.threads(), int8 * be.threads(), be.int8GemmIsa()));
             org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
             f.put("OpenBLAS libraries mapped", openBlasLibraries());
         } catch (RuntimeException e) {

@@ -68,7 +68,7 @@ class BenchReportTest {
         boolean models = Models.available("mlp") && Models.available("lenet");
         List<String> classes = new java.util.ArrayList<>(List.of("GemmBench", "ElementwiseBench", "SoftmaxBench", "Conv2dBench",
                 "DispatchBench", "TrainStepBench", "TransformerBench"));
-        if (models) classes.add("InferenceBench");   // skipped (not failed) in quick mode without the shared models
+        if (models) classes.addAll(List.of("InferenceBench", "QuantizedInferenceBench"));   // skipped (not failed) in quick mode without the shared models
         for (String cls : classes)
             assertTrue(rows.stream().anyMatch(r -> r.simpleClass().equals(cls) && r.score() > 0), cls + " did not run");
         String text = Files.readString(md);
@@ -81,8 +81,9 @@ class BenchReportTest {
         assertTrue(Files.exists(dir.resolve("facts.json")) && Files.exists(dir.resolve("memory.json")) && Files.exists(dir.resolve("paired.json")));
         assertTrue(text.contains("GEMM cross-check: interleaved medians"), text);
         assertTrue(text.contains("| train step mlp (batch 128, Adam) |"), text);
-        assertEquals(3 * 2 + 2 + (models ? 2 * 5 : 0) + 2 * 3, Report.ratios(rows).size(),
+        assertEquals(3 * 2 + 2 + (models ? 2 * 5 + 2 * 7 : 0) + 2 * 3, Report.ratios(rows).size(),
                 "GEMM: 3 sizes x 2 peers; elementwise: 2 sizes; inference (quick: mlp:1, lenet:1): frozen/ORT, imported/ORT, eager/ORT, "
-                        + "frozen/eager, imported/eager; transformer (batch 1, 8): frozen/ORT, eager/ORT, frozen/eager");
+                        + "frozen/eager, imported/eager; int8 (same configs): frozen/ORT, int8/ORT, int8 dynamic/ORT, int8 conv/ORT, "
+                        + "int8/frozen, int8 dynamic/frozen, int8 conv/frozen; transformer (batch 1, 8): frozen/ORT, eager/ORT, frozen/eager");
     }
 }

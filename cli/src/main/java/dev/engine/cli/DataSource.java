@@ -31,7 +31,7 @@ import java.util.Locale;
 final class DataSource {
     /** The prepared parts; {@code validation} is null when {@code --val-fraction 0}. */
     record Prepared(Dataset train, Dataset validation, Dataset test, List<String> classNames, Pipeline preprocessing,
-                    Dataset rawTest, String description) {}
+                    Dataset rawTest, String description, Dataset rawTrain) {}
 
     private DataSource() {}
 
@@ -75,7 +75,7 @@ final class DataSource {
         Dataset val = split.validation().size() == 0 ? null : fitted.apply(split.validation());
         String desc = split.train().size() + " train rows, " + split.validation().size() + " validation rows, " + split.test().size()
                 + " test rows (" + how + ")";
-        return new Prepared(fitted.applyTraining(split.train()), val, fitted.apply(split.test()), names, fitted, split.test(), desc);
+        return new Prepared(fitted.applyTraining(split.train()), val, fitted.apply(split.test()), names, fitted, split.test(), desc, split.train());
     }
 
     /** The fixed split's training part cut into train and validation, stratified and seeded. */

@@ -25,7 +25,7 @@ import picocli.CommandLine.Model.OptionSpec;
 @Command(name = "engine", mixinStandardHelpOptions = true, version = "engine 0.1.0",
         description = "A native-accelerated deep-learning engine for the JVM.",
         subcommands = {InfoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, TuneCommand.class, BenchCommand.class,
-                ImportCommand.class, CommandLine.HelpCommand.class})
+                ImportCommand.class, QuantizeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override public void run() { CommandLine.usage(this, System.out); }
 

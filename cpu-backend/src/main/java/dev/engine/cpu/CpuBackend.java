@@ -14,6 +14,7 @@ import dev.engine.api.Device;
 import dev.engine.api.ElementwiseProgram;
 import dev.engine.api.EngineException;
 import dev.engine.api.Epilogue;
+import dev.engine.api.InputQuantization;
 import dev.engine.api.KernelChecks;
 import dev.engine.api.MatrixRef;
 import dev.engine.api.MemoryStats;
@@ -83,7 +84,7 @@ public final class CpuBackend extends CheckedBackend {
         ready();
         String[] p = CpuNative.engine_describe().split("\\|", -1);
         return "OpenBLAS core: " + p[0] + "; OpenBLAS config: " + p[1].trim() + "; CPU features: " + p[2].trim()
-                + "; packed GEMM kernel: " + CpuNative.engine_packed_isa() + "; threads: " + threads();
+                + "; packed GEMM kernel: " + CpuNative.engine_packed_isa() + "; int8 GEMM kernel: " + CpuNative.engine_int8_isa() + "; threads: " + threads();
     }
 
     /** The instruction set of the packed GEMM kernel in use: "avx512", "avx2" or "baseline" ({@code ENGINE_CPU_ISA} narrows it). */
@@ -106,6 +107,28 @@ public final class CpuBackend extends CheckedBackend {
         ready();
         if (millis < 1 || millis > 10_000) throw new IllegalArgumentException("fmaPeakGflops: millis must be in [1, 10000], got " + millis);
         return CpuNative.engine_fma_peak(millis);
+    }
+
+    /** The instruction set of the int8 GEMM kernel in use: "avx512vnni", "avx2" or "baseline" ({@code ENGINE_CPU_ISA} narrows it). */
+    public String int8GemmIsa() {
+        ready();
+        return CpuNative.engine_int8_isa();
+    }
+
+    /**
+     * Measured int8 multiply-add throughput of one core, in GOP/s (a multiply-add counts 2), at the int8
+     * kernel's instruction set: 16 independent chains of vpdpbusd (AVX2: vpmaddwd + vpaddd), no memory
+     * traffic, best of ten runs of about {@code millis} ms; 0 for the baseline kernel. The int8 counterpart
+     * of {@link #fmaPeakGflops}.
+     *
+     * <pre>{@code
+     * double perCore = cpu.int8PeakGops(50);
+     * }</pre>
+     */
+    public double int8PeakGops(int millis) {
+        ready();
+        if (millis < 1 || millis > 10_000) throw new IllegalArgumentException("int8PeakGops: millis must be in [1, 10000], got " + millis);
+        return CpuNative.engine_int8_peak(millis);
     }
 
     /** The OpenBLAS kernel core in use, e.g. "Haswell". */
@@ -153,6 +176,19 @@ public final class CpuBackend extends CheckedBackend {
     @Override protected String packedMatrixFormat() { return CpuPackedGemm.PANEL_FORMAT; }
     @Override protected long packedMatrixLength(long rows, long cols) { return CpuNative.engine_packed_size(rows, cols); }
     @Override protected void gemmPackedUnchecked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epi) { CpuPackedGemm.run(m, a, b, c, epi); }
+    @Override protected PackedMatrix packMatrixInt8Unchecked(Buffer w, Buffer scales, long rows, long cols) { return CpuPackedGemm.packInt8(this, w, scales, rows, cols); }
+    @Override protected String packedInt8Format() { return CpuPackedGemm.INT8_FORMAT; }
+    @Override protected long packedInt8Length(long rows, long cols) { return CpuPackedGemm.int8Length(rows, cols); }
+    @Override protected void gemmInt8PackedUnchecked(long m, MatrixRef a, InputQuantization aq, PackedMatrix b, MatrixRef c, Epilogue epi) {
+        CpuPackedGemm.runInt8(m, a, aq, b, c, epi);
+    }
+
+    @Override protected void conv2dForwardInt8PackedUnchecked(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix w, Buffer bias,
+                                                              Activation act, Buffer y) {
+        CpuPackedGemm.convInt8(g, x, aq, w, bias, act, y);
+    }
+
+    static EngineException badInt8Weight(long position, long rows, long cols) { return badInt8(position, rows, cols); }
 
     /**
      * A plain row-major sgemm with no checks or marshalling, for the benchmark that measures what the

@@ -57,6 +57,12 @@ final class CpuNative {
     static native long engine_packed_size(long k, long n);
     static native String engine_packed_isa();
     static native double engine_fma_peak(int millis);
+    static native long engine_pack_int8(long src, long ldb, long scales, long k, long n, long dst);
+    static native long engine_int8_packed_bytes(long k, long n);
+    static native int engine_int8_gemm(long meta);
+    static native int engine_conv2d_int8(long meta);
+    static native String engine_int8_isa();
+    static native double engine_int8_peak(int millis);
     static native void engine_sgemm_direct(int m, int n, int k, long a, long b, long c);
     static native int engine_reduce(long meta);
     static native int engine_softmax(int dtype, long x, long y, long rows, long cols, int log);

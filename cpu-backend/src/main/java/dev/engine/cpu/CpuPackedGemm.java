@@ -3,22 +3,69 @@ package dev.engine.cpu;
 import static dev.engine.nativeabi.ArgBlocks.addr;
 import static dev.engine.nativeabi.ArgBlocks.at;
 
+import dev.engine.api.Activation;
 import dev.engine.api.Buffer;
+import dev.engine.api.Conv2dShape;
 import dev.engine.api.DType;
+import dev.engine.api.EngineException;
 import dev.engine.api.Epilogue;
+import dev.engine.api.InputQuantization;
 import dev.engine.api.MatrixRef;
 import dev.engine.api.PackedMatrix;
 import dev.engine.nativeabi.NativeArgs;
 
 /**
- * The CPU backend's {@code packMatrix} / {@code gemmPacked}: marshalling for the packed-panel kernel of
- * native/cpu/packed_gemm.h (arguments already checked). Package-private; {@link CpuBackend} delegates here.
+ * The CPU backend's {@code packMatrix} / {@code gemmPacked} and {@code packMatrixInt8} / {@code gemmInt8Packed}:
+ * marshalling for the packed-panel kernels of native/cpu/packed_gemm.h and int8_gemm.h (arguments already
+ * checked). Package-private; {@link CpuBackend} delegates here.
  */
 final class CpuPackedGemm {
     /** The layout {@link #pack} writes: column panels of 32, each k rows of 32 floats (zero-padded). */
     static final String PANEL_FORMAT = "cpu-panel32";
 
+    /** The layout {@link #packInt8} writes: panels of 32 columns x 4 consecutive k bytes, column sums, scales. */
+    static final String INT8_FORMAT = "cpu-int8-panel32x4";
+
     private CpuPackedGemm() {}
+
+    /** I32 elements of a packed int8 k x n matrix (its bytes rounded up). */
+    static long int8Length(long k, long n) { return (CpuNative.engine_int8_packed_bytes(k, n) + 3) / 4; }
+
+    static PackedMatrix packInt8(CpuBackend be, Buffer weights, Buffer scales, long rows, long cols) {
+        Buffer packed = be.allocate(DType.I32, Math.max(1, int8Length(rows, cols)));
+        try {
+            long bad = CpuNative.engine_pack_int8(weights.address(), Math.max(1, cols), scales.address(), rows, cols, packed.address());
+            if (bad < -1) CpuBackend.ok("packMatrixInt8", (int) (-bad - 2));
+            if (bad >= 0) throw CpuBackend.badInt8Weight(bad, rows, cols);
+        } catch (RuntimeException e) {
+            packed.close();
+            throw e;
+        }
+        return new PackedMatrix(packed, rows, cols, INT8_FORMAT);
+    }
+
+    /** ConvInt8Args (22 int64s, see abi.h). */
+    static void convInt8(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
+        NativeArgs q = NativeArgs.begin().put(g.n()).put(g.c()).put(g.h()).put(g.w()).put(g.k()).put(g.r()).put(g.s())
+                .put((long) g.strideH()).put((long) g.strideW()).put((long) g.padH()).put((long) g.padW())
+                .put((long) g.dilationH()).put((long) g.dilationW()).put((long) g.groups());
+        q.put(x.address()).put(w.buffer().address()).put(addr(bias)).put((long) act.op().code()).put(y.address());
+        q.put(aq.perCall() ? 1L : 0L).put((double) aq.scale()).put((long) aq.zeroPoint());
+        CpuBackend.ok("conv2dForwardInt8Packed", CpuNative.engine_conv2d_int8(q.address()));
+    }
+
+    /** Int8GemmArgs (16 int64s, see abi.h). */
+    static void runInt8(long m, MatrixRef a, InputQuantization aq, PackedMatrix b, MatrixRef c, Epilogue epi) {
+        MatrixRef r = epi.residual();
+        NativeArgs q = NativeArgs.begin().put(m).put(b.cols()).put(b.rows());
+        q.put(at(a.buffer(), a.offset())).put(a.ld()).put(b.buffer().address());
+        q.put(at(c.buffer(), c.offset())).put(c.ld());
+        q.put(addr(epi.bias()));
+        q.put(r == null ? 0L : at(r.buffer(), r.offset())).put(r == null ? 1L : r.ld());
+        q.put((long) epi.activation().op().code()).put(epi.activationParam());
+        q.put(aq.perCall() ? 1L : 0L).put((double) aq.scale()).put((long) aq.zeroPoint());
+        CpuBackend.ok("gemmInt8Packed", CpuNative.engine_int8_gemm(q.address()));
+    }
 
     static PackedMatrix pack(CpuBackend be, Buffer b, long rows, long cols) {
         long size = CpuNative.engine_packed_size(rows, cols);

@@ -102,6 +102,28 @@ public sealed interface Backend permits CheckedBackend {
      */
     void gemmPacked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epilogue);
 
+    /**
+     * Packs a constant int8 matrix once for {@link #gemmInt8Packed}: {@code weights} holds the
+     * {@code rows x cols} (k x n, i.e. [in, out]) values as I32, each in [-127, 127] (symmetric), and
+     * {@code scales} the F32 scale of each column (output channel), so that column j stands for
+     * {@code weights[:, j] * scales[j]}. Backends without an int8 kernel throw an {@link EngineException}.
+     *
+     * <pre>{@code
+     * try (PackedMatrix wq = be.packMatrixInt8(q, scales, in, out)) {
+     *     be.gemmInt8Packed(batch, MatrixRef.of(x, in), InputQuantization.dynamic(), wq, MatrixRef.of(y, out), Epilogue.NONE);
+     * }
+     * }</pre>
+     */
+    PackedMatrix packMatrixInt8(Buffer weights, Buffer scales, long rows, long cols);
+
+    /**
+     * {@code C = epilogue(dequant(quant(A) B))} for F32 {@code A} ({@code m x b.rows()}) quantised to uint8 as
+     * {@code aq} says, and a matrix made by this backend's {@link #packMatrixInt8}: int32 sums of uint8 x int8
+     * products, then {@code (sum - zeroPoint * columnSum) * aScale * scale[j]} in F32, then bias, residual and
+     * activation. A row of A holding a NaN or an infinity gives a row of NaN.
+     */
+    void gemmInt8Packed(long m, MatrixRef a, InputQuantization aq, PackedMatrix b, MatrixRef c, Epilogue epilogue);
+
     // ---- reductions and normalisation -------------------------------------------------------------
 
     /**
@@ -185,6 +207,21 @@ public sealed interface Backend permits CheckedBackend {
      * geometry (its filter count and filter size must match {@code g}).
      */
     void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Buffer y);
+
+    /**
+     * An int8 convolution (groups 1): {@code x} (F32) quantised to uint8 as {@code aq} says, the weight a
+     * {@code [C*R*S, K]} matrix made by {@link #packMatrixInt8} (each filter's C*R*S values in KCRS order as
+     * one column, symmetric int8 with one scale per filter), int32 sums dequantised in F32, then bias and
+     * activation. An image holding a NaN or an infinity gives NaN outputs. Backends without an int8 kernel
+     * throw an {@link EngineException}.
+     *
+     * <pre>{@code
+     * try (PackedMatrix w = be.packMatrixInt8(filtersAsColumns, scales, (long) c * r * s, k)) {
+     *     be.conv2dForwardInt8Packed(g, x, InputQuantization.dynamic(), w, bias, Activation.RELU, y);
+     * }
+     * }</pre>
+     */
+    void conv2dForwardInt8Packed(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias, Activation activation, Buffer y);
 
     /** Gradient of the input. */
     void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer weight, Buffer gx);

@@ -283,6 +283,69 @@ public abstract non-sealed class CheckedBackend implements Backend {
         gemmUnchecked(false, false, m, b.cols(), b.rows(), 1, a, MatrixRef.of(b.buffer(), Math.max(1, b.cols())), 0, c, 1, epilogue);
     }
 
+    /** The longest inner dimension of an int8 GEMM: 255 * 127 * k must stay inside an int32 sum. */
+    public static final long INT8_MAX_K = 1L << 16;
+
+    @Override public final PackedMatrix packMatrixInt8(Buffer weights, Buffer scales, long rows, long cols) {
+        ready();
+        String op = "packMatrixInt8";
+        for (long v : new long[]{rows, cols})
+            if (v < 0 || v > INT_LIMIT) throw new ShapeException(op + ": size " + v + " out of range in " + rows + " x " + cols);
+        if (rows > INT8_MAX_K) throw new ShapeException(op + ": " + rows + " rows (the inner dimension k) exceed the int8 limit " + INT8_MAX_K);
+        buffer(op, "weights", this, weights, product(op, rows, cols), DType.I32);
+        buffer(op, "scales", this, scales, cols, DType.F32);
+        return packMatrixInt8Unchecked(weights, scales, rows, cols);
+    }
+
+    /**
+     * Packs int8 weights in {@link #packedInt8Format()}; throws {@link #badInt8(long, long, long)}'s exception for a
+     * value out of range. The default: this backend has no int8 kernel.
+     */
+    protected PackedMatrix packMatrixInt8Unchecked(Buffer weights, Buffer scales, long rows, long cols) {
+        throw new EngineException("packMatrixInt8: the " + name() + " backend has no int8 GEMM kernel (run quantised models on the cpu backend)");
+    }
+
+    /** The format {@link #packMatrixInt8Unchecked} writes; {@link #gemmInt8Packed} refuses any other. */
+    protected String packedInt8Format() { return "none"; }
+
+    /** I32 elements a packed int8 rows x cols matrix occupies in {@link #packedInt8Format()}. */
+    protected long packedInt8Length(long rows, long cols) { return 0; }
+
+    /**
+     * The exception for the first bad position a packer found: a weight (position row * cols + col) outside
+     * [-127, 127], or a scale (position rows * cols + col) that is not positive and finite.
+     */
+    protected static EngineException badInt8(long position, long rows, long cols) {
+        if (position < rows * cols)
+            return new EngineException("packMatrixInt8: weight at row " + position / Math.max(1, cols) + ", column " + position % Math.max(1, cols)
+                    + " is outside the symmetric int8 range [-127, 127]");
+        return new EngineException("packMatrixInt8: scale of column " + (position - rows * cols) + " is not a positive finite number");
+    }
+
+    @Override public final void gemmInt8Packed(long m, MatrixRef a, InputQuantization aq, PackedMatrix b, MatrixRef c, Epilogue epilogue) {
+        ready();
+        String op = "gemmInt8Packed";
+        if (b == null) throw new EngineException(op + ": packed B is null");
+        if (aq == null) throw new EngineException(op + ": input quantization is null");
+        b.check(op, this, packedInt8Format());
+        long k = b.rows(), n = b.cols();
+        if (m < 0 || m > INT_LIMIT) throw new ShapeException(op + ": m = " + m + " out of range");
+        buffer(op, "packed B", this, b.buffer(), packedInt8Length(k, n), DType.I32);
+        if (c == null) throw new EngineException(op + ": C is null");
+        matrix(op, "A", a, m, k, 1, DType.F32);
+        matrix(op, "C", c, m, n, 1, DType.F32);
+        Epilogue epi = epilogue == null ? Epilogue.NONE : epilogue;
+        if (epi.bias() != null) buffer(op, "bias", this, epi.bias(), n, DType.F32);
+        if (epi.residual() != null) matrix(op, "residual", epi.residual(), m, n, 1, DType.F32);
+        if (m == 0 || n == 0) return;
+        gemmInt8PackedUnchecked(m, a, aq, b, c, epi);
+    }
+
+    /** m, n > 0, b in {@link #packedInt8Format()}; only reached on a backend whose packer made b. */
+    protected void gemmInt8PackedUnchecked(long m, MatrixRef a, InputQuantization aq, PackedMatrix b, MatrixRef c, Epilogue epilogue) {
+        throw new EngineException("gemmInt8Packed: the " + name() + " backend has no int8 GEMM kernel");
+    }
+
     // ---- reductions and normalisation -------------------------------------------------------------
 
     @Override public final void reduce(ReduceOp op, BufferView x, int[] axes, Buffer out) {
@@ -588,6 +651,32 @@ public abstract non-sealed class CheckedBackend implements Backend {
     /** n > 0; the default runs {@link #conv2dForwardUnchecked} on the row-major copy. */
     protected void conv2dForwardPackedUnchecked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Buffer y) {
         conv2dForwardUnchecked(g, x, weight.buffer(), bias, activation, y);
+    }
+
+    @Override public final void conv2dForwardInt8Packed(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias,
+                                                        Activation activation, Buffer y) {
+        ready();
+        String op = "conv2dForwardInt8Packed";
+        if (weight == null) throw new EngineException(op + ": packed weight is null");
+        if (aq == null) throw new EngineException(op + ": input quantization is null");
+        convSizes(op, g);
+        if (g.groups() != 1) throw new ShapeException(op + ": int8 convolutions take groups = 1, got " + g);
+        long crs = product(op, g.c(), g.r(), g.s());
+        if (weight.rows() != crs || weight.cols() != g.k())
+            throw new ShapeException(op + ": packed weight is " + weight.rows() + " x " + weight.cols() + " but " + g + " needs " + crs + " x " + g.k());
+        weight.check(op, this, packedInt8Format());
+        buffer(op, "packed weight", this, weight.buffer(), packedInt8Length(crs, g.k()), DType.I32);
+        buffer(op, "x", this, x, product(op, g.inputShape()), DType.F32);
+        optional(op, "bias", bias, g.k(), DType.F32);
+        buffer(op, "y", this, y, product(op, g.outputShape()), DType.F32);
+        if (g.n() == 0) return;
+        conv2dForwardInt8PackedUnchecked(g, x, aq, weight, bias, activation == null ? Activation.NONE : activation, y);
+    }
+
+    /** n > 0, groups 1, weight in {@link #packedInt8Format()}; only reached on a backend whose packer made it. */
+    protected void conv2dForwardInt8PackedUnchecked(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias,
+                                                    Activation activation, Buffer y) {
+        throw new EngineException("conv2dForwardInt8Packed: the " + name() + " backend has no int8 convolution kernel");
     }
 
     @Override public final void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer weight, Buffer gx) {

@@ -18,7 +18,8 @@ import java.util.zip.CRC32;
  * The deployment file: one frozen graph with its weights, the fitted preprocessing and the
  * post-processing, in a versioned, checksummed container written atomically.
  *
- * <p>Layout (big-endian): magic {@code "ENGMODEL"}, format version (int), section count (int), then per
+ * <p>Layout (big-endian): magic {@code "ENGMODEL"}, format version (int: 2 since int8 weights; 1 is still
+ * read, its graph constants untagged F32, see {@link GraphCodec}), section count (int), then per
  * section its type (int), offset (long), length (long) and CRC32 (int), then a CRC32 of all header bytes
  * before it, then the sections. Sections: 1 graph ({@link GraphCodec}), 2 preprocessing (type name +
  * opaque bytes, see {@link RowTransforms}), 3 post-processing ({@link PostProcessor}). Loading checks the
@@ -33,8 +34,10 @@ import java.util.zip.CRC32;
  */
 public final class Bundle {
     static final byte[] MAGIC = "ENGMODEL".getBytes(StandardCharsets.US_ASCII);
-    /** The format version this code writes and reads. */
-    public static final int VERSION = 1;
+    /** The format version this code writes. */
+    public static final int VERSION = 2;
+    /** The oldest format version this code still reads. */
+    public static final int OLDEST_READABLE = 1;
     static final int GRAPH = 1, PREPROCESS = 2, POSTPROCESS = 3;
     static final int HEADER_FIXED = 8 + 4 + 4, ENTRY = 4 + 8 + 8 + 4;
     private static final long MAX_FILE = Integer.MAX_VALUE - 64;
@@ -101,7 +104,8 @@ public final class Bundle {
         b.get(magic);
         if (!java.util.Arrays.equals(magic, MAGIC)) throw new ModelFormatException("bundle: bad magic; this is not an engine model bundle");
         int version = b.getInt();
-        if (version != VERSION) throw new ModelFormatException("bundle: format version " + version + " is not supported (this reader reads version " + VERSION + ")");
+        if (version < OLDEST_READABLE || version > VERSION)
+            throw new ModelFormatException("bundle: format version " + version + " is not supported (this reader reads versions " + OLDEST_READABLE + " to " + VERSION + ")");
         int count = b.getInt();
         if (count < 1 || count > 16) throw new ModelFormatException("bundle: section count " + count + " outside 1..16");
         int headerLen = HEADER_FIXED + count * ENTRY + 4;
@@ -125,7 +129,7 @@ public final class Bundle {
         }
         if (expectedOffset != f.length) throw new ModelFormatException("bundle: " + (f.length - expectedOffset) + " unexpected bytes after the last section");
         if (sections[GRAPH] == null) throw new ModelFormatException("bundle: no graph section");
-        Graph g = GraphCodec.read(sections[GRAPH]);
+        Graph g = GraphCodec.read(sections[GRAPH], version);
         checkFinite(g);
         RowTransform pre = RowTransforms.IDENTITY;
         if (sections[PREPROCESS] != null) {

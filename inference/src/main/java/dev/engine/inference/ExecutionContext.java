@@ -14,6 +14,7 @@ import dev.engine.api.ElementwiseOp;
 import dev.engine.api.ElementwiseProgram;
 import dev.engine.api.EngineException;
 import dev.engine.api.Epilogue;
+import dev.engine.api.InputQuantization;
 import dev.engine.api.Layout;
 import dev.engine.api.MatrixRef;
 import dev.engine.api.PackedMatrix;
@@ -48,6 +49,7 @@ public final class ExecutionContext implements AutoCloseable {
     }
 
     private final Backend backend;
+    private final Weights weights;
     private final ExecutionPlan plan;
     private final Buffer arena, input, output;
     private final Runnable[] steps;
@@ -59,6 +61,7 @@ public final class ExecutionContext implements AutoCloseable {
     /** Allocates the buffers and binds every step. */
     public ExecutionContext(ExecutionPlan plan, Weights weights) {
         this.backend = weights.backend();
+        this.weights = weights;
         this.plan = plan;
         this.inputCount = Shapes.numelInt(plan.inputShape());
         this.outputCount = Shapes.numelInt(plan.outputShape());
@@ -113,6 +116,16 @@ public final class ExecutionContext implements AutoCloseable {
     public void runBuffers() { for (Runnable r : steps) r.run(); }
 
     public Buffer inputBuffer() { return input; }
+
+    /**
+     * A copy of value {@code v} as the last run left it (a plan built without memory sharing keeps every
+     * value): how calibration observes a layer's input.
+     */
+    float[] read(Value v) {
+        float[] out = new float[Shapes.numelInt(plan.shape(v))];
+        backend.copyOut(buf(v, weights), 0, out, 0, out.length);
+        return out;
+    }
     public Buffer outputBuffer() { return output; }
 
     @Override public void close() {
@@ -149,11 +162,16 @@ public final class ExecutionContext implements AutoCloseable {
         switch (n.kind()) {
             case LINEAR: {
                 PackedMatrix wt = w.packed(n);
+                boolean int8 = Int8Quantizer.isInt8(n);
                 Buffer wm = w.get(n, "weight"), bias = w.get(n, "bias");
                 long out = os[os.length - 1], in = xs[xs.length - 1], rows = Shapes.numel(os) / Math.max(1, out);
                 MatrixRef res = n.inputs().size() > 1 ? new MatrixRef(buf(n.input(1), w), 0, out, 0) : null;
                 Epilogue epi = new Epilogue(bias, res, n.activation(), n.floatOr("activationParam", 0.01));
                 MatrixRef a = new MatrixRef(x, 0, in, 0), c = new MatrixRef(y, 0, out, 0);
+                if (int8) {
+                    InputQuantization aq = inputQuantization(n);
+                    return () -> be.gemmInt8Packed(rows, a, aq, wt, c, epi);
+                }
                 if (wt != null) return () -> be.gemmPacked(rows, a, wt, c, epi);
                 MatrixRef b = new MatrixRef(wm, 0, in, 0);
                 return () -> be.gemm(false, true, rows, out, in, 1, a, b, 0, c, 1, epi);
@@ -163,6 +181,10 @@ public final class ExecutionContext implements AutoCloseable {
                 PackedMatrix wp = w.packed(n);
                 Buffer wm = w.get(n, "weight"), bias = w.get(n, "bias");
                 Activation act = n.activation();
+                if (Int8Quantizer.isInt8(n)) {
+                    InputQuantization aq = inputQuantization(n);
+                    return () -> be.conv2dForwardInt8Packed(g, x, aq, wp, bias, act, y);
+                }
                 if (wp != null) return () -> be.conv2dForwardPacked(g, x, wp, bias, act, y);
                 return () -> be.conv2dForward(g, x, wm, bias, act, y);
             }
@@ -285,6 +307,13 @@ public final class ExecutionContext implements AutoCloseable {
     private static BufferView headsOf(Buffer b, long[] s, long heads) {
         long d = s[2] / heads;
         return new BufferView(b, new Layout(new long[]{s[0], heads, s[1], d}, new long[]{s[1] * s[2], d, s[2], 1}, 0));
+    }
+
+    /** An int8 node's calibrated input parameters, or dynamic ones when it has none. */
+    private static InputQuantization inputQuantization(Node n) {
+        return n.floats().containsKey(Int8Quantizer.INPUT_SCALE)
+                ? InputQuantization.of((float) n.floatOr(Int8Quantizer.INPUT_SCALE, 1), (int) n.floatOr(Int8Quantizer.INPUT_ZERO_POINT, 0))
+                : InputQuantization.dynamic();
     }
 
     /** A per-channel vector seen with x's shape: stride 1 on axis 1, 0 elsewhere. */

@@ -10,6 +10,7 @@ import java.util.Set;
  * <pre>{@code
  * FreezeOptions o = FreezeOptions.defaults().without(FreezeOptions.Pass.FUSE_ELEMENTWISE);
  * FreezeOptions plain = FreezeOptions.none();   // the traced graph as is, no arena sharing
+ * FreezeOptions q = FreezeOptions.defaults().quantize(Quantization.int8Dynamic());   // int8 Linear layers
  * }</pre>
  */
 public final class FreezeOptions {
@@ -33,10 +34,14 @@ public final class FreezeOptions {
 
     private final Set<Pass> passes;
     private final Backend backend;
+    private final Quantization quantization;
 
-    private FreezeOptions(Set<Pass> passes, Backend backend) {
+    private FreezeOptions(Set<Pass> passes, Backend backend) { this(passes, backend, null); }
+
+    private FreezeOptions(Set<Pass> passes, Backend backend, Quantization quantization) {
         this.passes = passes.isEmpty() ? EnumSet.noneOf(Pass.class) : EnumSet.copyOf(passes);
         this.backend = backend;
+        this.quantization = quantization;
     }
 
     /** Every pass on, the preferred backend. */
@@ -49,23 +54,29 @@ public final class FreezeOptions {
         Set<Pass> s = EnumSet.noneOf(Pass.class);
         s.addAll(passes);
         s.remove(p);
-        return new FreezeOptions(s, backend);
+        return new FreezeOptions(s, backend, quantization);
     }
 
     public FreezeOptions with(Pass p) {
         Set<Pass> s = EnumSet.noneOf(Pass.class);
         s.addAll(passes);
         s.add(p);
-        return new FreezeOptions(s, backend);
+        return new FreezeOptions(s, backend, quantization);
     }
 
     /** Runs on {@code b} instead of the preferred backend. */
-    public FreezeOptions backend(Backend b) { return new FreezeOptions(passes, b); }
+    public FreezeOptions backend(Backend b) { return new FreezeOptions(passes, b, quantization); }
+
+    /** Quantises the Linear layers after the other passes (null: stay F32); see {@link Quantization}. */
+    public FreezeOptions quantize(Quantization q) { return new FreezeOptions(passes, backend, q); }
+
+    /** The quantisation to apply, or null. */
+    public Quantization quantization() { return quantization; }
 
     public boolean enabled(Pass p) { return passes.contains(p); }
 
     /** The chosen backend or null for {@link dev.engine.api.Backends#preferred()}. */
     public Backend backend() { return backend; }
 
-    @Override public String toString() { return "FreezeOptions" + passes; }
+    @Override public String toString() { return "FreezeOptions" + passes + (quantization == null ? "" : " " + quantization); }
 }

@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * Freezes a model for inference: traces one eval-mode forward pass into a {@link Graph}, runs the passes
  * {@link FreezeOptions} enables (dead code, constant folding, BatchNorm folding, weight packing, epilogue
- * fusion, elementwise fusion) and returns a {@link FrozenModel} whose arena is planned per batch size.
+ * fusion, elementwise fusion), quantises the Linear layers when {@link FreezeOptions#quantize} asks for it, and
+ * returns a {@link FrozenModel} whose arena is planned per batch size.
  *
  * <pre>{@code
  * try (FrozenModel m = Freezer.freeze(model, Tensor.zeros(1, 784))) {
@@ -64,6 +65,12 @@ public final class Freezer {
         List<String> log = new ArrayList<>();
         Graph opt = optimize(g, opts, log);
         Backend be = opts.backend() != null ? opts.backend() : Backends.preferred();
+        Quantization q = opts.quantization();
+        if (q != null) {
+            Graph quantized = Int8Quantizer.apply(opt, q, be);
+            log.add(summary("quantize " + q, opt, quantized));
+            opt = quantized;
+        }
         return new FrozenModel(opt, be, log, opts.enabled(FreezeOptions.Pass.SHARE_MEMORY));
     }
 

@@ -22,6 +22,10 @@ import java.util.Map;
  * Reading validates everything: kinds, value references, shapes (re-inferred and compared), program
  * instructions; a bad graph throws {@link ModelFormatException}.
  *
+ * <p>Encoding {@link #VERSION} 2 (bundle format 2) prefixes each constant's values with a tag: F32 values, or
+ * one signed byte per value when every value is an integer in [-128, 127] (an int8-quantised weight takes a
+ * quarter of the space). Encoding 1 (bundle format 1) stores F32 values untagged; both are read.
+ *
  * <pre>{@code
  * byte[] b = GraphCodec.write(graph);
  * Graph g = GraphCodec.read(b);
@@ -34,6 +38,10 @@ public final class GraphCodec {
     private static final Map<Integer, ElementwiseOp> OPS = new HashMap<>();
 
     static { for (ElementwiseOp op : ElementwiseOp.values()) OPS.put(op.code(), op); }
+
+    /** The constant encoding {@link #write} uses. */
+    static final int VERSION = 2;
+    private static final int TAG_F32 = 0, TAG_I8 = 1;
 
     private GraphCodec() {}
 
@@ -52,7 +60,7 @@ public final class GraphCodec {
             w.i32(n.strings().size());
             n.strings().forEach((k, v) -> w.string(k).string(v));
             w.i32(n.consts().size());
-            n.consts().forEach((k, c) -> w.string(k).longs(c.shape()).floats(c.data()));
+            n.consts().forEach((k, c) -> writeConst(w.string(k).longs(c.shape()), c.data()));
             ElementwiseProgram p = n.program();
             w.u8(p == null ? 0 : 1);
             if (p != null) {
@@ -69,9 +77,39 @@ public final class GraphCodec {
         return w.toByteArray();
     }
 
-    public static Graph read(byte[] bytes) { return read(new ByteReader(bytes, "graph section")); }
+    /** Tagged values: int8 bytes when lossless, else F32. */
+    private static void writeConst(ByteWriter w, float[] d) {
+        boolean bytes = true;
+        for (float v : d) {
+            int i = (int) v;
+            if (i < -128 || i > 127 || Float.floatToRawIntBits(v) != Float.floatToRawIntBits((float) i)) { bytes = false; break; }
+        }
+        if (!bytes) { w.u8(TAG_F32).floats(d); return; }
+        byte[] b = new byte[d.length];
+        for (int i = 0; i < d.length; i++) b[i] = (byte) d[i];
+        w.u8(TAG_I8).bytes(b);
+    }
 
-    public static Graph read(ByteReader r) {
+    private static float[] readConst(ByteReader r, int version) {
+        if (version < 2) return r.floats("constant values");
+        int tag = r.u8("constant encoding");
+        if (tag == TAG_F32) return r.floats("constant values");
+        if (tag != TAG_I8) throw r.fail("unknown constant encoding " + tag);
+        byte[] b = r.bytes("constant int8 values");
+        float[] d = new float[b.length];
+        for (int i = 0; i < b.length; i++) d[i] = b[i];
+        return d;
+    }
+
+    /** Reads the current encoding. */
+    public static Graph read(byte[] bytes) { return read(bytes, VERSION); }
+
+    /** Reads encoding {@code version} (1 or 2: the bundle format version). */
+    public static Graph read(byte[] bytes, int version) { return read(new ByteReader(bytes, "graph section"), version); }
+
+    public static Graph read(ByteReader r) { return read(r, VERSION); }
+
+    public static Graph read(ByteReader r, int version) {
         int inputId = r.i32("input id"), outputId = r.i32("output id");
         int count = r.count("node count", 40);
         Map<Integer, Value> values = new HashMap<>();
@@ -106,7 +144,7 @@ public final class GraphCodec {
                 for (int k = 0; k < nc; k++) {
                     String key = r.string("constant name");
                     long[] cs = r.longs("constant shape", MAX_RANK);
-                    b.constant(key, new Const(r.floats("constant values"), cs));
+                    b.constant(key, new Const(readConst(r, version), cs));
                 }
                 if (r.u8("program flag") == 1) {
                     int pin = r.i32("program inputs"), instr = r.count("program instructions", 24);

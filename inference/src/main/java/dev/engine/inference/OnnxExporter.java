@@ -90,6 +90,8 @@ public final class OnnxExporter {
             case INPUT -> y = "input";
             case CONSTANT -> y = init(nm, n.constOrNull("value"));
             case LINEAR -> {
+                if (Int8Quantizer.isInt8(n))
+                    throw new EngineException("ONNX export: node '" + nm + "' is int8-quantised; export the F32 model (QDQ export is not implemented)");
                 Const w = n.constOrNull("weight"), wt = n.constOrNull("weightT"), b = n.constOrNull("bias");
                 String x = in(n, 0);
                 if (n.input(0).rank() == 2) {

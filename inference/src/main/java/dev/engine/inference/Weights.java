@@ -7,6 +7,7 @@ import dev.engine.graph.Const;
 import dev.engine.api.Backend;
 import dev.engine.api.Buffer;
 import dev.engine.api.DType;
+import dev.engine.api.EngineException;
 import dev.engine.api.PackedMatrix;
 import dev.engine.api.ShapeException;
 import dev.engine.api.Shapes;
@@ -49,6 +50,12 @@ public final class Weights implements AutoCloseable {
                         w.packedByNode.put(n, w.pack(c));
                         continue;
                     }
+                    if (Int8Quantizer.isInt8(n) && e.getKey().equals(Int8Quantizer.WEIGHT_Q)) {
+                        Const q = n.kind() == OpKind.CONV2D ? filtersAsColumns(c) : c;
+                        w.packedByNode.put(n, w.packInt8(n, q, n.constOrNull(Int8Quantizer.WEIGHT_SCALE)));
+                        continue;
+                    }
+                    if (Int8Quantizer.isInt8(n) && e.getKey().equals(Int8Quantizer.WEIGHT_SCALE)) continue;  // inside the packed int8 matrix
                     if (n.kind() == OpKind.CONV2D && e.getKey().equals("weight") && n.intOr(WeightPacking.PACK_CONV, 0) == 1) {
                         w.packedByNode.put(n, w.packConv(c, (int) n.intOr("groups", 1)));
                         continue;
@@ -71,6 +78,37 @@ public final class Weights implements AutoCloseable {
     private PackedMatrix pack(Const c) {
         long[] s = c.shape();
         return uploadPacked(c, raw -> backend.packMatrix(raw, s[0], s[1]));
+    }
+
+    /** A KCRS convolution weight as the [C*R*S, K] matrix the int8 convolution multiplies by (one filter per column). */
+    private static Const filtersAsColumns(Const kcrs) {
+        long[] s = kcrs.shape();
+        if (s.length != 4) throw new ShapeException("int8 conv2d weight " + Shapes.str(s) + " must be KCRS");
+        int k = (int) s[0], crs = kcrs.numel() / Math.max(1, k);
+        float[] d = kcrs.data(), t = new float[d.length];
+        for (int f = 0; f < k; f++) for (int i = 0; i < crs; i++) t[i * k + f] = d[f * crs + i];
+        return new Const(t, crs, k);
+    }
+
+    /** An int8 weight ([in, out] integers) and its [out] scales, packed by the backend. */
+    private PackedMatrix packInt8(Node n, Const q, Const scales) {
+        long[] s = q.shape();
+        if (s.length != 2 || scales == null || scales.numel() != s[1])
+            throw new ShapeException("int8 node '" + n.name() + "': weightQ " + Shapes.str(s) + " needs a weightScale of " + (s.length == 2 ? s[1] : "?") + " values");
+        float[] d = q.data();
+        int[] v = new int[d.length];
+        for (int i = 0; i < d.length; i++) {
+            if (d[i] != Math.rint(d[i]) || Math.abs(d[i]) > 127)
+                throw new EngineException("int8 node '" + n.name() + "': weightQ value " + d[i] + " at element " + i + " is not an integer in [-127, 127]");
+            v[i] = (int) d[i];
+        }
+        try (Buffer raw = backend.allocate(DType.I32, Math.max(1, v.length)); Buffer sc = backend.allocate(DType.F32, Math.max(1, scales.numel()))) {
+            backend.copyIn(v, 0, raw, 0, v.length);
+            backend.copyIn(scales.data(), 0, sc, 0, scales.numel());
+            PackedMatrix p = backend.packMatrixInt8(raw, sc, s[0], s[1]);
+            all.add(p);
+            return p;
+        }
     }
 
     private PackedMatrix packConv(Const c, int groups) {

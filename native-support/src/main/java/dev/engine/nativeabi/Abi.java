@@ -20,14 +20,14 @@ import java.util.List;
 public final class Abi {
     private Abi() {}
 
-    public static final long VERSION = 2;
+    public static final long VERSION = 3;
     /** Room the native side may fill (abi.h ABI_TABLE_CAPACITY). */
     public static final int TABLE_CAPACITY = 256;
 
     // int64 slots of the fixed blocks, in abi.h's struct order
     public static final int GEMM_ARGS = 24, PACKED_GEMM_ARGS = 13, CONV_FORWARD_ARGS = 21, CONV_BACKWARD_INPUT_ARGS = 18,
             CONV_BACKWARD_WEIGHT_ARGS = 19, POOL_ARGS = 16, BATCH_NORM_FORWARD_ARGS = 15, BATCH_NORM_BACKWARD_ARGS = 12,
-            OPTIMIZER_ARGS = 10, OPTIMIZER_TENSOR = 5, ATTENTION_ARGS = 26;
+            OPTIMIZER_ARGS = 10, OPTIMIZER_TENSOR = 5, ATTENTION_ARGS = 26, INT8_GEMM_ARGS = 16, CONV_INT8_ARGS = 22;
 
     /** The highest rank of a strided operand. */
     public static final int MAX_DIMS = 16;
@@ -43,8 +43,8 @@ public final class Abi {
         for (int k : new int[]{ArgBlocks.POOL_MAX, ArgBlocks.POOL_MAX_BACKWARD, ArgBlocks.POOL_AVG, ArgBlocks.POOL_AVG_BACKWARD}) t.add((long) k);
         for (int r : new int[]{ArgBlocks.OPTIM_SGD, ArgBlocks.OPTIM_ADAM, ArgBlocks.OPTIM_RMSPROP}) t.add((long) r);
         for (int s : new int[]{GEMM_ARGS, PACKED_GEMM_ARGS, CONV_FORWARD_ARGS, CONV_BACKWARD_INPUT_ARGS, CONV_BACKWARD_WEIGHT_ARGS, POOL_ARGS,
-                BATCH_NORM_FORWARD_ARGS, BATCH_NORM_BACKWARD_ARGS, OPTIMIZER_ARGS, OPTIMIZER_TENSOR,
-                ATTENTION_ARGS}) t.add((long) s);
+                BATCH_NORM_FORWARD_ARGS, BATCH_NORM_BACKWARD_ARGS, OPTIMIZER_ARGS, OPTIMIZER_TENSOR, ATTENTION_ARGS, INT8_GEMM_ARGS,
+                CONV_INT8_ARGS}) t.add((long) s);
         t.add((long) ElementwiseOp.values().length);
         for (ElementwiseOp op : ElementwiseOp.values()) {
             t.add((long) op.code());

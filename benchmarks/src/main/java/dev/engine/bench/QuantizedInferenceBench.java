@@ -1,0 +1,136 @@
+package dev.engine.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.engine.api.Backend;
+import dev.engine.autograd.MemoryScope;
+import dev.engine.autograd.Tensor;
+import dev.engine.inference.FreezeOptions;
+import dev.engine.inference.Freezer;
+import dev.engine.inference.FrozenModel;
+import dev.engine.inference.OnnxExporter;
+import dev.engine.inference.Quantization;
+import dev.engine.nn.Sequential;
+import java.nio.FloatBuffer;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * int8 frozen inference (issue 19) beside F32 frozen and ONNX Runtime FP32, one run, the shared
+ * 784-512-512-10 MLP: {@code engineInt8} (static quantisation calibrated on 256 other random rows of the
+ * same distribution), {@code engineInt8Dynamic} (each layer's input range per call), {@code engineFrozen}
+ * (F32, the baseline) and {@code peerOnnxRuntime} (ONNX Runtime on our F32 export, ALL_OPT, the engine's
+ * thread count), and {@code engineInt8Conv} (static, LeNet's convolutions int8 too). Sample time: p50/p99 in us.
+ */
+@Suite(title = "int8 inference: quantised frozen MLP vs F32 frozen vs ONNX Runtime FP32",
+        note = "Issue 19 targets: batch 64 int8 time <= 0.5x ONNX Runtime FP32 (speed ratio >= 2); batch 1 int8 time <= 0.6x "
+                + "our F32 frozen (ratio vs engineFrozen >= 1.67). config = model:batch.",
+        targetPeer = "peerOnnxRuntime", targetEngine = "engineInt8", minRatio = 2.0, targetParams = {"config=mlp:64"},
+        baseline = "engineFrozen", baselineMinRatio = 1 / 0.6)
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class QuantizedInferenceBench {
+    /** model:batch; LeNet's convolutions stay F32 (only its Linear layers are int8). */
+    @Param({"mlp:1", "mlp:64", "lenet:1"}) public String config;
+    @Param({"cpu"}) public String backend;
+
+    private FrozenModel f32, int8, int8Dynamic, int8Conv;
+    private OrtSession ort;
+    private OnnxTensor ortInput;
+    private Map<String, OnnxTensor> feeds;
+    private float[] x, out;
+    private int batch;
+
+    @Setup(Level.Trial)
+    public void setup() throws OrtException {
+        String[] c = config.split(":");
+        if (c.length != 2) throw new IllegalArgumentException("config wants model:batch, e.g. mlp:1; got " + config);
+        batch = Integer.parseInt(c[1]);
+        Backend be = Fixtures.backend(backend);
+        Sequential model = Models.pretrained(c[0]);
+        model.eval();
+        long[] sample = Models.sampleShape(c[0]);
+        long[] one = new long[sample.length + 1], shape = one.clone();
+        one[0] = 1;
+        shape[0] = batch;
+        System.arraycopy(sample, 0, one, 1, sample.length);
+        System.arraycopy(sample, 0, shape, 1, sample.length);
+        int features = 1;
+        for (long s : sample) features *= (int) s;
+        float[][] calibration = new float[256][];
+        float[] cal = Fixtures.random(256 * features, 99);
+        for (int i = 0; i < 256; i++) calibration[i] = java.util.Arrays.copyOfRange(cal, i * features, (i + 1) * features);
+        try (MemoryScope s = MemoryScope.open()) {
+            Tensor ex = Tensor.zeros(one);
+            FreezeOptions o = FreezeOptions.defaults().backend(be);
+            f32 = Freezer.freeze(model, ex, o);
+            int8 = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration)));
+            int8Dynamic = Freezer.freeze(model, ex, o.quantize(Quantization.int8Dynamic()));
+            int8Conv = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration).includingConvolutions()));
+        }
+        x = Fixtures.random(batch * features, 7);
+        out = new float[batch * 10];
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setIntraOpNumThreads(be.threads());
+            ort = env.createSession(OnnxExporter.toBytes(f32.graph()), so);
+        }
+        ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
+        feeds = Map.of(ort.getInputNames().iterator().next(), ortInput);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws OrtException {
+        if (ortInput != null) ortInput.close();
+        if (ort != null) ort.close();
+        for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8Conv}) if (m != null) m.close();
+    }
+
+    @Benchmark
+    public float[] engineFrozen() {
+        f32.run(x, batch, out);
+        return out;
+    }
+
+    @Benchmark
+    public float[] engineInt8() {
+        int8.run(x, batch, out);
+        return out;
+    }
+
+    @Benchmark
+    public float[] engineInt8Dynamic() {
+        int8Dynamic.run(x, batch, out);
+        return out;
+    }
+
+    /** Static, convolutions int8 too (LeNet; for the MLP the same model as engineInt8). */
+    @Benchmark
+    public float[] engineInt8Conv() {
+        int8Conv.run(x, batch, out);
+        return out;
+    }
+
+    @Benchmark
+    public float[] peerOnnxRuntime() throws OrtException {
+        try (OrtSession.Result res = ort.run(feeds)) {
+            FloatBuffer fb = ((OnnxTensor) res.get(0)).getFloatBuffer();
+            fb.get(out, 0, Math.min(out.length, fb.remaining()));
+            return out;
+        }
+    }
+}

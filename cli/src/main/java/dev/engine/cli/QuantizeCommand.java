@@ -1,0 +1,118 @@
+package dev.engine.cli;
+
+import dev.engine.api.Backends;
+import dev.engine.api.EngineException;
+import dev.engine.data.Dataset;
+import dev.engine.data.PipelineTransform;
+import dev.engine.inference.Bundle;
+import dev.engine.inference.FreezeOptions;
+import dev.engine.inference.Freezer;
+import dev.engine.inference.FrozenModel;
+import dev.engine.inference.Prediction;
+import dev.engine.inference.Predictor;
+import dev.engine.inference.Quantization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code engine quantize}: a saved bundle's Linear layers to int8 (post-training, on the CPU backend),
+ * calibrated on the training part of a dataset, saved as a new bundle with the same pre- and
+ * post-processing; then FP32 and int8 accuracy on the dataset's held-out test part, side by side.
+ *
+ * <pre>
+ * engine quantize --model digits.model --calibrate digits --out digits-int8.model
+ * engine quantize --model m.bundle --calibrate data.csv --out m-int8.bundle --observer percentile:99.99
+ * </pre>
+ */
+@Command(name = "quantize", mixinStandardHelpOptions = true,
+        description = "Quantise a bundle's Linear layers to int8 (calibrated on a dataset) and compare FP32 and int8 accuracy.")
+final class QuantizeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "Bundle file to quantise")
+    Path model;
+    @Option(names = "--out", required = true, description = "The int8 bundle to write")
+    Path out;
+    @Option(names = "--calibrate", description = "Calibration data: digits, a CSV file or an IDX directory (overrides --data); "
+            + "its training part calibrates, its test part measures accuracy")
+    String calibrate;
+    @Mixin DataOptions dataOptions = new DataOptions();
+    @Option(names = "--seed", defaultValue = "0", description = "The split's seed (as given to train). Default: ${DEFAULT-VALUE}")
+    long seed;
+    @Option(names = "--mode", defaultValue = "static", description = "static (calibrated input scales) or dynamic (per call). Default: ${DEFAULT-VALUE}")
+    String mode;
+    @Option(names = "--observer", defaultValue = "minmax", description = "Static calibration: minmax or percentile:P (e.g. percentile:99.99). Default: ${DEFAULT-VALUE}")
+    String observer;
+    @Option(names = "--convolutions", description = "Quantise Conv2d layers (groups 1) too; off: only Linear layers")
+    boolean convolutions;
+    @Option(names = "--calibration-rows", defaultValue = "512", description = "Training rows to calibrate on (at most). Default: ${DEFAULT-VALUE}")
+    int calibrationRows;
+
+    @Override public Integer call() {
+        if (!Files.isRegularFile(model)) throw new EngineException("quantize: bundle " + model + " is not a file");
+        if (!mode.equals("static") && !mode.equals("dynamic")) throw new EngineException("--mode: '" + mode + "' is not static or dynamic");
+        if (calibrationRows < 1) throw new EngineException("--calibration-rows must be at least 1, got " + calibrationRows);
+        if (calibrate != null) dataOptions.data = calibrate;
+        DataSource.Prepared d = DataSource.load(dataOptions, seed, false);
+        Bundle b = Bundle.load(model);
+        Dataset rawTrain = d.rawTrain(), rawTest = d.rawTest();
+        if (b.preprocessing() instanceof PipelineTransform pt) {
+            rawTrain = pt.pipeline().alignCategories(rawTrain);
+            rawTest = pt.pipeline().alignCategories(rawTest);
+        }
+        Quantization q = Quantization.int8Dynamic();
+        if (mode.equals("static")) {
+            int n = Math.min(calibrationRows, rawTrain.size());
+            if (n == 0) throw new EngineException("quantize: " + dataOptions.data + " has no training rows to calibrate on");
+            float[][] rows = new float[n][];
+            for (int i = 0; i < n; i++) rows[i] = b.preprocessing().apply(rawTrain.row(i));
+            q = Quantization.int8Static(rows).observer(observer(observer));
+        }
+        if (convolutions) q = q.includingConvolutions();
+        // int8 kernels are the CPU backend's; the graph is already optimised, so only the quantiser runs
+        FreezeOptions opts = FreezeOptions.none().with(FreezeOptions.Pass.SHARE_MEMORY).backend(Backends.get("cpu")).quantize(q);
+        try (FrozenModel m = Freezer.freeze(b.graph(), opts)) {
+            Bundle.save(out, m, b.preprocessing(), b.postProcessor());
+        }
+        System.out.println("quantised " + model + " (" + q + ") -> " + out + " (" + size(model) + " -> " + size(out) + " bytes)");
+        try (Predictor f32 = Predictor.load(model, Backends.get("cpu")); Predictor int8 = Predictor.load(out, Backends.get("cpu"))) {
+            if (f32.postProcessor().labels() == null || f32.postProcessor().labels().isEmpty()) {
+                System.out.println("the bundle has no class labels: accuracy not measured");
+                return 0;
+            }
+            double a = accuracy(f32, rawTest, d), c = accuracy(int8, rawTest, d);
+            System.out.printf(Locale.ROOT, "accuracy on %d held-out rows of %s: FP32 %.4f, int8 %.4f (%+.2f points)%n",
+                    rawTest.size(), dataOptions.data, a, c, 100 * (c - a));
+        }
+        return 0;
+    }
+
+    static Quantization.Observer observer(String spec) {
+        if (spec.equals("minmax")) return Quantization.Observer.minMax();
+        if (spec.startsWith("percentile:")) {
+            try {
+                return Quantization.Observer.percentile(Double.parseDouble(spec.substring("percentile:".length())));
+            } catch (NumberFormatException e) {
+                throw new EngineException("--observer: '" + spec + "' needs a number after percentile:");
+            }
+        }
+        throw new EngineException("--observer: '" + spec + "' is not minmax or percentile:P");
+    }
+
+    /** Share of rows whose predicted label names the row's class. */
+    private static double accuracy(Predictor p, Dataset raw, DataSource.Prepared d) {
+        int n = raw.size(), right = 0;
+        float[][] rows = new float[n][];
+        for (int i = 0; i < n; i++) rows[i] = raw.row(i);
+        Prediction[] r = p.predict(rows);
+        for (int i = 0; i < n; i++) if (r[i].label().equals(d.classNames().get(raw.label(i)))) right++;
+        return n == 0 ? 0 : right / (double) n;
+    }
+
+    private static long size(Path p) {
+        try { return Files.size(p); } catch (java.io.IOException e) { return -1; }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.engine.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.engine.api.Backends;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every variant of the int8 GEMM (VNNI where the CPU has it, AVX2, baseline), each in a child JVM with
+ * {@code ENGINE_CPU_ISA} set (the default picks the widest), bit for bit against {@link Int8Reference}.
+ */
+class Int8IsaTest {
+    @Test
+    void everyVariantMatchesTheIntegerReference() throws Exception {
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        String features = Backends.get("cpu").describe();
+        for (String isa : new String[]{"", "avx2", "baseline"}) {
+            ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Child.class.getName()));
+            if (!isa.isEmpty()) pb.environment().put("ENGINE_CPU_ISA", isa);
+            else pb.environment().remove("ENGINE_CPU_ISA");
+            pb.redirectErrorStream(true);
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out);
+            String expected = switch (isa) {
+                case "" -> features.contains("avx512vnni") ? "avx512vnni" : features.contains("avx2") ? "avx2" : "baseline";
+                case "avx2" -> features.contains("avx2") ? "avx2" : "baseline";
+                default -> "baseline";
+            };
+            assertTrue(out.contains("kernel " + expected), "the child should run the " + expected + " kernel:\n" + out);
+            assertTrue(out.contains("\nchecked " + 2 * Int8Reference.ROWS.length * Int8Reference.KN.length), out);
+            assertTrue(out.contains("conv checked " + 2 * Int8Reference.CONVS.length), out);
+        }
+    }
+
+    /** Runs in the child JVM: prints the kernel in use and the check's result; exit 1 on a mismatch. */
+    public static final class Child {
+        public static void main(String[] args) {
+            CpuBackend be = (CpuBackend) Backends.get("cpu");
+            be.setThreads(2);
+            System.out.println("kernel " + be.int8GemmIsa());
+            String result = Int8Reference.checkAll(be), conv = Int8Reference.checkConv(be);
+            System.out.println(result);
+            System.out.println(conv);
+            if (!result.startsWith("checked") || !conv.startsWith("conv checked")) System.exit(1);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.engine.inference;
+
+import dev.engine.api.EngineException;
+import java.util.Arrays;
+
+/**
+ * Post-training int8 quantisation of a frozen model's Linear layers (and, {@linkplain #includingConvolutions()
+ * on request}, its convolutions), passed to
+ * {@link FreezeOptions#quantize}: weights symmetric int8 per output channel, the input of each layer uint8
+ * per tensor, either {@linkplain #int8Dynamic() dynamic} (scale and zero point from each call's input) or
+ * {@linkplain #int8Static(float[][]) static} (calibrated once on rows the caller passes, through an
+ * {@link Observer}). Everything else stays F32; the (de)quantisation happens inside the int8 GEMM and its
+ * epilogue.
+ *
+ * <pre>{@code
+ * FrozenModel q = Freezer.freeze(model, Tensor.zeros(1, 64),
+ *         FreezeOptions.defaults().quantize(Quantization.int8Static(calibrationRows).observer(Observer.percentile(99.99))));
+ * }</pre>
+ */
+public final class Quantization {
+    /** How a calibrated layer input's range is chosen from the values seen. */
+    public static final class Observer {
+        private final double percentile;
+
+        private Observer(double percentile) { this.percentile = percentile; }
+
+        /** The smallest and largest value seen. */
+        public static Observer minMax() { return new Observer(100); }
+
+        /**
+         * The {@code 100 - p} and {@code p} percentiles of the values seen (e.g. 99.99): rare outliers are
+         * clipped so the common values get finer steps.
+         */
+        public static Observer percentile(double p) {
+            if (!(p > 50 && p <= 100)) throw new EngineException("quantization: percentile " + p + " must be in (50, 100]");
+            return new Observer(p);
+        }
+
+        /** 100 for min/max. */
+        public double percentile() { return percentile; }
+
+        /** The [low, high] range of {@code values[0, n)} (sorted in place). */
+        float[] range(float[] values, int n) {
+            if (n == 0) return new float[]{0, 0};
+            Arrays.sort(values, 0, n);
+            if (percentile >= 100) return new float[]{values[0], values[n - 1]};
+            int hi = (int) Math.min(n - 1, Math.ceil(percentile / 100 * n) - 1), lo = Math.max(0, n - 1 - hi);
+            return new float[]{values[lo], values[Math.max(lo, hi)]};
+        }
+
+        @Override public String toString() { return percentile >= 100 ? "min/max" : "percentile " + percentile; }
+    }
+
+    private final float[][] calibration;
+    private final Observer observer;
+    private final boolean convolutions;
+
+    private Quantization(float[][] calibration, Observer observer, boolean convolutions) {
+        this.calibration = calibration;
+        this.observer = observer;
+        this.convolutions = convolutions;
+    }
+
+    /**
+     * int8 weights; each layer's input quantised from its own range on every call. That range is the whole
+     * batch's (per tensor), so a row's result can change slightly with the rows it is batched with; static
+     * quantisation does not have that property.
+     */
+    public static Quantization int8Dynamic() { return new Quantization(null, Observer.minMax(), false); }
+
+    /**
+     * int8 weights; each layer's input quantised with a scale and zero point fixed now, from the values
+     * it takes while the F32 model runs {@code rows} (each one input sample, flattened; min/max observer
+     * unless {@link #observer} says otherwise).
+     */
+    public static Quantization int8Static(float[][] rows) {
+        if (rows == null || rows.length == 0) throw new EngineException("quantization: static calibration needs at least one row");
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] == null) throw new EngineException("quantization: calibration row " + i + " is null");
+            for (int j = 0; j < rows[i].length; j++)
+                if (!Float.isFinite(rows[i][j])) throw new EngineException("quantization: calibration row " + i + ", value " + j + " is " + rows[i][j]);
+        }
+        return new Quantization(rows.clone(), Observer.minMax(), false);
+    }
+
+    /** The same quantisation with another observer (static only). */
+    public Quantization observer(Observer o) {
+        if (o == null) throw new EngineException("quantization: observer is null");
+        if (calibration == null) throw new EngineException("quantization: a dynamic quantization has no observer");
+        return new Quantization(calibration, o, convolutions);
+    }
+
+    /**
+     * The same quantisation, Conv2d layers of groups 1 included (int8 weights per filter; the input
+     * quantised, gathered by im2col and multiplied by the int8 GEMM). Off by default: for small
+     * convolutions such as LeNet's, the F32 direct convolution is faster than im2col + int8 GEMM on the CPUs
+     * measured (benchmarks/results/NOTES.md).
+     */
+    public Quantization includingConvolutions() { return new Quantization(calibration, observer, true); }
+
+    /** Whether Conv2d layers are quantised too. */
+    public boolean convolutions() { return convolutions; }
+
+    public boolean isStatic() { return calibration != null; }
+    public Observer observer() { return observer; }
+    /** The calibration rows (static), or null. */
+    float[][] calibration() { return calibration; }
+
+    @Override public String toString() {
+        return (isStatic() ? "int8 static (" + calibration.length + " calibration rows, " + observer + ")" : "int8 dynamic")
+                + (convolutions ? ", convolutions too" : "");
+    }
+}
