@@ -1,20 +1,14 @@
 package dev.engine.bench;
 
 import dev.engine.inference.Freezer;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.engine.api.Backend;
 import dev.engine.autograd.GradMode;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
 import dev.engine.inference.FrozenModel;
-import dev.engine.inference.OnnxExporter;
 import dev.engine.inference.onnx.Onnx;
 import dev.engine.nn.Sequential;
-import java.nio.FloatBuffer;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -58,9 +52,7 @@ public class InferenceBench {
     private Backend be;
     private Sequential model;
     private FrozenModel frozen, imported;
-    private OrtSession ort;
-    private OnnxTensor ortInput;
-    private Map<String, OnnxTensor> feeds;
+    private OrtPeer ort;
     private float[] x, out;
     private long[] inputShape;
     private int batch;
@@ -86,19 +78,11 @@ public class InferenceBench {
         imported = Onnx.load(Models.dir().resolve(name + ".onnx"));
         x = Fixtures.random(batch * frozen.inputFeatures(), 7);
         out = new float[batch * 10];
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            so.setIntraOpNumThreads(be.threads());
-            ort = env.createSession(OnnxExporter.toBytes(frozen.graph()), so);
-        }
-        ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), inputShape);
-        feeds = Map.of(ort.getInputNames().iterator().next(), ortInput);
+        ort = new OrtPeer(frozen.graph(), be.threads(), x, inputShape);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws OrtException {
-        if (ortInput != null) ortInput.close();
         if (ort != null) ort.close();
         if (frozen != null) frozen.close();
         if (imported != null) imported.close();
@@ -128,10 +112,6 @@ public class InferenceBench {
 
     @Benchmark
     public float[] peerOnnxRuntime() throws OrtException {
-        try (OrtSession.Result res = ort.run(feeds)) {
-            FloatBuffer fb = ((OnnxTensor) res.get(0)).getFloatBuffer();
-            fb.get(out, 0, Math.min(out.length, fb.remaining()));
-            return out;
-        }
+        return ort.run(out);
     }
 }

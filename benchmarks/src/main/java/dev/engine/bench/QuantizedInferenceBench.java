@@ -1,20 +1,14 @@
 package dev.engine.bench;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.engine.api.Backend;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
 import dev.engine.inference.FreezeOptions;
 import dev.engine.inference.Freezer;
 import dev.engine.inference.FrozenModel;
-import dev.engine.inference.OnnxExporter;
 import dev.engine.inference.Quantization;
 import dev.engine.nn.Sequential;
-import java.nio.FloatBuffer;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -48,9 +42,7 @@ public class QuantizedInferenceBench {
     @Param({"cpu"}) public String backend;
 
     private FrozenModel f32, int8, int8Dynamic, int8Conv;
-    private OrtSession ort;
-    private OnnxTensor ortInput;
-    private Map<String, OnnxTensor> feeds;
+    private OrtPeer ort;
     private float[] x, out;
     private int batch;
 
@@ -83,19 +75,11 @@ public class QuantizedInferenceBench {
         }
         x = Fixtures.random(batch * features, 7);
         out = new float[batch * 10];
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            so.setIntraOpNumThreads(be.threads());
-            ort = env.createSession(OnnxExporter.toBytes(f32.graph()), so);
-        }
-        ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
-        feeds = Map.of(ort.getInputNames().iterator().next(), ortInput);
+        ort = new OrtPeer(f32.graph(), be.threads(), x, shape);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws OrtException {
-        if (ortInput != null) ortInput.close();
         if (ort != null) ort.close();
         for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8Conv}) if (m != null) m.close();
     }
@@ -127,10 +111,6 @@ public class QuantizedInferenceBench {
 
     @Benchmark
     public float[] peerOnnxRuntime() throws OrtException {
-        try (OrtSession.Result res = ort.run(feeds)) {
-            FloatBuffer fb = ((OnnxTensor) res.get(0)).getFloatBuffer();
-            fb.get(out, 0, Math.min(out.length, fb.remaining()));
-            return out;
-        }
+        return ort.run(out);
     }
 }

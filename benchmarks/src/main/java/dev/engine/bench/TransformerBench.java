@@ -1,9 +1,6 @@
 package dev.engine.bench;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.engine.api.Backend;
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.GradMode;
@@ -12,11 +9,8 @@ import dev.engine.autograd.Tensor;
 import dev.engine.inference.FreezeOptions;
 import dev.engine.inference.Freezer;
 import dev.engine.inference.FrozenModel;
-import dev.engine.inference.OnnxExporter;
 import dev.engine.nn.TransformerEncoderLayer;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -55,9 +49,7 @@ public class TransformerBench {
     private Backend be;
     private TransformerEncoderLayer layer;
     private FrozenModel frozen;
-    private OrtSession ort;
-    private OnnxTensor ortInput;
-    private Map<String, OnnxTensor> feeds;
+    private OrtPeer ort;
     private float[] x, out;
     private long[] shape;
 
@@ -70,19 +62,11 @@ public class TransformerBench {
         shape = new long[]{batch, SEQ, D};
         x = Fixtures.random(batch * SEQ * D, 7);
         out = new float[batch * SEQ * D];
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            so.setIntraOpNumThreads(be.threads());
-            ort = env.createSession(OnnxExporter.toBytes(frozen.graph()), so);
-        }
-        ortInput = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
-        feeds = Map.of(ort.getInputNames().iterator().next(), ortInput);
+        ort = new OrtPeer(frozen.graph(), be.threads(), x, shape);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws OrtException {
-        if (ortInput != null) ortInput.close();
         if (ort != null) ort.close();
         if (frozen != null) frozen.close();
     }
@@ -104,10 +88,7 @@ public class TransformerBench {
 
     @Benchmark
     public float[] peerOnnxRuntime() throws OrtException {
-        try (OrtSession.Result res = ort.run(feeds)) {
-            ((OnnxTensor) res.get(0)).getFloatBuffer().get(out);
-            return out;
-        }
+        return ort.run(out);
     }
 
     /**

@@ -56,13 +56,7 @@ final class CpuPackedGemm {
 
     /** Int8GemmArgs (16 int64s, see abi.h). */
     static void runInt8(long m, MatrixRef a, InputQuantization aq, PackedMatrix b, MatrixRef c, Epilogue epi) {
-        MatrixRef r = epi.residual();
-        NativeArgs q = NativeArgs.begin().put(m).put(b.cols()).put(b.rows());
-        q.put(at(a.buffer(), a.offset())).put(a.ld()).put(b.buffer().address());
-        q.put(at(c.buffer(), c.offset())).put(c.ld());
-        q.put(addr(epi.bias()));
-        q.put(r == null ? 0L : at(r.buffer(), r.offset())).put(r == null ? 1L : r.ld());
-        q.put((long) epi.activation().op().code()).put(epi.activationParam());
+        NativeArgs q = productArgs(m, a, b, c, epi);
         q.put(aq.perCall() ? 1L : 0L).put((double) aq.scale()).put((long) aq.zeroPoint());
         CpuBackend.ok("gemmInt8Packed", CpuNative.engine_int8_gemm(q.address()));
     }
@@ -76,6 +70,11 @@ final class CpuPackedGemm {
 
     /** PackedGemmArgs (13 int64s, see abi.h). */
     static void run(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epi) {
+        CpuBackend.ok("gemmPacked", CpuNative.engine_packed_gemm(productArgs(m, a, b, c, epi).address()));
+    }
+
+    /** The 13 leading int64s both PackedGemmArgs and Int8GemmArgs start with (abi.h). */
+    private static NativeArgs productArgs(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epi) {
         MatrixRef r = epi.residual();
         NativeArgs q = NativeArgs.begin().put(m).put(b.cols()).put(b.rows());
         q.put(at(a.buffer(), a.offset())).put(a.ld()).put(b.buffer().address());
@@ -83,6 +82,6 @@ final class CpuPackedGemm {
         q.put(addr(epi.bias()));
         q.put(r == null ? 0L : at(r.buffer(), r.offset())).put(r == null ? 1L : r.ld());
         q.put((long) epi.activation().op().code()).put(epi.activationParam());
-        CpuBackend.ok("gemmPacked", CpuNative.engine_packed_gemm(q.address()));
+        return q;
     }
 }

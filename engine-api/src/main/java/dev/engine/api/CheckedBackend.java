@@ -265,17 +265,24 @@ public abstract non-sealed class CheckedBackend implements Backend {
         String op = "gemmPacked";
         if (b == null) throw new EngineException(op + ": packed B is null");
         b.check(op, this, packedMatrixFormat());
+        Epilogue epi = checkPackedProduct(op, m, a, b, packedMatrixLength(b.rows(), b.cols()), DType.F32, c, epilogue);
+        if (m == 0 || b.cols() == 0) return;
+        gemmPackedUnchecked(m, a, b, c, epi);
+    }
+
+    /** The checks both packed products share: m, the packed buffer, A, C and the epilogue; returns the epilogue. */
+    private Epilogue checkPackedProduct(String op, long m, MatrixRef a, PackedMatrix b, long packedLength, DType packedDtype, MatrixRef c,
+                                        Epilogue epilogue) {
         long k = b.rows(), n = b.cols();
         if (m < 0 || m > INT_LIMIT) throw new ShapeException(op + ": m = " + m + " out of range");
-        buffer(op, "packed B", this, b.buffer(), packedMatrixLength(k, n), DType.F32);
+        buffer(op, "packed B", this, b.buffer(), packedLength, packedDtype);
         if (c == null) throw new EngineException(op + ": C is null");
         matrix(op, "A", a, m, k, 1, DType.F32);
         matrix(op, "C", c, m, n, 1, DType.F32);
         Epilogue epi = epilogue == null ? Epilogue.NONE : epilogue;
         if (epi.bias() != null) buffer(op, "bias", this, epi.bias(), n, DType.F32);
         if (epi.residual() != null) matrix(op, "residual", epi.residual(), m, n, 1, DType.F32);
-        if (m == 0 || n == 0) return;
-        gemmPackedUnchecked(m, a, b, c, epi);
+        return epi;
     }
 
     /** m, n > 0, b in this backend's format; the default runs {@link #gemmUnchecked} on the row-major copy. */
@@ -328,16 +335,8 @@ public abstract non-sealed class CheckedBackend implements Backend {
         if (b == null) throw new EngineException(op + ": packed B is null");
         if (aq == null) throw new EngineException(op + ": input quantization is null");
         b.check(op, this, packedInt8Format());
-        long k = b.rows(), n = b.cols();
-        if (m < 0 || m > INT_LIMIT) throw new ShapeException(op + ": m = " + m + " out of range");
-        buffer(op, "packed B", this, b.buffer(), packedInt8Length(k, n), DType.I32);
-        if (c == null) throw new EngineException(op + ": C is null");
-        matrix(op, "A", a, m, k, 1, DType.F32);
-        matrix(op, "C", c, m, n, 1, DType.F32);
-        Epilogue epi = epilogue == null ? Epilogue.NONE : epilogue;
-        if (epi.bias() != null) buffer(op, "bias", this, epi.bias(), n, DType.F32);
-        if (epi.residual() != null) matrix(op, "residual", epi.residual(), m, n, 1, DType.F32);
-        if (m == 0 || n == 0) return;
+        Epilogue epi = checkPackedProduct(op, m, a, b, packedInt8Length(b.rows(), b.cols()), DType.I32, c, epilogue);
+        if (m == 0 || b.cols() == 0) return;
         gemmInt8PackedUnchecked(m, a, aq, b, c, epi);
     }
 
