@@ -74,6 +74,34 @@ struct Operand {
     i64 strides[MAX_DIMS];
 };
 
+// Merges neighbouring dims that every operand walks as one (stride[d] == stride[d+1] * shape[d+1]) and
+// drops size-1 dims, in place; returns the new rank. The strided kernels loop over rows of the last dim, so
+// an NCHW tensor then runs as one long row instead of N*C*H rows of W (8-32 elements each on small images).
+inline int coalesce_dims(int nd, i64* shape, Operand* ops, int nops) {
+    int out = 0;
+    for (int d = 0; d < nd; d++) {
+        if (shape[d] == 1 && nd > 1) continue;
+        if (out > 0) {
+            bool merge = true;
+            for (int j = 0; j < nops && merge; j++) merge = ops[j].strides[out - 1] == ops[j].strides[d] * shape[d];
+            if (merge) {
+                shape[out - 1] *= shape[d];
+                for (int j = 0; j < nops; j++) ops[j].strides[out - 1] = ops[j].strides[d];
+                continue;
+            }
+        }
+        shape[out] = shape[d];
+        for (int j = 0; j < nops; j++) ops[j].strides[out] = ops[j].strides[d];
+        out++;
+    }
+    if (out == 0 && nd > 0) {  // all dims were 1
+        shape[0] = 1;
+        for (int j = 0; j < nops; j++) ops[j].strides[0] = 1;
+        out = 1;
+    }
+    return out;
+}
+
 // Row-index -> element offset for all dims but the last (the "row" loop of every strided kernel).
 inline i64 row_offset(i64 row, int nd, const i64* shape, const i64* strides) {
     i64 off = 0;

@@ -180,8 +180,9 @@ inline int engine_elementwise(long long metaAddress) {
         const i64* m = ptr<i64>(metaAddress);
         int dtype = (int)m[0];
         int nd = (int)m[1];
-        const i64* shape = m + 2;
-        const i64* q = shape + nd;
+        const i64* q = m + 2 + nd;
+        i64 shape[MAX_DIMS];
+        for (int d = 0; d < nd; d++) shape[d] = m[2 + d];
         int nops = (int)*q++;
         Operand ops[MAX_REGS + 1];
         for (int j = 0; j < nops; j++) {
@@ -193,6 +194,7 @@ inline int engine_elementwise(long long metaAddress) {
         p.inputs = (int)q[0]; p.registers = (int)q[1]; p.result = (int)q[2]; p.count = (int)q[3];
         p.code = q + 4;
         p.imm = p.code + (i64)p.count * INSTR_INTS;
+        nd = coalesce_dims(nd, shape, ops, nops);
         if (dtype == F32) run_program_f32(p, nd, shape, ops, nops);
         else run_program_f64(p, nd, shape, ops, nops);
     });

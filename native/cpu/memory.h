@@ -1,6 +1,7 @@
 // Native memory: aligned allocation, transfers from Java arrays, and strided copy with dtype conversion.
 #pragma once
 #include "common.h"
+#include "block_cache.h"
 #include <cstdlib>
 #include <limits>
 #include <type_traits>
@@ -59,14 +60,18 @@ inline int engine_copy(long long metaAddress) {
         using namespace engine;
         const i64* m = ptr<i64>(metaAddress);
         int nd = (int)m[0];
-        const i64* shape = m + 1;
-        const i64* p = shape + nd;
+        i64 shape[MAX_DIMS];
+        for (int d = 0; d < nd; d++) shape[d] = m[1 + d];
+        const i64* p = m + 1 + nd;
         Operand src, dst;
         src.address = p[0]; src.dtype = (int)p[1];
         for (int d = 0; d < nd; d++) src.strides[d] = p[2 + d];
         p += 2 + nd;
         dst.address = p[0]; dst.dtype = (int)p[1];
         for (int d = 0; d < nd; d++) dst.strides[d] = p[2 + d];
+        Operand both[2] = {src, dst};
+        nd = coalesce_dims(nd, shape, both, 2);
+        src = both[0]; dst = both[1];
         switch (src.dtype) {
             case F32: strided_copy_from<float>(nd, shape, src, dst); break;
             case F64: strided_copy_from<double>(nd, shape, src, dst); break;
@@ -77,15 +82,22 @@ inline int engine_copy(long long metaAddress) {
 }
 
 // 64-byte aligned, so vector loads never split cache lines; returns 0 when the system has no memory.
+// Large blocks come from (and go back to) the block cache; engine_free must get the same byte count.
 inline long long engine_alloc(long long bytes) {
-    void* p = nullptr;
     if (bytes > (long long)(SIZE_MAX / 2)) return 0;  // no system has that much; also keeps the rounding below from overflowing
     size_t n = bytes <= 0 ? 64 : ((size_t)bytes + 63) / 64 * 64;
-    if (posix_memalign(&p, 64, n) != 0) return 0;
-    return (long long)(uintptr_t)p;
+    return (long long)(uintptr_t)engine::block_cache().allocate(n);
 }
 
-inline void engine_free(long long address) { std::free(reinterpret_cast<void*>((uintptr_t)address)); }
+inline void engine_free(long long address, long long bytes) {
+    size_t n = bytes <= 0 ? 64 : ((size_t)bytes + 63) / 64 * 64;
+    engine::block_cache().release(reinterpret_cast<void*>((uintptr_t)address), n);
+}
+
+inline void engine_empty_cache() { engine::block_cache().empty(); }
+
+// out: 8 int64 counters, see BlockCache::stats
+inline void engine_allocator_stats(long long outAddress) { engine::block_cache().stats(engine::ptr<engine::i64>(outAddress)); }
 
 inline void engine_memcpy(long long dst, long long src, long long bytes) {
     std::memcpy(reinterpret_cast<void*>((uintptr_t)dst), reinterpret_cast<const void*>((uintptr_t)src), (size_t)bytes);

@@ -44,7 +44,7 @@ public final class CpuBackend extends CheckedBackend {
     private static final int OPTIMIZER_CHUNK = 1000;
     private final MemoryStats stats = new MemoryStats();
     private final CpuConvPool convPool = new CpuConvPool();
-    private final Buffer.Deallocator deallocator = (address, bytes) -> CpuNative.engine_free(address);
+    private final Buffer.Deallocator deallocator = CpuNative::engine_free;
 
     /** Loads the native library once; remembers why it failed. */
     private static final class Native {
@@ -136,6 +136,19 @@ public final class CpuBackend extends CheckedBackend {
         ready();
         return CpuNative.engine_describe().split("\\|", -1)[0];
     }
+
+    /** Counters of the cache that keeps large freed buffers (256 KiB and up) for reuse. */
+    public CpuAllocatorStats allocatorStats() {
+        ready();
+        NativeArgs a = NativeArgs.begin();
+        for (int i = 0; i < 8; i++) a.put(0L);
+        CpuNative.engine_allocator_stats(a.address());
+        long[] v = a.read(8);
+        return new CpuAllocatorStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+    }
+
+    /** Returns every cached (free) block to the system; live buffers are untouched. */
+    public void emptyCache() { ready(); CpuNative.engine_empty_cache(); }
 
     @Override public int threads() { ready(); return CpuNative.engine_get_threads(); }
 

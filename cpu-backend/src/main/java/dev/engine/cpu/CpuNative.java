@@ -27,7 +27,11 @@ final class CpuNative {
     }
 
     static native long engine_alloc(long bytes);
-    static native void engine_free(long address);
+    /** {@code bytes} must be what {@link #engine_alloc} was asked for: large blocks are cached by size class. */
+    static native void engine_free(long address, long bytes);
+    static native void engine_empty_cache();
+    /** Writes the block cache's 8 counters (see {@link CpuAllocatorStats}) at {@code outAddress}. */
+    static native void engine_allocator_stats(long outAddress);
     static native void engine_memcpy(long dst, long src, long bytes);
 
     @CriticalRegion static native void copy_in_f32(float[] src, int off, long dst, int n);

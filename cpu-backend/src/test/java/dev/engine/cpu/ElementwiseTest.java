@@ -142,6 +142,24 @@ class ElementwiseTest extends CpuTestBase {
         Layout[] r3 = new Layout[arity]; int[] r3Lens = new int[arity];
         for (int j = 0; j < arity; j++) { r3[j] = Layout.contiguous(1, 1, 1).broadcastTo(new long[]{4, 2, 3}); r3Lens[j] = 1; }
         cs.add(new Case("rank 3 all broadcast", Layout.contiguous(2, 3, 4).permute(2, 0, 1), 24, r3, r3Lens));
+        // NCHW [3, 4, 5, 6] (the native side merges dims every operand walks as one): input 0 contiguous, input 1
+        // a per-channel [1, 4, 1, 1] broadcast, input 2 an NHWC tensor seen as NCHW; the output a channel slice
+        long[] nchw = {3, 4, 5, 6};
+        Layout[] conv = new Layout[arity]; int[] convLens = new int[arity];
+        for (int j = 0; j < arity; j++) {
+            switch (j) {
+                case 0 -> { conv[j] = Layout.contiguous(nchw); convLens[j] = 360; }
+                case 1 -> { conv[j] = Layout.contiguous(1, 4, 1, 1).broadcastTo(nchw); convLens[j] = 4; }
+                default -> { conv[j] = Layout.contiguous(3, 5, 6, 4).permute(0, 3, 1, 2); convLens[j] = 360; }
+            }
+        }
+        cs.add(new Case("NCHW channel slice", Layout.contiguous(3, 7, 5, 6).narrow(1, 2, 4), 630, conv, convLens));
+        Layout[] ones = new Layout[arity]; int[] onesLens = new int[arity];
+        for (int j = 0; j < arity; j++) {
+            ones[j] = j == 1 ? Layout.contiguous(1, 1, 7, 1).broadcastTo(new long[]{2, 1, 7, 300}) : Layout.contiguous(2, 1, 7, 300);
+            onesLens[j] = j == 1 ? 7 : 4200;
+        }
+        cs.add(new Case("size-1 dims, long rows", Layout.contiguous(2, 1, 7, 300), 4200, ones, onesLens));
         return cs.toArray(new Case[0]);
     }
 
