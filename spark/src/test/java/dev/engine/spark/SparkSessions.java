@@ -6,6 +6,24 @@ import org.apache.spark.sql.SparkSession;
 final class SparkSessions {
     private SparkSessions() {}
 
+    /**
+     * A standalone cluster in miniature: a master and {@code workers} workers in this JVM, each executor its own
+     * JVM. Executors start from a Spark home, which Maven tests do not have; an empty one (a {@code jars}
+     * folder, see SPARK_HOME in the pom) plus this JVM's class path as the executors' extra class path stands in.
+     */
+    static SparkSession localCluster(int workers) {
+        String opens = System.getProperty("spark.java17.opens", "");
+        return SparkSession.builder().master("local-cluster[" + workers + ",1,1024]").appName("engine-spark-cluster-test")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.executor.extraClassPath", System.getProperty("java.class.path"))
+                .config("spark.executor.extraJavaOptions", opens + " -Xss4m")
+                .config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1")
+                .getOrCreate();
+    }
+
     static SparkSession local(String master) {
         return SparkSession.builder().master(master).appName("engine-spark-test")
                 .config("spark.ui.enabled", "false")
