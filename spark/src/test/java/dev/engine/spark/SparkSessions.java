@@ -12,6 +12,13 @@ final class SparkSessions {
      * folder, see SPARK_HOME in the pom) plus this JVM's class path as the executors' extra class path stands in.
      */
     static SparkSession localCluster(int workers) {
+        String home = System.getenv("SPARK_HOME");
+        if (home == null) throw new IllegalStateException("SPARK_HOME is not set (the pom sets it for the tests)");
+        try {
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of(home, "jars"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         String opens = System.getProperty("spark.java17.opens", "");
         return SparkSession.builder().master("local-cluster[" + workers + ",1,1024]").appName("engine-spark-cluster-test")
                 .config("spark.ui.enabled", "false")
