@@ -60,8 +60,8 @@ public final class SparkTrainer {
     @FunctionalInterface public interface LossFactory extends Serializable { Loss create(); }
     /** Builds the optimizer over the given parameters. */
     @FunctionalInterface public interface OptimizerFactory extends Serializable { Optimizer create(List<Tensor> params); }
-    /** Runs at the start of every worker's round, before any step; for fault-injection tests. */
-    @FunctionalInterface public interface RoundHook extends Serializable { void beforeLocalSteps(int epoch, int round, int worker, int attempt); }
+    /** Runs at the start of every worker's round, before any step: the tests' fault-injection seam, not public API. */
+    @FunctionalInterface interface RoundHook extends Serializable { void beforeLocalSteps(int epoch, int round, int worker, int attempt); }
 
     /** Everything a worker needs, serialized into each task. */
     static final class Config implements Serializable {
@@ -133,7 +133,7 @@ public final class SparkTrainer {
         public Builder resume(boolean r) { resume = r; return this; }
         public Builder progress(Progress p) { progress = p == null ? Progress.silent() : p; return this; }
         /** Called at the start of every worker's round (tests inject failures with it). */
-        public Builder roundHook(RoundHook h) { cfg.hook = h; return this; }
+        Builder roundHook(RoundHook h) { cfg.hook = h; return this; }
 
         public SparkTrainer build() {
             if (resume && checkpointDir == null) throw new EngineException("spark trainer: resume needs a checkpoint directory (checkpointDir)");
