@@ -55,15 +55,9 @@ final class LocalRound implements Function2<Integer, Iterator<Shard>, Iterator<R
             long samples = 0;
             for (int step = first; step < last; step++) {
                 int from = step * cfg.batchSize, n = Math.min(cfg.batchSize, shard.rows - from);
-                float[] x = new float[n * shard.features];
-                long[] y = new long[n];
-                for (int i = 0; i < n; i++) {
-                    int r = order[from + i];
-                    System.arraycopy(shard.x, r * shard.features, x, i * shard.features, shard.features);
-                    y[i] = shard.y[r];
-                }
                 try (MemoryScope scope = MemoryScope.open()) {
-                    Tensor l = loss.forward(model.forward(Tensor.of(x, cfg.inputShape(n))), Tensor.ofLongs(y, n));
+                    Tensor l = loss.forward(model.forward(Tensor.of(batch(shard, order, from, n), cfg.inputShape(n))),
+                            Tensor.ofLongs(labels(shard, order, from, n), n));
                     opt.zeroGrad();
                     l.backward();
                     opt.step();
@@ -80,6 +74,20 @@ final class LocalRound implements Function2<Integer, Iterator<Shard>, Iterator<R
             close(opt.stateDict());
             close(model.stateDict());
         }
+    }
+
+    /** The features of rows {@code order[from .. from + n)}, row-major. */
+    static float[] batch(Shard shard, int[] order, int from, int n) {
+        float[] x = new float[n * shard.features];
+        for (int i = 0; i < n; i++) System.arraycopy(shard.x, order[from + i] * shard.features, x, i * shard.features, shard.features);
+        return x;
+    }
+
+    /** The labels of rows {@code order[from .. from + n)}. */
+    static long[] labels(Shard shard, int[] order, int from, int n) {
+        long[] y = new long[n];
+        for (int i = 0; i < n; i++) y[i] = shard.y[order[from + i]];
+        return y;
     }
 
     /** Native memory goes back now rather than when the collector gets to it. */

@@ -25,13 +25,17 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import scala.Tuple2;
+import scala.reflect.ClassTag$;
 
 /**
  * Data-parallel training on Spark by synchronous parameter averaging (the scheme of Deeplearning4j's
  * parameter-averaging master). The rows are split into {@code workers} fixed shards. Each round the driver
  * broadcasts the model's weights and the optimizer's state; every worker trains {@code averagingFrequency}
  * batches of its shard from them; {@code treeAggregate} sums the results and the driver averages them into
- * its model and optimizer. An epoch is as many rounds as the largest shard has batches / K.
+ * its model and optimizer. An epoch is as many rounds as the largest shard has batches / K. With
+ * {@code .mode(Mode.GRADIENT_AVERAGING)} the workers instead average their gradients every step inside a
+ * barrier stage ({@link Mode#GRADIENT_AVERAGING}), which for small models matches single-process training.
  *
  * <p>A round is a pure function of the broadcast state and the shard, so a failed or retried task (a lost
  * executor, {@code spark.task.maxFailures}) recomputes the same contribution and nothing is applied twice.
@@ -51,9 +55,32 @@ import org.apache.spark.sql.Row;
  *         .checkpointDir(Path.of("/shared/ckpt")).build();
  * History h = t.fit(trainDf);           // a DataFrame: features (Vector or array), label (class index)
  * Module trained = t.model();
+ *
+ * // synchronous SGD: gradients averaged every step, 50 steps per barrier stage
+ * SparkTrainer sync = SparkTrainer.builder(...).mode(SparkTrainer.Mode.GRADIENT_AVERAGING)
+ *         .workers(4).averagingFrequency(50).epochs(30).build();
  * }</pre>
  */
 public final class SparkTrainer {
+    /** How workers combine their work. */
+    public enum Mode {
+        /**
+         * Each worker trains {@code averagingFrequency} batches on its own, then the driver averages their weights
+         * and optimizer states (few exchanges; suits larger models and slower networks).
+         */
+        PARAMETER_AVERAGING,
+        /**
+         * Every step, the workers exchange their batch gradients and all apply the row-weighted mean: synchronous
+         * data-parallel SGD, step for step a single process training on batches {@code workers} times larger. The
+         * workers run as one barrier stage (all at once; needs {@code workers} free task slots) and send their
+         * gradients to worker 0 over direct TCP connections, which returns the mean to all: traffic grows with
+         * workers x parameters per step, so it suits small models. {@code averagingFrequency} is the steps of one
+         * stage; each stage costs about a second to meet (Spark's barrier call) and the driver collects the
+         * weights, and checkpoints, between stages, so give it many steps (e.g. an epoch's).
+         */
+        GRADIENT_AVERAGING
+    }
+
     /** Builds the model; called once on the driver and once per worker and round. */
     @FunctionalInterface public interface ModelFactory extends Serializable { Module create(); }
     /** Builds the loss. */
@@ -62,6 +89,8 @@ public final class SparkTrainer {
     @FunctionalInterface public interface OptimizerFactory extends Serializable { Optimizer create(List<Tensor> params); }
     /** Runs at the start of every worker's round, before any step: the tests' fault-injection seam, not public API. */
     @FunctionalInterface interface RoundHook extends Serializable { void beforeLocalSteps(int epoch, int round, int worker, int attempt); }
+    /** Runs on the driver after every round's result is applied: the tests' step-by-step seam, not public API. */
+    @FunctionalInterface interface RoundListener { void afterRound(int epoch, int round); }
 
     /** Everything a worker needs, serialized into each task. */
     static final class Config implements Serializable {
@@ -70,6 +99,7 @@ public final class SparkTrainer {
         final LossFactory loss;
         final OptimizerFactory optimizer;
         int workers = 2, averagingFrequency = 1, epochs = 10, batchSize = 32;
+        Mode mode = Mode.PARAMETER_AVERAGING;
         long seed;
         boolean shuffle = true;
         int[] featureShape;
@@ -95,6 +125,7 @@ public final class SparkTrainer {
         private Path checkpointDir;
         private boolean resume;
         private Progress progress = Progress.silent();
+        private RoundListener listener;
 
         private Builder(ModelFactory m, LossFactory l, OptimizerFactory o) {
             if (m == null || l == null || o == null) throw new EngineException("spark trainer: model, loss and optimizer factories are required");
@@ -103,7 +134,12 @@ public final class SparkTrainer {
 
         /** Shards, one task each per round (default 2); at most the executors' total cores for every worker to run at once. */
         public Builder workers(int n) { if (n < 1) throw new EngineException("spark trainer: workers " + n + " must be >= 1"); cfg.workers = n; return this; }
-        /** Local batches each worker trains between averagings (default 1). */
+        /** {@link Mode#PARAMETER_AVERAGING} (the default) or {@link Mode#GRADIENT_AVERAGING}. */
+        public Builder mode(Mode m) { if (m == null) throw new EngineException("spark trainer: mode must not be null"); cfg.mode = m; return this; }
+        /**
+         * Local batches each worker trains between averagings (default 1); with {@link Mode#GRADIENT_AVERAGING},
+         * the synchronous steps of one barrier stage between the driver's collections and checkpoints.
+         */
         public Builder averagingFrequency(int k) {
             if (k < 1) throw new EngineException("spark trainer: averaging frequency " + k + " must be >= 1");
             cfg.averagingFrequency = k;
@@ -134,6 +170,8 @@ public final class SparkTrainer {
         public Builder progress(Progress p) { progress = p == null ? Progress.silent() : p; return this; }
         /** Called at the start of every worker's round (tests inject failures with it). */
         Builder roundHook(RoundHook h) { cfg.hook = h; return this; }
+        /** Called on the driver after every round (tests follow training step by step with it). */
+        Builder roundListener(RoundListener l) { listener = l; return this; }
 
         public SparkTrainer build() {
             if (resume && checkpointDir == null) throw new EngineException("spark trainer: resume needs a checkpoint directory (checkpointDir)");
@@ -146,6 +184,7 @@ public final class SparkTrainer {
     private final Path checkpointDir;
     private final boolean resume;
     private final Progress progress;
+    private final RoundListener listener;
     private final Module model;
     private final Optimizer optimizer;
     private final Loss loss;
@@ -157,6 +196,7 @@ public final class SparkTrainer {
         checkpointDir = b.checkpointDir;
         resume = b.resume;
         progress = b.progress;
+        listener = b.listener;
         model = cfg.model.create();
         optimizer = cfg.optimizer.create(model.parameters());
         loss = cfg.loss.create();
@@ -180,7 +220,7 @@ public final class SparkTrainer {
             throw new EngineException("spark trainer: feature shape " + java.util.Arrays.toString(cfg.featureShape) + " does not hold the "
                     + shards.features() + " values of a row");
         if (validation != null && validationRows == null) validationRows = Shards.local(validation, cfg);
-        int rounds = (shards.maxSteps(cfg.batchSize) + cfg.averagingFrequency - 1) / cfg.averagingFrequency;
+        int epochSteps = shards.maxSteps(cfg.batchSize), rounds = (epochSteps + cfg.averagingFrequency - 1) / cfg.averagingFrequency;
         History history = new History();
         Position at = resume ? restore(history) : new Position(0, 0, 0, 0, 0);
         if (at.epoch >= cfg.epochs)
@@ -194,7 +234,8 @@ public final class SparkTrainer {
                 long samples = resumed ? at.samples : 0;
                 progress.startEpoch(epoch, cfg.epochs, rounds);
                 for (int round = resumed ? at.round : 0; round < rounds; round++) {
-                    RoundResult r = runRound(jsc, shards.rdd(), epoch, round);
+                    RoundResult r = runRound(jsc, shards.rdd(), epoch, round, epochSteps);
+                    if (listener != null) listener.afterRound(epoch, round);
                     lossSum += r.lossSum;
                     samples += r.samples;
                     progress.batch(epoch, round + 1, lossSum / Math.max(samples, 1), samples);
@@ -217,14 +258,27 @@ public final class SparkTrainer {
         return history;
     }
 
-    /** One round: broadcast, K local steps per worker, sum, average into the driver's model and optimizer. */
-    private RoundResult runRound(JavaSparkContext jsc, JavaRDD<Shard> shards, int epoch, int round) {
-        RoundState state = new RoundState(epoch, round, TensorState.of(model.stateDict()), TensorState.of(optimizer.stateDict()));
+    /**
+     * One round: broadcast, K steps per worker (local ones, or synchronous ones in a barrier stage), sum, average
+     * into the driver's model and optimizer (in gradient averaging only worker 0 returns its state, the same as
+     * every other worker's, so the average is that state).
+     */
+    private RoundResult runRound(JavaSparkContext jsc, JavaRDD<Shard> shards, int epoch, int round, int epochSteps) {
+        RoundState state = new RoundState(epoch, round, epochSteps, TensorState.of(model.stateDict()), TensorState.of(optimizer.stateDict()));
         Broadcast<RoundState> b = jsc.broadcast(state);
         RoundResult r;
         try {
-            r = shards.mapPartitionsWithIndex(new LocalRound(b, cfg), true)
-                    .treeAggregate(RoundResult.EMPTY, RoundResult::plus, RoundResult::plus);
+            if (cfg.mode == Mode.GRADIENT_AVERAGING) {
+                // Spark reruns a failed barrier stage only when it is a shuffle-map stage (a failed barrier result
+                // stage aborts the job), hence the shuffle to one partition rather than a plain collect
+                r = RoundResult.EMPTY;
+                for (RoundResult part : shards.rdd().barrier().mapPartitions(new SyncRound(b, cfg), true, ClassTag$.MODULE$.apply(RoundResult.class))
+                        .toJavaRDD().mapToPair(x -> new Tuple2<>(0, x)).reduceByKey(RoundResult::plus, 1).values().collect())
+                    r = r.plus(part);
+            } else {
+                r = shards.mapPartitionsWithIndex(new LocalRound(b, cfg), true)
+                        .treeAggregate(RoundResult.EMPTY, RoundResult::plus, RoundResult::plus);
+            }
         } finally {
             b.destroy();
         }
@@ -249,7 +303,8 @@ public final class SparkTrainer {
             Map<String, Tensor> all = new LinkedHashMap<>();
             model.stateDict().forEach((k, v) -> all.put("model." + k, v));
             optimizer.stateDict().forEach((k, v) -> all.put("optim." + k, v));
-            all.put("spark.position", Tensor.ofLongs(new long[]{at.epoch, at.round, at.samples, cfg.workers, cfg.averagingFrequency, cfg.batchSize}, 6));
+            all.put("spark.position", Tensor.ofLongs(new long[]{at.epoch, at.round, at.samples, cfg.workers, cfg.averagingFrequency, cfg.batchSize,
+                    cfg.mode.ordinal()}, 7));
             all.put("spark.partial", Tensor.of(new double[]{at.lossSum, at.seconds}, 2));
             for (String name : history.metricNames()) all.put("history." + name, Tensor.of(history.series(name), history.size()));
             if (history.size() > 0) {
@@ -275,9 +330,11 @@ public final class SparkTrainer {
             Tensor pos = all.get("spark.position");
             if (pos == null) throw new ModelFormatException(file + ": not a SparkTrainer checkpoint (no spark.position)");
             long[] p = pos.toLongArray();
-            if (p[3] != cfg.workers || p[4] != cfg.averagingFrequency || p[5] != cfg.batchSize)
+            Mode written = p.length > 6 ? Mode.values()[(int) p[6]] : Mode.PARAMETER_AVERAGING;
+            if (p[3] != cfg.workers || p[4] != cfg.averagingFrequency || p[5] != cfg.batchSize || written != cfg.mode)
                 throw new EngineException("spark trainer: " + file + " was written with workers " + p[3] + ", averaging frequency " + p[4]
-                        + ", batch size " + p[5] + "; resume with the same (asked for " + cfg.workers + ", " + cfg.averagingFrequency + ", " + cfg.batchSize + ")");
+                        + ", batch size " + p[5] + ", mode " + written + "; resume with the same (asked for " + cfg.workers + ", "
+                        + cfg.averagingFrequency + ", " + cfg.batchSize + ", " + cfg.mode + ")");
             model.loadStateDict(Checkpoint.section(all, "model."));
             optimizer.loadStateDict(Checkpoint.section(all, "optim."));
             double[] partial = all.get("spark.partial").toDoubleArray();
