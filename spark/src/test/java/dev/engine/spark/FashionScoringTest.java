@@ -3,26 +3,11 @@ package dev.engine.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.engine.autograd.Generator;
-import dev.engine.autograd.Tensor;
 import dev.engine.data.Dataset;
 import dev.engine.data.Idx;
-import dev.engine.data.Pipeline;
-import dev.engine.data.PipelineTransform;
-import dev.engine.data.Scale;
 import dev.engine.data.Split;
-import dev.engine.inference.Bundle;
-import dev.engine.inference.Freezer;
-import dev.engine.inference.FrozenModel;
-import dev.engine.inference.PostProcessor;
 import dev.engine.inference.Prediction;
 import dev.engine.inference.Predictor;
-import dev.engine.nn.Linear;
-import dev.engine.nn.ReLU;
-import dev.engine.nn.Sequential;
-import dev.engine.nn.loss.CrossEntropyLoss;
-import dev.engine.optim.Adam;
-import dev.engine.train.Trainer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -41,15 +26,7 @@ class FashionScoringTest {
         FashionData.assumeInstalled();
         long t0 = System.nanoTime();
         Split s = FashionData.load();
-        Pipeline prep = Pipeline.of(new Scale(1f / 255)).fit(s.train());
-        Dataset train = prep.applyTraining(FashionData.head(s.train(), 10_000));
-        Generator g = new Generator(3);
-        Sequential net = new Sequential(new Linear(784, 64, g), new ReLU(), new Linear(64, 10, g));
-        Trainer.builder(net, new CrossEntropyLoss(), new Adam(net.parameters(), 1e-3)).epochs(2).batchSize(64).seed(1).build().fit(train);
-        Path bundle = dir.resolve("fashion-mlp.bundle");
-        try (FrozenModel frozen = Freezer.freeze(net, Tensor.zeros(1, 784))) {
-            Bundle.save(bundle, frozen, new PipelineTransform(prep), PostProcessor.softmax(Idx.FASHION_MNIST_CLASSES));
-        }
+        Path bundle = FashionBundle.create(dir.resolve("fashion-mlp.bundle"), 10_000, 2, 64);
         Dataset test = s.test();
         Prediction[] expected = new Prediction[test.size()];
         int correct = 0;
