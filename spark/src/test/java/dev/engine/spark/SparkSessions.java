@@ -20,7 +20,7 @@ final class SparkSessions {
             throw new java.io.UncheckedIOException(e);
         }
         String opens = System.getProperty("spark.java17.opens", "");
-        return SparkSession.builder().master("local-cluster[" + workers + ",1,1024]").appName("engine-spark-cluster-test")
+        SparkSession spark = SparkSession.builder().master("local-cluster[" + workers + ",1,1024]").appName("engine-spark-cluster-test")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.driver.host", "127.0.0.1")
@@ -29,6 +29,23 @@ final class SparkSessions {
                 .config("spark.executor.extraJavaOptions", opens + " -Xss4m")
                 .config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1")
                 .getOrCreate();
+        // executors register a few seconds apart on a busy machine; jobs started before the last one is up may
+        // run every task on the first, so the tests wait for all (the block managers include the driver's)
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (spark.sparkContext().getExecutorMemoryStatus().size() < workers + 1) {
+            if (System.nanoTime() > deadline) {
+                spark.stop();
+                throw new IllegalStateException("only " + (spark.sparkContext().getExecutorMemoryStatus().size() - 1) + " of " + workers
+                        + " executors registered within 2 minutes");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return spark;
     }
 
     static SparkSession local(String master) {
