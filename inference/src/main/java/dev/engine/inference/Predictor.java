@@ -46,14 +46,33 @@ public final class Predictor implements AutoCloseable {
         if (path == null || backend == null) throw new EngineException("predictor: bundle path and backend are required");
         if (path.getFileName() != null && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".onnx"))
             return new Predictor(dev.engine.inference.onnx.Onnx.load(path, null, FreezeOptions.defaults().backend(backend)), null, null);
-        Bundle b = Bundle.load(path);
+        return of(Bundle.load(path), backend, path.toString(), String.valueOf(path.getFileName()));
+    }
+
+    /**
+     * Loads a bundle from its bytes (as {@link Bundle#toBytes} writes them, e.g. read from a distributed file
+     * system) onto {@code backend}; {@code source} names it in errors.
+     */
+    public static Predictor load(byte[] bundle, Backend backend, String source) {
+        if (bundle == null || backend == null) throw new EngineException("predictor: bundle bytes and backend are required");
+        String name = source == null ? "bundle bytes" : source;
+        Bundle b;
+        try {
+            b = Bundle.fromBytes(bundle);
+        } catch (ModelFormatException e) {
+            throw new ModelFormatException(name + ": " + e.getMessage(), e);
+        }
+        return of(b, backend, name, name);
+    }
+
+    private static Predictor of(Bundle b, Backend backend, String source, String name) {
         FrozenModel m;
         try {
-            m = new FrozenModel(b.graph(), backend, List.of("loaded from " + path.getFileName()));
+            m = new FrozenModel(b.graph(), backend, List.of("loaded from " + name));
         } catch (ModelFormatException e) {
             throw e;
         } catch (EngineException e) {
-            throw new ModelFormatException("bundle " + path + ": its graph cannot run: " + e.getMessage(), e);
+            throw new ModelFormatException("bundle " + source + ": its graph cannot run: " + e.getMessage(), e);
         }
         return new Predictor(m, b.preprocessing(), b.postProcessor());
     }
@@ -64,20 +83,24 @@ public final class Predictor implements AutoCloseable {
 
     /** One raw row. */
     public Prediction predict(float[] row) {
-        float[] x = prepare(row, 0);
+        float[] x = prepare(row, "row 0");
         float[] out = model.run(x, 1);
         checkOutput(out, 0, out.length, 0);
         return post.apply(out, 0, out.length);
     }
 
-    /** The model's input for one raw row, every value finite. */
-    private float[] prepare(float[] row, int i) {
-        if (row == null) throw new EngineException("predictor: row " + i + " is null");
+    /**
+     * The model's input for one raw row (preprocessing applied, every value finite, the model's width), or an
+     * {@link EngineException} naming the row as {@code where} (e.g. "partition 3, row 17"). With
+     * {@link #predictPrepared} this lets a caller set bad rows aside one by one and still run the rest as a batch.
+     */
+    public float[] prepare(float[] row, String where) {
+        if (row == null) throw new EngineException("predictor: " + where + " is null");
         int n = pre.inputSize();
         if (n >= 0 && row.length != n)
-            throw new ShapeException("predictor: row " + i + " has " + row.length + " values, the bundle's preprocessing expects " + n);
+            throw new ShapeException("predictor: " + where + " has " + row.length + " values, the bundle's preprocessing expects " + n);
         for (int j = 0; j < row.length; j++) {
-            if (Float.isInfinite(row[j])) throw new EngineException("predictor: row " + i + ", value " + (j + 1) + " is " + row[j] + "; inputs must be finite");
+            if (Float.isInfinite(row[j])) throw new EngineException("predictor: " + where + ", value " + (j + 1) + " is " + row[j] + "; inputs must be finite");
         }
         float[] x;
         try {
@@ -85,13 +108,17 @@ public final class Predictor implements AutoCloseable {
         } catch (EngineException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new EngineException("predictor: row " + i + ": " + e.getMessage(), e);
+            throw new EngineException("predictor: " + where + ": " + e.getMessage(), e);
         }
         for (int j = 0; j < x.length; j++) {
             if (!Float.isFinite(x[j]))
-                throw new EngineException("predictor: row " + i + ": model input " + (j + 1) + " is " + x[j] + " after preprocessing"
+                throw new EngineException("predictor: " + where + ": model input " + (j + 1) + " is " + x[j] + " after preprocessing"
                         + (Float.isNaN(x[j]) ? " (a missing value and no imputer in the bundle)" : ""));
         }
+        int f = model.inputFeatures();
+        if (x.length != f)
+            throw new ShapeException("predictor: " + where + " has " + x.length + " features after preprocessing, the model's input is "
+                    + Shapes.str(model.sampleShape()).replace("[", "[batch, ") + " = " + f + " per row");
         return x;
     }
 
@@ -109,17 +136,22 @@ public final class Predictor implements AutoCloseable {
         if (rows.length == 0) return new Prediction[0];
         int f = model.inputFeatures();
         float[] x = new float[Math.multiplyExact(rows.length, f)];
-        for (int i = 0; i < rows.length; i++) {
-            float[] t = prepare(rows[i], i);
-            if (t.length != f)
-                throw new ShapeException("predictor: row " + i + " has " + t.length + " features after preprocessing, the model expects "
-                        + Shapes.str(model.sampleShape()) + " = " + f);
-            System.arraycopy(t, 0, x, i * f, f);
-        }
-        float[] out = model.run(x, rows.length);
-        int w = out.length / rows.length;
-        Prediction[] r = new Prediction[rows.length];
-        for (int i = 0; i < rows.length; i++) {
+        for (int i = 0; i < rows.length; i++) System.arraycopy(prepare(rows[i], "row " + i), 0, x, i * f, f);
+        return predictPrepared(x, rows.length);
+    }
+
+    /**
+     * Runs {@code n} rows already {@link #prepare prepared}, laid out one after another in {@code x}
+     * ({@code n} times the model's input features), as one batch.
+     */
+    public Prediction[] predictPrepared(float[] x, int n) {
+        if (x == null || n < 1 || x.length != (long) n * model.inputFeatures())
+            throw new ShapeException("predictor: " + (x == null ? "null" : x.length + " values") + " for " + n + " prepared rows of "
+                    + model.inputFeatures() + " features");
+        float[] out = model.run(x, n);
+        int w = out.length / n;
+        Prediction[] r = new Prediction[n];
+        for (int i = 0; i < n; i++) {
             checkOutput(out, i * w, w, i);
             r[i] = post.apply(out, i * w, w);
         }

@@ -60,6 +60,24 @@ class PredictorErrorsTest {
         }
     }
 
+    @Test void bundleBytesLoadLikeTheFileAndBadBytesNameTheirSource() throws Exception {
+        Path p = save(null);
+        float[][] rows = {{1, 2, 3, 4}, {-1, 0.5f, 2, 0}};
+        try (Predictor fromFile = Predictor.load(p);
+             Predictor fromBytes = Predictor.load(Files.readAllBytes(p), dev.engine.api.Backends.preferred(), "hdfs:///m.model")) {
+            for (float[] r : rows) org.junit.jupiter.api.Assertions.assertArrayEquals(fromFile.predict(r).scores(), fromBytes.predict(r).scores(), 0f);
+            float[] x = new float[8];
+            System.arraycopy(fromBytes.prepare(rows[0], "a"), 0, x, 0, 4);
+            System.arraycopy(fromBytes.prepare(rows[1], "b"), 0, x, 4, 4);
+            Prediction[] both = fromBytes.predictPrepared(x, 2);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(fromFile.predict(rows[1]).scores(), both[1].scores(), 0f);
+            engineError(() -> fromBytes.prepare(new float[]{1, 2}, "partition 3, row 17"), "partition 3, row 17 has 2 features");
+            assertThrows(ShapeException.class, () -> fromBytes.predictPrepared(new float[7], 2));
+        }
+        Throwable t = assertThrows(ModelFormatException.class, () -> Predictor.load("junk".getBytes(), dev.engine.api.Backends.preferred(), "s3://b/m.model"));
+        assertTrue(t.getMessage().contains("s3://b/m.model"), t.getMessage());
+    }
+
     @Test void missingValuesGoThroughTheSavedImputer() {
         Dataset train = Dataset.classification(new float[]{1, 2, 3, 4, 3, 6, 5, 8, 7, 10, 9, 12}, new int[]{4}, new int[]{0, 1, 2});
         Pipeline prep = Pipeline.of(Impute.median(), new Standardize()).fit(train);

@@ -24,7 +24,7 @@ class LayeringTest {
         main = new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.engine");
-        for (String layer : new String[] {"api", "autograd", "graph", "nn", "data", "inference", "train"}) {
+        for (String layer : new String[] {"api", "autograd", "graph", "nn", "data", "inference", "train", "spark"}) {
             assertTrue(main.stream().anyMatch(c -> c.getPackageName().startsWith("dev.engine." + layer)),
                     "no classes of dev.engine." + layer + " on the test class path");
         }
@@ -40,12 +40,14 @@ class LayeringTest {
                 .layer("data").definedBy("dev.engine.data..", "dev.engine.io..")
                 .layer("inference").definedBy("dev.engine.inference..")
                 .layer("train").definedBy("dev.engine.train..")
-                .whereLayer("train").mayNotBeAccessedByAnyLayer()
-                .whereLayer("inference").mayOnlyBeAccessedByLayers("train")
-                .whereLayer("data").mayOnlyBeAccessedByLayers("inference", "train")
-                .whereLayer("nn").mayOnlyBeAccessedByLayers("data", "inference", "train")
-                .whereLayer("graph").mayOnlyBeAccessedByLayers("nn", "data", "inference", "train")
-                .whereLayer("autograd").mayOnlyBeAccessedByLayers("graph", "nn", "data", "inference", "train")
+                .layer("spark").definedBy("dev.engine.spark..")
+                .whereLayer("spark").mayNotBeAccessedByAnyLayer()
+                .whereLayer("train").mayOnlyBeAccessedByLayers("spark")
+                .whereLayer("inference").mayOnlyBeAccessedByLayers("train", "spark")
+                .whereLayer("data").mayOnlyBeAccessedByLayers("inference", "train", "spark")
+                .whereLayer("nn").mayOnlyBeAccessedByLayers("data", "inference", "train", "spark")
+                .whereLayer("graph").mayOnlyBeAccessedByLayers("nn", "data", "inference", "train", "spark")
+                .whereLayer("autograd").mayOnlyBeAccessedByLayers("graph", "nn", "data", "inference", "train", "spark")
                 .check(main);
     }
 
@@ -58,7 +60,7 @@ class LayeringTest {
     void libraryCodeNamesNoConcreteBackend() {
         noClasses().that().resideInAnyPackage("dev.engine.api..", "dev.engine.autograd..", "dev.engine.graph..",
                         "dev.engine.nn..", "dev.engine.optim..", "dev.engine.data..", "dev.engine.io..",
-                        "dev.engine.inference..", "dev.engine.train..")
+                        "dev.engine.inference..", "dev.engine.train..", "dev.engine.spark..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.engine.cpu..", "dev.engine.cuda..")
                 .check(main);
     }

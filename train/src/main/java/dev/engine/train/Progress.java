@@ -27,14 +27,18 @@ public final class Progress {
     /** Prints nothing. */
     public static Progress silent() { return new Progress(null, false); }
 
-    void startEpoch(int epoch, int totalEpochs, int totalBatches) {
+    // The four calls below are public for training loops outside this package (the spark module's).
+
+    /** An epoch of {@code totalBatches} steps begins. */
+    public void startEpoch(int epoch, int totalEpochs, int totalBatches) {
         this.totalBatches = totalBatches;
         this.totalEpochs = totalEpochs;
         epochStart = System.nanoTime();
         lastDraw = 0;
     }
 
-    void batch(int epoch, int done, double meanLoss, long samples) {
+    /** {@code done} steps of the epoch are finished. */
+    public void batch(int epoch, int done, double meanLoss, long samples) {
         if (out == null || !live) return;
         long now = System.nanoTime();
         if (now - lastDraw < 100_000_000L && done < totalBatches) return;
@@ -47,7 +51,8 @@ public final class Progress {
         out.flush();
     }
 
-    void endEpoch(EpochStats e, int totalEpochs) {
+    /** The epoch ended with these statistics. */
+    public void endEpoch(EpochStats e, int totalEpochs) {
         if (out == null) return;
         StringBuilder sb = new StringBuilder(live ? "\r" : "");
         sb.append(String.format(Locale.ROOT, "epoch %d/%d", e.epoch() + 1, totalEpochs));
@@ -56,5 +61,6 @@ public final class Progress {
         out.println(sb);
     }
 
-    void message(String s) { if (out != null) out.println(s); }
+    /** A line of its own (resumed, restored, stopped early). */
+    public void message(String s) { if (out != null) out.println(s); }
 }
