@@ -50,7 +50,12 @@ class LocalClusterTest {
             assertEquals(e.probability(), r.getDouble(2), 0.0, "row " + r.getInt(0));
         }
         long driver = ProcessHandle.current().pid();
-        JavaRDD<Long> pids = df.javaRDD().mapPartitions(it -> List.of(ProcessHandle.current().pid()).iterator());
+        // each task holds its executor's only core for a moment, so the four tasks spread over both executors
+        // (instant tasks may all land on whichever executor is offered first)
+        JavaRDD<Long> pids = df.javaRDD().mapPartitions(it -> {
+            Thread.sleep(500);
+            return List.of(ProcessHandle.current().pid()).iterator();
+        });
         Set<Long> executors = new HashSet<>(pids.collect());
         assertTrue(!executors.contains(driver) && executors.size() == 2, "executor JVMs " + executors + ", driver " + driver);
     }
