@@ -156,6 +156,28 @@ void conv_bwd_input_gemm(const ConvGeom& g, const float* gy, const float* w, flo
 }
 
 // Images per chunk of the weight gradient: im2col of a chunk about 512 KB (L2). Depends on the shape only.
+// The weight (and bias) gradient: per-chunk partial sums added in chunk order, so the result is the same
+// whatever thread computed which chunk. part holds chunks x groups blocks of kg x crs values, element
+// (kk, row) of a block at kk * kk_stride + row * row_stride; bpart chunks x groups x kg.
+inline void sum_weight_chunks(const float* part, const float* bpart, i64 chunks, i64 groups, i64 kg, i64 crs,
+                              i64 kk_stride, i64 row_stride, float* gw, float* gb) {
+    for (i64 gi = 0; gi < groups; gi++)
+        for (i64 kk = 0; kk < kg; kk++) {
+            float* dst = gw + (gi * kg + kk) * crs;
+            for (i64 row = 0; row < crs; row++) {
+                float s = 0.f;
+                for (i64 chunk = 0; chunk < chunks; chunk++)
+                    s += part[(size_t)((chunk * groups + gi) * kg * crs + kk * kk_stride + row * row_stride)];
+                dst[row] = s;
+            }
+            if (gb) {
+                float s = 0.f;
+                for (i64 chunk = 0; chunk < chunks; chunk++) s += bpart[(size_t)((chunk * groups + gi) * kg + kk)];
+                gb[gi * kg + kk] = s;
+            }
+        }
+}
+
 inline i64 weight_grad_chunk(const ConvGeom& g) {
     return std::max<i64>(1, std::min<i64>(g.n, (i64(1) << 17) / std::max<i64>(1, g.crs() * g.ohw())));
 }
@@ -204,21 +226,7 @@ void conv_bwd_weight_packed(const ConvGeom& g, const float* x, const float* gy, 
                                     (int)std::min<i64>(PANEL, kg - q * PANEL), 0.f);
         }
     });
-    // chunk sums in chunk order: the same whatever thread computed them
-    for (i64 gi = 0; gi < g.groups; gi++)
-        for (i64 kk = 0; kk < kg; kk++) {
-            float* dst = gw + (gi * kg + kk) * crs;
-            for (i64 row = 0; row < crs; row++) {
-                float s = 0.f;
-                for (i64 chunk = 0; chunk < chunks; chunk++) s += part[(size_t)(((chunk * g.groups + gi) * crs + row) * kg + kk)];
-                dst[row] = s;
-            }
-            if (gb) {
-                float s = 0.f;
-                for (i64 chunk = 0; chunk < chunks; chunk++) s += bpart[(size_t)((chunk * g.groups + gi) * kg + kk)];
-                gb[gi * kg + kk] = s;
-            }
-        }
+    sum_weight_chunks(part.data(), bpart.data(), chunks, g.groups, kg, crs, 1, kg, gw, gb);
 }
 
 }  // namespace engine
@@ -357,20 +365,7 @@ inline void conv_bwd_weight_wide(const ConvGeom& g, const float* x, const float*
             }
         }
     });
-    for (i64 gi = 0; gi < g.groups; gi++)
-        for (i64 kk = 0; kk < kg; kk++) {
-            float* dst = gw + (gi * kg + kk) * crs;
-            for (i64 row = 0; row < crs; row++) {
-                float s = 0.f;
-                for (i64 chunk = 0; chunk < chunks; chunk++) s += part[(size_t)(((chunk * g.groups + gi) * kg + kk) * crs + row)];
-                dst[row] = s;
-            }
-            if (gb) {
-                float s = 0.f;
-                for (i64 chunk = 0; chunk < chunks; chunk++) s += bpart[(size_t)((chunk * g.groups + gi) * kg + kk)];
-                gb[gi * kg + kk] = s;
-            }
-        }
+    sum_weight_chunks(part.data(), bpart.data(), chunks, g.groups, kg, crs, crs, 1, gw, gb);
 }
 
 }  // namespace engine
