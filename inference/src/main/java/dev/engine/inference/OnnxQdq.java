@@ -10,8 +10,9 @@ import java.util.List;
  * The ONNX QDQ form of one int8 node of a frozen graph ({@link Int8Quantizer}): the input through
  * QuantizeLinear (uint8, the node's calibrated "inputScale" and "inputZeroPoint") and DequantizeLinear, the
  * int8 "weightQ" as an int8 initializer through DequantizeLinear with the per-output-channel "weightScale"
- * ({@code axis}), the bias as int32 in steps of input scale x weight scale (how ONNX Runtime's quantiser
- * writes it, so its QDQ fusion picks QGemm / QLinearConv), then the F32 Gemm (or MatMul) / Conv. The scales
+ * ({@code axis}), then the F32 Gemm (or MatMul) / Conv, which ONNX Runtime's QDQ fusion turns into QGemm /
+ * QLinearConv. A Linear's bias follows as an F32 Add; a Conv's is int32 in steps of input scale x weight
+ * scale (as ONNX Runtime's quantiser writes it: QLinearConv fusion needs it inside the Conv). The scales
  * are the ones the frozen model computes with, so ONNX Runtime runs the same arithmetic with its int8 kernels.
  * Dynamic quantisation (a range per call) has no fixed input scale to write and is refused.
  *
@@ -32,14 +33,9 @@ final class OnnxQdq {
         float sx = inputScale(n);
         String xd = quantizeInput(n, x, sx);
         String wd = weight(nm, wq, ws, 1);  // weightQ is [in, out]: channels along axis 1
-        if (n.input(0).rank() == 2) {
-            List<String> ins = new ArrayList<>(List.of(xd, wd));
-            String bd = b == null ? null : int32Bias(nm, b.data(), sx, ws);
-            if (bd != null) ins.add(bd);
-            String y = ex.op("Gemm", nm, ins.toArray(new String[0]), OnnxWriter.attrFloat("alpha", 1), OnnxWriter.attrFloat("beta", 1));
-            return b != null && bd == null ? ex.op("Add", nm, new String[]{y, ex.init(nm + ".bias", b)}) : y;
-        }
-        String y = ex.op("MatMul", nm, new String[]{xd, wd});
+        // The bias stays F32 in an Add after the Gemm, as in our epilogue: ONNX Runtime 1.23's QGemm with an
+        // int32 bias (C) and per-column scales gives wrong columns at some shapes (e.g. 32 x 256 -> 120).
+        String y = n.input(0).rank() == 2 ? ex.op("Gemm", nm, new String[]{xd, wd}) : ex.op("MatMul", nm, new String[]{xd, wd});
         return b == null ? y : ex.op("Add", nm, new String[]{y, ex.init(nm + ".bias", b)});
     }
 
