@@ -121,13 +121,16 @@ class QdqExportTest {
         check(lenet, new long[]{1, 1, 28, 28}, q, x, 32, 0.01, 0.05, 1);
     }
 
-    /** Small random nets: padded convs with BatchNorm folded in, a residual Linear, GELU. */
+    /** Small random nets: padded convs with BatchNorm folded in, a residual Linear, a per-token (3-D) Linear, GELU. */
     @Test void smallNets() throws Exception {
         Random r = new Random(5);
         float[] cnnX = Models.randn(r, 6 * 2 * 8 * 8, 1);
         check(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, Quantization.int8Static(rows(cnnX, 128, 0, 6)).includingConvolutions(), cnnX, 6, 0.01, 0.05, 1);
         float[] resX = Models.randn(r, 8 * 6, 1);
         check(Models.residual(3, 6, 4), new long[]{1, 6}, Quantization.int8Static(rows(resX, 6, 0, 8)), resX, 8, 0.01, 0.05, 1);
+        float[] seqW = Models.randn(r, 5 * 6, 0.3), seqB = Models.randn(r, 5, 0.1), seqX = Models.randn(r, 3 * 4 * 6, 1);
+        Traceable perToken = (t, v) -> t.relu(t.linear(v, seqW, 5, 6, seqB));  // [batch, 4, 6]: QDQ MatMul + Add
+        check(perToken, new long[]{1, 4, 6}, Quantization.int8Static(rows(seqX, 24, 0, 3)), seqX, 3, 0.01, 0.05, 0);
         float[] mlpX = Models.randn(r, 8 * 5, 1);
         check(Models.tinyMlp(1, 5, 7, 3), new long[]{1, 5}, Quantization.int8Static(rows(mlpX, 5, 0, 8)), mlpX, 8, 0.01, 0.05, 1);
     }
