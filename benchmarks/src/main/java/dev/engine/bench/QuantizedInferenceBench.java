@@ -27,6 +27,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * same distribution), {@code engineInt8Dynamic} (each layer's input range per call), {@code engineFrozen}
  * (F32, the baseline) and {@code peerOnnxRuntime} (ONNX Runtime on our F32 export, ALL_OPT, the engine's
  * thread count), and {@code engineInt8Conv} (static, LeNet's convolutions int8 too). Sample time: p50/p99 in us.
+ * {@code peerOnnxRuntimeQdq} / {@code peerOnnxRuntimeQdqConv}: ONNX Runtime's own int8 kernels on the QDQ
+ * export of the very models {@code engineInt8} / {@code engineInt8Conv} run (same scales); issue 19's target
+ * there is engineInt8 time <= 0.8x peerOnnxRuntimeQdq at mlp:64 (speed ratio >= 1.25).
  */
 @Suite(title = "int8 inference: quantised frozen MLP vs F32 frozen vs ONNX Runtime FP32",
         note = "Issue 19 targets: batch 64 int8 time <= 0.5x ONNX Runtime FP32 (speed ratio >= 2); batch 1 int8 time <= 0.6x "
@@ -43,6 +46,7 @@ public class QuantizedInferenceBench {
 
     private FrozenModel f32, int8, int8Dynamic, int8Conv;
     private OrtPeer ort;
+    private OrtPeer ortQdq, ortQdqConv;
     private float[] x, out;
     private int batch;
 
@@ -76,11 +80,15 @@ public class QuantizedInferenceBench {
         x = Fixtures.random(batch * features, 7);
         out = new float[batch * 10];
         ort = new OrtPeer(f32.graph(), be.threads(), x, shape);
+        ortQdq = new OrtPeer(int8.graph(), be.threads(), x, shape);
+        ortQdqConv = new OrtPeer(int8Conv.graph(), be.threads(), x, shape);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws OrtException {
         if (ort != null) ort.close();
+        if (ortQdq != null) ortQdq.close();
+        if (ortQdqConv != null) ortQdqConv.close();
         for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8Conv}) if (m != null) m.close();
     }
 
@@ -112,5 +120,17 @@ public class QuantizedInferenceBench {
     @Benchmark
     public float[] peerOnnxRuntime() throws OrtException {
         return ort.run(out);
+    }
+
+    /** ONNX Runtime (ALL_OPT: its QDQ fusion into QGemm / QLinearConv) on the QDQ export of engineInt8's model. */
+    @Benchmark
+    public float[] peerOnnxRuntimeQdq() throws OrtException {
+        return ortQdq.run(out);
+    }
+
+    /** The same for engineInt8Conv's model (LeNet: convolutions int8 too; for the MLP the same as peerOnnxRuntimeQdq). */
+    @Benchmark
+    public float[] peerOnnxRuntimeQdqConv() throws OrtException {
+        return ortQdqConv.run(out);
     }
 }

@@ -8,6 +8,7 @@ import dev.engine.inference.Bundle;
 import dev.engine.inference.FreezeOptions;
 import dev.engine.inference.Freezer;
 import dev.engine.inference.FrozenModel;
+import dev.engine.inference.OnnxExporter;
 import dev.engine.inference.Prediction;
 import dev.engine.inference.Predictor;
 import dev.engine.inference.Quantization;
@@ -27,7 +28,10 @@ import picocli.CommandLine.Option;
  * <pre>
  * engine quantize --model digits.model --calibrate digits --out digits-int8.model
  * engine quantize --model m.bundle --calibrate data.csv --out m-int8.bundle --observer percentile:99.99
+ * engine quantize --model digits.model --calibrate digits --out digits-int8.model --onnx digits-int8.onnx
  * </pre>
+ * {@code --onnx} also writes the int8 model as ONNX QDQ (static mode only; see {@code OnnxExporter}), for
+ * ONNX Runtime's int8 kernels.
  */
 @Command(name = "quantize", mixinStandardHelpOptions = true,
         description = "Quantise a bundle's Linear layers to int8 (calibrated on a dataset) and compare FP32 and int8 accuracy.")
@@ -48,12 +52,16 @@ final class QuantizeCommand implements Callable<Integer> {
     String observer;
     @Option(names = "--convolutions", description = "Quantise Conv2d layers (groups 1) too; off: only Linear layers")
     boolean convolutions;
+    @Option(names = "--onnx", description = "Also write the int8 model as ONNX QDQ (QuantizeLinear/DequantizeLinear with the same scales) to this file; static mode only")
+    Path onnx;
     @Option(names = "--calibration-rows", defaultValue = "512", description = "Training rows to calibrate on (at most). Default: ${DEFAULT-VALUE}")
     int calibrationRows;
 
     @Override public Integer call() {
-        if (!Files.isRegularFile(model)) throw new EngineException("quantize: bundle " + model + " is not a file");
         if (!mode.equals("static") && !mode.equals("dynamic")) throw new EngineException("--mode: '" + mode + "' is not static or dynamic");
+        if (onnx != null && mode.equals("dynamic"))
+            throw new EngineException("--onnx needs --mode static: dynamic int8 has no fixed input scale for QuantizeLinear");
+        if (!Files.isRegularFile(model)) throw new EngineException("quantize: bundle " + model + " is not a file");
         if (calibrationRows < 1) throw new EngineException("--calibration-rows must be at least 1, got " + calibrationRows);
         if (calibrate != null) dataOptions.data = calibrate;
         DataSource.Prepared d = DataSource.load(dataOptions, seed, false);
@@ -76,8 +84,10 @@ final class QuantizeCommand implements Callable<Integer> {
         FreezeOptions opts = FreezeOptions.none().with(FreezeOptions.Pass.SHARE_MEMORY).backend(Backends.get("cpu")).quantize(q);
         try (FrozenModel m = Freezer.freeze(b.graph(), opts)) {
             Bundle.save(out, m, b.preprocessing(), b.postProcessor());
+            if (onnx != null) OnnxExporter.export(m.graph(), onnx);
         }
         System.out.println("quantised " + model + " (" + q + ") -> " + out + " (" + size(model) + " -> " + size(out) + " bytes)");
+        if (onnx != null) System.out.println("ONNX QDQ export -> " + onnx + " (" + size(onnx) + " bytes; input \"input\", output \"output\")");
         try (Predictor f32 = Predictor.load(model, Backends.get("cpu")); Predictor int8 = Predictor.load(out, Backends.get("cpu"))) {
             if (f32.postProcessor().labels() == null || f32.postProcessor().labels().isEmpty()) {
                 System.out.println("the bundle has no class labels: accuracy not measured");

@@ -2,6 +2,7 @@ package dev.engine.cli;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -11,14 +12,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code engine quantize}: a digits bundle trained here becomes an int8 bundle (smaller, still predicting),
- * FP32 and int8 accuracy are printed and within 0.5 points; bad options fail naming the problem.
+ * FP32 and int8 accuracy are printed and within 0.5 points, {@code --onnx} writes the QDQ export; bad options
+ * fail naming the problem.
  */
 class QuantizeCommandTest {
     @Test void quantizesADigitsBundleAndPrintsBothAccuracies(@TempDir Path dir) throws Exception {
-        Path model = dir.resolve("d.model"), q = dir.resolve("d-int8.model");
+        Path model = dir.resolve("d.model"), q = dir.resolve("d-int8.model"), onnx = dir.resolve("d-int8.onnx");
         CliRun.ok("train", "--epochs", "8", "--out", model.toString(), "--hidden", "64");
-        CliRun r = CliRun.ok("quantize", "--model", model.toString(), "--calibrate", "digits", "--out", q.toString());
+        CliRun r = CliRun.ok("quantize", "--model", model.toString(), "--calibrate", "digits", "--out", q.toString(), "--onnx", onnx.toString());
         assertTrue(Files.size(q) < Files.size(model) / 2, r.out());
+        assertTrue(r.out().contains("ONNX QDQ export -> " + onnx), r.out());
+        assertTrue(new String(Files.readAllBytes(onnx), StandardCharsets.ISO_8859_1).contains("QuantizeLinear"), "QDQ nodes in " + onnx);
         Matcher m = Pattern.compile("FP32 ([0-9.]+), int8 ([0-9.]+)").matcher(r.out());
         assertTrue(m.find(), r.out());
         double f32 = Double.parseDouble(m.group(1)), int8 = Double.parseDouble(m.group(2));
@@ -32,5 +36,7 @@ class QuantizeCommandTest {
 
     @Test void badOptionsAreNamed(@TempDir Path dir) {
         CliRun.fails("is not a file", "quantize", "--model", dir.resolve("none.model").toString(), "--out", dir.resolve("o").toString());
+        CliRun.fails("--onnx needs --mode static", "quantize", "--model", dir.resolve("none.model").toString(), "--out", dir.resolve("o").toString(),
+                "--mode", "dynamic", "--onnx", dir.resolve("o.onnx").toString());
     }
 }

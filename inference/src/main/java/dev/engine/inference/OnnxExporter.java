@@ -21,10 +21,18 @@ import java.util.Map;
  * Linear becomes Gemm (or MatMul + Add above 2-D), fused epilogues are expanded again (Add for the
  * residual, then the activation), fused elementwise programs become one ONNX node per instruction, and
  * BatchNorm left unfolded becomes Mul + Add. Input is named "input", output "output".
+ * A graph frozen with {@link Quantization#int8Static static int8 quantisation} exports its int8 Linear and
+ * Conv layers as QDQ ({@link OnnxQdq}: QuantizeLinear / DequantizeLinear with the frozen model's own
+ * calibrated input scales and per-channel weight scales), which ONNX Runtime fuses into its int8 kernels;
+ * an {@linkplain Quantization#int8Dynamic() int8 dynamic} graph is refused (no fixed input scale).
  *
  * <pre>{@code
  * try (FrozenModel m = Freezer.freeze(model, new long[]{1, 784}, FreezeOptions.defaults())) {
  *     OnnxExporter.export(m.graph(), Path.of("model.onnx"));
+ * }
+ * try (FrozenModel q = Freezer.freeze(model, new long[]{1, 784},
+ *         FreezeOptions.defaults().quantize(Quantization.int8Static(calibrationRows)))) {
+ *     OnnxExporter.export(q.graph(), Path.of("model-int8-qdq.onnx"));   // QDQ, same scales as q
  * }
  * }</pre>
  */
@@ -34,15 +42,22 @@ public final class OnnxExporter {
     private final List<byte[]> nodes = new ArrayList<>();
     private final List<byte[]> inits = new ArrayList<>();
     private final Map<Integer, String> names = new HashMap<>();
+    private final OnnxQdq qdq = new OnnxQdq(this);
     private int counter;
 
     private OnnxExporter() {}
 
-    /** Writes the ONNX file atomically. */
-    public static void export(Graph g, Path path) { AtomicFiles.write(path, toBytes(g)); }
+    /** Writes the ONNX file atomically (nothing is written when the graph cannot be exported). */
+    public static void export(Graph g, Path path) {
+        if (path == null) throw new EngineException("onnx export: the output path is null");
+        AtomicFiles.write(path, toBytes(g));
+    }
 
     /** The ONNX ModelProto bytes. */
-    public static byte[] toBytes(Graph g) { return new OnnxExporter().build(g); }
+    public static byte[] toBytes(Graph g) {
+        if (g == null) throw new EngineException("onnx export: the graph is null");
+        return new OnnxExporter().build(g);
+    }
 
     private byte[] build(Graph g) {
         for (Node n : g.nodes()) emit(n);
@@ -63,19 +78,21 @@ public final class OnnxExporter {
         return d;
     }
 
-    private String fresh(String base) { return base.replaceAll("[^A-Za-z0-9_+.]", "_") + "_" + (counter++); }
+    String fresh(String base) { return base.replaceAll("[^A-Za-z0-9_+.]", "_") + "_" + (counter++); }
 
-    private String init(String base, Const c) { return init(base, c.shape(), c.data()); }
+    String init(String base, Const c) { return init(base, c.shape(), c.data()); }
 
-    private String init(String base, long[] dims, float[] data) {
+    String init(String base, long[] dims, float[] data) {
         String n = fresh(base);
         inits.add(OnnxWriter.floatTensor(n, dims, data));
         return n;
     }
 
+    void addInit(byte[] tensor) { inits.add(tensor); }
+
     private String scalar(float v) { return init("c", new long[0], new float[]{v}); }
 
-    private String op(String type, String base, String[] ins, byte[]... attrs) {
+    String op(String type, String base, String[] ins, byte[]... attrs) {
         String out = fresh(base);
         nodes.add(OnnxWriter.node(type, fresh(base + "/" + type), ins, new String[]{out}, attrs));
         return out;
@@ -90,11 +107,10 @@ public final class OnnxExporter {
             case INPUT -> y = "input";
             case CONSTANT -> y = init(nm, n.constOrNull("value"));
             case LINEAR -> {
-                if (Int8Quantizer.isInt8(n))
-                    throw new EngineException("ONNX export: node '" + nm + "' is int8-quantised; export the F32 model (QDQ export is not implemented)");
                 Const w = n.constOrNull("weight"), wt = n.constOrNull("weightT"), b = n.constOrNull("bias");
                 String x = in(n, 0);
-                if (n.input(0).rank() == 2) {
+                if (Int8Quantizer.isInt8(n)) y = qdq.linear(n, x);
+                else if (n.input(0).rank() == 2) {
                     String wn = w != null ? init(nm + ".weight", w) : init(nm + ".weightT", wt);
                     List<String> ins = new ArrayList<>(List.of(x, wn));
                     if (b != null) ins.add(init(nm + ".bias", b));
@@ -108,12 +124,18 @@ public final class OnnxExporter {
                 y = activation(y, n.activation(), n.floatOr("activationParam", 0.01), nm);
             }
             case CONV2D -> {
-                long[] k = n.constOrNull("weight").shape(), st = n.ints("stride"), pd = n.ints("padding"), dl = n.ints("dilation");
-                List<String> ins = new ArrayList<>(List.of(in(n, 0), init(nm + ".weight", n.constOrNull("weight"))));
-                if (n.constOrNull("bias") != null) ins.add(init(nm + ".bias", n.constOrNull("bias")));
-                y = op("Conv", nm, ins.toArray(new String[0]), OnnxWriter.attrInts("kernel_shape", k[2], k[3]), OnnxWriter.attrInts("strides", st),
+                boolean int8 = Int8Quantizer.isInt8(n);
+                Const w = n.constOrNull(int8 ? Int8Quantizer.WEIGHT_Q : "weight");
+                long[] k = w.shape(), st = n.ints("stride"), pd = n.ints("padding"), dl = n.ints("dilation");
+                byte[][] attrs = {OnnxWriter.attrInts("kernel_shape", k[2], k[3]), OnnxWriter.attrInts("strides", st),
                         OnnxWriter.attrInts("pads", pd[0], pd[1], pd[0], pd[1]), OnnxWriter.attrInts("dilations", dl),
-                        OnnxWriter.attrInt("group", n.intOr("groups", 1)));
+                        OnnxWriter.attrInt("group", n.intOr("groups", 1))};
+                if (int8) y = qdq.conv(n, in(n, 0), attrs);
+                else {
+                    List<String> ins = new ArrayList<>(List.of(in(n, 0), init(nm + ".weight", w)));
+                    if (n.constOrNull("bias") != null) ins.add(init(nm + ".bias", n.constOrNull("bias")));
+                    y = op("Conv", nm, ins.toArray(new String[0]), attrs);
+                }
                 y = activation(y, n.activation(), n.floatOr("activationParam", 0.01), nm);
             }
             case BATCHNORM -> {

@@ -18,7 +18,7 @@ import java.nio.ByteOrder;
  * }</pre>
  */
 final class OnnxWriter {
-    static final int FLOAT = 1, INT64 = 7;
+    static final int FLOAT = 1, UINT8 = 2, INT8 = 3, INT32 = 6, INT64 = 7;
     private static final int ATTR_FLOAT = 1, ATTR_INT = 2, ATTR_INTS = 7;
 
     private OnnxWriter() {}
@@ -74,6 +74,23 @@ final class OnnxWriter {
         ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : data) b.putFloat(f);
         return m.i32(2, FLOAT).str(8, name).w(o -> o.writeByteArray(9, b.array())).bytes();
+    }
+
+    /** TensorProto of 8-bit integers ({@link #UINT8} or {@link #INT8}); {@code data} holds their values. */
+    static byte[] byteTensor(String name, int type, long[] dims, int[] data) {
+        Msg m = new Msg();
+        for (long d : dims) m.i64(1, d);
+        byte[] b = new byte[data.length];
+        for (int i = 0; i < data.length; i++) b[i] = (byte) data[i];
+        return m.i32(2, type).str(8, name).w(o -> o.writeByteArray(9, b)).bytes();
+    }
+
+    static byte[] intTensor(String name, long[] dims, int[] data) {
+        Msg m = new Msg();
+        for (long d : dims) m.i64(1, d);
+        ByteBuffer b = ByteBuffer.allocate(data.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int v : data) b.putInt(v);
+        return m.i32(2, INT32).str(8, name).w(o -> o.writeByteArray(9, b.array())).bytes();
     }
 
     static byte[] longTensor(String name, long[] dims, long[] data) {

@@ -10,7 +10,7 @@ import java.util.Arrays;
  * per tensor, either {@linkplain #int8Dynamic() dynamic} (scale and zero point from each call's input) or
  * {@linkplain #int8Static(float[][]) static} (calibrated once on rows the caller passes, through an
  * {@link Observer}). Everything else stays F32; the (de)quantisation happens inside the int8 GEMM and its
- * epilogue.
+ * epilogue. A static model's graph exports to ONNX as QDQ with these very scales ({@link OnnxExporter}).
  *
  * <pre>{@code
  * FrozenModel q = Freezer.freeze(model, Tensor.zeros(1, 64),
