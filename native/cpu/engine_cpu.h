@@ -183,6 +183,7 @@ inline const char* engine_describe() {
     if (__builtin_cpu_supports("fma")) features += "fma ";
     if (__builtin_cpu_supports("avx512f")) features += "avx512f ";
     if (__builtin_cpu_supports("avx512vnni")) features += "avx512vnni ";
+    if (__builtin_cpu_supports("avx512bf16")) features += "avx512bf16 ";
 #endif
     s = std::string(openblas_get_corename()) + "|" + openblas_get_config() + "|" + features;
     return s.c_str();
