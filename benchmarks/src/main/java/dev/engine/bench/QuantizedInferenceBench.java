@@ -26,7 +26,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * 784-512-512-10 MLP: {@code engineInt8} (static quantisation calibrated on 256 other random rows of the
  * same distribution), {@code engineInt8Dynamic} (each layer's input range per call), {@code engineFrozen}
  * (F32, the baseline) and {@code peerOnnxRuntime} (ONNX Runtime on our F32 export, ALL_OPT, the engine's
- * thread count), and {@code engineInt8Conv} (static, LeNet's convolutions int8 too). Sample time: p50/p99 in us.
+ * thread count), {@code engineInt8Conv} (static, LeNet's convolutions int8 too) and {@code engineBf16}
+ * ({@code Quantization.bf16()}: Linear layers in bfloat16, F32 sums; issue 19's BF16 target is batch 64 time
+ * <= 0.7x ONNX Runtime FP32, read from the report's engineBf16 vs peerOnnxRuntime row). Sample time: p50/p99 in us.
  */
 @Suite(title = "int8 inference: quantised frozen MLP vs F32 frozen vs ONNX Runtime FP32",
         note = "Issue 19 targets: batch 64 int8 time <= 0.5x ONNX Runtime FP32 (speed ratio >= 2); batch 1 int8 time <= 0.6x "
@@ -41,7 +43,7 @@ public class QuantizedInferenceBench {
     @Param({"mlp:1", "mlp:64", "lenet:1"}) public String config;
     @Param({"cpu"}) public String backend;
 
-    private FrozenModel f32, int8, int8Dynamic, int8Conv;
+    private FrozenModel f32, int8, int8Dynamic, int8Conv, bf16;
     private OrtPeer ort;
     private float[] x, out;
     private int batch;
@@ -72,6 +74,7 @@ public class QuantizedInferenceBench {
             int8 = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration)));
             int8Dynamic = Freezer.freeze(model, ex, o.quantize(Quantization.int8Dynamic()));
             int8Conv = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration).includingConvolutions()));
+            bf16 = Freezer.freeze(model, ex, o.quantize(Quantization.bf16()));
         }
         x = Fixtures.random(batch * features, 7);
         out = new float[batch * 10];
@@ -81,7 +84,7 @@ public class QuantizedInferenceBench {
     @TearDown(Level.Trial)
     public void tearDown() throws OrtException {
         if (ort != null) ort.close();
-        for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8Conv}) if (m != null) m.close();
+        for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8Conv, bf16}) if (m != null) m.close();
     }
 
     @Benchmark
@@ -106,6 +109,13 @@ public class QuantizedInferenceBench {
     @Benchmark
     public float[] engineInt8Conv() {
         int8Conv.run(x, batch, out);
+        return out;
+    }
+
+    /** Linear layers in bfloat16 (weights rounded once, inputs per call), F32 sums and epilogue. */
+    @Benchmark
+    public float[] engineBf16() {
+        bf16.run(x, batch, out);
         return out;
     }
 
