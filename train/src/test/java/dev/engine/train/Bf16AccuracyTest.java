@@ -103,6 +103,6 @@ class Bf16AccuracyTest {
                 new Conv2d(1, 6, 5, g), new ReLU(), new MaxPool2d(2),
                 new Conv2d(6, 16, 5, g), new ReLU(), new MaxPool2d(2), new Flatten(),
                 new Linear(256, 120, g), new ReLU(), new Linear(120, 84, g), new ReLU(), new Linear(84, 10, g));
-        check("Fashion-MNIST LeNet", model, head(s.train(), 6_000), s.test(), 2, Tensor.zeros(1, 1, 28, 28), 0.65);
+        check("Fashion-MNIST LeNet", model, head(s.train(), 12_000), s.test(), 2, Tensor.zeros(1, 1, 28, 28), 0.65);
     }
 }
