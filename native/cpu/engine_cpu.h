@@ -149,7 +149,7 @@ inline int engine_bf16_gemm(long long metaAddress) {
     });
 }
 
-// The bf16 GEMM kernel in use: "avx512bf16", "avx2" or "baseline".
+// The bf16 GEMM kernel in use: "amx", "avx512bf16", "avx2" or "baseline".
 inline const char* engine_bf16_isa() {
     const char* name = "";
     engine::bf_kernels(&name);
@@ -184,6 +184,7 @@ inline const char* engine_describe() {
     if (__builtin_cpu_supports("avx512f")) features += "avx512f ";
     if (__builtin_cpu_supports("avx512vnni")) features += "avx512vnni ";
     if (__builtin_cpu_supports("avx512bf16")) features += "avx512bf16 ";
+    if (__builtin_cpu_supports("amx-bf16")) features += "amx-bf16 ";
 #endif
     s = std::string(openblas_get_corename()) + "|" + openblas_get_config() + "|" + features;
     return s.c_str();

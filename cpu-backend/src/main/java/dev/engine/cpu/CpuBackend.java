@@ -111,8 +111,9 @@ public final class CpuBackend extends CheckedBackend {
     }
 
     /**
-     * The instruction set of the BF16 GEMM kernel in use: "avx512bf16" ({@code vdpbf16ps}), "avx2" or "baseline"
-     * (bf16 widened to F32, same rounded inputs); {@code ENGINE_CPU_ISA=avx2} or {@code baseline} narrows it.
+     * The instruction set of the BF16 GEMM kernel in use: "amx" (AMX-BF16 tiles), "avx512bf16" ({@code vdpbf16ps}),
+     * "avx2" or "baseline" (bf16 widened to F32, same rounded inputs); {@code ENGINE_CPU_ISA=avx512bf16}, {@code avx2}
+     * or {@code baseline} narrows it.
      *
      * <pre>{@code
      * String isa = ((CpuBackend) Backends.get("cpu")).bf16GemmIsa();

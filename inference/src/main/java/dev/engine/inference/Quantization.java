@@ -71,8 +71,8 @@ public final class Quantization {
      * BF16 Linear layers: each weight rounded to bfloat16 (round to nearest even) and packed once, each
      * layer's input rounded to bfloat16 on every call, products summed in F32, then bias, residual and
      * activation in F32; everything else (convolutions included) stays F32. No calibration; a row's result
-     * does not depend on its batch. On the CPU backend: {@code vdpbf16ps} where the CPU has AVX512_BF16,
-     * else the same rounded values widened to F32. A bundle stores the rounded weights in two bytes each.
+     * does not depend on its batch. On the CPU backend: AMX tiles where the CPU has AMX-BF16, else
+     * {@code vdpbf16ps} where it has AVX512_BF16, else the same rounded values widened to F32. A bundle stores the rounded weights in two bytes each.
      *
      * <pre>{@code
      * FrozenModel b = Freezer.freeze(model, Tensor.zeros(1, 784), FreezeOptions.defaults().quantize(Quantization.bf16()));
