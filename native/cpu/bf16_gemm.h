@@ -356,11 +356,15 @@ inline void bf_rows_avx512(const float* a, i64 lda, i64 m, i64 k, uint32_t* d) {
 
 struct alignas(64) AmxConfig { uint8_t palette, start_row, reserved[14]; uint16_t colsb[16]; uint8_t rows[16]; };
 
-inline void bf_amx_configure() {
+// Tiles 0-3: C; 4, 5: A; 6, 7: B. `rows` (1-16) rows in tiles 0, 1 and 4, the ones a block of at most 16 rows
+// uses: fewer rows are fewer passes through the tile unit (a batch-1 product need not compute 15 padding rows),
+// and each row is summed as in a full tile.
+inline void bf_amx_configure(int rows) {
     AmxConfig c;
     std::memset(&c, 0, sizeof c);
     c.palette = 1;
     for (int t = 0; t < 8; t++) { c.rows[t] = 16; c.colsb[t] = 64; }
+    c.rows[0] = c.rows[1] = c.rows[4] = (uint8_t)rows;
     _tile_loadconfig(&c);
 }
 
@@ -375,7 +379,8 @@ inline void bf_amx_configure() {
     } while (0)
 
 inline void bf_block_amx(const Bf16Gemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
-    bf_amx_configure();
+    int configured = 16;
+    bf_amx_configure(configured);
     const i64 pw = g.ks * BSTEP, astride = g.ks * 4;
     for (i64 p = p0; p < p1; p++) {
         const i64 j0 = p * BPANEL;
@@ -383,6 +388,8 @@ inline void bf_block_amx(const Bf16Gemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
         const uint32_t* bp = g.bp + p * pw;
         for (i64 i = i0; i < i1; i += 32) {
             const int rows = (int)std::min<i64>(32, i1 - i);
+            const int want = std::min(rows, 16);
+            if (want != configured) bf_amx_configure(configured = want);
             const uint32_t* a = g.a + i * g.ks;
             _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
             for (i64 s = 0; s < g.ks; s += BKSTEP) {
