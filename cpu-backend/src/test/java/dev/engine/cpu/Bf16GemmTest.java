@@ -42,6 +42,15 @@ class Bf16GemmTest extends CpuTestBase {
             assertArrayEquals(one, two);
             float[] alone = Bf16Reference.run(BE, 1, k, n, Arrays.copyOfRange(a, 5 * k, 6 * k), w, bias, null);
             assertArrayEquals(Arrays.copyOfRange(two, 5 * n, 6 * n), alone);
+            // one panel (n <= 32): the threads split the rows instead, at 8-row boundaries
+            int nn = 20;
+            float[] w1 = Arrays.copyOf(w, k * nn), b1 = Arrays.copyOf(bias, nn);
+            BE.setThreads(1);
+            float[] rowsOne = Bf16Reference.run(BE, m, k, nn, a, w1, b1, null);
+            BE.setThreads(2);
+            assertArrayEquals(rowsOne, Bf16Reference.run(BE, m, k, nn, a, w1, b1, null));
+            assertArrayEquals(Arrays.copyOfRange(rowsOne, 77 * nn, 78 * nn),
+                    Bf16Reference.run(BE, 1, k, nn, Arrays.copyOfRange(a, 77 * k, 78 * k), w1, b1, null));
         } finally {
             BE.setThreads(before);
         }
