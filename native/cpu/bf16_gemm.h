@@ -359,7 +359,7 @@ struct alignas(64) AmxConfig { uint8_t palette, start_row, reserved[14]; uint16_
 // Tiles 0-3: C; 4, 5: A; 6, 7: B. `rows` (1-16) rows in tiles 0, 1 and 4, the ones a block of at most 16 rows
 // uses: fewer rows are fewer passes through the tile unit (a batch-1 product need not compute 15 padding rows),
 // and each row is summed as in a full tile.
-inline void bf_amx_configure(int rows) {
+ENGINE_INLINE void bf_amx_configure(int rows) {  // always inlined into its caller of the same target
     AmxConfig c;
     std::memset(&c, 0, sizeof c);
     c.palette = 1;
