@@ -67,7 +67,8 @@ struct GemmArgs {
     i64 bias, residual, ldr, stride_r, act, act_param_bits;
 };
 
-// the frozen model's GEMM against a matrix packed by engine_pack_b (F32 only)
+// the frozen model's GEMM against a matrix packed by engine_pack_b (F32), or by engine_pack_bf16 for
+// engine_bf16_gemm (the same fields: A and C stay F32, only the packed B differs)
 struct PackedGemmArgs {
     i64 m, n, k, a, lda, packed_b, c, ldc, bias, residual, ldr, act, act_param_bits;
 };

@@ -11,6 +11,7 @@
 #include "fma_probe.h"
 #include "int8_gemm.h"
 #include "vnni_probe.h"
+#include "bf16_gemm.h"
 #include "reduce.h"
 #include "softmax.h"
 #include "attention.h"
@@ -121,6 +122,40 @@ inline const char* engine_int8_isa() {
 // Measured int8 GOP/s of one core at the int8 kernel's ISA (see vnni_probe.h); 0 for the baseline.
 inline double engine_int8_peak(int millis) { return engine::int8_peak_gops(millis); }
 
+// dst (engine_bf16_packed_words(k, n) 32-bit words) <- the row-major F32 k x n matrix at src (row stride
+// ldb), rounded to bf16 (nearest even) and packed in pairs for the bf16 GEMM.
+inline int engine_pack_bf16(long long src, long long ldb, long long k, long long n, long long dst) {
+    return engine::guarded([&] {
+        engine::pack_bf16(engine::ptr<float>(src), ldb, k, n, engine::ptr<uint32_t>(dst));
+    });
+}
+
+inline long long engine_bf16_packed_words(long long k, long long n) { return engine::bf_packed_words(k, n); }
+
+// meta: PackedGemmArgs (native/common/abi.h), packed_b made by engine_pack_bf16
+inline int engine_bf16_gemm(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const PackedGemmArgs& q = *ptr<PackedGemmArgs>(metaAddress);
+        Bf16Gemm g{};
+        g.m = q.m; g.n = q.n;
+        g.bp = ptr<uint32_t>(q.packed_b);
+        g.c = ptr<float>(q.c); g.ldc = q.ldc;
+        g.bias = ENGINE_P(float, q.bias);
+        g.res = ENGINE_P(float, q.residual); g.ldr = q.ldr;
+        g.act = (int)q.act;
+        g.actParam = (float)bits_to_double(q.act_param_bits);
+        bf16_gemm(g, ptr<float>(q.a), q.lda, q.k);
+    });
+}
+
+// The bf16 GEMM kernel in use: "amx", "avx512bf16", "avx2" or "baseline".
+inline const char* engine_bf16_isa() {
+    const char* name = "";
+    engine::bf_kernels(&name);
+    return name;
+}
+
 // Floats a packed k x n matrix takes.
 inline long long engine_packed_size(long long k, long long n) { return engine::packed_size(k, n); }
 
@@ -148,6 +183,8 @@ inline const char* engine_describe() {
     if (__builtin_cpu_supports("fma")) features += "fma ";
     if (__builtin_cpu_supports("avx512f")) features += "avx512f ";
     if (__builtin_cpu_supports("avx512vnni")) features += "avx512vnni ";
+    if (__builtin_cpu_supports("avx512bf16")) features += "avx512bf16 ";
+    if (__builtin_cpu_supports("amx-bf16")) features += "amx-bf16 ";
 #endif
     s = std::string(openblas_get_corename()) + "|" + openblas_get_config() + "|" + features;
     return s.c_str();

@@ -26,7 +26,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * 784-512-512-10 MLP: {@code engineInt8} (static quantisation calibrated on 256 other random rows of the
  * same distribution), {@code engineInt8Dynamic} (each layer's input range per call), {@code engineFrozen}
  * (F32, the baseline) and {@code peerOnnxRuntime} (ONNX Runtime on our F32 export, ALL_OPT, the engine's
- * thread count), and {@code engineInt8Conv} (static, LeNet's convolutions int8 too). Sample time: p50/p99 in us.
+ * thread count), {@code engineInt8Conv} (static, LeNet's convolutions int8 too) and {@code engineBf16}
+ * ({@code Quantization.bf16()}: Linear layers in bfloat16, F32 sums; issue 19's BF16 target is batch 64 time
+ * <= 0.7x ONNX Runtime FP32, read from the report's engineBf16 vs peerOnnxRuntime row). Sample time: p50/p99 in us.
  * {@code peerOnnxRuntimeQdq} / {@code peerOnnxRuntimeQdqConv}: ONNX Runtime's own int8 kernels on the QDQ
  * export of the very models {@code engineInt8} / {@code engineInt8Conv} run (same scales); issue 19's target
  * there is engineInt8 time <= 0.8x peerOnnxRuntimeQdq at mlp:64 (speed ratio >= 1.25).
@@ -44,7 +46,7 @@ public class QuantizedInferenceBench {
     @Param({"mlp:1", "mlp:64", "lenet:1"}) public String config;
     @Param({"cpu"}) public String backend;
 
-    private FrozenModel f32, int8, int8Dynamic, int8Conv;
+    private FrozenModel f32, int8, int8Dynamic, int8Conv, bf16;
     private OrtPeer ort;
     private OrtPeer ortQdq, ortQdqConv;
     private float[] x, out;
@@ -76,6 +78,7 @@ public class QuantizedInferenceBench {
             int8 = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration)));
             int8Dynamic = Freezer.freeze(model, ex, o.quantize(Quantization.int8Dynamic()));
             int8Conv = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration).includingConvolutions()));
+            bf16 = Freezer.freeze(model, ex, o.quantize(Quantization.bf16()));
         }
         x = Fixtures.random(batch * features, 7);
         out = new float[batch * 10];
@@ -89,7 +92,7 @@ public class QuantizedInferenceBench {
         if (ort != null) ort.close();
         if (ortQdq != null) ortQdq.close();
         if (ortQdqConv != null) ortQdqConv.close();
-        for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8Conv}) if (m != null) m.close();
+        for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8Conv, bf16}) if (m != null) m.close();
     }
 
     @Benchmark
@@ -114,6 +117,13 @@ public class QuantizedInferenceBench {
     @Benchmark
     public float[] engineInt8Conv() {
         int8Conv.run(x, batch, out);
+        return out;
+    }
+
+    /** Linear layers in bfloat16 (weights rounded once, inputs per call), F32 sums and epilogue. */
+    @Benchmark
+    public float[] engineBf16() {
+        bf16.run(x, batch, out);
         return out;
     }
 

@@ -84,7 +84,8 @@ public final class CpuBackend extends CheckedBackend {
         ready();
         String[] p = CpuNative.engine_describe().split("\\|", -1);
         return "OpenBLAS core: " + p[0] + "; OpenBLAS config: " + p[1].trim() + "; CPU features: " + p[2].trim()
-                + "; packed GEMM kernel: " + CpuNative.engine_packed_isa() + "; int8 GEMM kernel: " + CpuNative.engine_int8_isa() + "; threads: " + threads();
+                + "; packed GEMM kernel: " + CpuNative.engine_packed_isa() + "; int8 GEMM kernel: " + CpuNative.engine_int8_isa()
+                + "; bf16 GEMM kernel: " + CpuNative.engine_bf16_isa() + "; threads: " + threads();
     }
 
     /** The instruction set of the packed GEMM kernel in use: "avx512", "avx2" or "baseline" ({@code ENGINE_CPU_ISA} narrows it). */
@@ -107,6 +108,20 @@ public final class CpuBackend extends CheckedBackend {
         ready();
         if (millis < 1 || millis > 10_000) throw new IllegalArgumentException("fmaPeakGflops: millis must be in [1, 10000], got " + millis);
         return CpuNative.engine_fma_peak(millis);
+    }
+
+    /**
+     * The instruction set of the BF16 GEMM kernel in use: "amx" (AMX-BF16 tiles), "avx512bf16" ({@code vdpbf16ps}),
+     * "avx2" or "baseline" (bf16 widened to F32, same rounded inputs); {@code ENGINE_CPU_ISA=avx512bf16}, {@code avx2}
+     * or {@code baseline} narrows it.
+     *
+     * <pre>{@code
+     * String isa = ((CpuBackend) Backends.get("cpu")).bf16GemmIsa();
+     * }</pre>
+     */
+    public String bf16GemmIsa() {
+        ready();
+        return CpuNative.engine_bf16_isa();
     }
 
     /** The instruction set of the int8 GEMM kernel in use: "avx512vnni", "avx2" or "baseline" ({@code ENGINE_CPU_ISA} narrows it). */
@@ -189,6 +204,10 @@ public final class CpuBackend extends CheckedBackend {
     @Override protected String packedMatrixFormat() { return CpuPackedGemm.PANEL_FORMAT; }
     @Override protected long packedMatrixLength(long rows, long cols) { return CpuNative.engine_packed_size(rows, cols); }
     @Override protected void gemmPackedUnchecked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epi) { CpuPackedGemm.run(m, a, b, c, epi); }
+    @Override protected PackedMatrix packMatrixBf16Unchecked(Buffer b, long rows, long cols) { return CpuPackedGemm.packBf16(this, b, rows, cols); }
+    @Override protected String packedBf16Format() { return CpuPackedGemm.BF16_FORMAT; }
+    @Override protected long packedBf16Length(long rows, long cols) { return CpuPackedGemm.bf16Length(rows, cols); }
+    @Override protected void gemmBf16PackedUnchecked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epi) { CpuPackedGemm.runBf16(m, a, b, c, epi); }
     @Override protected PackedMatrix packMatrixInt8Unchecked(Buffer w, Buffer scales, long rows, long cols) { return CpuPackedGemm.packInt8(this, w, scales, rows, cols); }
     @Override protected String packedInt8Format() { return CpuPackedGemm.INT8_FORMAT; }
     @Override protected long packedInt8Length(long rows, long cols) { return CpuPackedGemm.int8Length(rows, cols); }

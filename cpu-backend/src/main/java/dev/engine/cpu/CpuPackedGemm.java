@@ -15,9 +15,9 @@ import dev.engine.api.PackedMatrix;
 import dev.engine.nativeabi.NativeArgs;
 
 /**
- * The CPU backend's {@code packMatrix} / {@code gemmPacked} and {@code packMatrixInt8} / {@code gemmInt8Packed}:
- * marshalling for the packed-panel kernels of native/cpu/packed_gemm.h and int8_gemm.h (arguments already
- * checked). Package-private; {@link CpuBackend} delegates here.
+ * The CPU backend's {@code packMatrix} / {@code gemmPacked}, {@code packMatrixInt8} / {@code gemmInt8Packed} and
+ * {@code packMatrixBf16} / {@code gemmBf16Packed}: marshalling for the packed-panel kernels of native/cpu/packed_gemm.h,
+ * int8_gemm.h and bf16_gemm.h (arguments already checked). Package-private; {@link CpuBackend} delegates here.
  */
 final class CpuPackedGemm {
     /** The layout {@link #pack} writes: column panels of 32, each k rows of 32 floats (zero-padded). */
@@ -26,7 +26,30 @@ final class CpuPackedGemm {
     /** The layout {@link #packInt8} writes: panels of 32 columns x 4 consecutive k bytes, column sums, scales. */
     static final String INT8_FORMAT = "cpu-int8-panel32x4";
 
+    /** The layout {@link #packBf16} writes: panels of 32 columns x 2 consecutive k values in bf16 (one I32 per pair). */
+    static final String BF16_FORMAT = "cpu-bf16-panel32x2";
+
     private CpuPackedGemm() {}
+
+    /** I32 elements (bf16 pairs) of a packed BF16 k x n matrix. */
+    static long bf16Length(long k, long n) { return CpuNative.engine_bf16_packed_words(k, n); }
+
+    static PackedMatrix packBf16(CpuBackend be, Buffer b, long rows, long cols) {
+        long words = bf16Length(rows, cols);
+        Buffer packed = be.allocate(DType.I32, Math.max(1, words));
+        try {
+            if (words > 0) CpuBackend.ok("packMatrixBf16", CpuNative.engine_pack_bf16(b.address(), Math.max(1, cols), rows, cols, packed.address()));
+        } catch (RuntimeException e) {
+            packed.close();
+            throw e;
+        }
+        return new PackedMatrix(packed, rows, cols, BF16_FORMAT);
+    }
+
+    /** PackedGemmArgs (13 int64s, see abi.h), B packed by {@link #packBf16}. */
+    static void runBf16(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epi) {
+        CpuBackend.ok("gemmBf16Packed", CpuNative.engine_bf16_gemm(productArgs(m, a, b, c, epi).address()));
+    }
 
     /** I32 elements of a packed int8 k x n matrix (its bytes rounded up). */
     static long int8Length(long k, long n) { return (CpuNative.engine_int8_packed_bytes(k, n) + 3) / 4; }

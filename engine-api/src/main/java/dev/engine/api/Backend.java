@@ -124,6 +124,26 @@ public sealed interface Backend permits CheckedBackend {
      */
     void gemmInt8Packed(long m, MatrixRef a, InputQuantization aq, PackedMatrix b, MatrixRef c, Epilogue epilogue);
 
+    /**
+     * Packs the constant row-major F32 matrix {@code b} ({@code rows x cols}, contiguous, k x n, i.e. [in, out])
+     * once for {@link #gemmBf16Packed}: each value rounded to bfloat16 (round to nearest even), stored in the
+     * backend's BF16 layout. Backends without a BF16 kernel throw an {@link EngineException}.
+     *
+     * <pre>{@code
+     * try (PackedMatrix wb = be.packMatrixBf16(weightT, in, out)) {
+     *     be.gemmBf16Packed(batch, MatrixRef.of(x, in), wb, MatrixRef.of(y, out), Epilogue.of(bias, Activation.RELU));
+     * }
+     * }</pre>
+     */
+    PackedMatrix packMatrixBf16(Buffer b, long rows, long cols);
+
+    /**
+     * {@code C = epilogue(bf16(A) B)} for F32 {@code A} ({@code m x b.rows()}), rounded to bfloat16 on the fly,
+     * and a matrix made by this backend's {@link #packMatrixBf16}: products of bf16 values summed in F32, then
+     * bias, residual and activation in F32. A row's result does not depend on the batch or the thread count.
+     */
+    void gemmBf16Packed(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epilogue);
+
     // ---- reductions and normalisation -------------------------------------------------------------
 
     /**

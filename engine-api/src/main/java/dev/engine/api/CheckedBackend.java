@@ -345,6 +345,41 @@ public abstract non-sealed class CheckedBackend implements Backend {
         throw new EngineException("gemmInt8Packed: the " + name() + " backend has no int8 GEMM kernel");
     }
 
+    @Override public final PackedMatrix packMatrixBf16(Buffer b, long rows, long cols) {
+        ready();
+        String op = "packMatrixBf16";
+        for (long v : new long[]{rows, cols})
+            if (v < 0 || v > INT_LIMIT) throw new ShapeException(op + ": size " + v + " out of range in " + rows + " x " + cols);
+        buffer(op, "B", this, b, product(op, rows, cols), DType.F32);
+        return packMatrixBf16Unchecked(b, rows, cols);
+    }
+
+    /** Rounds and packs a contiguous F32 rows x cols matrix in {@link #packedBf16Format()}. The default: no BF16 kernel. */
+    protected PackedMatrix packMatrixBf16Unchecked(Buffer b, long rows, long cols) {
+        throw new EngineException("packMatrixBf16: the " + name() + " backend has no BF16 GEMM kernel (run BF16 models on the cpu backend)");
+    }
+
+    /** The format {@link #packMatrixBf16Unchecked} writes; {@link #gemmBf16Packed} refuses any other. */
+    protected String packedBf16Format() { return "none"; }
+
+    /** I32 elements (pairs of bf16 values) a packed BF16 rows x cols matrix occupies in {@link #packedBf16Format()}. */
+    protected long packedBf16Length(long rows, long cols) { return 0; }
+
+    @Override public final void gemmBf16Packed(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epilogue) {
+        ready();
+        String op = "gemmBf16Packed";
+        if (b == null) throw new EngineException(op + ": packed B is null");
+        b.check(op, this, packedBf16Format());
+        Epilogue epi = checkPackedProduct(op, m, a, b, packedBf16Length(b.rows(), b.cols()), DType.I32, c, epilogue);
+        if (m == 0 || b.cols() == 0) return;
+        gemmBf16PackedUnchecked(m, a, b, c, epi);
+    }
+
+    /** m, n > 0, b in {@link #packedBf16Format()}; only reached on a backend whose packer made b. */
+    protected void gemmBf16PackedUnchecked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epilogue) {
+        throw new EngineException("gemmBf16Packed: the " + name() + " backend has no BF16 GEMM kernel");
+    }
+
     // ---- reductions and normalisation -------------------------------------------------------------
 
     @Override public final void reduce(ReduceOp op, BufferView x, int[] axes, Buffer out) {

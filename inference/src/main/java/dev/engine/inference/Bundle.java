@@ -18,8 +18,8 @@ import java.util.zip.CRC32;
  * The deployment file: one frozen graph with its weights, the fitted preprocessing and the
  * post-processing, in a versioned, checksummed container written atomically.
  *
- * <p>Layout (big-endian): magic {@code "ENGMODEL"}, format version (int: 2 since int8 weights; 1 is still
- * read, its graph constants untagged F32, see {@link GraphCodec}), section count (int), then per
+ * <p>Layout (big-endian): magic {@code "ENGMODEL"}, format version (int: 3 since bf16 weights, 2 since int8
+ * weights; 2 and 1 are still read, 1 with its graph constants untagged F32, see {@link GraphCodec}), section count (int), then per
  * section its type (int), offset (long), length (long) and CRC32 (int), then a CRC32 of all header bytes
  * before it, then the sections. Sections: 1 graph ({@link GraphCodec}), 2 preprocessing (type name +
  * opaque bytes, see {@link RowTransforms}), 3 post-processing ({@link PostProcessor}). Loading checks the
@@ -35,7 +35,7 @@ import java.util.zip.CRC32;
 public final class Bundle {
     static final byte[] MAGIC = "ENGMODEL".getBytes(StandardCharsets.US_ASCII);
     /** The format version this code writes. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The oldest format version this code still reads. */
     public static final int OLDEST_READABLE = 1;
     static final int GRAPH = 1, PREPROCESS = 2, POSTPROCESS = 3;

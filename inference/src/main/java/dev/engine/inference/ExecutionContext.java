@@ -172,6 +172,7 @@ public final class ExecutionContext implements AutoCloseable {
                     InputQuantization aq = inputQuantization(n);
                     return () -> be.gemmInt8Packed(rows, a, aq, wt, c, epi);
                 }
+                if (Bf16Conversion.isBf16(n)) return () -> be.gemmBf16Packed(rows, a, wt, c, epi);
                 if (wt != null) return () -> be.gemmPacked(rows, a, wt, c, epi);
                 MatrixRef b = new MatrixRef(wm, 0, in, 0);
                 return () -> be.gemm(false, true, rows, out, in, 1, a, b, 0, c, 1, epi);

@@ -11,6 +11,7 @@ import java.util.Set;
  * FreezeOptions o = FreezeOptions.defaults().without(FreezeOptions.Pass.FUSE_ELEMENTWISE);
  * FreezeOptions plain = FreezeOptions.none();   // the traced graph as is, no arena sharing
  * FreezeOptions q = FreezeOptions.defaults().quantize(Quantization.int8Dynamic());   // int8 Linear layers
+ * FreezeOptions b = FreezeOptions.defaults().quantize(Quantization.bf16());          // bf16 Linear layers
  * }</pre>
  */
 public final class FreezeOptions {
@@ -67,7 +68,7 @@ public final class FreezeOptions {
     /** Runs on {@code b} instead of the preferred backend. */
     public FreezeOptions backend(Backend b) { return new FreezeOptions(passes, b, quantization); }
 
-    /** Quantises the Linear layers after the other passes (null: stay F32); see {@link Quantization}. */
+    /** Quantises the Linear layers (int8 or bf16) after the other passes (null: stay F32); see {@link Quantization}. */
     public FreezeOptions quantize(Quantization q) { return new FreezeOptions(passes, backend, q); }
 
     /** The quantisation to apply, or null. */

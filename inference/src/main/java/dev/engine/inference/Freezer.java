@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * Freezes a model for inference: traces one eval-mode forward pass into a {@link Graph}, runs the passes
  * {@link FreezeOptions} enables (dead code, constant folding, BatchNorm folding, weight packing, epilogue
- * fusion, elementwise fusion), quantises the Linear layers when {@link FreezeOptions#quantize} asks for it, and
+ * fusion, elementwise fusion), quantises the Linear layers (int8 or bf16) when {@link FreezeOptions#quantize} asks for it, and
  * returns a {@link FrozenModel} whose arena is planned per batch size.
  *
  * <pre>{@code
@@ -67,7 +67,7 @@ public final class Freezer {
         Backend be = opts.backend() != null ? opts.backend() : Backends.preferred();
         Quantization q = opts.quantization();
         if (q != null) {
-            Graph quantized = Int8Quantizer.apply(opt, q, be);
+            Graph quantized = q.isBf16() ? Bf16Conversion.apply(opt) : Int8Quantizer.apply(opt, q, be);
             log.add(summary("quantize " + q, opt, quantized));
             opt = quantized;
         }

@@ -24,7 +24,9 @@ import java.util.Map;
  *
  * <p>Encoding {@link #VERSION} 2 (bundle format 2) prefixes each constant's values with a tag: F32 values, or
  * one signed byte per value when every value is an integer in [-128, 127] (an int8-quantised weight takes a
- * quarter of the space). Encoding 1 (bundle format 1) stores F32 values untagged; both are read.
+ * quarter of the space). Encoding 3 (bundle format 3) adds a third tag: two bytes per value (the high half of
+ * the F32 bits) when every value is a bfloat16 value, as the weights of a BF16 Linear layer are. Encoding 1
+ * (bundle format 1) stores F32 values untagged; all three are read.
  *
  * <pre>{@code
  * byte[] b = GraphCodec.write(graph);
@@ -40,8 +42,8 @@ public final class GraphCodec {
     static { for (ElementwiseOp op : ElementwiseOp.values()) OPS.put(op.code(), op); }
 
     /** The constant encoding {@link #write} uses. */
-    static final int VERSION = 2;
-    private static final int TAG_F32 = 0, TAG_I8 = 1;
+    static final int VERSION = 3;
+    private static final int TAG_F32 = 0, TAG_I8 = 1, TAG_BF16 = 2;
 
     private GraphCodec() {}
 
@@ -77,12 +79,23 @@ public final class GraphCodec {
         return w.toByteArray();
     }
 
-    /** Tagged values: int8 bytes when lossless, else F32. */
+    /** Tagged values: int8 bytes when lossless, else bf16 halves when lossless, else F32. */
     private static void writeConst(ByteWriter w, float[] d) {
-        boolean bytes = true;
+        boolean bytes = true, halves = d.length > 0;
         for (float v : d) {
             int i = (int) v;
             if (i < -128 || i > 127 || Float.floatToRawIntBits(v) != Float.floatToRawIntBits((float) i)) { bytes = false; break; }
+        }
+        for (int i = 0; i < d.length && halves && !bytes; i++) halves = Bf16Conversion.isBf16Value(d[i]);
+        if (!bytes && halves) {
+            byte[] b = new byte[2 * d.length];
+            for (int i = 0; i < d.length; i++) {
+                int hi = Float.floatToRawIntBits(d[i]) >>> 16;
+                b[2 * i] = (byte) (hi >>> 8);
+                b[2 * i + 1] = (byte) hi;
+            }
+            w.u8(TAG_BF16).bytes(b);
+            return;
         }
         if (!bytes) { w.u8(TAG_F32).floats(d); return; }
         byte[] b = new byte[d.length];
@@ -94,6 +107,13 @@ public final class GraphCodec {
         if (version < 2) return r.floats("constant values");
         int tag = r.u8("constant encoding");
         if (tag == TAG_F32) return r.floats("constant values");
+        if (tag == TAG_BF16 && version >= 3) {
+            byte[] b = r.bytes("constant bf16 values");
+            if (b.length % 2 != 0) throw r.fail("bf16 constant of " + b.length + " bytes (odd)");
+            float[] d = new float[b.length / 2];
+            for (int i = 0; i < d.length; i++) d[i] = Float.intBitsToFloat(((b[2 * i] & 0xff) << 24) | ((b[2 * i + 1] & 0xff) << 16));
+            return d;
+        }
         if (tag != TAG_I8) throw r.fail("unknown constant encoding " + tag);
         byte[] b = r.bytes("constant int8 values");
         float[] d = new float[b.length];
@@ -104,7 +124,7 @@ public final class GraphCodec {
     /** Reads the current encoding. */
     public static Graph read(byte[] bytes) { return read(bytes, VERSION); }
 
-    /** Reads encoding {@code version} (1 or 2: the bundle format version). */
+    /** Reads encoding {@code version} (1, 2 or 3: the bundle format version). */
     public static Graph read(byte[] bytes, int version) { return read(new ByteReader(bytes, "graph section"), version); }
 
     public static Graph read(ByteReader r) { return read(r, VERSION); }

@@ -11,10 +11,13 @@ import java.util.Arrays;
  * {@linkplain #int8Static(float[][]) static} (calibrated once on rows the caller passes, through an
  * {@link Observer}). Everything else stays F32; the (de)quantisation happens inside the int8 GEMM and its
  * epilogue. A static model's graph exports to ONNX as QDQ with these very scales ({@link OnnxExporter}).
+ * {@link #bf16()} instead runs the Linear layers in bfloat16 (weights rounded once, inputs per
+ * call, F32 sums), needing no calibration.
  *
  * <pre>{@code
  * FrozenModel q = Freezer.freeze(model, Tensor.zeros(1, 64),
  *         FreezeOptions.defaults().quantize(Quantization.int8Static(calibrationRows).observer(Observer.percentile(99.99))));
+ * FrozenModel b = Freezer.freeze(model, Tensor.zeros(1, 64), FreezeOptions.defaults().quantize(Quantization.bf16()));
  * }</pre>
  */
 public final class Quantization {
@@ -54,12 +57,32 @@ public final class Quantization {
     private final float[][] calibration;
     private final Observer observer;
     private final boolean convolutions;
+    private final boolean bf16;
 
-    private Quantization(float[][] calibration, Observer observer, boolean convolutions) {
+    private Quantization(float[][] calibration, Observer observer, boolean convolutions) { this(calibration, observer, convolutions, false); }
+
+    private Quantization(float[][] calibration, Observer observer, boolean convolutions, boolean bf16) {
         this.calibration = calibration;
         this.observer = observer;
         this.convolutions = convolutions;
+        this.bf16 = bf16;
     }
+
+    /**
+     * BF16 Linear layers: each weight rounded to bfloat16 (round to nearest even) and packed once, each
+     * layer's input rounded to bfloat16 on every call, products summed in F32, then bias, residual and
+     * activation in F32; everything else (convolutions included) stays F32. No calibration; a row's result
+     * does not depend on its batch. On the CPU backend: AMX tiles where the CPU has AMX-BF16, else
+     * {@code vdpbf16ps} where it has AVX512_BF16, else the same rounded values widened to F32. A bundle stores the rounded weights in two bytes each.
+     *
+     * <pre>{@code
+     * FrozenModel b = Freezer.freeze(model, Tensor.zeros(1, 784), FreezeOptions.defaults().quantize(Quantization.bf16()));
+     * }</pre>
+     */
+    public static Quantization bf16() { return new Quantization(null, null, false, true); }
+
+    /** Whether this is {@link #bf16()} rather than an int8 quantisation. */
+    public boolean isBf16() { return bf16; }
 
     /**
      * int8 weights; each layer's input quantised from its own range on every call. That range is the whole
@@ -86,6 +109,7 @@ public final class Quantization {
     /** The same quantisation with another observer (static only). */
     public Quantization observer(Observer o) {
         if (o == null) throw new EngineException("quantization: observer is null");
+        if (bf16) throw new EngineException("quantization: bf16 needs no calibration, so it has no observer");
         if (calibration == null) throw new EngineException("quantization: a dynamic quantization has no observer");
         return new Quantization(calibration, o, convolutions);
     }
@@ -96,7 +120,10 @@ public final class Quantization {
      * convolutions such as LeNet's, the F32 direct convolution is faster than im2col + int8 GEMM on the CPUs
      * measured (benchmarks/results/NOTES.md).
      */
-    public Quantization includingConvolutions() { return new Quantization(calibration, observer, true); }
+    public Quantization includingConvolutions() {
+        if (bf16) throw new EngineException("quantization: bf16 covers Linear layers only; convolutions stay F32");
+        return new Quantization(calibration, observer, true);
+    }
 
     /** Whether Conv2d layers are quantised too. */
     public boolean convolutions() { return convolutions; }
@@ -107,6 +134,7 @@ public final class Quantization {
     float[][] calibration() { return calibration; }
 
     @Override public String toString() {
+        if (bf16) return "bf16";
         return (isStatic() ? "int8 static (" + calibration.length + " calibration rows, " + observer + ")" : "int8 dynamic")
                 + (convolutions ? ", convolutions too" : "");
     }

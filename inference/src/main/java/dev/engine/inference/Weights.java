@@ -27,7 +27,7 @@ import java.util.Map;
  * }</pre>
  *
  * <p>A linear layer's transposed weight ("weightT", [in, out]) is uploaded only in packed form
- * ({@link Backend#packMatrix}): {@link #get} returns null for it.
+ * ({@link Backend#packMatrix}, or {@link Backend#packMatrixBf16} for a BF16 node): {@link #get} returns null for it.
  */
 public final class Weights implements AutoCloseable {
     private final Backend backend;
@@ -47,7 +47,7 @@ public final class Weights implements AutoCloseable {
                 for (Map.Entry<String, Const> e : n.consts().entrySet()) {
                     Const c = e.getValue();
                     if (n.kind() == OpKind.LINEAR && e.getKey().equals("weightT")) {
-                        w.packedByNode.put(n, w.pack(c));
+                        w.packedByNode.put(n, Bf16Conversion.isBf16(n) ? w.packBf16(c) : w.pack(c));
                         continue;
                     }
                     if (Int8Quantizer.isInt8(n) && e.getKey().equals(Int8Quantizer.WEIGHT_Q)) {
@@ -78,6 +78,13 @@ public final class Weights implements AutoCloseable {
     private PackedMatrix pack(Const c) {
         long[] s = c.shape();
         return uploadPacked(c, raw -> backend.packMatrix(raw, s[0], s[1]));
+    }
+
+    /** A BF16 node's [in, out] weight, rounded and packed by the backend. */
+    private PackedMatrix packBf16(Const c) {
+        long[] s = c.shape();
+        if (s.length != 2) throw new ShapeException("bf16 linear weight " + Shapes.str(s) + " must be [in, out]");
+        return uploadPacked(c, raw -> backend.packMatrixBf16(raw, s[0], s[1]));
     }
 
     /** A KCRS convolution weight as the [C*R*S, K] matrix the int8 convolution multiplies by (one filter per column). */
