@@ -66,11 +66,11 @@ final class QuantizeCommand implements Callable<Integer> {
         if (!precision.equals("int8") && !precision.equals("bf16")) throw new EngineException("--precision: '" + precision + "' is not int8 or bf16");
         boolean bf16 = precision.equals("bf16");
         if (bf16 && convolutions) throw new EngineException("--convolutions: bf16 covers Linear layers only; convolutions stay F32");
-        if (!Files.isRegularFile(model)) throw new EngineException("quantize: bundle " + model + " is not a file");
-        if (!mode.equals("static") && !mode.equals("dynamic")) throw new EngineException("--mode: '" + mode + "' is not static or dynamic");
         if (onnx != null && bf16) throw new EngineException("--onnx: the QDQ export is for int8 models; a bf16 model has no int8 layers to export");
+        if (!mode.equals("static") && !mode.equals("dynamic")) throw new EngineException("--mode: '" + mode + "' is not static or dynamic");
         if (onnx != null && mode.equals("dynamic"))
             throw new EngineException("--onnx needs --mode static: dynamic int8 has no fixed input scale for QuantizeLinear");
+        if (!Files.isRegularFile(model)) throw new EngineException("quantize: bundle " + model + " is not a file");
         if (calibrationRows < 1) throw new EngineException("--calibration-rows must be at least 1, got " + calibrationRows);
         if (calibrate != null) dataOptions.data = calibrate;
         DataSource.Prepared d = DataSource.load(dataOptions, seed, false);
