@@ -4,14 +4,26 @@
 
 namespace engine {
 
+// Sum of f(j) for j < n in 16 lanes of T, the lanes then added in order in double: the loop vectorises
+// without reassociation flags (a plain running sum stays scalar), and the order is fixed (the same for any
+// thread count).
+template <typename T, typename F>
+ENGINE_INLINE double lane_sum(i64 n, F f) {
+    T lanes[16] = {0};
+    i64 j = 0;
+    for (; j + 16 <= n; j += 16) for (int l = 0; l < 16; l++) lanes[l] += f(j + l);
+    for (; j < n; j++) lanes[j & 15] += f(j);
+    double s = 0;
+    for (int l = 0; l < 16; l++) s += lanes[l];
+    return s;
+}
+
 template <typename T>
 static void layer_norm_fwd(const T* x, const T* g, const T* b, i64 rows, i64 cols, double eps, T* y, T* mean, T* rstd) {
     parallel_for(rows, threads_for(rows * cols * 3), [&](i64 r) {
         const T* xr = x + r * cols; T* yr = y + r * cols;
-        double s = 0, ss = 0;
-        for (i64 j = 0; j < cols; j++) s += xr[j];
-        double mu = s / (double)cols;
-        for (i64 j = 0; j < cols; j++) { double d = xr[j] - mu; ss += d * d; }
+        double mu = lane_sum<double>(cols, [&](i64 j) { return (double)xr[j]; }) / (double)cols;
+        double ss = lane_sum<double>(cols, [&](i64 j) { double d = xr[j] - mu; return d * d; });
         double rs = 1.0 / std::sqrt(ss / (double)cols + eps);
         mean[r] = (T)mu; rstd[r] = (T)rs;
         for (i64 j = 0; j < cols; j++) {
@@ -28,17 +40,13 @@ static void layer_norm_bwd(const T* x, const T* gy, const T* g, const T* mean, c
                            T* gx, T* gg, T* gb) {
     parallel_for(rows, threads_for(rows * cols * 4), [&](i64 r) {
         const T* xr = x + r * cols; const T* gr = gy + r * cols; T* o = gx + r * cols;
-        double mu = mean[r], rs = rstd[r], a = 0, bsum = 0;
+        double mu = mean[r], rs = rstd[r];
+        auto gyg = [&](i64 j) { return (double)gr[j] * (g ? (double)g[j] : 1.0); };
+        double a = lane_sum<double>(cols, gyg) / (double)cols;
+        double bsum = lane_sum<double>(cols, [&](i64 j) { return gyg(j) * (xr[j] - mu) * rs; }) / (double)cols;
         for (i64 j = 0; j < cols; j++) {
-            double gyg = (double)gr[j] * (g ? (double)g[j] : 1.0);
-            a += gyg;
-            bsum += gyg * (xr[j] - mu) * rs;
-        }
-        a /= (double)cols; bsum /= (double)cols;
-        for (i64 j = 0; j < cols; j++) {
-            double gyg = (double)gr[j] * (g ? (double)g[j] : 1.0);
             double xh = (xr[j] - mu) * rs;
-            o[j] = (T)(rs * (gyg - a - xh * bsum));
+            o[j] = (T)(rs * (gyg(j) - a - xh * bsum));
         }
     });
     if (gg || gb) {
@@ -53,19 +61,6 @@ static void layer_norm_bwd(const T* x, const T* gy, const T* g, const T* mean, c
             if (gb) gb[j] = (T)sb;
         });
     }
-}
-
-// Sum of f(j) for j < n in 16 lanes of T, the lanes then added in order in double: the loop vectorises
-// without reassociation flags, and the order is fixed (the same for any thread count).
-template <typename T, typename F>
-ENGINE_INLINE double lane_sum(i64 n, F f) {
-    T lanes[16] = {0};
-    i64 j = 0;
-    for (; j + 16 <= n; j += 16) for (int l = 0; l < 16; l++) lanes[l] += f(j + l);
-    for (; j < n; j++) lanes[j & 15] += f(j);
-    double s = 0;
-    for (int l = 0; l < 16; l++) s += lanes[l];
-    return s;
 }
 
 // Per channel: the mean, then the squared deviations from it (two passes, each plane summed in vector
