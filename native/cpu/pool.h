@@ -40,11 +40,36 @@ ENGINE_DISPATCH void max_pool_fwd_nopad_f32(const PoolGeom& g, const float* x, f
 // The larger of best and v, NaN winning (a later NaN replaces an earlier one, as in the scans above).
 template <typename T> ENGINE_INLINE T nan_max(T best, T v) { return (v > best || v != v) ? v : best; }
 
+// 2x2 windows at stride 2 over planes made of whole windows (h = 2 oh, w = 2 ow): all planes together are
+// one sequence of row pairs, each giving one output row, so the vertical maxes of a block of row pairs go
+// into buf and the pair maxes then run as one flat loop over the block (LeNet's rows are 24 or 8 floats:
+// row by row, the per-row overhead was most of the time). Same order of maxes as the general path.
+template <typename T>
+ENGINE_INLINE void max_pool_values_2x2(const T* x, T* y, i64 rows, i64 w, T* buf, i64 buf_len) {
+    const i64 ow = w / 2, block = std::max<i64>(1, buf_len / w);
+    for (i64 r0 = 0; r0 < rows; r0 += block) {
+        const i64 nr = std::min(block, rows - r0);
+        for (i64 r = 0; r < nr; r++) {
+            const T* a = x + 2 * (r0 + r) * w;
+            const T* b = a + w;
+            T* v = buf + r * w;
+            for (i64 j = 0; j < w; j++) v[j] = nan_max(a[j], b[j]);
+        }
+        T* o = y + r0 * ow;
+        for (i64 i = 0; i < nr * ow; i++) o[i] = nan_max(buf[2 * i], buf[2 * i + 1]);
+    }
+}
+
 // Values only (inference: no argmax for a backward pass), unpadded windows. Two passes over each output
 // row, both plain loops the compiler vectorises: the max over the kh input rows into a row buffer, then
-// the max over the kw taps of each window along it (strided when sw > 1).
+// the max over the kw taps of each window along it (strided when sw > 1). rowmax holds rowmax_len >= the
+// span of one row.
 template <typename T>
-ENGINE_INLINE void max_pool_values_nopad(const PoolGeom& g, const T* x, T* y, T* rowmax) {
+ENGINE_INLINE void max_pool_values_nopad(const PoolGeom& g, const T* x, T* y, T* rowmax, i64 rowmax_len) {
+    if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.h == 2 * g.oh && g.w == 2 * g.ow) {
+        max_pool_values_2x2(x, y, g.nc * g.oh, g.w, rowmax, rowmax_len);
+        return;
+    }
     const i64 span = (g.ow - 1) * g.sw + g.kw;  // input columns the windows of one row touch
     for (i64 p = 0; p < g.nc; p++) {
         const T* xp = x + p * g.h * g.w;
@@ -70,8 +95,8 @@ ENGINE_INLINE void max_pool_values_nopad(const PoolGeom& g, const T* x, T* y, T*
     }
 }
 
-ENGINE_DISPATCH void max_pool_values_nopad_f32(const PoolGeom& g, const float* x, float* y, float* rowmax) {
-    max_pool_values_nopad<float>(g, x, y, rowmax);
+ENGINE_DISPATCH void max_pool_values_nopad_f32(const PoolGeom& g, const float* x, float* y, float* rowmax, i64 rowmax_len) {
+    max_pool_values_nopad<float>(g, x, y, rowmax, rowmax_len);
 }
 
 template <typename T>
@@ -85,7 +110,8 @@ static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
             PoolGeom part = g;
             i64 p0 = g.nc * t / nt;
             part.nc = g.nc * (t + 1) / nt - p0;
-            max_pool_values_nopad_f32(part, reinterpret_cast<const float*>(x) + p0 * g.h * g.w, reinterpret_cast<float*>(y) + p0 * g.oh * g.ow, rowmax);
+            max_pool_values_nopad_f32(part, reinterpret_cast<const float*>(x) + p0 * g.h * g.w, reinterpret_cast<float*>(y) + p0 * g.oh * g.ow, rowmax,
+                                      std::max<i64>(span, 1024));
         });
         return;
     }

@@ -72,6 +72,9 @@ class PoolTest extends CpuTestBase {
                 new Pool2dShape(1, 1, 5, 40, 2, 2, 1, 1, 0, 0, false),    // stride 1
                 new Pool2dShape(1, 1, 3, 2101, 2, 2, 2, 2, 0, 0, false),  // a row wider than the stack buffer
                 new Pool2dShape(3, 5, 64, 64, 2, 2, 2, 2, 0, 0, false),   // enough work for both threads
+                new Pool2dShape(1, 2, 4, 2100, 2, 2, 2, 2, 0, 0, false),  // 2x2 flat path, one row pair per block
+                new Pool2dShape(1, 2, 8, 9, 2, 2, 2, 2, 0, 0, false),     // odd width: not the 2x2 flat path
+                new Pool2dShape(1, 2, 9, 8, 2, 2, 2, 2, 0, 0, false),     // odd height: not the 2x2 flat path
         };
         java.util.List<Pool2dShape> all = new java.util.ArrayList<>(java.util.List.of(extra));
         all.addAll(java.util.List.of(shapes(false)));
