@@ -466,7 +466,9 @@ const int AMX_CHUNKS = (int)((ROW_BLOCK + AMX_ROWS - 1) / AMX_ROWS);
 // L1; few rows go to the VNNI kernel.
 inline void q_block_amx(const Int8Gemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
     if (i1 - i0 < AMX_MIN_ROWS) { q_block_vnni(g, i0, i1, p0, p1); return; }
-    static thread_local std::vector<uint8_t> pad;  // rows past the matrix's end, zero-padded
+    // rows past the matrix's end, zero-padded: only the block's last chunk can reach past it (every other
+    // chunk is 32 rows inside [i0, i1)), so one copy serves the block
+    static thread_local std::vector<uint8_t> pad;
     AmxRows rows[AMX_CHUNKS];
     int n[AMX_CHUNKS], tiles[AMX_CHUNKS], chunks = 0;
     for (i64 i = i0; i < i1; i += AMX_ROWS, chunks++) {
