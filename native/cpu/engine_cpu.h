@@ -112,7 +112,7 @@ inline int engine_conv2d_int8(long long metaAddress) {
     });
 }
 
-// The int8 GEMM kernel in use: "avx512vnni", "avx2" or "baseline".
+// The int8 GEMM kernel in use: "amx", "avx512vnni", "avx2" or "baseline".
 inline const char* engine_int8_isa() {
     const char* name = "";
     engine::q_kernels(&name);
@@ -185,6 +185,9 @@ inline const char* engine_describe() {
     if (__builtin_cpu_supports("avx512vnni")) features += "avx512vnni ";
     if (__builtin_cpu_supports("avx512bf16")) features += "avx512bf16 ";
     if (__builtin_cpu_supports("amx-bf16")) features += "amx-bf16 ";
+#endif
+#ifdef ENGINE_X86_INT8
+    if (engine::amx_cpu()) features += "amx_int8 ";
 #endif
     s = std::string(openblas_get_corename()) + "|" + openblas_get_config() + "|" + features;
     return s.c_str();

@@ -15,6 +15,9 @@
 #include <string>
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #define ENGINE_X86_INT8 1
 #endif
 
@@ -341,6 +344,163 @@ inline void q_block_vnni(const Int8Gemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
 }
 #pragma GCC pop_options
 
+// ---- AMX: tdpbusd on 16-row x 16-int32 tiles, up to 32 rows x one panel per block ---------------------
+// A panel's k group (32 columns x 4 bytes) is two B tile rows: a B tile is 16 groups of one 16-column half,
+// loaded at stride QSTEP. A tiles are 16 rows x 64 k bytes of the quantised rows. Rows that would read past
+// the matrix and the k tail that is not a whole 64 bytes come from zero-padded copies, so every tile has
+// one shape and one configuration serves the whole block. The int32 sums go through q_store16, as in the
+// VNNI path, so both give the same bits.
+#pragma GCC push_options
+#pragma GCC target("amx-tile,amx-int8,avx512f,avx512bw,avx512vl,avx512vnni")
+
+const int AMX_ROWS = 32;               // rows per block: two A tiles
+const int AMX_KB = 64;                 // k bytes per tile step
+const i64 AMX_MIN_ROWS = 8;            // fewer rows: the VNNI tiles are faster
+
+// The tile layout for palette 1: tmm0-3 the C tiles (rows 0-15 / 16-31 x columns 0-15 / 16-31), tmm4-5
+// the A tiles, tmm6-7 the B tiles; all 16 rows x 64 bytes.
+struct alignas(64) AmxConfig {
+    uint8_t palette, start_row, reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+};
+
+inline void amx_configure() {
+    AmxConfig cfg{};
+    cfg.palette = 1;
+    for (int t = 0; t < 8; t++) { cfg.colsb[t] = AMX_KB; cfg.rows[t] = 16; }
+    // asm with cfg as an input, not _tile_loadconfig: GCC 12 does not see that builtin read cfg and
+    // drops the stores above (all tiles unconfigured: the first tile instruction faults)
+    __asm__ volatile("ldtilecfg %0" : : "m"(cfg));
+}
+
+// The rows of one block as tiles read them: `a` at stride lda for the whole 64-byte steps of k, `tail`
+// (AMX_ROWS x 64 bytes, zero-padded) for the rest.
+struct AmxRows {
+    const uint8_t* a;
+    i64 lda, steps;
+    alignas(64) uint8_t tail[AMX_ROWS * AMX_KB];
+};
+
+// Rows [i, i + rows) of g.aq, padded with zero rows to `tiles` * 16 (a copy where the matrix ends first).
+inline void amx_rows(const Int8Gemm& g, i64 i, int rows, int tiles, std::vector<uint8_t>& pad, AmxRows& r) {
+    const i64 kq = g.kq, full = kq / AMX_KB * AMX_KB;
+    r.a = g.aq + i * kq;
+    r.lda = kq;
+    r.steps = kq / AMX_KB;
+    if (i + tiles * 16 > g.m) {  // the tiles would read past the last row
+        pad.assign((size_t)(tiles * 16 * kq), 0);
+        std::memcpy(pad.data(), r.a, (size_t)(rows * kq));
+        r.a = pad.data();
+    }
+    std::memset(r.tail, 0, sizeof r.tail);
+    if (full < kq)
+        for (int q = 0; q < tiles * 16; q++) std::memcpy(r.tail + q * AMX_KB, r.a + q * kq + full, (size_t)(kq - full));
+}
+
+// The last groups of a panel that do not fill a B tile, zero-padded to 16 groups.
+inline void amx_b_tail(const int8_t* bp, i64 groups, int8_t* tail) {
+    const i64 full = groups / 16 * 16;
+    std::memset(tail, 0, 16 * QSTEP);
+    std::memcpy(tail, bp + full * QSTEP, (size_t)((groups - full) * QSTEP));
+}
+
+// C tiles of one block <- A rows x one panel; TILES A tiles (16 or 32 rows), HALVES B tiles (16 or 32
+// columns). Tile numbers must be constants, hence the template.
+template <int TILES, int HALVES>
+inline void amx_panel(const AmxRows& r, const int8_t* bp, const int8_t* btail, bool tail, int32_t* out) {
+    _tile_zero(0);
+    if (HALVES == 2) _tile_zero(1);
+    if (TILES == 2) { _tile_zero(2); if (HALVES == 2) _tile_zero(3); }
+    for (i64 s = 0; s < r.steps + tail; s++) {
+        const bool last = s == r.steps;
+        const uint8_t* a = last ? r.tail : r.a + s * AMX_KB;
+        const i64 lda = last ? AMX_KB : r.lda;
+        const int8_t* b = last ? btail : bp + s * 16 * QSTEP;
+        _tile_loadd(6, b, QSTEP);
+        if (HALVES == 2) _tile_loadd(7, b + 64, QSTEP);
+        _tile_loadd(4, a, lda);
+        _tile_dpbusd(0, 4, 6);
+        if (HALVES == 2) _tile_dpbusd(1, 4, 7);
+        if (TILES == 2) {
+            _tile_loadd(5, a + 16 * lda, lda);
+            _tile_dpbusd(2, 5, 6);
+            if (HALVES == 2) _tile_dpbusd(3, 5, 7);
+        }
+    }
+    _tile_stored(0, out, QPANEL * 4);
+    if (HALVES == 2) _tile_stored(1, out + 16, QPANEL * 4);
+    if (TILES == 2) {
+        _tile_stored(2, out + 16 * QPANEL, QPANEL * 4);
+        if (HALVES == 2) _tile_stored(3, out + 16 * QPANEL + 16, QPANEL * 4);
+    }
+}
+
+// Rows [i, i + rows) x one panel: the tiles, then the same dequantisation as the VNNI tiles. The k tail
+// of B reads on into the next panel (times the zero padding of A's tail: no effect), except in the last
+// panel, which has no bytes after it and takes a zero-padded copy.
+inline void amx_block_panel(const Int8Gemm& g, const AmxRows& r, int tiles, i64 i, int rows, i64 p) {
+    const i64 groups = g.kq / 4, j0 = p * QPANEL;
+    const int8_t* bp = g.bp + p * groups * QSTEP;
+    const int cols = (int)std::min<i64>(QPANEL, g.n - j0);
+    const bool tail = groups % 16 != 0;
+    alignas(64) int8_t copy[16 * QSTEP];
+    const int8_t* btail = bp + groups / 16 * 16 * QSTEP;
+    if (tail && j0 + QPANEL >= g.n) { amx_b_tail(bp, groups, copy); btail = copy; }
+    alignas(64) int32_t out[AMX_ROWS * QPANEL];
+    if (tiles == 2) {
+        if (cols > 16) amx_panel<2, 2>(r, bp, btail, tail, out); else amx_panel<2, 1>(r, bp, btail, tail, out);
+    } else {
+        if (cols > 16) amx_panel<1, 2>(r, bp, btail, tail, out); else amx_panel<1, 1>(r, bp, btail, tail, out);
+    }
+    for (int q = 0; q < rows; q++) {
+        float* c = g.c + (i + q) * g.ldc + j0;
+        q_store16(c, _mm512_load_si512(out + q * QPANEL), g.corr + j0, g.scale + j0, cols);
+        if (cols > 16) q_store16(c + 16, _mm512_load_si512(out + q * QPANEL + 16), g.corr + j0 + 16, g.scale + j0 + 16, cols - 16);
+    }
+}
+
+const int AMX_CHUNKS = (int)((ROW_BLOCK + AMX_ROWS - 1) / AMX_ROWS);
+
+// Rows [i0, i1) (at most ROW_BLOCK) x panels [p0, p1): each panel meets every 32-row chunk while it is in
+// L1; few rows go to the VNNI kernel.
+inline void q_block_amx(const Int8Gemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
+    if (i1 - i0 < AMX_MIN_ROWS) { q_block_vnni(g, i0, i1, p0, p1); return; }
+    // rows past the matrix's end, zero-padded: only the block's last chunk can reach past it (every other
+    // chunk is 32 rows inside [i0, i1)), so one copy serves the block
+    static thread_local std::vector<uint8_t> pad;
+    AmxRows rows[AMX_CHUNKS];
+    int n[AMX_CHUNKS], tiles[AMX_CHUNKS], chunks = 0;
+    for (i64 i = i0; i < i1; i += AMX_ROWS, chunks++) {
+        n[chunks] = (int)std::min<i64>(AMX_ROWS, i1 - i);
+        tiles[chunks] = n[chunks] > 16 ? 2 : 1;
+        amx_rows(g, i, n[chunks], tiles[chunks], pad, rows[chunks]);
+    }
+    amx_configure();
+    for (i64 p = p0; p < p1; p++)
+        for (int q = 0; q < chunks; q++) amx_block_panel(g, rows[q], tiles[q], i0 + q * AMX_ROWS, n[q], p);
+    _tile_release();
+}
+#pragma GCC pop_options
+
+// Whether the CPU has AMX-TILE and AMX-INT8 (cpuid leaf 7, EDX bits 24 and 25).
+inline bool amx_cpu() {
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (d & (1u << 24)) && (d & (1u << 25));
+}
+
+// Whether the CPU has AMX-INT8 and Linux lets this process use the tile registers (asked once; a kernel
+// that says no, e.g. one without AMX support, leaves the VNNI kernel in charge).
+inline bool amx_usable() {
+    if (!amx_cpu()) return false;
+#ifdef __linux__
+    const long ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18;
+    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+#else
+    return false;
+#endif
+}
+
 // ---- AVX2: the bytes widened to int16 and multiplied pairwise (vpmaddwd), which cannot saturate -------
 // (vpmaddubsw would: 2 * 255 * 127 > 32767). R rows x 16 columns, four 8-lane accumulators per row, each
 // lane holding half of one column's sum; the halves are added at the end.
@@ -453,8 +613,8 @@ struct QKernels {
     const char* name;
 };
 
-// The widest int8 kernels this CPU runs, chosen once: "avx512vnni", "avx2" or "baseline". ENGINE_CPU_ISA=avx2
-// or baseline narrows the choice, as for the F32 kernel.
+// The widest int8 kernels this CPU runs, chosen once: "amx", "avx512vnni", "avx2" or "baseline".
+// ENGINE_CPU_ISA=avx512vnni, avx2 or baseline narrows the choice, as for the F32 kernel.
 inline const QKernels& q_kernels(const char** name) {
     static const QKernels pick = [] {
         const char* want = std::getenv("ENGINE_CPU_ISA");
@@ -463,6 +623,8 @@ inline const QKernels& q_kernels(const char** name) {
         __builtin_cpu_init();
         bool vnni = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
                 && __builtin_cpu_supports("avx512vnni");
+        bool narrow = w == "avx512vnni" || w == "avx512" || w == "avx2" || w == "baseline";
+        if (!narrow && vnni && amx_usable()) return QKernels{q_block_amx, q_quantize_row_avx512, q_row_range_avx512, "amx"};
         if (w != "avx2" && w != "baseline" && vnni) return QKernels{q_block_vnni, q_quantize_row_avx512, q_row_range_avx512, "avx512vnni"};
         if (w != "baseline" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
             return QKernels{q_block_avx2, q_quantize_row_avx2, q_row_range_avx2, "avx2"};

@@ -2,7 +2,7 @@
 // independent chains of vpdpbusd on 64 bytes (64 u8 x s8 products each), no memory traffic. Benchmark
 // reports divide the int8 kernel's GOP/s by it, as fma_probe.h does for F32. On a CPU without VNNI it
 // times the AVX2 kernel's vpmaddwd + vpaddd pairs (32 products per pair) instead, and the baseline has
-// no figure (0).
+// no figure (0). With the AMX kernel it times tdpbusd on the tile registers.
 #pragma once
 #include "int8_gemm.h"
 #include <chrono>
@@ -41,6 +41,38 @@ inline double vnni_rounds(long iters, int* sink) {
 #pragma GCC pop_options
 
 #pragma GCC push_options
+#pragma GCC target("amx-tile,amx-int8,avx512f")
+// Seconds for `iters` rounds of 4 tdpbusd into the C tiles of the AMX kernel (iters * 4 * 16 * 16 * 64
+// multiply-adds); the A and B tiles are loaded once.
+inline double amx_rounds(long iters, int* sink) {
+    alignas(64) int8_t src[16 * AMX_KB];
+    std::memset(src, 1, sizeof src);
+    amx_configure();
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    _tile_loadd(4, src, AMX_KB);
+    _tile_loadd(5, src, AMX_KB);
+    _tile_loadd(6, src, AMX_KB);
+    _tile_loadd(7, src, AMX_KB);
+    auto t0 = std::chrono::steady_clock::now();
+    for (long i = 0; i < iters; i++) {
+        _tile_dpbusd(0, 4, 6);
+        _tile_dpbusd(1, 4, 7);
+        _tile_dpbusd(2, 5, 6);
+        _tile_dpbusd(3, 5, 7);
+    }
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    alignas(64) int32_t out[16 * 16];
+    _tile_stored(0, out, 64);
+    _tile_release();
+    *sink = out[0];
+    return s;
+}
+#pragma GCC pop_options
+
+#pragma GCC push_options
 #pragma GCC target("avx2,fma")
 // iters * 16 * 16 multiply-adds (vpmaddwd: 16 int16 products, summed in pairs).
 inline double madd_rounds(long iters, int* sink) {
@@ -70,7 +102,8 @@ inline double int8_peak_gops(int millis) {
     std::string w = isa;
     double (*run)(long, int*) = nullptr;
     double opsPerRound = 0;
-    if (w == "avx512vnni") { run = vnni_rounds; opsPerRound = 16 * 64 * 2; }
+    if (w == "amx") { run = amx_rounds; opsPerRound = 4 * 16 * 16 * 64 * 2; }
+    else if (w == "avx512vnni") { run = vnni_rounds; opsPerRound = 16 * 64 * 2; }
     else if (w == "avx2") { run = madd_rounds; opsPerRound = 16 * 16 * 2; }
     if (!run) return 0;
     int sink = 0;

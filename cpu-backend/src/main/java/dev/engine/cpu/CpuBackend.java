@@ -124,7 +124,10 @@ public final class CpuBackend extends CheckedBackend {
         return CpuNative.engine_bf16_isa();
     }
 
-    /** The instruction set of the int8 GEMM kernel in use: "avx512vnni", "avx2" or "baseline" ({@code ENGINE_CPU_ISA} narrows it). */
+    /**
+     * The instruction set of the int8 GEMM kernel in use: "amx" (where the CPU has AMX-INT8 and the OS grants
+     * the tile state), "avx512vnni", "avx2" or "baseline" ({@code ENGINE_CPU_ISA} narrows it).
+     */
     public String int8GemmIsa() {
         ready();
         return CpuNative.engine_int8_isa();
@@ -132,7 +135,7 @@ public final class CpuBackend extends CheckedBackend {
 
     /**
      * Measured int8 multiply-add throughput of one core, in GOP/s (a multiply-add counts 2), at the int8
-     * kernel's instruction set: 16 independent chains of vpdpbusd (AVX2: vpmaddwd + vpaddd), no memory
+     * kernel's instruction set: 16 independent chains of vpdpbusd (AMX: 4 tdpbusd tiles; AVX2: vpmaddwd + vpaddd), no memory
      * traffic, best of ten runs of about {@code millis} ms; 0 for the baseline kernel. The int8 counterpart
      * of {@link #fmaPeakGflops}.
      *

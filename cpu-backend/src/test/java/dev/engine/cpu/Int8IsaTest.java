@@ -10,15 +10,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every variant of the int8 GEMM (VNNI where the CPU has it, AVX2, baseline), each in a child JVM with
- * {@code ENGINE_CPU_ISA} set (the default picks the widest), bit for bit against {@link Int8Reference}.
+ * Every variant of the int8 GEMM (AMX and VNNI where the CPU has them, AVX2, baseline), each in a child JVM
+ * with {@code ENGINE_CPU_ISA} set (the default picks the widest), bit for bit against {@link Int8Reference}.
  */
 class Int8IsaTest {
     @Test
     void everyVariantMatchesTheIntegerReference() throws Exception {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         String features = Backends.get("cpu").describe();
-        for (String isa : new String[]{"", "avx2", "baseline"}) {
+        for (String isa : new String[]{"", "avx512vnni", "avx2", "baseline"}) {
             ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Child.class.getName()));
             if (!isa.isEmpty()) pb.environment().put("ENGINE_CPU_ISA", isa);
             else pb.environment().remove("ENGINE_CPU_ISA");
@@ -27,7 +27,8 @@ class Int8IsaTest {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, p.waitFor(), out);
             String expected = switch (isa) {
-                case "" -> features.contains("avx512vnni") ? "avx512vnni" : features.contains("avx2") ? "avx2" : "baseline";
+                case "" -> AmxInt8Test.amxUsable() && out.contains("kernel amx") ? "amx" : features.contains("avx512vnni") ? "avx512vnni" : features.contains("avx2") ? "avx2" : "baseline";
+                case "avx512vnni" -> features.contains("avx512vnni") ? "avx512vnni" : features.contains("avx2") ? "avx2" : "baseline";
                 case "avx2" -> features.contains("avx2") ? "avx2" : "baseline";
                 default -> "baseline";
             };
