@@ -17,14 +17,11 @@
 #include "common.h"
 #include "elementwise.h"
 #include "packed_gemm.h"
+#include "amx.h"
 #include <cstdlib>
 #include <string>
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
-#if defined(__linux__)
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 #endif
 
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -354,8 +351,6 @@ inline void bf_rows_avx512(const float* a, i64 lda, i64 m, i64 k, uint32_t* d) {
 #pragma GCC push_options
 #pragma GCC target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16")
 
-struct alignas(64) AmxConfig { uint8_t palette, start_row, reserved[14]; uint16_t colsb[16]; uint8_t rows[16]; };
-
 // Tiles 0-3: C; 4, 5: A; 6, 7: B. `rows` (1-16) rows in tiles 0, 1 and 4, the ones a block of at most 16 rows
 // uses: fewer rows are fewer passes through the tile unit (a batch-1 product need not compute 15 padding rows),
 // and each row is summed as in a full tile.
@@ -365,7 +360,7 @@ ENGINE_INLINE void bf_amx_configure(int rows) {  // always inlined into its call
     c.palette = 1;
     for (int t = 0; t < 8; t++) { c.rows[t] = 16; c.colsb[t] = 64; }
     c.rows[0] = c.rows[1] = c.rows[4] = (uint8_t)rows;
-    _tile_loadconfig(&c);
+    amx_load_config(c);
 }
 
 // The 16 x 16 F32 tile T into rows [i, i + rows) x columns [j, j + cols) of C.
@@ -418,14 +413,6 @@ inline void bf_block_amx(const Bf16Gemm& g, i64 i0, i64 i1, i64 p0, i64 p1) {
 #undef BF_AMX_STORE
 #pragma GCC pop_options
 
-// Asks Linux for the AMX tile state (XFEATURE_XTILEDATA); false where it is refused or unknown.
-inline bool bf_amx_permitted() {
-#if defined(__linux__)
-    return syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0;
-#else
-    return false;
-#endif
-}
 #endif
 
 // One ISA's bf16 kernels: the product and the rounding of A.
@@ -447,7 +434,7 @@ inline const BfKernels& bf_kernels(const char** name = nullptr) {
         bool bf16 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl")
                 && __builtin_cpu_supports("avx512bf16");
         bool narrowed = w == "avx512bf16" || w == "avx2" || w == "baseline";
-        if (!narrowed && bf16 && __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-bf16") && bf_amx_permitted())
+        if (!narrowed && bf16 && __builtin_cpu_supports("amx-tile") && __builtin_cpu_supports("amx-bf16") && amx_tile_permission())
             return BfKernels{bf_block_amx, bf_rows_avx512, "amx"};
         if (w != "avx2" && w != "baseline" && bf16) return BfKernels{bf_block_avx512, bf_rows_avx512, "avx512bf16"};
         if (w != "baseline" && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return BfKernels{bf_block_avx2, bf_rows_avx2, "avx2"};
@@ -456,33 +443,6 @@ inline const BfKernels& bf_kernels(const char** name = nullptr) {
     }();
     if (name) *name = pick.name;
     return pick;
-}
-
-// bias, residual and activation on rows [i0, i1) x columns [j0, j1).
-inline void bf_epilogue(const Bf16Gemm& g, i64 i0, i64 i1, i64 j0, i64 j1) {
-    if (!g.bias && !g.res && g.act == OP_IDENTITY) return;
-    for (i64 i = i0; i < i1; i++)
-        epilogue_row<float>(g.c + i * g.ldc + j0, j1 - j0, g.bias ? g.bias + j0 : nullptr, g.res ? g.res + i * g.ldr + j0 : nullptr, g.act, g.actParam);
-}
-
-// Rows x panels split as the F32 kernel splits them (packed_range).
-inline void bf_range(const Bf16Gemm& g, BfBlock block, int t, int nt) {
-    i64 panels = packed_panels(g.n);
-    auto run = [&](i64 i0, i64 i1, i64 p0, i64 p1) {
-        for (i64 i = i0; i < i1; i += ROW_BLOCK) {
-            i64 e = std::min(i1, i + ROW_BLOCK);
-            block(g, i, e, p0, p1);
-            bf_epilogue(g, i, e, p0 * BPANEL, std::min(g.n, p1 * BPANEL));
-        }
-    };
-    if (panels >= nt || g.m < 2 * TILE_ROWS) {
-        i64 p0 = panels * t / nt, p1 = panels * (t + 1) / nt;
-        if (p1 > p0) run(0, g.m, p0, p1);
-    } else {
-        i64 tiles = (g.m + TILE_ROWS - 1) / TILE_ROWS;
-        i64 r0 = std::min(g.m, tiles * t / nt * TILE_ROWS), r1 = std::min(g.m, tiles * (t + 1) / nt * TILE_ROWS);
-        if (r1 > r0) run(r0, r1, 0, panels);
-    }
 }
 
 // The rounded rows of A, per thread (the pool's jobs only read them).
@@ -502,8 +462,8 @@ inline void bf16_gemm(Bf16Gemm g, const float* a, i64 lda, i64 k) {
     kern.rows(a, lda, g.m, k, aq.data());
     g.a = aq.data();
     int nt = (double)g.m * g.n * k < 2 * PACKED_PARALLEL_MACS ? 1 : thread_count().load(std::memory_order_relaxed);
-    if (nt <= 1) bf_range(g, kern.block, 0, 1);
-    else run_on_threads(nt, [&](int t, int n) { bf_range(g, kern.block, t, n); });
+    if (nt <= 1) product_range(g, kern.block, 0, 1);
+    else run_on_threads(nt, [&](int t, int n) { product_range(g, kern.block, t, n); });
 }
 
 }  // namespace engine

@@ -11,13 +11,12 @@
 #include "common.h"
 #include "elementwise.h"
 #include "packed_gemm.h"
+#include "amx.h"
 #include <cstdlib>
 #include <string>
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #include <immintrin.h>
 #include <cpuid.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #define ENGINE_X86_INT8 1
 #endif
 
@@ -357,21 +356,13 @@ const int AMX_ROWS = 32;               // rows per block: two A tiles
 const int AMX_KB = 64;                 // k bytes per tile step
 const i64 AMX_MIN_ROWS = 8;            // fewer rows: the VNNI tiles are faster
 
-// The tile layout for palette 1: tmm0-3 the C tiles (rows 0-15 / 16-31 x columns 0-15 / 16-31), tmm4-5
-// the A tiles, tmm6-7 the B tiles; all 16 rows x 64 bytes.
-struct alignas(64) AmxConfig {
-    uint8_t palette, start_row, reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-};
-
+// The tile layout: tmm0-3 the C tiles (rows 0-15 / 16-31 x columns 0-15 / 16-31), tmm4-5 the A tiles,
+// tmm6-7 the B tiles; all 16 rows x 64 bytes.
 inline void amx_configure() {
     AmxConfig cfg{};
     cfg.palette = 1;
     for (int t = 0; t < 8; t++) { cfg.colsb[t] = AMX_KB; cfg.rows[t] = 16; }
-    // asm with cfg as an input, not _tile_loadconfig: GCC 12 does not see that builtin read cfg and
-    // drops the stores above (all tiles unconfigured: the first tile instruction faults)
-    __asm__ volatile("ldtilecfg %0" : : "m"(cfg));
+    amx_load_config(cfg);
 }
 
 // The rows of one block as tiles read them: `a` at stride lda for the whole 64-byte steps of k, `tail`
@@ -489,17 +480,9 @@ inline bool amx_cpu() {
     return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (d & (1u << 24)) && (d & (1u << 25));
 }
 
-// Whether the CPU has AMX-INT8 and Linux lets this process use the tile registers (asked once; a kernel
-// that says no, e.g. one without AMX support, leaves the VNNI kernel in charge).
-inline bool amx_usable() {
-    if (!amx_cpu()) return false;
-#ifdef __linux__
-    const long ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18;
-    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
-#else
-    return false;
-#endif
-}
+// Whether the CPU has AMX-INT8 and Linux lets this process use the tile registers (a kernel that says no,
+// e.g. one without AMX support, leaves the VNNI kernel in charge).
+inline bool amx_usable() { return amx_cpu() && amx_tile_permission(); }
 
 // ---- AVX2: the bytes widened to int16 and multiplied pairwise (vpmaddwd), which cannot saturate -------
 // (vpmaddubsw would: 2 * 255 * 127 > 32767). R rows x 16 columns, four 8-lane accumulators per row, each
@@ -635,33 +618,6 @@ inline const QKernels& q_kernels(const char** name) {
     return pick;
 }
 
-// bias, residual and activation on rows [i0, i1) x columns [j0, j1).
-inline void q_epilogue(const Int8Gemm& g, i64 i0, i64 i1, i64 j0, i64 j1) {
-    if (!g.bias && !g.res && g.act == OP_IDENTITY) return;
-    for (i64 i = i0; i < i1; i++)
-        epilogue_row<float>(g.c + i * g.ldc + j0, j1 - j0, g.bias ? g.bias + j0 : nullptr, g.res ? g.res + i * g.ldr + j0 : nullptr, g.act, g.actParam);
-}
-
-// Rows x panels split as the F32 kernel splits them (packed_range).
-inline void q_range(const Int8Gemm& g, QBlock block, int t, int nt) {
-    i64 panels = packed_panels(g.n);
-    auto run = [&](i64 i0, i64 i1, i64 p0, i64 p1) {
-        for (i64 i = i0; i < i1; i += ROW_BLOCK) {
-            i64 e = std::min(i1, i + ROW_BLOCK);
-            block(g, i, e, p0, p1);
-            q_epilogue(g, i, e, p0 * QPANEL, std::min(g.n, p1 * QPANEL));
-        }
-    };
-    if (panels >= nt || g.m < 2 * TILE_ROWS) {
-        i64 p0 = panels * t / nt, p1 = panels * (t + 1) / nt;
-        if (p1 > p0) run(0, g.m, p0, p1);
-    } else {
-        i64 tiles = (g.m + TILE_ROWS - 1) / TILE_ROWS;
-        i64 r0 = std::min(g.m, tiles * t / nt * TILE_ROWS), r1 = std::min(g.m, tiles * (t + 1) / nt * TILE_ROWS);
-        if (r1 > r0) run(r0, r1, 0, panels);
-    }
-}
-
 template <typename T> std::vector<T>& q_scratch() {
     static thread_local std::vector<T> buf;
     return buf;
@@ -689,8 +645,8 @@ inline void int8_gemm_quantized(Int8Gemm g, const uint8_t* packed, float sa, int
     g.scale = scale.data();
     QBlock block = q_kernels().block;
     int nt = (double)g.m * g.n * g.k < 4 * PACKED_PARALLEL_MACS ? 1 : thread_count().load(std::memory_order_relaxed);
-    if (nt <= 1) q_range(g, block, 0, 1);
-    else run_on_threads(nt, [&](int t, int n) { q_range(g, block, t, n); });
+    if (nt <= 1) product_range(g, block, 0, 1);
+    else run_on_threads(nt, [&](int t, int n) { product_range(g, block, t, n); });
 }
 
 // The whole call: quantise A (dynamic: its range first), the int8 product on the pool, NaN rows where A

@@ -118,8 +118,10 @@ struct PackedGemm {
     int act;
 };
 
-// bias, residual and activation on rows [i0, i1) x columns [j0, j1) of C.
-ENGINE_INLINE void packed_epilogue(const PackedGemm& g, i64 i0, i64 i1, i64 j0, i64 j1) {
+// bias, residual and activation on rows [i0, i1) x columns [j0, j1) of C (of the F32 product, or of an int8 /
+// bf16 one: their argument structs share these fields).
+template <typename G>
+ENGINE_INLINE void packed_epilogue(const G& g, i64 i0, i64 i1, i64 j0, i64 j1) {
     if (!g.bias && !g.res && g.act == OP_IDENTITY) return;
     for (i64 i = i0; i < i1; i++)
         epilogue_row<float>(g.c + i * g.ldc + j0, j1 - j0, g.bias ? g.bias + j0 : nullptr, g.res ? g.res + i * g.ldr + j0 : nullptr, g.act, g.actParam);
@@ -222,6 +224,28 @@ inline void packed_gemm_f32(const PackedGemm& g) {
     PackedRange range = packed_range_f32();
     if (nt <= 1) { range(g, 0, 1); return; }
     run_on_threads(nt, [&](int t, int n) { range(g, t, n); });
+}
+
+// Thread t's part of an int8 or bf16 packed product (panels of PANEL columns), split as packed_range splits
+// the F32 one; block(g, i0, i1, p0, p1) computes rows [i0, i1) x panels [p0, p1), then their epilogue runs.
+template <typename G, typename Block>
+inline void product_range(const G& g, Block block, int t, int nt) {
+    i64 panels = packed_panels(g.n);
+    auto run = [&](i64 i0, i64 i1, i64 p0, i64 p1) {
+        for (i64 i = i0; i < i1; i += ROW_BLOCK) {
+            i64 e = std::min(i1, i + ROW_BLOCK);
+            block(g, i, e, p0, p1);
+            packed_epilogue(g, i, e, p0 * PANEL, std::min(g.n, p1 * PANEL));
+        }
+    };
+    if (panels >= nt || g.m < 2 * TILE_ROWS) {
+        i64 p0 = panels * t / nt, p1 = panels * (t + 1) / nt;
+        if (p1 > p0) run(0, g.m, p0, p1);
+    } else {
+        i64 tiles = (g.m + TILE_ROWS - 1) / TILE_ROWS;
+        i64 r0 = std::min(g.m, tiles * t / nt * TILE_ROWS), r1 = std::min(g.m, tiles * (t + 1) / nt * TILE_ROWS);
+        if (r1 > r0) run(r0, r1, 0, panels);
+    }
 }
 
 }  // namespace engine
