@@ -81,9 +81,9 @@ class BenchReportTest {
         assertTrue(Files.exists(dir.resolve("facts.json")) && Files.exists(dir.resolve("memory.json")) && Files.exists(dir.resolve("paired.json")));
         assertTrue(text.contains("GEMM cross-check: interleaved medians"), text);
         assertTrue(text.contains("| train step mlp (batch 128, Adam) |"), text);
-        assertEquals(3 * 2 + 2 + (models ? 2 * 5 + 2 * 7 : 0) + 2 * 3, Report.ratios(rows).size(),
+        assertEquals(3 * 2 + 2 + (models ? 2 * 5 + 2 * 19 : 0) + 2 * 3, Report.ratios(rows).size(),
                 "GEMM: 3 sizes x 2 peers; elementwise: 2 sizes; inference (quick: mlp:1, lenet:1): frozen/ORT, imported/ORT, eager/ORT, "
-                        + "frozen/eager, imported/eager; int8 (same configs): frozen/ORT, int8/ORT, int8 dynamic/ORT, int8 conv/ORT, "
-                        + "int8/frozen, int8 dynamic/frozen, int8 conv/frozen; transformer (batch 1, 8): frozen/ORT, eager/ORT, frozen/eager");
+                        + "frozen/eager, imported/eager; int8 (same configs): 5 engine rows (frozen, int8, int8 dynamic, int8 conv, bf16) "
+                        + "x 3 peers (ORT FP32, ORT on the QDQ export, ORT on the QDQ export with int8 convs) + 4 over frozen; transformer (batch 1, 8): frozen/ORT, eager/ORT, frozen/eager");
     }
 }
