@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engine.api.Backends;
 import dev.engine.api.InputQuantization;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -40,15 +37,7 @@ class AmxInt8Test {
     }
 
     private static String child(String isa) throws Exception {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Child.class.getName()));
-        if (isa != null) pb.environment().put("ENGINE_CPU_ISA", isa);
-        else pb.environment().remove("ENGINE_CPU_ISA");
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), out);
-        return out;
+        return IsaChild.run(Child.class, isa);
     }
 
     private static String line(String out, String prefix) {

@@ -1,12 +1,8 @@
 package dev.engine.cpu;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engine.api.Backends;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,17 +13,10 @@ import org.junit.jupiter.api.Test;
 class Bf16IsaTest {
     @Test
     void everyVariantMatchesTheReference() throws Exception {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         String features = Backends.get("cpu").describe().split("; packed GEMM kernel")[0];  // the CPU features, not the kernels chosen
         String widest = ((CpuBackend) Backends.get("cpu")).bf16GemmIsa();
         for (String isa : new String[]{"", "avx512bf16", "avx2", "baseline"}) {
-            ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Child.class.getName()));
-            if (!isa.isEmpty()) pb.environment().put("ENGINE_CPU_ISA", isa);
-            else pb.environment().remove("ENGINE_CPU_ISA");
-            pb.redirectErrorStream(true);
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, p.waitFor(), out);
+            String out = IsaChild.run(Child.class, isa);
             String expected = switch (isa) {
                 case "" -> System.getenv("ENGINE_CPU_ISA") == null ? widest : features.contains("avx512bf16") ? "avx512bf16" : "avx2";
                 case "avx512bf16" -> features.contains("avx512bf16") ? "avx512bf16" : features.contains("avx2") ? "avx2" : "baseline";

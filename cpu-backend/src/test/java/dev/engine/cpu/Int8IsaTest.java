@@ -1,12 +1,8 @@
 package dev.engine.cpu;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engine.api.Backends;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,16 +12,9 @@ import org.junit.jupiter.api.Test;
 class Int8IsaTest {
     @Test
     void everyVariantMatchesTheIntegerReference() throws Exception {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         String features = Backends.get("cpu").describe();
         for (String isa : new String[]{"", "avx512vnni", "avx2", "baseline"}) {
-            ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Child.class.getName()));
-            if (!isa.isEmpty()) pb.environment().put("ENGINE_CPU_ISA", isa);
-            else pb.environment().remove("ENGINE_CPU_ISA");
-            pb.redirectErrorStream(true);
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, p.waitFor(), out);
+            String out = IsaChild.run(Child.class, isa);
             String expected = switch (isa) {
                 case "" -> AmxInt8Test.amxUsable() && out.contains("kernel amx") ? "amx" : features.contains("avx512vnni") ? "avx512vnni" : features.contains("avx2") ? "avx2" : "baseline";
                 case "avx512vnni" -> features.contains("avx512vnni") ? "avx512vnni" : features.contains("avx2") ? "avx2" : "baseline";

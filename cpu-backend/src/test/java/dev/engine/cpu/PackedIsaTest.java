@@ -1,6 +1,5 @@
 package dev.engine.cpu;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engine.api.Activation;
@@ -11,9 +10,6 @@ import dev.engine.api.DType;
 import dev.engine.api.Epilogue;
 import dev.engine.api.MatrixRef;
 import dev.engine.api.PackedMatrix;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -25,14 +21,8 @@ import org.junit.jupiter.api.Test;
 class PackedIsaTest {
     @Test
     void narrowerKernelsGiveTheSameResults() throws Exception {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         for (String isa : new String[]{"avx2", "baseline"}) {
-            ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Child.class.getName()));
-            pb.environment().put("ENGINE_CPU_ISA", isa);
-            pb.redirectErrorStream(true);
-            Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, p.waitFor(), out);
+            String out = IsaChild.run(Child.class, isa);
             String expected = isa.equals("avx2") && !hasAvx2() ? "baseline" : isa;
             assertTrue(out.contains("kernel " + expected), "the child should run the " + expected + " kernel:\n" + out);
             assertTrue(out.contains("checked 18"), out);

@@ -230,10 +230,15 @@ public abstract non-sealed class CheckedBackend implements Backend {
     @Override public final PackedMatrix packMatrix(Buffer b, long rows, long cols) {
         ready();
         String op = "packMatrix";
-        for (long v : new long[]{rows, cols})
-            if (v < 0 || v > INT_LIMIT) throw new ShapeException(op + ": size " + v + " out of range in " + rows + " x " + cols);
+        packSize(op, rows, cols);
         buffer(op, "B", this, b, product(op, rows, cols), DType.F32);
         return packMatrixUnchecked(b, rows, cols);
+    }
+
+    /** The size check every packing call starts with: both dimensions in [0, INT_LIMIT]. */
+    private static void packSize(String op, long rows, long cols) {
+        for (long v : new long[]{rows, cols})
+            if (v < 0 || v > INT_LIMIT) throw new ShapeException(op + ": size " + v + " out of range in " + rows + " x " + cols);
     }
 
     /** Packs a contiguous F32 rows x cols matrix in {@link #packedMatrixFormat()}; the default keeps a row-major copy. */
@@ -296,8 +301,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     @Override public final PackedMatrix packMatrixInt8(Buffer weights, Buffer scales, long rows, long cols) {
         ready();
         String op = "packMatrixInt8";
-        for (long v : new long[]{rows, cols})
-            if (v < 0 || v > INT_LIMIT) throw new ShapeException(op + ": size " + v + " out of range in " + rows + " x " + cols);
+        packSize(op, rows, cols);
         if (rows > INT8_MAX_K) throw new ShapeException(op + ": " + rows + " rows (the inner dimension k) exceed the int8 limit " + INT8_MAX_K);
         buffer(op, "weights", this, weights, product(op, rows, cols), DType.I32);
         buffer(op, "scales", this, scales, cols, DType.F32);
@@ -348,8 +352,7 @@ public abstract non-sealed class CheckedBackend implements Backend {
     @Override public final PackedMatrix packMatrixBf16(Buffer b, long rows, long cols) {
         ready();
         String op = "packMatrixBf16";
-        for (long v : new long[]{rows, cols})
-            if (v < 0 || v > INT_LIMIT) throw new ShapeException(op + ": size " + v + " out of range in " + rows + " x " + cols);
+        packSize(op, rows, cols);
         buffer(op, "B", this, b, product(op, rows, cols), DType.F32);
         return packMatrixBf16Unchecked(b, rows, cols);
     }
