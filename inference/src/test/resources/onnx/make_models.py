@@ -92,6 +92,22 @@ class CausalAttention(nn.Module):
         return self.attn(x, x, x, attn_mask=self.mask, need_weights=False)[0]
 
 
+class Decoder(nn.Module):
+    """Transposed convolutions: stride 2 with padding and output padding, then grouped and dilated, then one without bias."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.up1 = nn.ConvTranspose2d(8, 6, 3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(6, 4, 3, stride=1, padding=2, dilation=2, groups=2)
+        self.up3 = nn.ConvTranspose2d(4, 2, (2, 3), stride=(2, 1), bias=False)
+
+    def forward(self, x):
+        x = F.relu(self.conv(x))
+        x = F.relu(self.up1(x))
+        return self.up3(torch.tanh(self.up2(x)))
+
+
 def randomise_attention_biases(m, g):
     """nn.MultiheadAttention starts with zero biases; random ones make the test see them."""
     for mod in m.modules():
@@ -186,3 +202,5 @@ if __name__ == "__main__":
     torch.manual_seed(2)
     export(LayoutNet(), "layout", (4, 6, 8), [13, 17], 4)
     transformers()
+    torch.manual_seed(5)
+    export(Decoder(), "conv_transpose", (4, 3, 5, 6), [13, 17], 9)

@@ -64,5 +64,10 @@ public enum OpKind {
      * three, q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev]; output [B, Lq, Ev]. Floats "scale"; ints "causal" (1: query
      * i sees keys j <= i).
      */
-    ATTENTION
+    ATTENTION,
+    /**
+     * Transposed NCHW convolution (the input gradient of a convolution): "weight" [C_in, C_out/groups, kh, kw],
+     * optional "bias" [C_out]; ints "stride", "padding", "outputPadding", "dilation", "groups".
+     */
+    CONV_TRANSPOSE2D
 }

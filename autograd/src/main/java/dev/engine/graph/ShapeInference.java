@@ -56,6 +56,7 @@ public final class ShapeInference {
                 return y;
             }
             case CONV2D: return conv(n, in[0], op).outputShape();
+            case CONV_TRANSPOSE2D: return convTranspose(n, in[0], op).inputShape();
             case BATCHNORM: {
                 long[] x = in[0];
                 if (x.length < 2) throw new ShapeException(op + ": input " + Shapes.str(x) + " needs a channel axis");
@@ -210,6 +211,34 @@ public final class ShapeInference {
             if (n.constOrNull("weight") != null || groups != 1 || sc == null || sc.numel() != ws[0])
                 throw new ShapeException(op + ": an int8 convolution needs groups 1, no F32 weight and a weightScale of " + ws[0] + " values");
         }
+        return g;
+    }
+
+    /**
+     * A transposed convolution as the convolution whose input gradient it is: the returned geometry maps the
+     * transposed convolution's output ({@code inputShape()}) to its input ({@code outputShape()}), with the
+     * node's weight [C_in, C_out/groups, kh, kw] as that convolution's KCRS weight.
+     */
+    public static Conv2dShape convTranspose(Node n, long[] x, String op) {
+        x = rank4(x, op);
+        long[] ws = constant(n, "weight", op).shape();
+        if (ws.length != 4) throw new ShapeException(op + ": weight " + Shapes.str(ws) + " must be [in, out/groups, kh, kw]");
+        long[] st = pair(n, "stride", 1), pd = pair(n, "padding", 0), op2 = pair(n, "outputPadding", 0), dl = pair(n, "dilation", 1);
+        int groups = (int) n.intOr("groups", 1);
+        if (ws[0] != x[1]) throw new ShapeException(op + ": weight " + Shapes.str(ws) + " takes " + ws[0] + " input channels, input " + Shapes.str(x) + " has " + x[1]);
+        if (groups < 1 || x[1] % groups != 0) throw new ShapeException(op + ": groups=" + groups + " must divide the " + x[1] + " input channels");
+        for (int i = 0; i < 2; i++)
+            if (st[i] < 1 || dl[i] < 1 || (op2[i] >= st[i] && op2[i] >= dl[i]))
+                throw new ShapeException(op + ": stride " + Arrays.toString(st) + " and dilation " + Arrays.toString(dl)
+                        + " must be >= 1 and the output padding " + Arrays.toString(op2) + " smaller than one of them");
+        long oh = st[0] * (x[2] - 1) + op2[0] + dl[0] * (ws[2] - 1) + 1 - 2 * pd[0];
+        long ow = st[1] * (x[3] - 1) + op2[1] + dl[1] * (ws[3] - 1) + 1 - 2 * pd[1];
+        if (oh < 1 || ow < 1) throw new ShapeException(op + ": padding " + Arrays.toString(pd) + " leaves no output for input " + Shapes.str(x));
+        Conv2dShape g = new Conv2dShape(x[0], ws[1] * groups, oh, ow, x[1], ws[2], ws[3], (int) st[0], (int) st[1], (int) pd[0], (int) pd[1],
+                (int) dl[0], (int) dl[1], groups);
+        if (g.outH() != x[2] || g.outW() != x[3]) throw new ShapeException(op + ": geometry does not invert for input " + Shapes.str(x));
+        Const b = n.constOrNull("bias");
+        if (b != null && b.numel() != g.c()) throw new ShapeException(op + ": bias has " + b.numel() + " values, expected " + g.c());
         return g;
     }
 

@@ -89,6 +89,20 @@ public final class Tracer {
         return add(b, x);
     }
 
+    /**
+     * Transposed convolution with weight of shape {@code wShape} ([in, out/groups, kh, kw], as PyTorch's
+     * ConvTranspose2d and ONNX hold it); {@code outputPadding} adds rows/columns at the bottom/right.
+     */
+    public Value convTranspose2d(Value x, float[] w, long[] wShape, float[] bias, int[] stride, int[] padding, int[] outputPadding,
+                                 int[] dilation, int groups) {
+        Node.Builder b = Node.builder(OpKind.CONV_TRANSPOSE2D, null).input(x).constant("weight", new Const(w.clone(), wShape))
+                .ints("stride", stride[0], stride[1]).ints("padding", padding[0], padding[1])
+                .ints("outputPadding", outputPadding[0], outputPadding[1])
+                .ints("dilation", dilation[0], dilation[1]).ints("groups", groups);
+        if (bias != null) b.constant("bias", new Const(bias.clone(), wShape[1] * groups));
+        return add(b, x);
+    }
+
     /** Convolution from tensors. */
     public Value conv2d(Value x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         return conv2d(x, weight.toFloatArray(), weight.shape(), bias == null ? null : bias.toFloatArray(), stride, padding, dilation, groups);

@@ -189,6 +189,14 @@ public final class ExecutionContext implements AutoCloseable {
                 if (wp != null) return () -> be.conv2dForwardPacked(g, x, wp, bias, act, y);
                 return () -> be.conv2dForward(g, x, wm, bias, act, y);
             }
+            case CONV_TRANSPOSE2D: {
+                Conv2dShape g = ShapeInference.convTranspose(n, xs, n.name());
+                Buffer wm = w.get(n, "weight"), bias = w.get(n, "bias");
+                if (bias == null) return () -> be.conv2dBackwardInput(g, x, wm, y);
+                BufferView[] ins = {BufferView.of(y, os), channelView(bias, os)};
+                BufferView out = BufferView.of(y, os);
+                return () -> { be.conv2dBackwardInput(g, x, wm, y); be.elementwise(ADD, ins, out); };
+            }
             case BATCHNORM: {
                 BufferView[] ins = {BufferView.of(x, xs), channelView(w.get(n, "scale"), xs), channelView(w.get(n, "shift"), xs)};
                 BufferView out = BufferView.of(y, os);

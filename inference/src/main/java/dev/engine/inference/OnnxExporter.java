@@ -138,6 +138,16 @@ public final class OnnxExporter {
                 }
                 y = activation(y, n.activation(), n.floatOr("activationParam", 0.01), nm);
             }
+            case CONV_TRANSPOSE2D -> {
+                Const w = n.constOrNull("weight");
+                long[] k = w.shape(), st = n.ints("stride"), pd = n.ints("padding"), dl = n.ints("dilation"), opad = n.ints("outputPadding");
+                List<String> ins = new ArrayList<>(List.of(in(n, 0), init(nm + ".weight", w)));
+                if (n.constOrNull("bias") != null) ins.add(init(nm + ".bias", n.constOrNull("bias")));
+                y = op("ConvTranspose", nm, ins.toArray(new String[0]), OnnxWriter.attrInts("kernel_shape", k[2], k[3]),
+                        OnnxWriter.attrInts("strides", st), OnnxWriter.attrInts("pads", pd[0], pd[1], pd[0], pd[1]),
+                        OnnxWriter.attrInts("output_padding", opad), OnnxWriter.attrInts("dilations", dl),
+                        OnnxWriter.attrInt("group", n.intOr("groups", 1)));
+            }
             case BATCHNORM -> {
                 long[] dims = new long[n.input(0).rank() - 1];
                 Arrays.fill(dims, 1);

@@ -49,6 +49,21 @@ class OnnxExportTest {
         }
     }
 
+    /** ConvTranspose with groups, stride, output padding and dilation, as ONNX Runtime reads our export. */
+    @Test void transposedConvolution() throws Exception {
+        Random r = new Random(5);
+        dev.engine.graph.Tracer t = new dev.engine.graph.Tracer();
+        dev.engine.graph.Value x = t.input(1, 4, 5, 6);
+        dev.engine.graph.Value u = t.named("up1").convTranspose2d(x, Models.randn(r, 4 * 3 * 9, 0.3), new long[]{4, 3, 3, 3},
+                Models.randn(r, 6, 0.1), new int[]{2, 2}, new int[]{1, 1}, new int[]{1, 1}, new int[]{1, 1}, 2);
+        u = t.named("up2").convTranspose2d(t.relu(u), Models.randn(r, 6 * 2 * 6, 0.3), new long[]{6, 2, 2, 3}, null,
+                new int[]{1, 2}, new int[]{0, 1}, new int[]{0, 1}, new int[]{2, 1}, 1);
+        try (FrozenModel m = Freezer.freeze(t.build(u), FreezeOptions.defaults())) {
+            float[] in = Models.randn(new Random(3), 3 * m.inputFeatures(), 1);
+            assertArrayEquals(m.run(in, 3), runOrt(OnnxExporter.toBytes(m.graph()), in, m.inputShape(3)), 1e-4f, m.describePlan(3));
+        }
+    }
+
     @Test void referenceModels() throws Exception {
         Path d = Models.requireData();
         check(Models.mlp(Safetensors.read(d.resolve("mlp.safetensors"))), new long[]{1, 784}, FreezeOptions.defaults(), 8);

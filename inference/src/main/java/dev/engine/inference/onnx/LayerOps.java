@@ -118,6 +118,41 @@ final class LayerOps extends OnnxNodeContext {
         out(im.named(n).conv2d(x, w.asFloats(), ws, b == null ? null : b.asFloats(), ints(st), ints(pads), ints(dl), (int) g));
     }
 
+    /** ConvTranspose (2-D): weight [C_in, C_out/group, kh, kw]; padding from pads, auto_pad or output_shape (symmetric only). */
+    void convTranspose(List<Object> ins) {
+        Value x = dyn(ins, 0);
+        ConstTensor w = k(ins, 1);
+        ConstTensor b = ins.size() > 2 && ins.get(2) != null ? k(ins, 2) : null;
+        if (x.rank() != 4 || w.rank() != 4) throw unsupported("only 2-D transposed convolution (NCHW input, 4-D weight) is supported, got " + Arrays.toString(x.shape()));
+        long[] ws = w.shape();
+        long[] ks = attrInts("kernel_shape");
+        if (ks != null && (ks.length != 2 || ks[0] != ws[2] || ks[1] != ws[3])) throw unsupported("kernel_shape " + Arrays.toString(ks) + " differs from the weight");
+        long[] st = pair("strides", 1), dl = pair("dilations", 1);
+        long[] opad = attrInts("output_padding");
+        if (opad == null) opad = new long[]{0, 0};
+        if (opad.length != 2 || opad[0] < 0 || opad[1] < 0 || opad[0] > 1 << 20 || opad[1] > 1 << 20)
+            throw unsupported("output_padding " + Arrays.toString(opad) + " must be 2 non-negative ints");
+        long[] outShape = attrInts("output_shape");
+        String auto = attrString("auto_pad", "NOTSET");
+        long[] pads;
+        if (outShape != null || auto.startsWith("SAME")) {
+            if (outShape != null && outShape.length != 2) throw unsupported("output_shape " + Arrays.toString(outShape) + " must have 2 entries (H, W)");
+            pads = new long[2];
+            for (int i = 0; i < 2; i++) {
+                long in = x.dim(2 + i), want = outShape != null ? outShape[i] : in * st[i];
+                long total = st[i] * (in - 1) + opad[i] + (ws[2 + i] - 1) * dl[i] + 1 - want;
+                if (total < 0 || total % 2 != 0)
+                    throw unsupported("output size " + want + " needs " + (total < 0 ? "negative" : "asymmetric") + " padding (" + total + "), which is not supported");
+                pads[i] = total / 2;
+            }
+        } else if (auto.equals("NOTSET") || auto.equals("VALID")) {
+            pads = auto.equals("VALID") ? new long[]{0, 0} : pads(x.shape(), new long[]{ws[2], ws[3]}, st, dl);
+        } else throw unsupported("auto_pad '" + auto + "'");
+        long g = attrInt("group", 1);
+        if (g < 1 || g > 1 << 20) throw unsupported("group " + g + " out of range");
+        out(im.named(n).convTranspose2d(x, w.asFloats(), ws, b == null ? null : b.asFloats(), ints(st), ints(pads), ints(opad), ints(dl), (int) g));
+    }
+
     void pool(boolean max, Value x) {
         if (x.rank() != 4) throw unsupported("only 2-D pooling (NCHW) is supported, got " + Arrays.toString(x.shape()));
         long[] k = attrInts("kernel_shape");

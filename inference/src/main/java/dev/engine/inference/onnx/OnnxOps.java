@@ -90,6 +90,7 @@ final class OnnxOps extends OnnxNodeContext {
             case "MatMul" -> layers.matmul(arg(ins, 0), arg(ins, 1));
             case "Gemm" -> layers.gemm(ins);
             case "Conv" -> layers.conv(ins);
+            case "ConvTranspose" -> layers.convTranspose(ins);
             case "MaxPool", "AveragePool" -> layers.pool(op.equals("MaxPool"), dyn(ins, 0));
             case "GlobalAveragePool" -> {
                 Value x = dyn(ins, 0);

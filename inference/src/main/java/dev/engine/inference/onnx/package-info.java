@@ -19,7 +19,8 @@
  * Gemm, MatMul (constant right operand: a Linear; two graph values: batched matmul with equal batch dims),
  * Add/Sub/Mul/Div/Pow/Max/Min and comparisons with broadcasting, Relu, LeakyRelu, Sigmoid, Tanh, Gelu (both
  * forms), Exp, Log, Sqrt, Neg, Reciprocal, Abs, Sign, Softplus, Sin, Cos, Clip, Where, Softmax/LogSoftmax on
- * any non-batch axis, Conv (2-D; strides, symmetric pads, auto_pad, dilations, groups), MaxPool/AveragePool
+ * any non-batch axis, Conv (2-D; strides, symmetric pads, auto_pad, dilations, groups), ConvTranspose (2-D; the
+ * same plus output_padding and output_shape, symmetric padding only), MaxPool/AveragePool
  * (square, no ceil mode), GlobalAveragePool, BatchNormalization, LayerNormalization (last axis),
  * ReduceMean/ReduceSum (last axis with keepdims, or H,W), Flatten (axis 1), Reshape, Transpose, Concat,
  * Split, Slice (positive steps), Squeeze/Unsqueeze and Gather of one index (all off the batch axis), Gather

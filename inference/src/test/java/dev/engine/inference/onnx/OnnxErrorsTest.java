@@ -46,6 +46,21 @@ class OnnxErrorsTest {
         contains(fails(erf.bytes()), "Erf", "lonely");
     }
 
+    @Test void transposedConvolutionNeedingAsymmetricPaddingIsRefusedByName() {
+        OnnxBuilder ob = new OnnxBuilder().input("x", -1, 2, 4, 4).output("y", -1, 3, 8, 8)
+                .init("w", new long[]{2, 3, 3, 3}, new float[54])
+                .node("ConvTranspose", "up", new String[]{"x", "w"}, new String[]{"y"}, OnnxBuilder.attrInts("strides", 2, 2),
+                        OnnxBuilder.attrInts("output_shape", 8, 8));
+        contains(fails(ob.bytes()), "ConvTranspose 'up'", "asymmetric");
+        OnnxBuilder ok = new OnnxBuilder().input("x", -1, 2, 4, 4).output("y", -1, 3, 9, 9)
+                .init("w", new long[]{2, 3, 3, 3}, new float[54])
+                .node("ConvTranspose", "up", new String[]{"x", "w"}, new String[]{"y"}, OnnxBuilder.attrInts("strides", 2, 2),
+                        OnnxBuilder.attrInts("output_shape", 9, 9));
+        try (FrozenModel m = Freezer.freeze(Onnx.toGraph(ok.bytes(), null, null), FreezeOptions.defaults())) {
+            assertArrayEquals(new long[]{1, 3, 9, 9}, m.outputShape(1));
+        }
+    }
+
     @Test void missingInitializerAndDanglingInput() {
         OnnxBuilder ob = new OnnxBuilder().input("x", -1, 3).output("y", -1, 2)
                 .node("Gemm", "fc", new String[]{"x", "w_missing"}, new String[]{"y"}, OnnxBuilder.attrInt("transB", 1));

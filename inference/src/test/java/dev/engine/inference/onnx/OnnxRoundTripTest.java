@@ -91,6 +91,19 @@ class OnnxRoundTripTest {
         return t.build(t.flatten(t.softmax(t.concat(2, s, t.slice(c, 1, 0, 4, 1)))));
     }
 
+    static Graph decoder() {
+        Random r = new Random(4);
+        Tracer t = new Tracer();
+        Value x = t.input(1, 4, 5, 5);
+        Value u = t.named("up1").convTranspose2d(x, randn(r, 4 * 3 * 9, 0.3), new long[]{4, 3, 3, 3}, randn(r, 6, 0.1),
+                new int[]{2, 2}, new int[]{1, 1}, new int[]{1, 1}, new int[]{1, 1}, 2);
+        u = t.named("up2").convTranspose2d(t.relu(u), randn(r, 6 * 2 * 6, 0.3), new long[]{6, 2, 2, 3}, null,
+                new int[]{1, 2}, new int[]{0, 1}, new int[]{0, 1}, new int[]{2, 1}, 1);
+        return t.build(t.flatten(u));
+    }
+
+    @Test void transposedConvolutions() { roundTrip(decoder(), 3); }
+
     @Test void mlpWithResidualGeluLayerNorm() { roundTrip(mlp(), 7); }
 
     @Test void permuteSliceConcat() { roundTrip(layout(), 3); }

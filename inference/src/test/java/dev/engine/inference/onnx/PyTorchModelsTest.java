@@ -52,6 +52,10 @@ class PyTorchModelsTest {
         }
     }
 
+    @Test void transposedConvolutionsOpset13() throws Exception { check("conv_transpose_opset13", 1e-5); }
+
+    @Test void transposedConvolutionsOpset17() throws Exception { check("conv_transpose_opset17", 1e-5); }
+
     @Test void transformerEncoderLayerOpset13() throws Exception { check("transformer_layer_opset13", 1e-5); }
 
     @Test void transformerEncoderLayerOpset17() throws Exception { check("transformer_layer_opset17", 1e-5); }
