@@ -3,6 +3,8 @@
 Run from this folder: /usr/bin/python3 make_models.py
 Each model NAME_opsetK.onnx comes with NAME_opsetK.ref_in.f32 / .ref_out.f32: a batch of 4 inputs and
 PyTorch's outputs, raw little-endian float32, row-major. Never needed at build time: the files are committed.
+The masked encoder layer (two graph inputs) has a batch of 2 and adds .ref_mask.f32: its bool
+src_key_padding_mask as float32 0/1 (1 = padding).
 """
 import numpy as np
 import torch
@@ -129,6 +131,32 @@ def transformers():
     export(causal, "causal_attention", (4, 10, 32), [17], 8)
 
 
+def masked_transformer():
+    """nn.TransformerEncoderLayer (batch_first) called with src_key_padding_mask, a second (bool) graph input:
+    PyTorch 1.13 turns it into an additive -inf term inside the graph. Batch 2, rows padded after 7 and 4 keys."""
+    torch.manual_seed(6)
+    tel = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.1, batch_first=True)
+    g = torch.Generator().manual_seed(9)
+    randomise_attention_biases(tel, g)
+    randomise_bn(tel, g)
+    tel.eval()
+    x = torch.randn(2, 10, 32, generator=g)
+    mask = torch.zeros(2, 10, dtype=torch.bool)
+    mask[0, 7:] = True
+    mask[1, 4:] = True
+    with torch.enable_grad():  # requires_grad parameters keep the layer off its fused fast path: the math the export traces
+        y = tel(x, src_key_padding_mask=mask).detach()
+    for k in [13, 17]:
+        base = f"transformer_layer_kpmask_opset{k}"
+        torch.onnx.export(tel, (x, {"src_key_padding_mask": mask}), base + ".onnx", opset_version=k,
+                          input_names=["input", "key_padding_mask"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "key_padding_mask": {0: "batch"}, "output": {0: "batch"}})
+        x.numpy().astype("<f4").tofile(base + ".ref_in.f32")
+        mask.numpy().astype("<f4").tofile(base + ".ref_mask.f32")
+        y.numpy().astype("<f4").tofile(base + ".ref_out.f32")
+        print(base, tuple(x.shape), tuple(mask.shape), "->", tuple(y.shape))
+
+
 def randomise_bn(m, g):
     for mod in m.modules():
         if isinstance(mod, (nn.BatchNorm2d, nn.LayerNorm)):
@@ -202,5 +230,6 @@ if __name__ == "__main__":
     torch.manual_seed(2)
     export(LayoutNet(), "layout", (4, 6, 8), [13, 17], 4)
     transformers()
+    masked_transformer()
     torch.manual_seed(5)
     export(Decoder(), "conv_transpose", (4, 3, 5, 6), [13, 17], 9)

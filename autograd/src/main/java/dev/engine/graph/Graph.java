@@ -9,9 +9,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * An immutable graph of {@link Node}s in topological (execution) order with one input and one output
- * value. Built by a {@link Tracer}, rewritten by passes (each returns a new graph), executed by a
+ * An immutable graph of {@link Node}s in topological (execution) order with one or more inputs and one
+ * output value. Built by a {@link Tracer}, rewritten by passes (each returns a new graph), executed by a
  * {@code dev.engine.inference.FrozenModel}.
+ *
+ * <p>Every INPUT node is a model input, named by its node name. {@link #input()} is "the" input (a model's
+ * data, whose first axis is the batch); further INPUT nodes (e.g. a key-padding mask) follow it in
+ * {@link #inputs()} in node order and share its batch axis. Passes keep INPUT nodes, so a graph's inputs
+ * survive every rewrite.
  *
  * <pre>{@code
  * Tracer t = new Tracer();
@@ -23,14 +28,21 @@ import java.util.Set;
 public final class Graph {
     private final List<Node> nodes;
     private final Value input;
+    private final List<Value> inputs;
+    private final List<String> inputNames;
     private final Value output;
 
-    /** Checks that every node reads only values produced earlier and that the output is produced. */
+    /**
+     * Checks that every node reads only values produced earlier, that {@code input} is produced by an INPUT
+     * node, that the INPUT nodes have distinct names and that the output is produced.
+     */
     public Graph(List<Node> nodes, Value input, Value output) {
         this.nodes = List.copyOf(nodes);
         this.input = input;
         this.output = output;
         Set<Integer> defined = new HashSet<>();
+        List<Value> ins = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         boolean sawInput = false;
         for (Node n : this.nodes) {
             for (Value v : n.inputs())
@@ -39,16 +51,26 @@ public final class Graph {
             if (!defined.add(n.output().id()))
                 throw new EngineException("graph: value " + n.output() + " is produced twice (again by '" + n.name() + "')");
             if (n.kind() == OpKind.INPUT) {
-                if (sawInput || !n.output().equals(input)) throw new EngineException("graph: exactly one INPUT node producing the input is allowed");
-                sawInput = true;
+                if (names.contains(n.name())) throw new EngineException("graph: two inputs are named '" + n.name() + "'");
+                boolean main = n.output().equals(input);
+                sawInput |= main;
+                ins.add(main ? 0 : ins.size(), n.output());  // the main input first, the others in node order
+                names.add(main ? 0 : names.size(), n.name());
             }
         }
-        if (!sawInput) throw new EngineException("graph: no INPUT node");
+        if (!sawInput) throw new EngineException("graph: no INPUT node produces the input " + input);
         if (!defined.contains(output.id())) throw new EngineException("graph: output " + output + " is never produced");
+        this.inputs = List.copyOf(ins);
+        this.inputNames = List.copyOf(names);
     }
 
     public List<Node> nodes() { return nodes; }
+    /** The main input (the first of {@link #inputs()}). */
     public Value input() { return input; }
+    /** Every input: the main one, then the other INPUT nodes' values in node order. */
+    public List<Value> inputs() { return inputs; }
+    /** The inputs' names (their INPUT nodes' names), in {@link #inputs()} order. */
+    public List<String> inputNames() { return inputNames; }
     public Value output() { return output; }
 
     /** The node producing {@code v}, or null. */
@@ -99,7 +121,7 @@ public final class Graph {
     }
 
     @Override public String toString() {
-        StringBuilder sb = new StringBuilder("graph(input=").append(input).append(", output=").append(output).append(")\n");
+        StringBuilder sb = new StringBuilder("graph(input").append(inputs.size() == 1 ? "=" + input : "s=" + inputs).append(", output=").append(output).append(")\n");
         for (Node n : nodes) sb.append("  ").append(n).append('\n');
         return sb.toString();
     }

@@ -9,7 +9,7 @@ package dev.engine.graph;
  * }</pre>
  */
 public enum OpKind {
-    /** The graph input; attribute ints "shape". */
+    /** A graph input (the main one, or a further one such as a key-padding mask), named by its node name; attribute ints "shape". */
     INPUT,
     /** A constant tensor; const "value". */
     CONSTANT,
@@ -62,7 +62,8 @@ public enum OpKind {
      * Fused scaled dot-product attention of ints "heads" heads, {@code softmax(scale * q k^T [+ causal mask]) v} per
      * head, heads joined: one input [B, L, 3E] (q, k and v side by side, as one projection GEMM writes them) or
      * three, q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev]; output [B, Lq, Ev]. Floats "scale"; ints "causal" (1: query
-     * i sees keys j <= i).
+     * i sees keys j <= i). A further last input (2 or 4 inputs in all) is a key-padding mask [B, Lk]: key j of
+     * batch b is hidden where it is non-zero; a query that sees no key gets zeros.
      */
     ATTENTION,
     /**

@@ -173,8 +173,18 @@ public final class ShapeInference {
         }
     }
 
-    /** [B, Lq, Ev] from one packed [B, L, 3E] input or q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev]. */
+    /**
+     * [B, Lq, Ev] from one packed [B, L, 3E] input or q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev], either followed by
+     * an optional key-padding mask [B, Lk].
+     */
     private static long[] attention(Node n, long[][] in, String op) {
+        if (in.length == 2 || in.length == 4) {
+            long[] mask = in[in.length - 1], k = in[in.length == 2 ? 0 : 1];
+            if (mask.length != 2 || k.length != 3 || mask[0] != k[0] || mask[1] != k[1])
+                throw new ShapeException(op + ": key-padding mask " + Shapes.str(mask) + " must be [batch, keys] = "
+                        + (k.length == 3 ? Shapes.str(new long[]{k[0], k[1]}) : "[B, Lk]"));
+            in = Arrays.copyOf(in, in.length - 1);
+        }
         long heads = n.intOr("heads", 0);
         if (heads < 1) throw new ShapeException(op + ": heads " + heads + " must be at least 1");
         for (long[] s : in) if (s.length != 3) throw new ShapeException(op + ": inputs must be [batch, seq, features], got " + Shapes.str(s));
@@ -184,7 +194,7 @@ public final class ShapeInference {
                 throw new ShapeException(op + ": packed q|k|v " + Shapes.str(x) + " must have 3 x heads (" + heads + ") x head size features");
             return new long[]{x[0], x[1], x[2] / 3};
         }
-        if (in.length != 3) throw new ShapeException(op + ": takes 1 (packed) or 3 (q, k, v) inputs, got " + in.length);
+        if (in.length != 3) throw new ShapeException(op + ": takes 1 (packed) or 3 (q, k, v) inputs, each optionally followed by a key-padding mask, got " + in.length);
         long[] q = in[0], k = in[1], v = in[2];
         if (k[0] != q[0] || v[0] != q[0] || k[2] != q[2] || v[1] != k[1] || q[2] % heads != 0 || v[2] % heads != 0)
             throw new ShapeException(op + ": q " + Shapes.str(q) + ", k " + Shapes.str(k) + ", v " + Shapes.str(v)

@@ -31,6 +31,7 @@ public final class Tracer {
     private static final class State {
         final List<Node> nodes = new ArrayList<>();
         final Map<String, Integer> counters = new HashMap<>();
+        final List<String> inputNames = new ArrayList<>();
         int nextId;
         Value input;
     }
@@ -53,7 +54,28 @@ public final class Tracer {
         if (st.input != null) throw new EngineException("tracer: the graph already has an input");
         if (shape.length == 0) throw new ShapeException("tracer: input needs at least a batch axis");
         st.input = add(Node.builder(OpKind.INPUT, null).ints("shape", shape), null, new long[0][]);
+        st.inputNames.add(st.nodes.get(st.nodes.size() - 1).name());
         return st.input;
+    }
+
+    /**
+     * A named input. The first declared input is the graph's main input; later ones (e.g. a key-padding
+     * mask [batch, seq]) are further model inputs whose first axis must be the main input's batch, since a
+     * frozen model runs them all at one batch size.
+     *
+     * <pre>{@code
+     * Value x = t.input("x", 2, 10, 32), mask = t.input("key_padding_mask", 2, 10);
+     * }</pre>
+     */
+    public Value input(String name, long... shape) {
+        InputSpec spec = InputSpec.of(name, shape);
+        if (st.inputNames.contains(name)) throw new EngineException("tracer: an input is already named '" + name + "'");
+        if (st.input != null && shape[0] != st.input.dim(0))
+            throw new ShapeException("tracer: input '" + name + "' " + spec + " must have the batch " + st.input.dim(0) + " of the first input");
+        Value v = named(name).add(Node.builder(OpKind.INPUT, null).ints("shape", spec.shape()), null, new long[0][]);
+        st.inputNames.add(name);
+        if (st.input == null) st.input = v;
+        return v;
     }
 
     /** A constant tensor used as an operand (e.g. a scale in an elementwise op). */
@@ -231,14 +253,29 @@ public final class Tracer {
      * Fused attention of {@code heads} heads over a packed [B, L, 3E] projection (q, k, v side by side);
      * output [B, L, E] with the heads joined. {@code causal}: query i sees keys j <= i.
      */
-    public Value attention(Value qkv, long heads, double scale, boolean causal) {
-        return add(Node.builder(OpKind.ATTENTION, null).input(qkv).ints("heads", heads).floatAttr("scale", scale).ints("causal", causal ? 1 : 0), qkv);
+    public Value attention(Value qkv, long heads, double scale, boolean causal) { return attention(qkv, null, heads, scale, causal); }
+
+    /**
+     * As {@link #attention(Value, long, double, boolean)} with a key-padding mask [B, L] (non-zero: key j of
+     * batch b is padding and hidden), e.g. a model input; null for none. A query that sees no key gets zeros.
+     */
+    public Value attention(Value qkv, Value keyPadding, long heads, double scale, boolean causal) {
+        Node.Builder b = Node.builder(OpKind.ATTENTION, null).input(qkv).ints("heads", heads).floatAttr("scale", scale).ints("causal", causal ? 1 : 0);
+        if (keyPadding == null) return add(b, qkv);
+        return add(b.input(keyPadding), qkv, keyPadding);
     }
 
     /** Fused attention over separate q [B, Lq, E], k [B, Lk, E], v [B, Lk, Ev]; output [B, Lq, Ev]. */
     public Value attention(Value q, Value k, Value v, long heads, double scale, boolean causal) {
-        return add(Node.builder(OpKind.ATTENTION, null).input(q).input(k).input(v).ints("heads", heads).floatAttr("scale", scale)
-                .ints("causal", causal ? 1 : 0), q, k, v);
+        return attention(q, k, v, null, heads, scale, causal);
+    }
+
+    /** As {@link #attention(Value, Value, Value, long, double, boolean)} with a key-padding mask [B, Lk] or null. */
+    public Value attention(Value q, Value k, Value v, Value keyPadding, long heads, double scale, boolean causal) {
+        Node.Builder b = Node.builder(OpKind.ATTENTION, null).input(q).input(k).input(v).ints("heads", heads).floatAttr("scale", scale)
+                .ints("causal", causal ? 1 : 0);
+        if (keyPadding == null) return add(b, q, k, v);
+        return add(b.input(keyPadding), q, k, v, keyPadding);
     }
 
     /** Looks up rows of {@code table} [vocab, dim]; the input holds indices (as floats). */

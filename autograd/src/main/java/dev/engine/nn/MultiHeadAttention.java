@@ -15,7 +15,9 @@ import dev.engine.graph.Value;
  * ("in_proj_weight" [3E, E], "in_proj_bias" [3E], "out_proj.weight", "out_proj.bias") and init
  * (xavier-uniform input projection, zero biases). Masks: {@code causal} hides later keys; a key-padding
  * mask [batch, seqK] holds 1 (true) where a key is padding; an additive float mask broadcast to
- * [batch, heads, seqQ, seqK] may add more. Dropout on the attention weights in training mode.
+ * [batch, heads, seqQ, seqK] may add more. A query that the masks leave no key gets a zero context (before
+ * the output projection), as in a frozen model; PyTorch's slow path gives NaN there. Dropout on the
+ * attention weights in training mode.
  *
  * <pre>{@code
  * var mha = new MultiHeadAttention(64, 8, 0.0, new Generator(0));
@@ -84,7 +86,7 @@ public class MultiHeadAttention extends Module {
             scores = scores.add(Tensor.where(m, neg, zero));
         }
         if (attnMask != null) scores = scores.add(attnMask.to(scores.dtype()));
-        Tensor attn = scores.softmax(-1);
+        Tensor attn = keyPaddingMask == null && attnMask == null ? scores.softmax(-1) : maskedSoftmax(scores);
         if (dropout != null) attn = dropout.forward(attn);
         Tensor ctx = attn.matmul(v).transpose(1, 2).reshape(b, lq, embed);           // [B, Lq, E]
         return outProj.forward(ctx);
@@ -96,19 +98,42 @@ public class MultiHeadAttention extends Module {
     /**
      * Self-attention for a frozen graph: one GEMM for the three projections, the fused attention kernel reading
      * the heads in place from its output (scale, optional causal mask, softmax and ·V in one pass per head,
-     * heads joined as it writes), then the output projection. A key-padding mask would be a second model
-     * input, which frozen graphs do not have: freeze padded batches as separate lengths instead.
+     * heads joined as it writes), then the output projection.
      *
      * <pre>{@code
-     * FrozenModel m = Freezer.freeze((t, x) -> mha.trace(t, x, true), new long[]{1, 64, 128});   // causal
+     * FrozenModel m = Freezer.freeze((t, x) -> mha.trace(t, x, true), new long[]{1, 64, 128}, FreezeOptions.defaults());   // causal
      * }</pre>
      */
-    public Value trace(Tracer t, Value x, boolean causal) {
+    public Value trace(Tracer t, Value x, boolean causal) { return trace(t, x, null, causal); }
+
+    /**
+     * As {@link #trace(Tracer, Value, boolean)} with a key-padding mask [B, L] (non-zero: padding), usually a
+     * second model input, as {@code forward(x, x, x, keyPaddingMask, null, causal)} computes it; null for none.
+     *
+     * <pre>{@code
+     * FrozenModel m = Freezer.freeze((t, in) -> mha.trace(t, in.get(0), in.get(1), false),
+     *         List.of(InputSpec.of("x", 2, 10, 64), InputSpec.of("key_padding_mask", 2, 10)), FreezeOptions.defaults());
+     * }</pre>
+     */
+    public Value trace(Tracer t, Value x, Value keyPaddingMask, boolean causal) {
         if (x.rank() != 3 || x.dim(2) != embed)
             throw new ShapeException("MultiHeadAttention: expected [B, L, " + embed + "] to trace, got " + Shapes.str(x.shape()));
         Value qkv = t.linear(x, parameter("in_proj_weight"), parameter("in_proj_bias"));
-        Value ctx = t.attention(qkv, heads, 1.0 / Math.sqrt(headDim), causal);   // [B, L, E]
+        Value ctx = t.attention(qkv, keyPaddingMask, heads, 1.0 / Math.sqrt(headDim), causal);   // [B, L, E]
         return outProj.trace(t, ctx);
+    }
+
+    /**
+     * Softmax over keys where a query may see none (every key padded, or padded up to it under the causal
+     * mask): such a query gets zero weights, hence a zero context, as the fused kernel of a frozen model
+     * gives it. A plain softmax over a row of -inf would give NaN, and NaN gradients in training; the row
+     * is set to 0 before the softmax for the same reason (the weights then still become zeros).
+     */
+    private static Tensor maskedSoftmax(Tensor scores) {
+        Tensor neg = Tensor.full(scores.backend(), scores.dtype(), Double.NEGATIVE_INFINITY, 1);
+        Tensor zero = Tensor.full(scores.backend(), scores.dtype(), 0, 1);
+        Tensor blind = scores.detach().max(-1, true).eq(neg);                          // [B, H, Lq, 1]: 1 where no key is visible
+        return Tensor.where(blind, zero, Tensor.where(blind, zero, scores).softmax(-1));
     }
 
     /** [B, L, E] -> [B, H, L, D]. */

@@ -46,8 +46,19 @@ public class TransformerEncoder extends Module {
     @Override public Value trace(Tracer t, Value x) { return trace(t, x, false); }
 
     /** Every layer's eval-mode block, causal or not, then the final norm. */
-    public Value trace(Tracer t, Value x, boolean causal) {
-        for (Module m : layers) x = ((TransformerEncoderLayer) m).trace(t, x, causal);
+    public Value trace(Tracer t, Value x, boolean causal) { return trace(t, x, null, causal); }
+
+    /**
+     * As {@code forward(x, keyPaddingMask, causal)}: every layer reads the same mask [batch, seq] (usually a
+     * second model input; null: none).
+     *
+     * <pre>{@code
+     * FrozenModel m = Freezer.freeze((t, in) -> enc.trace(t, in.get(0), in.get(1), false),
+     *         List.of(InputSpec.of("x", 2, 10, 32), InputSpec.of("key_padding_mask", 2, 10)), FreezeOptions.defaults());
+     * }</pre>
+     */
+    public Value trace(Tracer t, Value x, Value keyPaddingMask, boolean causal) {
+        for (Module m : layers) x = ((TransformerEncoderLayer) m).trace(t, x, keyPaddingMask, causal);
         return norm == null ? x : norm.trace(t, x);
     }
 

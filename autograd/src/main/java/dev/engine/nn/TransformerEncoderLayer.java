@@ -67,13 +67,25 @@ public class TransformerEncoderLayer extends Module {
     /** The eval-mode block without masks (dropout is a no-op), as {@link #forward(Tensor)} computes it. */
     @Override public Value trace(Tracer t, Value x) { return trace(t, x, false); }
 
-    /** The eval-mode block, causal or not, as {@code forward(x, null, causal)} computes it (no key padding: see MultiHeadAttention). */
-    public Value trace(Tracer t, Value x, boolean causal) {
+    /** The eval-mode block, causal or not, as {@code forward(x, null, causal)} computes it. */
+    public Value trace(Tracer t, Value x, boolean causal) { return trace(t, x, null, causal); }
+
+    /**
+     * The eval-mode block as {@code forward(x, keyPaddingMask, causal)} computes it; the mask [batch, seq] is
+     * usually a second model input (null: none).
+     *
+     * <pre>{@code
+     * FrozenModel m = Freezer.freeze((t, in) -> block.trace(t, in.get(0), in.get(1), false),
+     *         List.of(InputSpec.of("x", 2, 10, 32), InputSpec.of("key_padding_mask", 2, 10)), FreezeOptions.defaults());
+     * float[] y = m.run(new float[][]{x, mask}, 2);
+     * }</pre>
+     */
+    public Value trace(Tracer t, Value x, Value keyPaddingMask, boolean causal) {
         if (normFirst) {
-            x = t.add(x, selfAttn.trace(t, norm1.trace(t, x), causal));
+            x = t.add(x, selfAttn.trace(t, norm1.trace(t, x), keyPaddingMask, causal));
             return t.add(x, feedForward(t, norm2.trace(t, x)));
         }
-        x = norm1.trace(t, t.add(x, selfAttn.trace(t, x, causal)));
+        x = norm1.trace(t, t.add(x, selfAttn.trace(t, x, keyPaddingMask, causal)));
         return norm2.trace(t, t.add(x, feedForward(t, x)));
     }
 

@@ -18,8 +18,9 @@ import java.util.zip.CRC32;
  * The deployment file: one frozen graph with its weights, the fitted preprocessing and the
  * post-processing, in a versioned, checksummed container written atomically.
  *
- * <p>Layout (big-endian): magic {@code "ENGMODEL"}, format version (int: 3 since bf16 weights, 2 since int8
- * weights; 2 and 1 are still read, 1 with its graph constants untagged F32, see {@link GraphCodec}), section count (int), then per
+ * <p>Layout (big-endian): magic {@code "ENGMODEL"}, format version (int: 4 since graphs with several inputs,
+ * e.g. a key-padding mask, whose extra INPUT nodes a version-3 reader would reject as an invalid graph, so it
+ * says "version 4 is not supported" instead; 3 since bf16 weights, 2 since int8 weights; 3, 2 and 1 are still read, 1 with its graph constants untagged F32, see {@link GraphCodec}), section count (int), then per
  * section its type (int), offset (long), length (long) and CRC32 (int), then a CRC32 of all header bytes
  * before it, then the sections. Sections: 1 graph ({@link GraphCodec}), 2 preprocessing (type name +
  * opaque bytes, see {@link RowTransforms}), 3 post-processing ({@link PostProcessor}). Loading checks the
@@ -35,7 +36,7 @@ import java.util.zip.CRC32;
 public final class Bundle {
     static final byte[] MAGIC = "ENGMODEL".getBytes(StandardCharsets.US_ASCII);
     /** The format version this code writes. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** The oldest format version this code still reads. */
     public static final int OLDEST_READABLE = 1;
     static final int GRAPH = 1, PREPROCESS = 2, POSTPROCESS = 3;

@@ -26,7 +26,9 @@ import java.util.List;
 
 /**
  * The memory one thread uses to run one {@link ExecutionPlan}: an arena, an input and an output buffer,
- * allocated once, and the plan's steps compiled into kernel calls bound to slices of them. The first run
+ * allocated once, and the plan's steps compiled into kernel calls bound to slices of them. A graph with
+ * several inputs (e.g. a key-padding mask) keeps them one after another in the one input buffer, so a run
+ * still copies one block in and a recorded call stays one host-to-device copy. The first run
  * makes the calls one by one (a warm-up: kernels load, caches fill) and then has the backend record the
  * whole call ({@link Backend#recordCall}): on CUDA, where enabled, one graph with pinned host copies, so every later run
  * is one native call. When recording fails the context keeps making the calls and remembers why
@@ -54,6 +56,7 @@ public final class ExecutionContext implements AutoCloseable {
     private final Buffer arena, input, output;
     private final Runnable[] steps;
     private final int inputCount, outputCount;
+    private float[] packed;  // the inputs of a multi-input run laid one after another (allocated on first use)
     private RecordedCall recorded;
     private boolean recordingTried;
     private String recordingFailure;
@@ -63,7 +66,7 @@ public final class ExecutionContext implements AutoCloseable {
         this.backend = weights.backend();
         this.weights = weights;
         this.plan = plan;
-        this.inputCount = Shapes.numelInt(plan.inputShape());
+        this.inputCount = Math.toIntExact(plan.inputElements());
         this.outputCount = Shapes.numelInt(plan.outputShape());
         this.arena = backend.allocate(DType.F32, Math.max(1, (plan.arenaBytes() + 3) / 4));
         this.input = backend.allocate(DType.F32, Math.max(1, inputCount));
@@ -82,7 +85,8 @@ public final class ExecutionContext implements AutoCloseable {
 
     /**
      * Copies {@code in} into the input buffer, runs every step, copies the result into {@code out}: the
-     * recorded call once there is one, else the calls one by one (and, the first time, records them).
+     * recorded call once there is one, else the calls one by one (and, the first time, records them). With
+     * several inputs {@code in} holds them one after another, in the graph's input order.
      */
     public void run(float[] in, int inOffset, float[] out, int outOffset) {
         RecordedCall r = recorded;
@@ -94,6 +98,22 @@ public final class ExecutionContext implements AutoCloseable {
         runBuffers();
         backend.copyOut(output, 0, out, outOffset, outputCount);
         if (!recordingTried) record();
+    }
+
+    /**
+     * Runs with one array per graph input (each already checked to hold its input's values at this batch):
+     * packs them into one array and runs that, so the copy in (and a recording) stays one block.
+     */
+    public void run(float[][] ins, float[] out, int outOffset) {
+        if (ins.length == 1) { run(ins[0], 0, out, outOffset); return; }
+        if (packed == null) packed = new float[inputCount];
+        int at = 0;
+        for (float[] a : ins) {
+            System.arraycopy(a, 0, packed, at, a.length);
+            at += a.length;
+        }
+        if (at != inputCount) throw new EngineException("frozen model: inputs hold " + at + " values together, the plan needs " + inputCount);
+        run(packed, 0, out, outOffset);
     }
 
     private void record() {
@@ -139,7 +159,7 @@ public final class ExecutionContext implements AutoCloseable {
         ExecutionPlan.Slot s = plan.slot(v);
         long n = Shapes.numel(plan.shape(v));
         return switch (s.home()) {
-            case INPUT -> input.slice(DType.F32, 0, n);
+            case INPUT -> input.slice(DType.F32, s.byteOffset(), n);
             case OUTPUT -> output.slice(DType.F32, 0, n);
             case CONSTANT -> w.value(s.root());
             case ARENA -> arena.slice(DType.F32, s.byteOffset(), n);
@@ -250,8 +270,10 @@ public final class ExecutionContext implements AutoCloseable {
                 long heads = n.intOr("heads", 1), bn = os[0], lq = os[1], ev = os[2], dv = ev / heads;
                 boolean causal = n.intOr("causal", 0) != 0;
                 double scale = n.floatOr("scale", 1);
+                int qkvInputs = n.inputs().size() % 2 == 0 ? n.inputs().size() - 1 : n.inputs().size();  // 2 or 4: a key-padding mask last
+                Buffer pad = qkvInputs < n.inputs().size() ? buf(n.input(qkvInputs), w) : null;
                 BufferView q, k, v;
-                if (n.inputs().size() == 1) {  // packed [B, L, 3E]: the heads of q, k and v read in place
+                if (qkvInputs == 1) {  // packed [B, L, 3E]: the heads of q, k and v read in place
                     long e = xs[2] / 3, d = e / heads;
                     Layout head = new Layout(new long[]{bn, heads, lq, d}, new long[]{lq * 3 * e, d, 3 * e, 1}, 0);
                     q = new BufferView(x, head);
@@ -263,7 +285,7 @@ public final class ExecutionContext implements AutoCloseable {
                     v = headsOf(buf(n.input(2), w), plan.shape(n.input(2)), heads);
                 }
                 BufferView out = new BufferView(y, new Layout(new long[]{bn, heads, lq, dv}, new long[]{lq * ev, dv, ev, 1}, 0));
-                return () -> be.attention(q, k, v, null, causal, scale, out);
+                return () -> be.attention(q, k, v, pad, causal, scale, out);
             }
             case EMBEDDING: {
                 Buffer idx = scratch(step, 0);

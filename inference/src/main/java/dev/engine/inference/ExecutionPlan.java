@@ -29,7 +29,11 @@ public final class ExecutionPlan {
     /** Where a value's elements are. */
     public enum Home { INPUT, OUTPUT, CONSTANT, ARENA }
 
-    /** A value's storage: home and byte offset (arena only); {@code root} is the value it aliases (views). */
+    /**
+     * A value's storage: home and byte offset (arena, or input: a graph's inputs lie one after another in one
+     * input buffer, in {@link Graph#inputs()} order, so a call copies them in as one block); {@code root} is the
+     * value it aliases (views).
+     */
     public record Slot(Home home, long byteOffset, int root) {}
 
     /** Extra memory a step needs while it runs (pool indices, norm statistics). */
@@ -47,9 +51,12 @@ public final class ExecutionPlan {
     private final List<Step> steps;
     private final boolean finalCopy;
     private final long arenaBytes;
+    private final long inputElements;
 
-    private ExecutionPlan(Graph g, long batch, Map<Integer, long[]> shapes, Map<Integer, Slot> slots, List<Step> steps, boolean finalCopy, long arenaBytes) {
+    private ExecutionPlan(Graph g, long batch, Map<Integer, long[]> shapes, Map<Integer, Slot> slots, List<Step> steps, boolean finalCopy, long arenaBytes,
+                          long inputElements) {
         this.graph = g; this.batch = batch; this.shapes = shapes; this.slots = slots; this.steps = steps; this.finalCopy = finalCopy; this.arenaBytes = arenaBytes;
+        this.inputElements = inputElements;
     }
 
     /** Infers shapes for {@code batch}, linearises, computes lifetimes and plans the arena. */
@@ -116,6 +123,12 @@ public final class ExecutionPlan {
         for (long[] s : scratchReq) blocks.add(new ArenaPlanner.Block(DType.values()[(int) s[1]].bytes(s[2]), (int) s[0], (int) s[0]));
         ArenaPlanner.Placement p = share ? ArenaPlanner.plan(blocks, ALIGN) : ArenaPlanner.sequential(blocks, ALIGN);
         long[] off = p.offsets();
+        Map<Integer, Long> inputOffset = new HashMap<>();
+        long inputElements = 0;
+        for (Value v : g.inputs()) {
+            inputOffset.put(v.id(), DType.F32.bytes(inputElements));
+            inputElements += Shapes.numel(shapes.get(v.id()));
+        }
         Map<Integer, Slot> slots = new HashMap<>();
         for (Node n : g.nodes()) {
             int id = n.output().id(), r = root.get(id);
@@ -124,7 +137,7 @@ public final class ExecutionPlan {
                 case CONSTANT -> Home.CONSTANT;
                 default -> Home.ARENA;
             };
-            slots.put(id, new Slot(h, 0, r));
+            slots.put(id, new Slot(h, h == Home.INPUT ? inputOffset.get(r) : 0, r));
         }
         for (int b = 0; b < valueBlocks; b++) {
             int v = blockValue.get(b);
@@ -139,7 +152,8 @@ public final class ExecutionPlan {
         }
         List<Step> steps = new ArrayList<>();
         for (int i = 0; i < launches.size(); i++) steps.add(new Step(launches.get(i), List.copyOf(scratch.get(i))));
-        return new ExecutionPlan(g, batch, Collections.unmodifiableMap(shapes), Collections.unmodifiableMap(slots), List.copyOf(steps), finalCopy, p.totalBytes());
+        return new ExecutionPlan(g, batch, Collections.unmodifiableMap(shapes), Collections.unmodifiableMap(slots), List.copyOf(steps), finalCopy, p.totalBytes(),
+                inputElements);
     }
 
     /** Kinds executed as views over their input's memory (no kernel). */
@@ -156,7 +170,12 @@ public final class ExecutionPlan {
     /** True when the output aliases the input or a constant and is copied out by a last step. */
     public boolean finalCopy() { return finalCopy; }
     public long arenaBytes() { return arenaBytes; }
+    /** The main input's shape. */
     public long[] inputShape() { return shape(graph.input()); }
+    /** Every input's shape, in {@link Graph#inputs()} order. */
+    public List<long[]> inputShapes() { return graph.inputs().stream().map(this::shape).toList(); }
+    /** The values of every input together: the size of the one input buffer they share. */
+    public long inputElements() { return inputElements; }
     public long[] outputShape() { return shape(graph.output()); }
 
     /** Lifetimes of arena values and scratch as (bytes, first, last, offset) rows, for checks. */
@@ -179,8 +198,10 @@ public final class ExecutionPlan {
 
     @Override public String toString() {
         StringBuilder sb = new StringBuilder();
+        StringBuilder in = new StringBuilder(Shapes.str(inputShape()));
+        for (int i = 1; i < graph.inputs().size(); i++) in.append(", ").append(graph.inputNames().get(i)).append(' ').append(Shapes.str(shape(graph.inputs().get(i))));
         sb.append(String.format("plan for batch %d: %d steps, arena %d bytes, input %s -> output %s%n", batch, steps.size() + (finalCopy ? 1 : 0),
-                arenaBytes, Shapes.str(inputShape()), Shapes.str(outputShape())));
+                arenaBytes, in, Shapes.str(outputShape())));
         for (int i = 0; i < steps.size(); i++) {
             Node n = steps.get(i).node();
             Slot s = slots.get(n.output().id());

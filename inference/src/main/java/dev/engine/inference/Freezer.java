@@ -1,5 +1,8 @@
 package dev.engine.inference;
 
+import dev.engine.api.EngineException;
+import dev.engine.graph.InputSpec;
+import dev.engine.graph.MultiInputTraceable;
 import dev.engine.graph.Tracer;
 import dev.engine.graph.Traceable;
 import dev.engine.graph.Value;
@@ -57,6 +60,30 @@ public final class Freezer {
         Tracer t = new Tracer();
         Value x = t.input(inputShape);
         Value y = model.trace(t, x);
+        return freeze(t.build(y), opts);
+    }
+
+    /**
+     * Traces a model with several inputs and freezes it: one traced input per {@link InputSpec} (name and
+     * example shape, first axis the batch; every input shares the first one's batch), handed to {@code model}
+     * in that order. The first input is the model's main input; the others, such as a key-padding mask, are
+     * fed on every call with {@link FrozenModel#run(float[][], int)} or {@link FrozenModel#run(Tensor...)}.
+     * Trace methods record eval mode, so the model's training flag plays no part.
+     *
+     * <pre>{@code
+     * var block = new TransformerEncoderLayer(32, 4, 64, 0.0);
+     * try (FrozenModel m = Freezer.freeze((t, in) -> block.trace(t, in.get(0), in.get(1), false),
+     *         List.of(InputSpec.of("x", 2, 10, 32), InputSpec.of("key_padding_mask", 2, 10)), FreezeOptions.defaults())) {
+     *     float[] y = m.run(new float[][]{x, mask}, 2);   // mask [2, 10]: 1 where a key is padding, else 0
+     * }
+     * }</pre>
+     */
+    public static FrozenModel freeze(MultiInputTraceable model, List<InputSpec> inputs, FreezeOptions opts) {
+        if (inputs == null || inputs.isEmpty()) throw new EngineException("freeze: at least one input spec is needed");
+        Tracer t = new Tracer();
+        List<Value> values = new ArrayList<>();
+        for (InputSpec in : inputs) values.add(t.input(in.name(), in.shape()));
+        Value y = model.trace(t, List.copyOf(values));
         return freeze(t.build(y), opts);
     }
 

@@ -28,11 +28,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * idle contexts and the weights at once, and a context still in use when its call returns; calls after
  * close throw.
  *
+ * <p>A model traced with several inputs (e.g. a sequence and its key-padding mask, see
+ * {@link Freezer#freeze(dev.engine.graph.MultiInputTraceable, List, FreezeOptions)}) runs through
+ * {@link #run(float[][], int)} or {@link #run(Tensor...)}, one array or tensor per input in
+ * {@link #inputNames()} order, all with the same batch; a missing, extra or misshapen input throws naming it.
+ * The single-input methods then refuse, naming the missing inputs.
+ *
  * <pre>{@code
  * try (FrozenModel m = Freezer.freeze(model, new long[]{1, 784}, FreezeOptions.defaults())) {
  *     float[] logits = m.run(pixels, 1);          // [1, 10]
  *     System.out.println(m.describePlan(1));       // "fc1+bias+relu  linear ..." per step
  * }
+ * float[] y = encoder.run(new float[][]{tokens, keyPaddingMask}, 2);   // a model with inputs x, key_padding_mask
  * }</pre>
  */
 public final class FrozenModel implements AutoCloseable {
@@ -42,6 +49,9 @@ public final class FrozenModel implements AutoCloseable {
     private final List<String> passLog;
     private final long[] sampleShape;
     private final int featuresPerRow;
+    private final List<String> inputNames;
+    private final List<long[]> sampleShapes;  // every input's row shape, in inputNames order
+    private final int[] valuesPerRow;
     private final Map<Integer, ExecutionPlan> plans = new ConcurrentHashMap<>();
     private final Map<Integer, ConcurrentLinkedQueue<ExecutionContext>> idle = new ConcurrentHashMap<>();
     private final boolean shareMemory;
@@ -63,6 +73,9 @@ public final class FrozenModel implements AutoCloseable {
         long[] s = graph.input().shape();
         this.sampleShape = Arrays.copyOfRange(s, 1, s.length);
         this.featuresPerRow = Shapes.numelInt(sampleShape);
+        this.inputNames = graph.inputNames();
+        this.sampleShapes = graph.inputs().stream().map(v -> { long[] t = v.shape(); return Arrays.copyOfRange(t, 1, t.length); }).toList();
+        this.valuesPerRow = sampleShapes.stream().mapToInt(Shapes::numelInt).toArray();
         plan(Math.max(1, (int) Math.min(Integer.MAX_VALUE, s[0]))); // validates shapes before weights are uploaded
         this.weights = Weights.upload(graph, backend);
     }
@@ -76,6 +89,10 @@ public final class FrozenModel implements AutoCloseable {
     /** The input shape for a batch, e.g. [batch, 1, 28, 28]. */
     public long[] inputShape(int batch) { return withBatch(sampleShape, batch); }
     public int inputFeatures() { return featuresPerRow; }
+    /** The inputs' names, the main input first (e.g. [x, key_padding_mask]); one name for a single-input model. */
+    public List<String> inputNames() { return inputNames; }
+    /** Input {@code index}'s shape for a batch, in {@link #inputNames()} order. */
+    public long[] inputShape(int index, int batch) { return withBatch(sampleShapes.get(index), batch); }
     /** The output shape for a batch. */
     public long[] outputShape(int batch) { return plan(batch).outputShape(); }
     public int outputFeatures() { return Shapes.numelInt(plan(1).outputShape()) ; }
@@ -102,12 +119,33 @@ public final class FrozenModel implements AutoCloseable {
 
     /** Like {@link #run(float[], int)} but writes into {@code out} (no Java allocation either). */
     public void run(float[] input, int batch, float[] out) {
-        ExecutionContext ctx = acquire(input, batch);
+        if (inputNames.size() > 1) throw new ShapeException("frozen model: " + missing(1) + "; run(float[][], int) takes all " + expectedAll());
+        run(new float[][]{input}, batch, out);
+    }
+
+    /**
+     * Runs {@code batch} rows of every input, one array per input in {@link #inputNames()} order, each
+     * holding its input's rows contiguously; returns the flattened output.
+     *
+     * <pre>{@code
+     * float[] y = m.run(new float[][]{x, mask}, 2);   // x [2, 10, 32], mask [2, 10]: 1 where a key is padding
+     * }</pre>
+     */
+    public float[] run(float[][] inputs, int batch) {
+        float[] out = new float[Shapes.numelInt(outputShape(Math.max(1, batch)))];
+        run(inputs, batch, out);
+        return out;
+    }
+
+    /** Like {@link #run(float[][], int)} but writes into {@code out}. */
+    public void run(float[][] inputs, int batch, float[] out) {
+        check(inputs, batch);
+        ExecutionContext ctx = acquire(batch);
         try {
             int need = Shapes.numelInt(ctx.plan().outputShape());
             if (out == null) throw new EngineException("frozen model: output array is null; needs " + need + " values");
             if (out.length < need) throw new ShapeException("frozen model: output array holds " + out.length + " values, needs " + need);
-            ctx.run(input, 0, out, 0);
+            ctx.run(inputs, out, 0);
             if (ctx.recordingFailure() != null && recordingFailure.compareAndSet(null, ctx.recordingFailure()))
                 LOG.log(System.Logger.Level.WARNING, "frozen model calls are not recorded: " + ctx.recordingFailure());
         } finally {
@@ -135,30 +173,71 @@ public final class FrozenModel implements AutoCloseable {
         return r;
     }
 
-    /** Runs a tensor of shape [batch, ...sampleShape] (F32) and returns a new tensor. */
-    public Tensor run(Tensor input) {
-        if (input.dtype() != DType.F32)
-            throw new DTypeException("frozen model: input has dtype " + input.dtype() + ", expected F32 of shape " + expected());
-        long[] s = input.shape();
-        if (s.length != sampleShape.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), sampleShape))
-            throw new ShapeException("frozen model: input shape " + Shapes.str(s) + " does not match the expected " + expected());
-        if (s[0] > Integer.MAX_VALUE) throw new ShapeException("frozen model: batch " + s[0] + " too large");
-        int batch = (int) s[0];
-        float[] out = run(input.toFloatArray(), batch);
-        return Tensor.of(input.backend(), out, outputShape(batch));
+    /**
+     * Runs tensors of shape [batch, ...] (F32), one per input in {@link #inputNames()} order, and returns a new
+     * tensor: {@code m.run(x)}, or {@code m.run(x, keyPaddingMask)} for a model with a mask input.
+     */
+    public Tensor run(Tensor... inputs) {
+        if (inputs == null) throw new EngineException("frozen model: inputs are null; expected " + expectedAll());
+        if (inputs.length < inputNames.size()) throw new ShapeException("frozen model: " + missing(inputs.length) + "; expected " + expectedAll());
+        if (inputs.length > inputNames.size()) throw new ShapeException(tooMany(inputs.length));
+        float[][] arrays = new float[inputs.length][];
+        long batch = -1;
+        for (int i = 0; i < inputs.length; i++) {
+            Tensor t = inputs[i];
+            if (t == null) throw new EngineException("frozen model: " + label(i) + " is null; expected " + expected(i));
+            if (t.dtype() != DType.F32)
+                throw new DTypeException("frozen model: " + label(i) + " has dtype " + t.dtype() + ", expected F32 of shape " + expected(i)
+                        + (i > 0 ? " (a mask: convert it with .to(DType.F32), non-zero where a key is padding)" : ""));
+            long[] s = t.shape();
+            long[] row = sampleShapes.get(i);
+            if (s.length != row.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), row))
+                throw new ShapeException("frozen model: " + label(i) + " shape " + Shapes.str(s) + " does not match the expected " + expected(i));
+            if (s[0] > Integer.MAX_VALUE) throw new ShapeException("frozen model: batch " + s[0] + " too large");
+            if (batch >= 0 && s[0] != batch)
+                throw new ShapeException("frozen model: input '" + inputNames.get(i) + "' has batch " + s[0] + " but input '" + inputNames.get(0)
+                        + "' has " + batch + "; every input shares the batch");
+            batch = s[0];
+            arrays[i] = t.toFloatArray();
+        }
+        float[] out = run(arrays, (int) batch);
+        return Tensor.of(inputs[0].backend(), out, outputShape((int) batch));
     }
 
-    /** A context for {@code batch} that no other thread is using: an idle one, or a new one (the only allocation). */
-    private ExecutionContext acquire(float[] input, int batch) {
+    /** Each input present, of its shape at {@code batch}; each error names the input. */
+    private void check(float[][] inputs, int batch) {
         synchronized (lifecycle) {
             if (closed) throw new EngineException("frozen model was closed");
         }
-        if (input == null) throw new EngineException("frozen model: input is null; expected " + expected());
-        if (batch < 1) throw new ShapeException("frozen model: batch size must be at least 1, got " + batch + "; expected " + expected());
-        long need = (long) batch * featuresPerRow;
-        if (input.length != need)
-            throw new ShapeException("frozen model: input has " + input.length + " values but a batch of " + batch + " of shape "
-                    + Shapes.str(inputShape(batch)) + " needs " + need + " (expected input " + expected() + ")");
+        if (inputs == null) throw new EngineException("frozen model: inputs are null; expected " + expectedAll());
+        if (inputs.length < inputNames.size()) throw new ShapeException("frozen model: " + missing(inputs.length) + "; expected " + expectedAll());
+        if (inputs.length > inputNames.size()) throw new ShapeException(tooMany(inputs.length));
+        if (batch < 1) throw new ShapeException("frozen model: batch size must be at least 1, got " + batch + "; expected " + expectedAll());
+        for (int i = 0; i < inputs.length; i++) {
+            String name = label(i);
+            if (inputs[i] == null) throw new EngineException("frozen model: " + name + " is null; expected " + expected(i));
+            long need = (long) batch * valuesPerRow[i];
+            if (inputs[i].length != need)
+                throw new ShapeException("frozen model: " + name + " has " + inputs[i].length + " values but a batch of " + batch + " of shape "
+                        + Shapes.str(inputShape(i, batch)) + " needs " + need + " (expected " + name + " " + expected(i) + ")");
+        }
+    }
+
+    /** How errors name input {@code i}: "input" for a single-input model, else "input 'key_padding_mask'". */
+    private String label(int i) { return inputNames.size() == 1 ? "input" : "input '" + inputNames.get(i) + "'"; }
+
+    /** "input 'mask' is missing" for the inputs after the first {@code given}. */
+    private String missing(int given) {
+        List<String> names = inputNames.subList(given, inputNames.size());
+        return (names.size() == 1 ? "input '" + names.get(0) + "' is" : "inputs " + names + " are") + " missing (" + given + " given)";
+    }
+
+    private String tooMany(int given) {
+        return "frozen model: takes " + inputNames.size() + (inputNames.size() == 1 ? " input" : " inputs") + " (" + expectedAll() + ") but got " + given;
+    }
+
+    /** A context for {@code batch} that no other thread is using: an idle one, or a new one (the only allocation). */
+    private ExecutionContext acquire(int batch) {
         synchronized (lifecycle) {
             if (closed) throw new EngineException("frozen model was closed");
             inFlight++;
@@ -187,7 +266,18 @@ public final class FrozenModel implements AutoCloseable {
         if (last) weights.close();
     }
 
-    private String expected() { return "[batch" + (sampleShape.length == 0 ? "" : ", ") + Shapes.str(sampleShape).substring(1) + " F32"; }
+    private String expected(int i) {
+        long[] row = sampleShapes.get(i);
+        return "[batch" + (row.length == 0 ? "" : ", ") + Shapes.str(row).substring(1) + " F32";
+    }
+
+    /** Every input with its expected shape: "x [batch, 10, 32] F32, key_padding_mask [batch, 10] F32". */
+    private String expectedAll() {
+        if (inputNames.size() == 1) return expected(0);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < inputNames.size(); i++) sb.append(i == 0 ? "" : ", ").append(inputNames.get(i)).append(' ').append(expected(i));
+        return sb.toString();
+    }
 
     private static long[] withBatch(long[] sample, long batch) {
         long[] s = new long[sample.length + 1];

@@ -26,7 +26,8 @@ import java.util.Map;
  * one signed byte per value when every value is an integer in [-128, 127] (an int8-quantised weight takes a
  * quarter of the space). Encoding 3 (bundle format 3) adds a third tag: two bytes per value (the high half of
  * the F32 bits) when every value is a bfloat16 value, as the weights of a BF16 Linear layer are. Encoding 1
- * (bundle format 1) stores F32 values untagged; all three are read.
+ * (bundle format 1) stores F32 values untagged; all three are read. Bundle format 4 uses encoding 3 unchanged:
+ * a graph with several inputs is just one with several INPUT nodes (the header's input id names the main one).
  *
  * <pre>{@code
  * byte[] b = GraphCodec.write(graph);
@@ -124,7 +125,7 @@ public final class GraphCodec {
     /** Reads the current encoding. */
     public static Graph read(byte[] bytes) { return read(bytes, VERSION); }
 
-    /** Reads encoding {@code version} (1, 2 or 3: the bundle format version). */
+    /** Reads encoding {@code version} (1 to 4: the bundle format version). */
     public static Graph read(byte[] bytes, int version) { return read(new ByteReader(bytes, "graph section"), version); }
 
     public static Graph read(ByteReader r) { return read(r, VERSION); }

@@ -98,6 +98,10 @@ final class Int8Quantizer {
     /** Runs the F32 graph on the calibration rows and gives each Linear node's input its observed range. */
     private static Map<Node, InputQuantization> calibrate(Graph g, Quantization q, Backend be, List<Node> linears) {
         float[][] rows = q.calibration();
+        // Calibration rows are one input's rows; a second input (a mask) would have nothing to read.
+        if (g.inputs().size() > 1)
+            throw new ShapeException("quantization: calibration rows feed one input, the model has " + g.inputs().size() + " " + g.inputNames()
+                    + "; quantize it with dynamic input ranges instead");
         long[] sample = g.input().shape().clone();
         sample[0] = 1;
         int features = Shapes.numelInt(sample);

@@ -4,6 +4,7 @@ import dev.engine.graph.Graph;
 import dev.engine.graph.Node;
 import dev.engine.graph.OpKind;
 import dev.engine.graph.Const;
+import dev.engine.graph.Value;
 import dev.engine.io.AtomicFiles;
 import dev.engine.api.Activation;
 import dev.engine.api.ElementwiseOp;
@@ -44,6 +45,7 @@ public final class OnnxExporter {
     private final Map<Integer, String> names = new HashMap<>();
     private final OnnxQdq qdq = new OnnxQdq(this);
     private int counter;
+    private Value main;  // the graph's main input, exported as "input"; further inputs keep their names
 
     private OnnxExporter() {}
 
@@ -60,6 +62,7 @@ public final class OnnxExporter {
     }
 
     private byte[] build(Graph g) {
+        main = g.input();
         for (Node n : g.nodes()) emit(n);
         String last = names.get(g.output().id());
         nodes.add(OnnxWriter.node("Identity", "output", new String[]{last}, new String[]{"output"}));
@@ -68,6 +71,7 @@ public final class OnnxExporter {
         graph.str(2, "engine-frozen");
         for (byte[] t : inits) graph.msg(5, t);
         graph.msg(11, OnnxWriter.valueInfo("input", batchDims(g.input().shape())));
+        for (Value v : g.inputs().subList(1, g.inputs().size())) graph.msg(11, OnnxWriter.valueInfo(names.get(v.id()), batchDims(v.shape())));
         graph.msg(12, OnnxWriter.valueInfo("output", batchDims(g.output().shape())));
         return OnnxWriter.model(IR_VERSION, OPSET, graph.bytes());
     }
@@ -104,7 +108,7 @@ public final class OnnxExporter {
         String nm = n.name();
         String y;
         switch (n.kind()) {
-            case INPUT -> y = "input";
+            case INPUT -> y = n.output().equals(main) ? "input" : n.name().replaceAll("[^A-Za-z0-9_+.]", "_");
             case CONSTANT -> y = init(nm, n.constOrNull("value"));
             case LINEAR -> {
                 Const w = n.constOrNull("weight"), wt = n.constOrNull("weightT"), b = n.constOrNull("bias");
@@ -220,15 +224,18 @@ public final class OnnxExporter {
 
     /**
      * Fused attention in standard ops (opset 17 has no attention op): per-head views by Slice (packed input),
-     * Reshape and Transpose, MatMul, Mul by the scale, an additive causal mask (0 / -inf) when causal, Softmax,
-     * MatMul with v, heads joined by Transpose and Reshape. The importer fuses this pattern back into one op.
+     * Reshape and Transpose, MatMul, Mul by the scale, an additive causal mask (0 / -inf) when causal, an additive
+     * key-padding term {@code Where(Cast<bool>(Reshape(mask, [B, 1, 1, Lk])), -inf, 0)} when the node reads a mask,
+     * Softmax, MatMul with v, heads joined by Transpose and Reshape. The importer fuses this pattern back into one
+     * op. A query that sees no key gets NaN from ONNX's Softmax over -inf (as in PyTorch), zeros from our kernel.
      */
     private String attention(Node n) {
         String nm = n.name();
         long heads = n.intOr("heads", 1);
         long[] out = n.output().shape();
         String q, k, v;
-        if (n.inputs().size() == 1) {
+        int qkvInputs = n.inputs().size() % 2 == 0 ? n.inputs().size() - 1 : n.inputs().size();  // 2 or 4: a mask last
+        if (qkvInputs == 1) {
             long e = n.input(0).dim(2) / 3;
             q = slice(in(n, 0), 0, e, nm + "/q");
             k = slice(in(n, 0), e, 2 * e, nm + "/k");
@@ -238,8 +245,8 @@ public final class OnnxExporter {
             k = in(n, 1);
             v = in(n, 2);
         }
-        long lq = out[1], lk = n.inputs().size() == 1 ? lq : n.input(1).dim(1);
-        long dk = (n.inputs().size() == 1 ? n.input(0).dim(2) / 3 : n.input(0).dim(2)) / heads, dv = out[2] / heads;
+        long lq = out[1], lk = qkvInputs == 1 ? lq : n.input(1).dim(1);
+        long dk = (qkvInputs == 1 ? n.input(0).dim(2) / 3 : n.input(0).dim(2)) / heads, dv = out[2] / heads;
         String qh = op("Transpose", nm, new String[]{reshape(q, new long[]{0, lq, heads, dk}, nm)}, OnnxWriter.attrInts("perm", 0, 2, 1, 3));
         String kh = op("Transpose", nm, new String[]{reshape(k, new long[]{0, lk, heads, dk}, nm)}, OnnxWriter.attrInts("perm", 0, 2, 3, 1));
         String vh = op("Transpose", nm, new String[]{reshape(v, new long[]{0, lk, heads, dv}, nm)}, OnnxWriter.attrInts("perm", 0, 2, 1, 3));
@@ -248,6 +255,10 @@ public final class OnnxExporter {
             float[] mask = new float[Math.toIntExact(lq * lk)];
             for (int i = 0; i < lq; i++) for (int j = i + 1; j < lk; j++) mask[(int) (i * lk + j)] = Float.NEGATIVE_INFINITY;
             s = op("Add", nm, new String[]{s, init(nm + ".causal_mask", new long[]{lq, lk}, mask)});
+        }
+        if (qkvInputs < n.inputs().size()) {
+            String hidden = op("Cast", nm, new String[]{reshape(in(n, qkvInputs), new long[]{0, 1, 1, lk}, nm)}, OnnxWriter.attrInt("to", 9));
+            s = op("Add", nm, new String[]{s, op("Where", nm, new String[]{hidden, scalar(Float.NEGATIVE_INFINITY), scalar(0)})});
         }
         String ctx = op("MatMul", nm, new String[]{op("Softmax", nm, new String[]{s}, OnnxWriter.attrInt("axis", -1)), vh});
         return reshape(op("Transpose", nm, new String[]{ctx}, OnnxWriter.attrInts("perm", 0, 2, 1, 3)), new long[]{0, lq, out[2]}, nm);

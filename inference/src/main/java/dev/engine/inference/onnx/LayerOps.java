@@ -33,14 +33,17 @@ final class LayerOps extends OnnxNodeContext {
         long heads = attrInt("heads", Long.MIN_VALUE);
         double scale = attrFloat("scale", 1);
         boolean causal = attrInt("causal", 0) != 0;
-        if (ins.size() == 1) out(im.named(n).attention(dyn(ins, 0), heads, scale, causal));
-        else out(im.named(n).attention(dyn(ins, 0), dyn(ins, 1), dyn(ins, 2), heads, scale, causal));
+        // 2 or 4 inputs: the last is a key-padding mask (a model input), as in the IR's ATTENTION node
+        Value pad = ins.size() % 2 == 0 ? dyn(ins, ins.size() - 1) : null;
+        if (ins.size() <= 2) out(im.named(n).attention(dyn(ins, 0), pad, heads, scale, causal));
+        else out(im.named(n).attention(dyn(ins, 0), dyn(ins, 1), dyn(ins, 2), pad, heads, scale, causal));
     }
 
     /**
      * PyTorch's batch-first multi-head self-attention (see {@link OnnxAttention}): x [B, L, E], the in-projection
      * as MatMul weight [E, 3E] and bias [3E], the out-projection weight ([out, in] when transposed, as Gemm's
-     * transB=1 holds it) and bias; traced as in-projection, fused attention, out-projection.
+     * transB=1 holds it) and bias, and optionally a key-padding mask input [B, L]; traced as in-projection, fused
+     * attention, out-projection.
      */
     void torchMultiheadAttention(List<Object> ins) {
         Value x = dyn(ins, 0);
@@ -51,7 +54,8 @@ final class LayerOps extends OnnxNodeContext {
                     + Arrays.toString(wout.shape()) + " does not fit");
         String base = n.name();
         Value qkv = im.tracer.named(base + ".in_proj").linear(x, transpose2(win.f(), e, 3 * e), 3 * e, e, bin.f());
-        Value ctx = im.tracer.named(base + ".attention").attention(qkv, attrInt("heads", Long.MIN_VALUE), attrFloat("scale", 1), attrInt("causal", 0) != 0);
+        Value pad = ins.size() > 5 ? dyn(ins, 5) : null;  // src_key_padding_mask, when the pattern had one
+        Value ctx = im.tracer.named(base + ".attention").attention(qkv, pad, attrInt("heads", Long.MIN_VALUE), attrFloat("scale", 1), attrInt("causal", 0) != 0);
         float[] wo = attrInt("outTransposed", 0) != 0 ? wout.asFloats().clone() : transpose2(wout.f(), e, e);
         out(im.tracer.named(base + ".out_proj").linear(ctx, wo, e, e, bout.f()));
     }

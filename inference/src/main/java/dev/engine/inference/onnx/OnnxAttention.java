@@ -11,14 +11,19 @@ import java.util.Set;
  * each by one internal node that converts to the fused attention op:
  * <ul>
  * <li>this engine's own export ({@code OnnxExporter}): per-head Reshape/Transpose of q, k, v (Slices of one
- * packed projection, or three values), MatMul, Mul by the scale, an optional additive causal mask, Softmax,
- * MatMul, Transpose, Reshape; becomes {@value #ATTENTION};</li>
+ * packed projection, or three values), MatMul, Mul by the scale, an optional additive causal mask, an
+ * optional additive key-padding mask, Softmax, MatMul, Transpose, Reshape; becomes {@value #ATTENTION};</li>
  * <li>PyTorch 1.13's {@code nn.MultiheadAttention} with {@code batch_first=True} (also inside
  * {@code nn.TransformerEncoderLayer}): Transpose to sequence-first, MatMul + Add in-projection, three Slices,
  * Reshape to [L, B*H, D] and Transpose, Div by sqrt(D), MatMul, Softmax, MatMul, Transpose, Reshape, Gemm
  * out-projection, Reshape, Transpose back; becomes {@value #TORCH_MHA}, whose batch-dependent shape
  * arithmetic is then dead and dropped.</li>
  * </ul>
+ * A key-padding mask is recognised as an additive term {@code Where(Cast<bool>(m'), -inf, 0)} (optionally
+ * times 1, as PyTorch's baddbmm writes it) where m' is a graph input [B, Lk] seen through Reshape, Expand and
+ * Unsqueeze only (which broadcast it over heads and queries, never reorder it); PyTorch feeds
+ * {@code src_key_padding_mask} this way, our export too. The mask input then feeds the fused op, non-zero
+ * meaning padding; a bool input is read as F32 0/1.
  * Inner values must be read only by the pattern; anything else leaves the nodes alone (and the import then
  * refuses what it cannot express, e.g. a transpose of the batch axis, by name).
  *
@@ -39,6 +44,8 @@ final class OnnxAttention {
         ConstTensor constant(String v);
         /** The one reader of {@code v} that is not a Shape op, when every other reader is one, else null. */
         OnnxProto.Node main(String v);
+        /** Whether {@code v} is a graph input (not an initializer). */
+        boolean isInput(String v);
     }
 
     private static boolean is(OnnxProto.Node n, String op) { return n != null && n.opType().equals(op) && n.domain().isEmpty(); }
@@ -85,14 +92,18 @@ final class OnnxAttention {
         List<OnnxProto.Node> inner = new ArrayList<>(List.of(sm));
         OnnxProto.Node s = c.producer(sm.inputs().get(0));
         boolean causal = false;
-        if (is(s, "Add") && c.sole(out(s)) == sm) {
+        String pad = null;
+        for (int round = 0; round < 2 && is(s, "Add") && c.sole(out(s)) == inner.get(inner.size() - 1); round++) {
             ConstTensor m = c.constant(s.inputs().get(1));
-            if (m == null || !causalMask(m)) return false;
-            causal = true;
+            List<OnnxProto.Node> chain = new ArrayList<>();
+            String p = m == null && pad == null ? keyPadding(c, s.inputs().get(1), s, chain) : null;
+            if (m != null && !causal && causalMask(m)) causal = true;
+            else if (p != null) { pad = p; inner.addAll(chain); }
+            else return false;
             inner.add(s);
             s = c.producer(s.inputs().get(0));
         }
-        if (!is(s, "Mul") || c.sole(out(s)) != (causal ? inner.get(1) : sm)) return false;
+        if (!is(s, "Mul") || c.sole(out(s)) != inner.get(inner.size() - 1)) return false;
         double scale = c.scalar(s.inputs().get(1));
         OnnxProto.Node mm1 = c.producer(s.inputs().get(0));
         if (Double.isNaN(scale) || !is(mm1, "MatMul") || c.sole(out(mm1)) != s) return false;
@@ -109,7 +120,8 @@ final class OnnxAttention {
         inner.addAll(q.nodes);
         inner.addAll(k.nodes);
         inner.addAll(v.nodes);
-        List<String> ins = packed(c, q, k, v, inner);
+        List<String> ins = new ArrayList<>(packed(c, q, k, v, inner));
+        if (pad != null) ins.add(pad);
         drop.addAll(inner);
         Map<String, OnnxProto.Attribute> attrs = new HashMap<>();
         attrs.put("heads", intAttr("heads", q.heads));
@@ -117,6 +129,50 @@ final class OnnxAttention {
         attrs.put("causal", intAttr("causal", causal ? 1 : 0));
         replace.put(r, new OnnxProto.Node(sm.name().isEmpty() ? "attention" : sm.name(), ATTENTION, "", ins, List.of(out(r)), attrs));
         return true;
+    }
+
+    /**
+     * The graph input behind an additive key-padding term read by {@code user}: {@code [Mul(·, 1)] <- Where(cond,
+     * s <= -1e4, 0) <- Cast(to bool) <- Reshape/Expand/Unsqueeze* <- input [B, Lk]}; the term's nodes are added to
+     * {@code chain}. Null when {@code term} is anything else.
+     */
+    private static String keyPadding(Ctx c, String term, OnnxProto.Node user, List<OnnxProto.Node> chain) {
+        OnnxProto.Node w = c.producer(term);
+        if (is(w, "Mul") && c.main(term) == user && c.scalar(w.inputs().get(1)) == 1) {
+            chain.add(w);
+            user = w;
+            w = c.producer(w.inputs().get(0));
+        }
+        if (!is(w, "Where") || w.inputs().size() != 3 || c.main(out(w)) != user || !(c.scalar(w.inputs().get(1)) <= -1e4) || !zero(c, w.inputs().get(2)))
+            return null;
+        chain.add(w);
+        OnnxProto.Node cast = c.producer(w.inputs().get(0));
+        if (!is(cast, "Cast") || attr(cast, "to", 0) != 9 || c.main(out(cast)) != w) return null;  // 9: BOOL, i.e. x != 0
+        chain.add(cast);
+        String v = cast.inputs().get(0);
+        OnnxProto.Node r = c.producer(v), reader = cast;
+        while (r != null && (is(r, "Reshape") || is(r, "Expand") || is(r, "Unsqueeze")) && c.main(v) == reader) {
+            chain.add(r);
+            reader = r;
+            v = r.inputs().get(0);
+            r = c.producer(v);
+        }
+        return r == null && c.constant(v) == null && c.isInput(v) ? v : null;
+    }
+
+    /** A zero: a scalar 0, or ConstantOfShape with no value or a 0 value (PyTorch's zeros_like of the mask). */
+    private static boolean zero(Ctx c, String v) {
+        if (c.scalar(v) == 0) return true;
+        OnnxProto.Node z = c.producer(v);
+        if (!is(z, "ConstantOfShape")) return false;
+        OnnxProto.Attribute a = z.attributes().get("value");
+        if (a == null || a.t() == null) return true;
+        try {
+            ConstTensor t = TensorData.decode(a.t(), null, "constant");
+            return t.size() == 1 && t.get(0) == 0;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** One operand's heads: Transpose(perm) of Reshape(src, [0, L, H, D]) read only by {@code user}. */
@@ -161,12 +217,18 @@ final class OnnxAttention {
         List<OnnxProto.Node> inner = new ArrayList<>(List.of(sm));
         OnnxProto.Node mm1 = c.producer(sm.inputs().get(0));
         boolean causal = false;
+        String pad = null;
         if (is(mm1, "Add") && c.main(out(mm1)) == sm) {  // baddbmm(attn_mask, q, k^T)
             OnnxProto.Node add = mm1;
             int mi = c.constant(add.inputs().get(0)) != null ? 0 : 1;
             ConstTensor m = c.constant(add.inputs().get(mi));
-            if (m == null || !causalMask(m)) return;
-            causal = true;
+            List<OnnxProto.Node> chain = new ArrayList<>();
+            if (m != null) {
+                if (!causalMask(m)) return;
+                causal = true;
+            } else if ((pad = keyPadding(c, add.inputs().get(mi = 1), add, chain)) == null
+                    && (pad = keyPadding(c, add.inputs().get(mi = 0), add, chain = new ArrayList<>())) == null) return;
+            inner.addAll(chain);
             inner.add(add);
             mm1 = c.producer(add.inputs().get(1 - mi));
             if (mm1 == null || c.main(out(mm1)) != add) return;
@@ -252,8 +314,9 @@ final class OnnxAttention {
         attrs.put("causal", intAttr("causal", causal ? 1 : 0));
         attrs.put("outTransposed", intAttr("outTransposed", outTransposed ? 1 : 0));
         String name = sm.name().isEmpty() ? "self_attn" : sm.name().replaceAll("/Softmax.*$", "");
-        replace.put(t5, new OnnxProto.Node(name, TORCH_MHA, "", List.of(xt.inputs().get(0), mm.inputs().get(1), bias, wOut, bOut),
-                List.of(out(t5)), attrs));
+        List<String> ins = new ArrayList<>(List.of(xt.inputs().get(0), mm.inputs().get(1), bias, wOut, bOut));
+        if (pad != null) ins.add(pad);
+        replace.put(t5, new OnnxProto.Node(name, TORCH_MHA, "", ins, List.of(out(t5)), attrs));
     }
 
     private static long attr(OnnxProto.Node n, String name, long dflt) {

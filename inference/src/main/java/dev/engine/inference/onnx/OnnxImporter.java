@@ -20,7 +20,9 @@ import java.util.Set;
  * Turns a parsed ONNX model into the graph IR through a {@link Tracer}: every ONNX value is either a
  * {@link Value} of the graph (it depends on the input) or a {@link ConstTensor} known now, so shape
  * subgraphs fold away as they are read. Ops on graph values map onto IR nodes ({@link OnnxOps}); the
- * batch axis (axis 0 of the single input) stays dynamic, other symbolic dims take the example's sizes.
+ * batch axis (axis 0 of the first input) stays dynamic, other symbolic dims take the example's sizes.
+ * Further graph inputs (e.g. a key-padding mask) become further named model inputs sharing that batch; their
+ * other dims must be fixed, and a bool one is fed as F32 0/1.
  *
  * <pre>{@code
  * Graph g = OnnxImporter.toGraph(OnnxProto.parse(bytes), modelDir, null);
@@ -66,13 +68,13 @@ final class OnnxImporter {
         }
         List<OnnxProto.ValueInfo> real = new ArrayList<>();
         for (OnnxProto.ValueInfo v : g.inputs()) if (!env.containsKey(v.name())) real.add(v);
-        if (real.size() != 1)
-            throw new ModelFormatException("onnx: the graph has " + real.size() + " inputs besides initializers; exactly one is supported");
+        if (real.isEmpty()) throw new ModelFormatException("onnx: the graph has no input besides initializers");
         if (g.outputs().size() != 1)
             throw new ModelFormatException("onnx: the graph has " + g.outputs().size() + " outputs; exactly one is supported");
         OnnxProto.ValueInfo in = real.get(0);
-        inputValue = tracer.input(inputShape(in, example));
+        inputValue = real.size() == 1 ? tracer.input(inputShape(in, example)) : tracer.input(in.name(), inputShape(in, example));
         env.put(in.name(), inputValue);
+        for (OnnxProto.ValueInfo extra : real.subList(1, real.size())) env.put(extra.name(), tracer.input(extra.name(), extraShape(extra)));
         for (OnnxProto.Node n : g.nodes()) {
             for (String s : n.outputs()) if (!s.isEmpty()) producers.put(s, n);
             for (String s : n.inputs()) if (!s.isEmpty()) {
@@ -124,6 +126,22 @@ final class OnnxImporter {
         if (example != null && example[0] >= 1) s[0] = example[0];
         ConstTensor.numel(s, what);
         batch = s[0];
+        return s;
+    }
+
+    /** A further input's shape: its first axis the batch, the others fixed; float, integer or bool (read as F32 0/1). */
+    private long[] extraShape(OnnxProto.ValueInfo in) {
+        String what = "onnx: graph input '" + in.name() + "'";
+        if (!in.hasShape() || in.dims().length == 0) throw new ModelFormatException(what + " has no shape (at least a batch axis is needed)");
+        int e = in.elemType();
+        if (!TensorData.isFloat(e) && e != OnnxProto.INT64 && e != OnnxProto.INT32 && e != OnnxProto.BOOL)
+            throw new ModelFormatException(what + " has element type " + e + "; float, integer and bool inputs are supported");
+        long[] s = in.dims().clone();
+        s[0] = batch;  // every input shares the first one's batch
+        for (int i = 1; i < s.length; i++)
+            if (s[i] < 1 || s[i] > Integer.MAX_VALUE)
+                throw new ModelFormatException(what + " dim " + i + " is " + (s[i] < 0 ? "symbolic ('" + in.params()[i] + "')" : s[i]) + "; only its batch axis may vary");
+        ConstTensor.numel(s, what);
         return s;
     }
 

@@ -66,14 +66,29 @@ final class OnnxPatterns {
             OnnxProto.Node m = null;
             int others = 0;
             for (OnnxProto.Node n : cs) {
-                if (n.opType().equals("Shape")) { others++; continue; }
+                if (shapeOnly(n)) { others++; continue; }
                 if (m != null && m != n) return null;
                 m = n;
             }
             return m != null && im.usesOf(v) == others + 1 ? m : null;
         }
 
+        /**
+         * A reader that needs only {@code v}'s shape: a Shape op, or a Transpose read only by Shape ops (PyTorch 1.13
+         * transposes k a second time just to take its length for the key-padding mask's shape).
+         */
+        private boolean shapeOnly(OnnxProto.Node n) {
+            if (n.opType().equals("Shape")) return true;
+            if (!n.opType().equals("Transpose") || n.outputs().size() != 1) return false;
+            List<OnnxProto.Node> cs = im.consumers.get(n.outputs().get(0));
+            if (cs == null || cs.size() != im.usesOf(n.outputs().get(0))) return false;
+            for (OnnxProto.Node r : cs) if (!r.opType().equals("Shape")) return false;
+            return true;
+        }
+
         /** The only consumer of {@code v} when it is read exactly once, else null. */
+        @Override public boolean isInput(String v) { return im.env.get(v) instanceof dev.engine.graph.Value && !im.producers.containsKey(v); }
+
         @Override public OnnxProto.Node sole(String v) {
             if (im.usesOf(v) != 1) return null;
             List<OnnxProto.Node> cs = im.consumers.get(v);

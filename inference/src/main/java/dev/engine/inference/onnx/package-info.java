@@ -27,11 +27,12 @@
  * from a constant table (embeddings), Identity, Dropout, Expand (no-op), Cast (to float).
  *
  * <h2>Limits</h2>
- * One input and one output; axis 0 of the input is the batch and must stay axis 0 throughout, except inside
- * the attention pattern PyTorch 1.13 exports for a batch-first {@code nn.MultiheadAttention} /
- * {@code nn.TransformerEncoderLayer} (with or without a causal {@code attn_mask}), which {@code OnnxAttention}
- * recognises and fuses into one attention op (a sequence-first export's leading Transpose is refused naming
- * it); no
+ * One output. The first graph input is the model's main input; further inputs (e.g. a key-padding mask,
+ * float or bool, fed as F32 0/1) share its batch axis and have fixed other dims. Axis 0 of the input is the
+ * batch and must stay axis 0 throughout, except inside the attention pattern PyTorch 1.13 exports for a
+ * batch-first {@code nn.MultiheadAttention} / {@code nn.TransformerEncoderLayer} (with or without a causal
+ * {@code attn_mask}, or with {@code src_key_padding_mask}), which {@code OnnxAttention} recognises and fuses into
+ * one attention op (a sequence-first export's leading Transpose is refused naming it); no
  * control flow (If/Loop), no float16, no asymmetric padding. Each refusal names the op, node and opset.
  *
  * <pre>{@code
