@@ -176,13 +176,16 @@ ENGINE_INLINE void packed_block(const PackedGemm& g, i64 i0, i64 i1, i64 p0, i64
     }
 }
 
+// Whether an F32 packed product of m rows over `panels` panels is split between nt threads by rows (else by panels).
+inline bool packed_split_rows(i64 m, i64 panels, int nt) { return m >= 2 * TILE_ROWS * nt || (panels < nt && m >= 2 * TILE_ROWS); }
+
 // Splits (rows x panels) into one contiguous range per thread.
 template <int R, int P>
 ENGINE_INLINE void packed_range(const PackedGemm& g, int t, int nt) {
     i64 panels = packed_panels(g.n);
-    // Split panels when there are enough of them (each thread streams only its part of B); otherwise rows,
-    // in whole tiles (a 64 x 10 classifier output: 32 rows each, not one thread idle).
-    if (panels >= nt || g.m < 2 * TILE_ROWS) {
+    // Split rows, in whole tiles, when every thread gets at least two (each streams all of B, but only its own
+    // rows of A and C: faster at every shape measured, see NOTES); otherwise panels when there are enough.
+    if (!packed_split_rows(g.m, panels, nt)) {
         i64 p0 = panels * t / nt, p1 = panels * (t + 1) / nt;
         for (i64 i = 0; i < g.m; i += ROW_BLOCK) packed_block<R, P>(g, i, std::min(g.m, i + ROW_BLOCK), p0, p1);
     } else {
