@@ -1,4 +1,4 @@
-// Shared by every .cu file: the stream all kernels run on, error plumbing, the scratch allocator and
+// Shared by every .cu file: the bound context's stream and allocator, error plumbing, the scratch allocator and
 // the decoding of the int64 "meta" blocks the Java side writes (the layouts of native/common/abi.h).
 #pragma once
 #include <cuda_runtime.h>
@@ -16,15 +16,20 @@ typedef int64_t i64;
 // (only the codes: this tree still decodes its argument blocks itself, into structs of its own)
 using namespace engine_abi::codes;
 
-// The one stream of this backend: kernels, copies and graph capture all go through it, so the caching
-// allocator can reuse a freed block at once (stream order makes that safe).
+// The bound context's state (context.cuh), for the kernel files. Each works only inside an entry point that
+// bound its context (ECU_BIND); without one it returns a harmless value (no stream, 0, false) and notes "no
+// CUDA context bound", which the entry point's launch_error() then returns as ECU_MESSAGE.
+//
+// stream(): the context's one stream (kernels, copies, graph capture), or this thread's capture stream while
+// it records a frozen call on the context; one stream lets the caching allocator reuse a freed block at once.
 cudaStream_t stream();
 bool capturing();
-// compute capability (major*10+minor) of the device chosen by ecu_init, and the TF32 GEMM switch
+// compute capability (major*10+minor) and SM count of the context's device, and its TF32 GEMM switch
 int device_cc();
+int device_sm_count();
 bool tf32_on();
 
-// Caching-allocator entry points, also used for kernel scratch (im2col, flags).
+// The bound context's caching allocator, also used for kernel scratch (im2col, flags).
 void* cache_alloc(size_t bytes);
 void cache_free(void* p);
 
@@ -32,9 +37,21 @@ void cache_free(void* p);
 // and read by Java (ecu_error_message) right after the call that returned it.
 const int ECU_MESSAGE = -1;
 void set_error_message(const std::string& text);
+// Entry points returning a position (-1 none, >= 0 the first bad one) report a failure as -(2 + cudaError_t),
+// and ECU_MESSAGE as POSITION_MESSAGE.
+const long long POSITION_MESSAGE = INT64_MIN;
+inline long long position_error(int status) { return status == ECU_MESSAGE ? POSITION_MESSAGE : -2 - (long long)status; }
 
-// Remembers the first error of a launch sequence so entry points return one code.
-inline int launch_error() { return (int)cudaGetLastError(); }
+// ECU_MESSAGE once when a helper above ran with no context bound since the last call, else 0.
+int take_unbound();
+
+// The status of the launches an entry point just queued: ECU_MESSAGE when it ran without a bound context,
+// else the first CUDA error (cleared).
+inline int launch_error() {
+    int e = (int)cudaGetLastError();
+    int u = take_unbound();
+    return u ? u : e;
+}
 
 template <typename T> __host__ __device__ inline T* ptr(i64 address) { return reinterpret_cast<T*>(static_cast<uintptr_t>(address)); }
 inline double bits_to_double(i64 v) { double d; std::memcpy(&d, &v, sizeof d); return d; }

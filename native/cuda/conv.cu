@@ -2,6 +2,7 @@
 // gradient gathers from the column matrix (each input pixel sums its own taps), so no atomics are needed.
 #include "gemm.cuh"
 #include "ops.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 
 namespace ecu {
@@ -186,7 +187,8 @@ using namespace ecu;
 extern "C" {
 
 // meta: [dtype, geometry(14: n c h w k r s sh sw ph pw dh dw groups), x, w, bias, act, y]
-int ecu_conv2d_forward(long long meta) {
+int ecu_conv2d_forward(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* q = ptr<i64>(meta);
     ConvGeom g = read_geom(q + 1);
     const i64* a = q + 15;
@@ -195,7 +197,8 @@ int ecu_conv2d_forward(long long meta) {
 }
 
 // meta: [dtype, geometry(14), gy, w, gx]
-int ecu_conv2d_backward_input(long long meta) {
+int ecu_conv2d_backward_input(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* q = ptr<i64>(meta);
     ConvGeom g = read_geom(q + 1);
     const i64* a = q + 15;
@@ -204,7 +207,8 @@ int ecu_conv2d_backward_input(long long meta) {
 }
 
 // meta: [dtype, geometry(14), x, gy, gw, gb]
-int ecu_conv2d_backward_weight(long long meta) {
+int ecu_conv2d_backward_weight(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* q = ptr<i64>(meta);
     ConvGeom g = read_geom(q + 1);
     const i64* a = q + 15;

@@ -1,6 +1,7 @@
 // cuBLASLt for our row-major GEMM: the library is dlopen'ed by absolute path (candidates found by the Java
-// side), its symbols resolved with dlsym, one handle and one workspace made at load. Per call shape a plan
-// (matmul descriptor, layouts, the heuristic's algorithm) is cached, so a steady loop makes no heuristic
+// side) and its symbols resolved with dlsym, once per process (a library, not device state). Each context
+// (context.cuh) has its own handle, workspace and plan cache, made when the context is. Per call shape a
+// plan (matmul descriptor, layouts, the heuristic's algorithm) is cached, so a steady loop makes no heuristic
 // query and allocates nothing; only the bias pointer is set per call.
 //
 // Row-major C (m x n) is column-major C^T (n x m), so C^T = op(B)^T op(A)^T: our B is cuBLASLt's A and
@@ -8,6 +9,7 @@
 #include "cublaslt.cuh"
 #include "cublaslt_api.h"
 #include "ops.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 #include <dlfcn.h>
 #include <atomic>
@@ -99,14 +101,11 @@ static bool open_library(const char* candidates, bool allow_bare, LtApi* out, st
     return false;
 }
 
-struct LtPlan;
+// The process's library: written once under mu by ecu_cublaslt_load, read-only after `loaded` is set.
 struct LtState {
     std::mutex mu;
     LtApi api;
-    ecl::Handle handle = nullptr;
-    void* workspace = nullptr;
-    size_t workspace_bytes = 0;
-    bool loaded = false;
+    std::atomic<bool> loaded{false};
     std::string reason = "cuBLASLt was not looked for (CUDA device not initialised)";
     std::string description;
 };
@@ -115,10 +114,10 @@ static LtState& lt() { static LtState* s = new LtState(); return *s; }
 
 static const size_t WORKSPACE_BYTES = 32u << 20;  // what NVIDIA suggests for Hopper
 
-static int g_gemm_mode = GEMM_AUTO;
+static std::atomic<int> g_gemm_mode{GEMM_AUTO};  // the process's policy, like the library
 int gemm_mode() { return g_gemm_mode; }
 
-bool lt_loaded() { return lt().loaded; }
+bool lt_loaded() { return lt().loaded.load(); }
 std::string lt_unavailable_reason() {
     LtState& s = lt();
     std::lock_guard<std::mutex> g(s.mu);
@@ -153,6 +152,15 @@ struct LtPlan {
     std::string declined;  // non-empty: cuBLASLt has no algorithm for this key (remembered, not asked again)
 };
 
+// One context's cuBLASLt state (Context::lt, guarded by Context::lt_mu).
+struct LtContext {
+    ecl::Handle handle = nullptr;
+    void* workspace = nullptr;
+    size_t workspace_bytes = 0;
+    std::string failed;  // non-empty: no handle or workspace, and why
+    std::unordered_map<LtKey, LtPlan, LtKeyHash> plans;
+};
+
 static void destroy_plan(LtPlan& p) {
     LtApi& a = lt().api;
     if (p.desc) a.desc_destroy(p.desc);
@@ -161,10 +169,6 @@ static void destroy_plan(LtPlan& p) {
     p = LtPlan();
 }
 
-static std::unordered_map<LtKey, LtPlan, LtKeyHash>& plans() {
-    static auto* m = new std::unordered_map<LtKey, LtPlan, LtKeyHash>();
-    return *m;
-}
 static const size_t MAX_PLANS = 1024;  // shapes beyond this (e.g. ever-changing batch sizes) start the cache afresh
 
 // One operand as cuBLASLt sees it (column-major).
@@ -203,7 +207,7 @@ static ecl::Status make_layout(const LtMatrix& x, int32_t type, i64 batch, ecl::
 static std::atomic<long long> g_heuristic_queries{0};
 
 // Builds descriptors and asks the heuristic for the best algorithm; false with *why when there is none.
-static bool build_plan(const LtCall& k, size_t es, LtPlan* p, std::string* why) {
+static bool build_plan(LtContext& lc, const LtCall& k, size_t es, LtPlan* p, std::string* why) {
     LtApi& a = lt().api;
     g_heuristic_queries++;
     int32_t scale = k.compute == ecl::COMPUTE_64F ? ecl::R_64F : ecl::R_32F;
@@ -227,7 +231,7 @@ static bool build_plan(const LtCall& k, size_t es, LtPlan* p, std::string* why) 
     ecl::MatmulPreference pref = nullptr;
     st = a.pref_create(&pref);
     if (st != ecl::STATUS_SUCCESS) { *why = "preference setup failed: " + status_text(st); return false; }
-    uint64_t ws = lt().workspace_bytes;
+    uint64_t ws = lc.workspace_bytes;
     uint32_t al[4] = {alignment_of(k.a.address, k.a.stride * (i64)es, k.batch), alignment_of(k.b.address, k.b.stride * (i64)es, k.batch),
                       alignment_of(k.c.address, k.c.stride * (i64)es, k.batch), alignment_of(k.d.address, k.d.stride * (i64)es, k.batch)};
     int attrs[4] = {ecl::MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, ecl::MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, ecl::MATMUL_PREF_MIN_ALIGNMENT_C_BYTES,
@@ -237,7 +241,7 @@ static bool build_plan(const LtCall& k, size_t es, LtPlan* p, std::string* why) 
     ecl::HeuristicResult r;
     std::memset(&r, 0, sizeof r);
     int found = 0;
-    if (st == ecl::STATUS_SUCCESS) st = a.heuristic(lt().handle, p->desc, p->a, p->b, p->c, p->d, pref, 1, &r, &found);
+    if (st == ecl::STATUS_SUCCESS) st = a.heuristic(lc.handle, p->desc, p->a, p->b, p->c, p->d, pref, 1, &r, &found);
     a.pref_destroy(pref);
     if (st != ecl::STATUS_SUCCESS || found < 1 || r.state != ecl::STATUS_SUCCESS) {
         *why = "no cuBLASLt algorithm: " + (st != ecl::STATUS_SUCCESS ? status_text(st) : found < 1 ? std::string("heuristic found none")
@@ -256,7 +260,7 @@ static uint32_t compose_epilogue(bool bias, int act) {
 }
 
 // A cached plan for the call, built (with a second try without the fused epilogue) on a miss.
-static LtPlan* plan_for(const LtCall& k, size_t es, std::string* why) {
+static LtPlan* plan_for(LtContext& lc, const LtCall& k, size_t es, std::string* why) {
     LtKey key;
     std::memset(&key, 0, sizeof key);
     i64* v = key.v;
@@ -269,7 +273,7 @@ static LtPlan* plan_for(const LtCall& k, size_t es, std::string* why) {
     v[i++] = alignment_of(k.c.address, k.c.stride * (i64)es, k.batch); v[i++] = alignment_of(k.d.address, k.d.stride * (i64)es, k.batch);
     v[i++] = k.bias ? alignment_of(k.bias, 0, 1) : 0;
     v[i++] = k.c.address == k.d.address;  // in place or not: one layout descriptor or two
-    auto& cache = plans();
+    auto& cache = lc.plans;
     auto it = cache.find(key);
     if (it != cache.end()) {
         if (it->second.declined.empty()) return &it->second;
@@ -281,12 +285,12 @@ static LtPlan* plan_for(const LtCall& k, size_t es, std::string* why) {
         cache.clear();
     }
     LtPlan p;
-    if (!build_plan(k, es, &p, why)) {
+    if (!build_plan(lc, k, es, &p, why)) {
         destroy_plan(p);
         LtCall plain = k;  // e.g. F64 has no fused epilogues: the product alone, our tail kernel for the rest
         plain.epilogue = ecl::EPILOGUE_DEFAULT;
         std::string why2;
-        if (k.epilogue == ecl::EPILOGUE_DEFAULT || !build_plan(plain, es, &p, &why2)) {
+        if (k.epilogue == ecl::EPILOGUE_DEFAULT || !build_plan(lc, plain, es, &p, &why2)) {
             destroy_plan(p);
             if (!why2.empty()) *why += "; without the epilogue: " + why2;
             cache[key].declined = *why;
@@ -319,16 +323,63 @@ static bool describe_call(int dtype, const GemmArgs& g, i64 batch, LtCall* k, bo
     return true;
 }
 
+// Makes c's handle and workspace (on c's device, which the caller made current). Called with c.lt_mu held.
+static void lt_context_make(Context& c) {
+    if (c.lt || !lt_loaded()) return;
+    LtContext* lc = new LtContext();
+    LtApi& a = lt().api;
+    ecl::Status st = a.create(&lc->handle);
+    if (st != ecl::STATUS_SUCCESS) {
+        lc->handle = nullptr;
+        lc->failed = "cublasLtCreate failed with " + status_text(st);
+    } else {
+        cudaError_t e = cudaMalloc(&lc->workspace, WORKSPACE_BYTES);
+        if (e != cudaSuccess) {
+            cudaGetLastError();
+            lc->workspace = nullptr;
+            lc->failed = std::string("no memory for the cuBLASLt workspace: ") + cudaGetErrorString(e);
+        } else {
+            lc->workspace_bytes = WORKSPACE_BYTES;
+        }
+    }
+    c.lt = lc;
+}
+
+void lt_context_prepare(Context& c) {
+    std::lock_guard<std::mutex> g(c.lt_mu);
+    lt_context_make(c);
+}
+
+void lt_context_destroy(LtContext* lc) {
+    if (!lc) return;
+    for (auto& kv : lc->plans) destroy_plan(kv.second);
+    if (lc->workspace) cudaFree(lc->workspace);
+    if (lc->handle) lt().api.destroy(lc->handle);
+    delete lc;
+}
+
+// The bound context's usable cuBLASLt state, made on first use (when the library was loaded after the context),
+// or nullptr with *why. Called with the context's lt_mu held.
+static LtContext* lt_context(Context& c, std::string* why) {
+    lt_context_make(c);
+    if (!c.lt) { *why = "cuBLASLt is not loaded: " + lt_unavailable_reason(); return nullptr; }
+    if (!c.lt->failed.empty()) { *why = c.lt->failed; return nullptr; }
+    return c.lt;
+}
+
 int lt_gemm(int dtype, const GemmArgs& g, i64 batch, std::string* why) {
     LtCall k;
     bool residual_in_c = false;
     if (!describe_call(dtype, g, batch, &k, &residual_in_c, why)) return LT_DECLINED;
     size_t es = dtype == F64 ? 8 : 4;
-    LtState& s = lt();
-    std::lock_guard<std::mutex> guard(s.mu);
-    LtPlan* p = plan_for(k, es, why);
+    Context* c = current();
+    if (!c) { *why = "no CUDA context bound"; return LT_DECLINED; }
+    std::lock_guard<std::mutex> guard(c->lt_mu);
+    LtContext* lc = lt_context(*c, why);
+    if (!lc) return LT_DECLINED;
+    LtPlan* p = plan_for(*lc, k, es, why);
     if (!p) return LT_DECLINED;
-    LtApi& a = s.api;
+    LtApi& a = lt().api;
     if (p->epilogue & ecl::EPILOGUE_BIAS) {
         const void* bias = ptr<void>(g.bias);
         ecl::Status st = a.desc_set(p->desc, ecl::MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
@@ -337,9 +388,9 @@ int lt_gemm(int dtype, const GemmArgs& g, i64 batch, std::string* why) {
     double alpha_d = g.alpha, beta_d = residual_in_c ? 1.0 : g.beta;
     float alpha_f = (float)alpha_d, beta_f = (float)beta_d;
     bool f64 = k.compute == ecl::COMPUTE_64F;
-    ecl::Status st = a.matmul(s.handle, p->desc, f64 ? (const void*)&alpha_d : &alpha_f, ptr<void>(k.a.address), p->a,
+    ecl::Status st = a.matmul(lc->handle, p->desc, f64 ? (const void*)&alpha_d : &alpha_f, ptr<void>(k.a.address), p->a,
                               ptr<void>(k.b.address), p->b, f64 ? (const void*)&beta_d : &beta_f, ptr<void>(k.c.address), p->c,
-                              ptr<void>(k.d.address), p->d, &p->algo, s.workspace, s.workspace_bytes, (void*)stream());
+                              ptr<void>(k.d.address), p->d, &p->algo, lc->workspace, lc->workspace_bytes, (void*)stream());
     if (st != ecl::STATUS_SUCCESS) { *why = "cublasLtMatmul failed: " + status_text(st); return LT_DECLINED; }
     // what cuBLASLt did not fuse: bias, residual, activation, in that order, in place
     bool lt_bias = (p->epilogue & ecl::EPILOGUE_BIAS) != 0;
@@ -376,6 +427,7 @@ int ecu_cublaslt_load(const char* candidates, int allow_bare) {
     std::string why;
     if (!open_library(candidates, allow_bare != 0, &api, &why)) { s.reason = why; return 1; }
     s.api = api;
+    // one handle made and dropped, so a library that cannot make one is reported here, not on every context
     ecl::Handle h = nullptr;
     ecl::Status st = api.create(&h);
     if (st != ecl::STATUS_SUCCESS) {
@@ -384,19 +436,7 @@ int ecu_cublaslt_load(const char* candidates, int allow_bare) {
         s.api = LtApi();
         return 1;
     }
-    void* ws = nullptr;
-    cudaError_t e = cudaMalloc(&ws, WORKSPACE_BYTES);
-    if (e != cudaSuccess) {
-        cudaGetLastError();
-        s.reason = std::string("no memory for the cuBLASLt workspace: ") + cudaGetErrorString(e);
-        api.destroy(h);
-        dlclose(api.dl);
-        s.api = LtApi();
-        return 1;
-    }
-    s.handle = h;
-    s.workspace = ws;
-    s.workspace_bytes = WORKSPACE_BYTES;
+    api.destroy(h);
     s.loaded = true;
     s.reason.clear();
     size_t v = api.version();
@@ -449,7 +489,8 @@ const char* ecu_gemm_last_fallback() {
 // checks, no cache lookup between them), timed with CUDA events. meta: [dtype, transA, transB, m, n, k, a, lda,
 // b, ldb, c, ldc, reps]; row-major as ecu_gemm, plain product. Returns milliseconds per call, or < 0 with the
 // reason in ecu_error_message.
-double ecu_cublaslt_bench(long long meta) {
+double ecu_cublaslt_bench(long long ctx, long long meta) {
+    ECU_BIND(ctx, -1);
     const i64* q = ptr<i64>(meta);
     if (!lt_loaded()) { set_error_message("cuBLASLt is not loaded: " + lt_unavailable_reason()); return -1; }
     GemmArgs g{};
@@ -463,18 +504,20 @@ double ecu_cublaslt_bench(long long meta) {
     std::string why;
     if (reps < 1 || g.m < 1 || g.n < 1 || g.k < 1) { set_error_message("bench: sizes and reps must be positive"); return -1; }
     if (!describe_call(dtype, g, 1, &k, &res, &why)) { set_error_message(why); return -1; }
-    LtState& s = lt();
-    std::lock_guard<std::mutex> guard(s.mu);
+    Context& c = ecu_scope_.context();
+    std::lock_guard<std::mutex> guard(c.lt_mu);
+    LtContext* lc = lt_context(c, &why);
+    if (!lc) { set_error_message(why); return -1; }
     LtPlan p;
-    if (!build_plan(k, dtype == F64 ? 8 : 4, &p, &why)) { destroy_plan(p); set_error_message(why); return -1; }
+    if (!build_plan(*lc, k, dtype == F64 ? 8 : 4, &p, &why)) { destroy_plan(p); set_error_message(why); return -1; }
     double alpha_d = 1, beta_d = 0;
     float alpha_f = 1, beta_f = 0;
     bool f64 = k.compute == ecl::COMPUTE_64F;
     const void* al = f64 ? (const void*)&alpha_d : &alpha_f;
     const void* be = f64 ? (const void*)&beta_d : &beta_f;
     auto call = [&]() {
-        return s.api.matmul(s.handle, p.desc, al, ptr<void>(k.a.address), p.a, ptr<void>(k.b.address), p.b, be, ptr<void>(k.c.address),
-                            p.c, ptr<void>(k.d.address), p.d, &p.algo, s.workspace, s.workspace_bytes, (void*)stream());
+        return lt().api.matmul(lc->handle, p.desc, al, ptr<void>(k.a.address), p.a, ptr<void>(k.b.address), p.b, be, ptr<void>(k.c.address),
+                            p.c, ptr<void>(k.d.address), p.d, &p.algo, lc->workspace, lc->workspace_bytes, (void*)stream());
     };
     cudaEvent_t start = nullptr, stop = nullptr;
     double ms = -1;

@@ -1,6 +1,7 @@
 // Strided copy with dtype conversion, and the fused elementwise program interpreter: each thread runs
 // the whole instruction list for one output element in registers, so a chain reads inputs once.
 #include "ops.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 
 namespace ecu {
@@ -97,7 +98,8 @@ using namespace ecu;
 extern "C" {
 
 // meta: [nd, shape[nd], srcAddr, srcDtype, srcStrides[nd], dstAddr, dstDtype, dstStrides[nd]]
-int ecu_copy(long long meta) {
+int ecu_copy(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* m = ptr<i64>(meta);
     Strided s;
     s.nd = (int)m[0];
@@ -125,7 +127,8 @@ int ecu_copy(long long meta) {
 
 // meta: [dtype, nd, shape[nd], nops, {address, strides[nd]} x nops, inputs, registers, result, count,
 //        code[count*5], imm[count]]   (the layout native/cpu/elementwise.h reads)
-int ecu_elementwise(long long meta) {
+int ecu_elementwise(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* m = ptr<i64>(meta);
     int dtype = (int)m[0];
     Strided s;

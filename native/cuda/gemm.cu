@@ -4,6 +4,7 @@
 #include "gemm.cuh"
 #include "cublaslt.cuh"
 #include "ops.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 #include <mma.h>
 
@@ -263,7 +264,8 @@ using namespace ecu;
 extern "C" {
 
 // meta: see read_gemm_args
-int ecu_gemm(long long meta) {
+int ecu_gemm(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* q = ptr<i64>(meta);
     GemmArgs g = read_gemm_args(q);
     return gemm_launch((int)q[0], g, q[17]);

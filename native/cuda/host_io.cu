@@ -2,17 +2,29 @@
 // is [host array -> pinned (CPU copy)] [one graph launch: pinned -> device, every kernel, device -> pinned]
 // [one wait] [pinned -> host array]. Pinned memory is counted so tests can show a steady loop allocates none.
 #include "common.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 #include <atomic>
 
 namespace ecu {
-void set_thread_stream(cudaStream_t s);  // runtime.cu: this thread's kernels go to s (nullptr: the shared stream)
-}
+
+// One recorded call of a context. The graph reads `in` and writes `out`; `done` is recorded after each launch
+// so the caller waits for its own replay, not for whatever other threads queued behind it.
+struct HostCall {
+    float* in = nullptr;
+    float* out = nullptr;
+    long long in_count = 0, out_count = 0;
+    long long exec = 0;  // cudaGraphExec_t, in the context's graph list (which keeps the graph's scratch blocks)
+    cudaEvent_t done = nullptr;
+};
+
+}  // namespace ecu
 
 using namespace ecu;
 
 namespace {
 
+// Process-wide counters of pinned host memory (every context's recorded calls).
 std::atomic<long long> g_pinned_allocs{0}, g_pinned_frees{0}, g_pinned_bytes{0}, g_pinned_peak{0};
 
 void* pinned_alloc(size_t bytes, int* err) {
@@ -33,36 +45,36 @@ void pinned_free(void* p, size_t bytes) {
     g_pinned_bytes -= (long long)bytes;
 }
 
-// One recorded call. The graph reads `in` and writes `out`; `done` is recorded after each launch so the
-// caller waits for its own replay, not for whatever other threads queued behind it.
-struct HostCall {
-    float* in = nullptr;
-    float* out = nullptr;
-    long long in_count = 0, out_count = 0;
-    long long exec = 0;  // cudaGraphExec_t, owned (runtime.cu keeps the graph's scratch blocks by this handle)
-    cudaEvent_t done = nullptr;
-};
-
 HostCall* call_of(long long h) { return reinterpret_cast<HostCall*>((uintptr_t)h); }
 size_t floats(long long n) { return sizeof(float) * (size_t)(n > 0 ? n : 1); }
 
-// Captures are serialised by the Java side (one lock with CudaGraph), so one capture stream serves them all.
-cudaStream_t g_capture_stream = nullptr;
 thread_local int t_call_error = 0;
 
-void destroy(HostCall* c) {
-    if (c->exec) ecu_graph_destroy(c->exec);
+// Destroys a call of context x: its graph, then its buffers.
+void destroy(Context& x, HostCall* c) {
+    if (c->exec) graph_destroy(x, c->exec);
+    {
+        std::lock_guard<std::mutex> g(x.alloc.mu);
+        x.calls.erase(c);
+    }
+    host_call_release(c);
+}
+
+}  // namespace
+
+// Frees the pinned buffers and event; the graph is the context's (destroyed with it or by destroy above).
+void ecu::host_call_release(HostCall* c) {
     if (c->done) cudaEventDestroy(c->done);
     pinned_free(c->in, floats(c->in_count));
     pinned_free(c->out, floats(c->out_count));
     delete c;
 }
 
-}  // namespace
-
 extern "C" {
 
-long long ecu_call_create(long long in_count, long long out_count) {
+long long ecu_call_create(long long ctx, long long in_count, long long out_count) {
+    ContextScope scope(ctx);
+    if (scope.status() != 0) { t_call_error = scope.status(); return 0; }
     HostCall* c = new HostCall();
     c->in_count = in_count;
     c->out_count = out_count;
@@ -73,50 +85,65 @@ long long ecu_call_create(long long in_count, long long out_count) {
         cudaError_t e = cudaEventCreateWithFlags(&c->done, cudaEventDisableTiming);
         if (e != cudaSuccess) { cudaGetLastError(); err = (int)e; c->done = nullptr; }
     }
-    if (err) { destroy(c); t_call_error = err; return 0; }
+    if (err) { host_call_release(c); t_call_error = err; return 0; }
+    std::lock_guard<std::mutex> g(scope.context().alloc.mu);
+    scope.context().calls.insert(c);
     return (long long)(uintptr_t)c;
 }
 
 int ecu_call_last_error() { return t_call_error; }
 
-int ecu_call_capture_begin(long long call, long long dev_in) {
+static void capture_abort(Context& x) {
+    long long exec = graph_end(x);
+    set_thread_stream(nullptr);
+    cudaGetLastError();
+    if (exec) graph_destroy(x, exec);
+}
+
+// Captures are serialised by the Java side (one lock with CudaGraph), so one capture stream per context serves
+// them all.
+int ecu_call_capture_begin(long long ctx, long long call, long long dev_in) {
+    ECU_BIND_STATUS(ctx);
+    Context& x = ecu_scope_.context();
     HostCall* c = call_of(call);
-    if (!g_capture_stream) ECU_CHECK(cudaStreamCreateWithFlags(&g_capture_stream, cudaStreamNonBlocking));
-    set_thread_stream(g_capture_stream);
-    int e = ecu_graph_begin();
+    if (!x.capture_stream) ECU_CHECK(cudaStreamCreateWithFlags(&x.capture_stream, cudaStreamNonBlocking));
+    set_thread_stream(x.capture_stream);
+    int e = graph_begin();
     if (e) { set_thread_stream(nullptr); return e; }
     if (c->in_count > 0)
-        e = (int)cudaMemcpyAsync(ptr<void>(dev_in), c->in, sizeof(float) * (size_t)c->in_count, cudaMemcpyHostToDevice, g_capture_stream);
-    if (e) ecu_call_capture_abort();
+        e = (int)cudaMemcpyAsync(ptr<void>(dev_in), c->in, sizeof(float) * (size_t)c->in_count, cudaMemcpyHostToDevice, x.capture_stream);
+    if (e) capture_abort(x);
     return e;
 }
 
-int ecu_call_capture_end(long long call, long long dev_out) {
+int ecu_call_capture_end(long long ctx, long long call, long long dev_out) {
+    ECU_BIND_STATUS(ctx);
+    Context& x = ecu_scope_.context();
     HostCall* c = call_of(call);
     int e = c->out_count == 0 ? 0 : (int)cudaMemcpyAsync(c->out, ptr<void>(dev_out), sizeof(float) * (size_t)c->out_count,
-                                                         cudaMemcpyDeviceToHost, g_capture_stream);
-    long long exec = ecu_graph_end();  // always: the stream leaves capture mode
+                                                         cudaMemcpyDeviceToHost, x.capture_stream);
+    long long exec = graph_end(x);  // always: the stream leaves capture mode
     set_thread_stream(nullptr);
-    if (e == 0 && exec == 0) e = ecu_last_graph_error();
+    if (e == 0 && exec == 0) e = last_graph_error();
     if (e != 0) {
         cudaGetLastError();
-        if (exec) ecu_graph_destroy(exec);
+        if (exec) graph_destroy(x, exec);
         return e;
     }
     c->exec = exec;
     return 0;
 }
 
-void ecu_call_capture_abort() {
-    long long exec = ecu_graph_end();
-    set_thread_stream(nullptr);
-    cudaGetLastError();
-    if (exec) ecu_graph_destroy(exec);
+int ecu_call_capture_abort(long long ctx) {
+    ECU_BIND_STATUS(ctx);
+    capture_abort(ecu_scope_.context());
+    return 0;
 }
 
-// Replays on the shared stream, so the graph is ordered with every other thread's kernels there (the caching
-// allocator and the GEMM workspaces assume one stream), and waits for this replay only.
-int ecu_call_replay(long long call) {
+// Replays on the context's shared stream, so the graph is ordered with every other thread's kernels there (the
+// caching allocator and the GEMM workspaces assume one stream), and waits for this replay only.
+int ecu_call_replay(long long ctx, long long call) {
+    ECU_BIND_STATUS(ctx);
     HostCall* c = call_of(call);
     if (!c->exec) return (int)cudaErrorInvalidResourceHandle;
     ECU_CHECK(cudaGraphLaunch((cudaGraphExec_t)(uintptr_t)c->exec, stream()));
@@ -127,10 +154,11 @@ int ecu_call_replay(long long call) {
 float* ecu_call_input(long long call) { return call_of(call)->in; }
 float* ecu_call_output(long long call) { return call_of(call)->out; }
 
-int ecu_call_destroy(long long call) {
+int ecu_call_destroy(long long ctx, long long call) {
+    ECU_BIND_STATUS(ctx);
     HostCall* c = call_of(call);
     int e = c->done ? (int)cudaEventSynchronize(c->done) : 0;  // no replay may still read the pinned buffers
-    destroy(c);
+    destroy(ecu_scope_.context(), c);
     return e;
 }
 

@@ -1,6 +1,7 @@
 // Row gather / scatter-add (embedding), index validation, and Philox dropout masks that equal the CPU's
 // bit for bit (native/cpu/philox.h: same rounds, same keys, same 24-bit float conversion).
 #include "common.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 
 namespace ecu {
@@ -59,18 +60,21 @@ using namespace ecu;
 
 extern "C" {
 
-long long ecu_check_indices(long long indices, long long count, long long limit) {
+long long ecu_check_indices(long long ctx, long long indices, long long count, long long limit) {
+    ECU_BIND(ctx, POSITION_MESSAGE);
     if (count == 0) return -1;
     IndexFlag flag;
-    if (!flag.begin()) return -2 - (long long)cudaErrorMemoryAllocation;
+    if (!flag.begin()) return position_error(take_unbound() ? ECU_MESSAGE : (int)cudaErrorMemoryAllocation);
     check_indices<<<blocks_for(count, 256), 256, 0, stream()>>>(ptr<int64_t>(indices), count, limit, flag.dev);
     int err = launch_error(), ferr = 0;
     long long bad = flag.finish(&ferr);
-    if (err || ferr) return -2 - (long long)(err ? err : ferr);
+    if (err || ferr) return position_error(err ? err : ferr);
     return bad;
 }
 
-int ecu_gather_rows(int dtype, long long src, long long indices, long long count, long long rowLen, long long dst, long long srcRows) {
+int ecu_gather_rows(long long ctx, int dtype, long long src, long long indices, long long count, long long rowLen, long long dst,
+                    long long srcRows) {
+    ECU_BIND_STATUS(ctx);
     if (count == 0 || rowLen == 0) return 0;
     unsigned b = blocks_for(count * rowLen, 256);
     switch (dtype) {
@@ -80,7 +84,9 @@ int ecu_gather_rows(int dtype, long long src, long long indices, long long count
     return launch_error();
 }
 
-int ecu_scatter_add_rows(int dtype, long long src, long long indices, long long count, long long rowLen, long long dst, long long dstRows) {
+int ecu_scatter_add_rows(long long ctx, int dtype, long long src, long long indices, long long count, long long rowLen, long long dst,
+                         long long dstRows) {
+    ECU_BIND_STATUS(ctx);
     if (count == 0 || rowLen == 0) return 0;
     unsigned b = blocks_for(count * rowLen, 256);
     if (dtype == F32) scatter_add_rows<float><<<b, 256, 0, stream()>>>(ptr<float>(src), ptr<int64_t>(indices), count, rowLen, ptr<float>(dst), dstRows);
@@ -88,7 +94,8 @@ int ecu_scatter_add_rows(int dtype, long long src, long long indices, long long 
     return launch_error();
 }
 
-int ecu_dropout_mask(int dtype, long long seed, long long offset, double p, long long mask, long long count) {
+int ecu_dropout_mask(long long ctx, int dtype, long long seed, long long offset, double p, long long mask, long long count) {
+    ECU_BIND_STATUS(ctx);
     if (count == 0) return 0;
     // the keep decision is made in float (as on the CPU); the kept value 1/(1-p) in the mask's own precision
     double scale = p >= 1.0 ? 0.0 : 1.0 / (1.0 - p);

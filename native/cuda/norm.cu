@@ -1,6 +1,7 @@
 // Layer norm (one block per row) and batch norm (one block per channel of n x c x hw), forward and
 // backward; statistics in double as in native/cpu/norm.h.
 #include "common.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 
 namespace ecu {
@@ -145,21 +146,24 @@ using namespace ecu;
 
 extern "C" {
 
-int ecu_layer_norm_forward(int dtype, long long x, long long g, long long b, long long rows, long long cols, double eps,
+int ecu_layer_norm_forward(long long ctx, int dtype, long long x, long long g, long long b, long long rows, long long cols, double eps,
                            long long y, long long mean, long long rstd) {
+    ECU_BIND_STATUS(ctx);
     if (rows == 0 || cols == 0) return 0;
     return dtype == F32 ? ln_forward<float>(x, g, b, rows, cols, eps, y, mean, rstd) : ln_forward<double>(x, g, b, rows, cols, eps, y, mean, rstd);
 }
 
-int ecu_layer_norm_backward(int dtype, long long x, long long gy, long long g, long long mean, long long rstd, long long rows,
+int ecu_layer_norm_backward(long long ctx, int dtype, long long x, long long gy, long long g, long long mean, long long rstd, long long rows,
                             long long cols, long long gx, long long gg, long long gb) {
+    ECU_BIND_STATUS(ctx);
     if (cols == 0) return 0;
     return dtype == F32 ? ln_backward<float>(x, gy, g, mean, rstd, rows, cols, gx, gg, gb)
                         : ln_backward<double>(x, gy, g, mean, rstd, rows, cols, gx, gg, gb);
 }
 
 // meta: [dtype, x, g, b, rm, rv, n, c, hw, training, momentum bits, eps bits, y, saveMean, saveRstd]
-int ecu_batch_norm_forward(long long meta) {
+int ecu_batch_norm_forward(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* q = ptr<i64>(meta);
     double mom = bits_to_double(q[10]), eps = bits_to_double(q[11]);
     if (q[7] == 0) return 0;
@@ -174,7 +178,8 @@ int ecu_batch_norm_forward(long long meta) {
 }
 
 // meta: [dtype, x, gy, g, saveMean, saveRstd, n, c, hw, gx, gg, gb]
-int ecu_batch_norm_backward(long long meta) {
+int ecu_batch_norm_backward(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* q = ptr<i64>(meta);
     if (q[7] == 0) return 0;
     unsigned grid = row_grid(q[7]);

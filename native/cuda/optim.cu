@@ -1,6 +1,7 @@
 // Fused multi-tensor optimizer updates: one launch covers up to CHUNK tensors (blockIdx.y picks the
 // tensor), so a model's whole step is a handful of launches. Arithmetic in double, as native/cpu/optim.h.
 #include "common.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 
 namespace ecu {
@@ -54,7 +55,8 @@ using namespace ecu;
 extern "C" {
 
 // meta: [dtype, rule(0 sgd, 1 adam, 2 rmsprop), count, h0..h6 (raw double bits / ints), tensors[count*5]]
-int ecu_optimizer_step(long long meta) {
+int ecu_optimizer_step(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* q = ptr<i64>(meta);
     int rule = (int)q[1];
     i64 count = q[2];

@@ -1,6 +1,7 @@
 // Max, average and adaptive-average pooling over NCHW planes. Forward: one thread per output. Backward:
 // zero the input gradient, then each output adds its share with atomicAdd (windows may overlap).
 #include "common.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 
 namespace ecu {
@@ -109,15 +110,17 @@ using namespace ecu;
 extern "C" {
 
 // meta: [dtype, kind(0 max fwd, 1 max bwd, 2 avg fwd, 3 avg bwd), geometry(11: n c h w kh kw sh sw ph pw incl), a, b, c]
-int ecu_pool2d(long long meta) {
+int ecu_pool2d(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* q = ptr<i64>(meta);
     PoolGeom g = read_pool(q + 2);
     if (g.nc == 0) return 0;
     return q[0] == F32 ? pool<float>((int)q[1], g, q + 13) : pool<double>((int)q[1], g, q + 13);
 }
 
-int ecu_adaptive_avg_pool2d(int dtype, long long src, long long dst, long long nc, long long h, long long w, long long oh,
+int ecu_adaptive_avg_pool2d(long long ctx, int dtype, long long src, long long dst, long long nc, long long h, long long w, long long oh,
                             long long ow, int backward) {
+    ECU_BIND_STATUS(ctx);
     if (nc == 0) return 0;
     size_t es = dtype == F32 ? 4 : 8;
     if (backward) ECU_CHECK(cudaMemsetAsync(ptr<void>(dst), 0, es * nc * h * w, stream()));

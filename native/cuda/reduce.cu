@@ -1,6 +1,7 @@
 // Reductions over arbitrary axes of a strided view: one block per output element, each thread folds a
 // strided share of the reduced sub-block, then the block combines (sums in double, like native/cpu).
 #include "common.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 
 namespace ecu {
@@ -73,7 +74,8 @@ using namespace ecu;
 extern "C" {
 
 // meta: [dtype, op, nk, kshape[nk], kstrides[nk], nr, rshape[nr], rstrides[nr], xAddress(offset applied), out]
-int ecu_reduce(long long meta) {
+int ecu_reduce(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* q = ptr<i64>(meta);
     ReduceArgs a;
     int dtype = (int)q[0];

@@ -9,6 +9,7 @@
 // Not wired into gemm_launch yet (it has not run on a GPU; SkinnyGemmTest checks it there first):
 // skinny_gemm_f32 returns -1 for what it does not cover, so a caller can fall back to the general kernels.
 #include "common.cuh"
+#include "context.cuh"
 #include "gemm.cuh"
 #include "ops.cuh"
 #include "engine_cuda.h"
@@ -131,18 +132,6 @@ __global__ void __launch_bounds__(32 * SG_WARPS) skinny_f32(GemmArgs g, i64 k_pe
     if (threadIdx.x == 0) counters[blockIdx.x] = 0u;  // ready for the next launch (and the next graph replay)
 }
 
-int sm_count() {
-    static int n = 0;
-    if (n == 0) {
-        int dev = 0;
-        if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, dev) != cudaSuccess) {
-            cudaGetLastError();
-            n = 100;
-        }
-    }
-    return n;
-}
-
 template <int MR>
 int launch(const GemmArgs& g, dim3 grid, i64 k_per_split, float* ws, unsigned* counters) {
     skinny_f32<MR><<<grid, 32 * SG_WARPS, 0, stream()>>>(g, k_per_split, ws, counters);
@@ -158,7 +147,7 @@ int skinny_gemm_f32(const GemmArgs& g) {
     i64 tiles = (g.n + SG_COLS - 1) / SG_COLS;
     if (tiles > 65535) return -1;
     // enough blocks for two per SM, but at least 2 block-steps of k per split
-    i64 splits = std::max<i64>(1, std::min<i64>((2 * sm_count() + tiles - 1) / tiles, g.k / (2 * SG_ROWS_PER_STEP)));
+    i64 splits = std::max<i64>(1, std::min<i64>((2 * device_sm_count() + tiles - 1) / tiles, g.k / (2 * SG_ROWS_PER_STEP)));
     splits = std::min<i64>(splits, 64);
     i64 k_per_split = (g.k + splits - 1) / splits;
     splits = (g.k + k_per_split - 1) / k_per_split;
@@ -190,12 +179,15 @@ using namespace ecu;
 
 extern "C" {
 
-// The ecu_gemm meta layout; batch must be 1. Returns -1 when the skinny kernel does not cover the shape.
-int ecu_skinny_gemm(long long meta) {
+// The ecu_gemm meta layout; batch must be 1. Returns -2 when the skinny kernel does not cover the shape (-1 is
+// ECU_MESSAGE).
+int ecu_skinny_gemm(long long ctx, long long meta) {
+    ECU_BIND_STATUS(ctx);
     const i64* q = ptr<i64>(meta);
-    if (q[0] != F32 || q[17] != 1) return -1;
+    if (q[0] != F32 || q[17] != 1) return -2;
     GemmArgs g = read_gemm_args(q);
-    return skinny_gemm_f32(g);
+    int e = skinny_gemm_f32(g);
+    return e == -1 ? -2 : e;
 }
 
 }  // extern "C"

@@ -1,6 +1,7 @@
 // Row softmax / log-softmax and backward, and the fused cross-entropy (loss, row weight and gradient in
 // one kernel, after llm.c's fused classifier). One block per row; formulas follow native/cpu/softmax.h.
 #include "common.cuh"
+#include "context.cuh"
 #include "engine_cuda.h"
 
 namespace ecu {
@@ -90,14 +91,16 @@ using namespace ecu;
 
 extern "C" {
 
-int ecu_softmax(int dtype, long long x, long long y, long long rows, long long cols, int log) {
+int ecu_softmax(long long ctx, int dtype, long long x, long long y, long long rows, long long cols, int log) {
+    ECU_BIND_STATUS(ctx);
     if (rows == 0 || cols == 0) return 0;
     if (dtype == F32) softmax_kernel<float><<<row_blocks(rows), ROW_THREADS, 0, stream()>>>(ptr<float>(x), ptr<float>(y), rows, cols, log != 0);
     else softmax_kernel<double><<<row_blocks(rows), ROW_THREADS, 0, stream()>>>(ptr<double>(x), ptr<double>(y), rows, cols, log != 0);
     return launch_error();
 }
 
-int ecu_softmax_backward(int dtype, long long y, long long gy, long long gx, long long rows, long long cols, int log) {
+int ecu_softmax_backward(long long ctx, int dtype, long long y, long long gy, long long gx, long long rows, long long cols, int log) {
+    ECU_BIND_STATUS(ctx);
     if (rows == 0 || cols == 0) return 0;
     if (dtype == F32)
         softmax_backward_kernel<float><<<row_blocks(rows), ROW_THREADS, 0, stream()>>>(ptr<float>(y), ptr<float>(gy), ptr<float>(gx), rows, cols, log != 0);
@@ -106,15 +109,16 @@ int ecu_softmax_backward(int dtype, long long y, long long gy, long long gx, lon
     return launch_error();
 }
 
-long long ecu_cross_entropy(int dtype, long long x, long long t, long long w, long long rows, long long cols, double eps,
+long long ecu_cross_entropy(long long ctx, int dtype, long long x, long long t, long long w, long long rows, long long cols, double eps,
                             long long ignore, long long loss, long long rw, long long grad) {
+    ECU_BIND(ctx, POSITION_MESSAGE);
     if (rows == 0) return -1;
     IndexFlag flag;
-    if (!flag.begin()) return -2 - (long long)cudaErrorMemoryAllocation;
+    if (!flag.begin()) return position_error(take_unbound() ? ECU_MESSAGE : (int)cudaErrorMemoryAllocation);
     check_targets<<<blocks_for(rows, 256), 256, 0, stream()>>>(ptr<int64_t>(t), rows, cols, ignore, flag.dev);
     int err = launch_error(), ferr = 0;
     long long bad = flag.finish(&ferr);
-    if (err || ferr) return -2 - (long long)(err ? err : ferr);
+    if (err || ferr) return position_error(err ? err : ferr);
     if (bad >= 0) return bad;
     int err2;
     if (dtype == F32)
@@ -124,7 +128,7 @@ long long ecu_cross_entropy(int dtype, long long x, long long t, long long w, lo
         cross_entropy_kernel<double><<<row_blocks(rows), ROW_THREADS, 0, stream()>>>(ptr<double>(x), ptr<int64_t>(t), w ? ptr<double>(w) : nullptr,
             rows, cols, eps, ignore, ptr<double>(loss), ptr<double>(rw), grad ? ptr<double>(grad) : nullptr);
     err2 = launch_error();
-    return err2 ? -2 - (long long)err2 : -1;
+    return err2 ? position_error(err2) : -1;
 }
 
 }  // extern "C"

@@ -28,9 +28,12 @@ import dev.engine.nativeabi.NativeArgs;
 
 /**
  * The CUDA backend: our own kernels (native/cuda) compiled by nvcc and called through JavaCPP, one
- * native call per kernel, all queued on one stream. {@link CheckedBackend} has checked every argument
- * before a hook here runs; a CUDA error becomes an {@link EngineException}. Device memory comes from a caching allocator (see
- * {@link #allocatorStats()}); kernel sequences can be captured into a {@link CudaGraph}.
+ * native call per kernel. {@link CheckedBackend} has checked every argument before a hook here runs; a
+ * CUDA error becomes an {@link EngineException}. Each instance owns a {@link CudaContext} on its device (a
+ * stream, a caching allocator, see {@link #allocatorStats()}, a cuBLASLt handle): its kernels queue on its
+ * own stream, its buffers come from its own cache. The context is made on first use (so discovering the
+ * backend initialises no GPU) and freed by {@link #close()}. Kernel sequences can be captured into a
+ * {@link CudaGraph}.
  *
  * <p>GEMM (and convolution's im2col products) run on cuBLASLt where the CUDA toolkit's
  * {@code libcublasLt.so.13} is found (see {@link #gemmDescription()} for which and why), else on our kernels;
@@ -40,39 +43,121 @@ import dev.engine.nativeabi.NativeArgs;
  * Backend be = Backends.get("cuda");          // throws with the reason where there is no GPU
  * ((CudaBackend) be).setTf32(true);          // F32 GEMM/conv on tensor cores (sm_80+)
  * System.out.println(be.describe());         // device, TF32, and "GEMM: cuBLASLt 13.0.0 (...)" or why not
+ *
+ * try (CudaBackend second = new CudaBackend(1)) { ... }   // device 1, its own stream and cache
  * }</pre>
  */
-public final class CudaBackend extends CheckedBackend {
+public final class CudaBackend extends CheckedBackend implements AutoCloseable {
+    private final int deviceOrdinal;
     private final MemoryStats stats = new MemoryStats();
-    private final Buffer.Deallocator deallocator = (address, bytes) -> CudaNative.ecu_free(address);
+    private final Buffer.Deallocator deallocator = (address, bytes) -> context().free(address);
+    /** Made on first use: the context, or why there is none. */
+    private volatile Opened opened;
 
-    public CudaBackend() {}
+    private record Opened(CudaContext context, String failure) {}
+
+    /** A backend on device 0 (the one {@code Backends} discovers). */
+    public CudaBackend() { this(0); }
+
+    /**
+     * A backend on CUDA device {@code device} with a context (stream, caching allocator) of its own; two
+     * backends on one device run on two streams. Throws nothing else: a device that does not exist, or no GPU,
+     * makes it unavailable with the reason ({@link #unavailableReason()}). Close it when done.
+     */
+    public CudaBackend(int device) {
+        if (device < 0) throw new EngineException("CudaBackend: device ordinal " + device + " is negative");
+        this.deviceOrdinal = device;
+    }
 
     @Override public String name() { return "cuda"; }
     @Override public int rank() { return 100; }
-    @Override public boolean isAvailable() { return CudaRuntime.failure() == null; }
-    @Override public String unavailableReason() { return CudaRuntime.failure(); }
-    @Override public Device device() { return Device.of("cuda", 0); }
+    @Override public boolean isAvailable() {
+        Opened o = opened();
+        return o.failure == null && !o.context.isClosed();
+    }
+    @Override public String unavailableReason() {
+        Opened o = opened();
+        return o.failure != null ? o.failure : o.context.isClosed() ? o.context.closedReason() : null;
+    }
+    @Override public Device device() { return Device.of("cuda", deviceOrdinal); }
     @Override public MemoryStats memoryStats() { return stats; }
+
+    private Opened opened() {
+        Opened o = opened;
+        if (o == null) {
+            synchronized (this) {
+                o = opened;
+                if (o == null) opened = o = open(deviceOrdinal);
+            }
+        }
+        return o;
+    }
+
+    private static Opened open(int device) {
+        String f = CudaRuntime.failure();
+        if (f != null) return new Opened(null, f);
+        int n = CudaRuntime.deviceCount();
+        if (device >= n) return new Opened(null, "no CUDA device " + device + ": cudaGetDeviceCount found " + n);
+        CudaContext c;
+        try {
+            c = CudaContext.create(device);
+        } catch (EngineException e) {
+            return new Opened(null, e.getMessage());
+        }
+        // -Dengine.cuda.tf32=true: F32 GEMM/conv on TF32 tensor cores from the start (as setTf32(true))
+        if (Boolean.getBoolean("engine.cuda.tf32")) CudaNative.ecu_set_tf32(c.handle(), 1);
+        return new Opened(c, null);
+    }
+
+    /** This backend's context; throws {@link BackendUnavailableException} when there is none or it was closed. */
+    CudaContext context() {
+        Opened o = opened();
+        if (o.failure != null) throw new BackendUnavailableException("cuda backend unavailable: " + o.failure);
+        return o.context;
+    }
+
+    /** This backend's native context handle, for the native calls (throws once closed). */
+    long ctx() { return context().handle(); }
+
+    /** The CUDA device ordinal this backend runs on. */
+    public int deviceOrdinal() { return deviceOrdinal; }
+
+    /**
+     * Waits for this backend's queued work and frees its context: its stream, every buffer it allocated (which
+     * must not be used afterwards; closing them later does nothing), its graphs and recorded calls, its cuBLASLt
+     * workspace. Other backends, on this device or another, are not touched. The backend is unavailable
+     * afterwards. Idempotent; not to be called while another thread uses the backend. The backend
+     * {@code Backends} hands out is shared by the whole process: close only the ones you construct.
+     */
+    @Override public void close() {
+        Opened o = opened;
+        if (o != null && o.context != null) o.context.close();
+    }
 
     private static void check(String op, int err) { CudaRuntime.check(op, err); }
 
-    /** Decodes a native "first bad position" result: -1 none, >= 0 a position, <= -2 a CUDA error. */
+    /**
+     * Decodes a native "first bad position" result: -1 none, >= 0 a position, {@link Long#MIN_VALUE} a failure
+     * whose reason is the native message, other values <= -2 a CUDA error.
+     */
     private static long position(String op, long v) {
-        if (v <= -2) check(op, (int) (-v - 2));
+        if (v == Long.MIN_VALUE) check(op, CudaRuntime.MESSAGE);
+        else if (v <= -2) check(op, (int) (-v - 2));
         return v;
     }
 
-    /** Waits for every queued kernel; reports an asynchronous CUDA error of an earlier launch. */
+    /** Waits for every kernel queued on this backend's stream; reports an asynchronous CUDA error of an earlier launch. */
     @Override public void synchronize() {
         ready();
-        check("synchronize", CudaNative.ecu_synchronize());
+        check("synchronize", CudaNative.ecu_synchronize(ctx()));
     }
 
-    /** Device name, compute capability, memory, runtime and driver versions, TF32 state, and which GEMM runs. */
+    /** Device name and ordinal, compute capability, memory, runtime and driver versions, TF32 state, and which GEMM runs. */
     @Override public String describe() {
         ready();
-        return CudaNative.ecu_describe() + "; GEMM: " + gemmDescription();
+        long c = ctx();
+        String d = CudaNative.ecu_describe(c);
+        return d + "; GEMM: " + gemmDescription();
     }
 
     /** Kernels run on the GPU; host threads are not a knob here, so this is always 1. */
@@ -81,18 +166,29 @@ public final class CudaBackend extends CheckedBackend {
     @Override protected void setThreadsUnchecked(int threads) {}
 
     /** Compute capability as major*10+minor, e.g. 90 for an H100. */
-    public int computeCapability() { ready(); return CudaNative.ecu_compute_capability(); }
+    public int computeCapability() {
+        ready();
+        int cc = CudaNative.ecu_compute_capability(ctx());
+        if (cc < 0) check("computeCapability", cc);
+        return cc;
+    }
 
     /**
      * Routes F32 GEMM and conv through TF32 tensor cores (10-bit mantissa inputs, F32 accumulation) on sm_80+:
      * cuBLASLt's {@code COMPUTE_32F_FAST_TF32} or our TF32 kernel; products with m <= 8 stay exact F32 (they
-     * are memory-bound). Off by default so results match the CPU closely. Returns whether it is on.
+     * are memory-bound). Off by default so results match the CPU closely; applies to this backend only. Returns
+     * whether it is on.
      */
-    public boolean setTf32(boolean on) { ready(); return CudaNative.ecu_set_tf32(on ? 1 : 0) != 0; }
+    public boolean setTf32(boolean on) {
+        ready();
+        int r = CudaNative.ecu_set_tf32(ctx(), on ? 1 : 0);
+        if (r < 0) check("setTf32", r);
+        return r != 0;
+    }
 
     /**
      * Selects the GEMM used by {@link #gemm} and the convolutions, for every CUDA backend object of this process
-     * (they share one device context). {@link GemmImplementation#CUBLASLT} throws a
+     * (the choice is the process's, like the cuBLASLt library). {@link GemmImplementation#CUBLASLT} throws a
      * {@link BackendUnavailableException} with the reason when cuBLASLt could not be loaded.
      *
      * <pre>{@code
@@ -132,18 +228,18 @@ public final class CudaBackend extends CheckedBackend {
         return s;
     }
 
-    /** Counters of the caching allocator. */
+    /** Counters of this backend's caching allocator. */
     public CudaAllocatorStats allocatorStats() {
         ready();
         NativeArgs a = NativeArgs.begin();
         for (int i = 0; i < 8; i++) a.put(0L);
-        CudaNative.ecu_allocator_stats(a.address());
+        check("allocatorStats", CudaNative.ecu_allocator_stats(ctx(), a.address()));
         long[] v = a.read(8);
         return new CudaAllocatorStats(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
     }
 
-    /** Returns every cached (free) block to the driver; live buffers are untouched. */
-    public void emptyCache() { ready(); check("emptyCache", CudaNative.ecu_empty_cache()); }
+    /** Returns every cached (free) block of this backend to the driver; live buffers are untouched. */
+    public void emptyCache() { ready(); check("emptyCache", CudaNative.ecu_empty_cache(ctx())); }
 
     /** Captures the kernels {@code body} queues into a graph; see {@link CudaGraph}. */
     public CudaGraph captureGraph(Runnable body) { return CudaGraph.capture(this, body); }
@@ -152,30 +248,31 @@ public final class CudaBackend extends CheckedBackend {
 
     @Override protected Buffer allocateUnchecked(DType dtype, long length) {
         long bytes = dtype.bytes(length);
-        long address = CudaNative.ecu_alloc(bytes);
+        long address = CudaNative.ecu_alloc(ctx(), bytes);
         if (address == 0) {
             int e = CudaNative.ecu_last_alloc_error();
+            if (e == CudaRuntime.MESSAGE) throw new EngineException("allocate: " + CudaNative.ecu_error_message());
             throw new EngineException("allocate: out of GPU memory for " + length + " x " + dtype + " (" + bytes + " bytes): CUDA error "
                     + e + " (" + CudaNative.ecu_error_string(e) + ")");
         }
         return new Buffer(this, dtype, length, address, deallocator, stats);
     }
 
-    @Override protected void copyInUnchecked(float[] src, int so, Buffer dst, long dof, int n) { check("copyIn", CudaNative.ecu_copy_in_f32(src, so, at(dst, dof), n)); }
-    @Override protected void copyInUnchecked(double[] src, int so, Buffer dst, long dof, int n) { check("copyIn", CudaNative.ecu_copy_in_f64(src, so, at(dst, dof), n)); }
-    @Override protected void copyInUnchecked(int[] src, int so, Buffer dst, long dof, int n) { check("copyIn", CudaNative.ecu_copy_in_i32(src, so, at(dst, dof), n)); }
-    @Override protected void copyInUnchecked(long[] src, int so, Buffer dst, long dof, int n) { check("copyIn", CudaNative.ecu_copy_in_i64(src, so, at(dst, dof), n)); }
-    @Override protected void copyOutUnchecked(Buffer src, long sof, float[] dst, int d, int n) { check("copyOut", CudaNative.ecu_copy_out_f32(at(src, sof), dst, d, n)); }
-    @Override protected void copyOutUnchecked(Buffer src, long sof, double[] dst, int d, int n) { check("copyOut", CudaNative.ecu_copy_out_f64(at(src, sof), dst, d, n)); }
-    @Override protected void copyOutUnchecked(Buffer src, long sof, int[] dst, int d, int n) { check("copyOut", CudaNative.ecu_copy_out_i32(at(src, sof), dst, d, n)); }
-    @Override protected void copyOutUnchecked(Buffer src, long sof, long[] dst, int d, int n) { check("copyOut", CudaNative.ecu_copy_out_i64(at(src, sof), dst, d, n)); }
+    @Override protected void copyInUnchecked(float[] src, int so, Buffer dst, long dof, int n) { check("copyIn", CudaNative.ecu_copy_in_f32(ctx(), src, so, at(dst, dof), n)); }
+    @Override protected void copyInUnchecked(double[] src, int so, Buffer dst, long dof, int n) { check("copyIn", CudaNative.ecu_copy_in_f64(ctx(), src, so, at(dst, dof), n)); }
+    @Override protected void copyInUnchecked(int[] src, int so, Buffer dst, long dof, int n) { check("copyIn", CudaNative.ecu_copy_in_i32(ctx(), src, so, at(dst, dof), n)); }
+    @Override protected void copyInUnchecked(long[] src, int so, Buffer dst, long dof, int n) { check("copyIn", CudaNative.ecu_copy_in_i64(ctx(), src, so, at(dst, dof), n)); }
+    @Override protected void copyOutUnchecked(Buffer src, long sof, float[] dst, int d, int n) { check("copyOut", CudaNative.ecu_copy_out_f32(ctx(), at(src, sof), dst, d, n)); }
+    @Override protected void copyOutUnchecked(Buffer src, long sof, double[] dst, int d, int n) { check("copyOut", CudaNative.ecu_copy_out_f64(ctx(), at(src, sof), dst, d, n)); }
+    @Override protected void copyOutUnchecked(Buffer src, long sof, int[] dst, int d, int n) { check("copyOut", CudaNative.ecu_copy_out_i32(ctx(), at(src, sof), dst, d, n)); }
+    @Override protected void copyOutUnchecked(Buffer src, long sof, long[] dst, int d, int n) { check("copyOut", CudaNative.ecu_copy_out_i64(ctx(), at(src, sof), dst, d, n)); }
 
-    @Override protected void copyUnchecked(BufferView src, BufferView dst) { check("copy", CudaNative.ecu_copy(ArgBlocks.copy(src, dst).address())); }
+    @Override protected void copyUnchecked(BufferView src, BufferView dst) { check("copy", CudaNative.ecu_copy(ctx(), ArgBlocks.copy(src, dst).address())); }
 
     // ---- elementwise ------------------------------------------------------------------------------
 
     @Override protected void elementwiseUnchecked(ElementwiseProgram p, BufferView[] inputs, BufferView out) {
-        check("elementwise", CudaNative.ecu_elementwise(ArgBlocks.elementwise(p, inputs, out).address()));
+        check("elementwise", CudaNative.ecu_elementwise(ctx(), ArgBlocks.elementwise(p, inputs, out).address()));
     }
 
     // ---- GEMM -------------------------------------------------------------------------------------
@@ -192,17 +289,17 @@ public final class CudaBackend extends CheckedBackend {
         MatrixRef r = epi.residual();
         q.put(r == null ? 0L : r.buffer().address() + r.offset() * es).put(r == null ? 1L : r.ld()).put(r == null ? 0L : r.batchStride());
         q.put((long) epi.activation().op().code()).put(epi.activationParam());
-        check("gemm", CudaNative.ecu_gemm(q.address()));
+        check("gemm", CudaNative.ecu_gemm(ctx(), q.address()));
     }
 
     // ---- reductions and normalisation -------------------------------------------------------------
 
     @Override protected void reduceUnchecked(ReduceOp op, BufferView x, KernelChecks.ReductionSplit split, Buffer out) {
-        check("reduce", CudaNative.ecu_reduce(ArgBlocks.reduce(op, x, split, out).address()));
+        check("reduce", CudaNative.ecu_reduce(ctx(), ArgBlocks.reduce(op, x, split, out).address()));
     }
 
     @Override protected void softmaxUnchecked(Buffer x, Buffer out, long rows, long cols, boolean log) {
-        check("softmax", CudaNative.ecu_softmax(DTypeCodes.of(x.dtype()), x.address(), out.address(), rows, cols, log ? 1 : 0));
+        check("softmax", CudaNative.ecu_softmax(ctx(), DTypeCodes.of(x.dtype()), x.address(), out.address(), rows, cols, log ? 1 : 0));
     }
 
     /** No fused kernel on CUDA yet: GEMMs, softmax and elementwise kernels per batch (see CheckedBackend). */
@@ -212,38 +309,38 @@ public final class CudaBackend extends CheckedBackend {
     }
 
     @Override protected void softmaxBackwardUnchecked(Buffer y, Buffer gy, Buffer gx, long rows, long cols, boolean log) {
-        check("softmax_backward", CudaNative.ecu_softmax_backward(DTypeCodes.of(y.dtype()), y.address(), gy.address(), gx.address(), rows, cols,
+        check("softmax_backward", CudaNative.ecu_softmax_backward(ctx(), DTypeCodes.of(y.dtype()), y.address(), gy.address(), gx.address(), rows, cols,
                 log ? 1 : 0));
     }
 
     @Override protected long crossEntropyUnchecked(Buffer logits, Buffer targets, Buffer classWeights, long rows, long cols, double labelSmoothing,
                                                    long ignoreIndex, Buffer lossPerRow, Buffer rowWeight, Buffer gradLogits) {
-        return position("crossEntropy", CudaNative.ecu_cross_entropy(DTypeCodes.of(logits.dtype()), logits.address(), targets.address(),
+        return position("crossEntropy", CudaNative.ecu_cross_entropy(ctx(), DTypeCodes.of(logits.dtype()), logits.address(), targets.address(),
                 addr(classWeights), rows, cols, labelSmoothing, ignoreIndex, lossPerRow.address(), rowWeight.address(), addr(gradLogits)));
     }
 
     @Override protected void layerNormForwardUnchecked(Buffer x, Buffer gamma, Buffer beta, long rows, long cols, double eps, Buffer y, Buffer mean,
                                                        Buffer rstd) {
-        check("layer_norm_forward", CudaNative.ecu_layer_norm_forward(DTypeCodes.of(x.dtype()), x.address(), addr(gamma), addr(beta), rows, cols,
+        check("layer_norm_forward", CudaNative.ecu_layer_norm_forward(ctx(), DTypeCodes.of(x.dtype()), x.address(), addr(gamma), addr(beta), rows, cols,
                 eps, y.address(), mean.address(), rstd.address()));
     }
 
     @Override protected void layerNormBackwardUnchecked(Buffer x, Buffer gy, Buffer gamma, Buffer mean, Buffer rstd, long rows, long cols,
                                                         Buffer gx, Buffer gGamma, Buffer gBeta) {
-        check("layer_norm_backward", CudaNative.ecu_layer_norm_backward(DTypeCodes.of(x.dtype()), x.address(), gy.address(), addr(gamma),
+        check("layer_norm_backward", CudaNative.ecu_layer_norm_backward(ctx(), DTypeCodes.of(x.dtype()), x.address(), gy.address(), addr(gamma),
                 mean.address(), rstd.address(), rows, cols, gx.address(), addr(gGamma), addr(gBeta)));
     }
 
     @Override protected void batchNormForwardUnchecked(Buffer x, Buffer gamma, Buffer beta, Buffer runningMean, Buffer runningVar, long n, long c,
                                                        long hw, boolean training, double momentum, double eps, Buffer y, Buffer saveMean,
                                                        Buffer saveRstd) {
-        check("batch_norm_forward", CudaNative.ecu_batch_norm_forward(ArgBlocks.batchNormForward(x, gamma, beta, runningMean, runningVar, n, c,
+        check("batch_norm_forward", CudaNative.ecu_batch_norm_forward(ctx(), ArgBlocks.batchNormForward(x, gamma, beta, runningMean, runningVar, n, c,
                 hw, training, momentum, eps, y, saveMean, saveRstd).address()));
     }
 
     @Override protected void batchNormBackwardUnchecked(Buffer x, Buffer gy, Buffer gamma, Buffer saveMean, Buffer saveRstd, long n, long c,
                                                         long hw, Buffer gx, Buffer gGamma, Buffer gBeta) {
-        check("batch_norm_backward", CudaNative.ecu_batch_norm_backward(ArgBlocks.batchNormBackward(x, gy, gamma, saveMean, saveRstd, n, c, hw,
+        check("batch_norm_backward", CudaNative.ecu_batch_norm_backward(ctx(), ArgBlocks.batchNormBackward(x, gy, gamma, saveMean, saveRstd, n, c, hw,
                 gx, gGamma, gBeta).address()));
     }
 
@@ -251,22 +348,22 @@ public final class CudaBackend extends CheckedBackend {
 
     @Override protected void conv2dForwardUnchecked(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) {
         NativeArgs q = ArgBlocks.conv(x.dtype(), g).put(x.address()).put(w.address()).put(addr(bias)).put((long) act.op().code()).put(y.address());
-        check("conv2d_forward", CudaNative.ecu_conv2d_forward(q.address()));
+        check("conv2d_forward", CudaNative.ecu_conv2d_forward(ctx(), q.address()));
     }
 
     @Override protected void conv2dBackwardInputUnchecked(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) {
-        check("conv2d_backward_input", CudaNative.ecu_conv2d_backward_input(ArgBlocks.conv(gy.dtype(), g).put(gy.address()).put(w.address())
+        check("conv2d_backward_input", CudaNative.ecu_conv2d_backward_input(ctx(), ArgBlocks.conv(gy.dtype(), g).put(gy.address()).put(w.address())
                 .put(gx.address()).address()));
     }
 
     @Override protected void conv2dBackwardWeightUnchecked(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) {
-        check("conv2d_backward_weight", CudaNative.ecu_conv2d_backward_weight(ArgBlocks.conv(x.dtype(), g).put(x.address()).put(gy.address())
+        check("conv2d_backward_weight", CudaNative.ecu_conv2d_backward_weight(ctx(), ArgBlocks.conv(x.dtype(), g).put(x.address()).put(gy.address())
                 .put(gw.address()).put(addr(gb)).address()));
     }
 
     /** One pool kernel ({@code ArgBlocks.POOL_*}) over three buffers (the third may be null). */
-    private static void pool(int kind, Pool2dShape g, Buffer a, Buffer b, Buffer c) {
-        check("pool2d", CudaNative.ecu_pool2d(ArgBlocks.pool(a.dtype(), kind, g).put(a.address()).put(b.address()).put(addr(c)).address()));
+    private void pool(int kind, Pool2dShape g, Buffer a, Buffer b, Buffer c) {
+        check("pool2d", CudaNative.ecu_pool2d(ctx(), ArgBlocks.pool(a.dtype(), kind, g).put(a.address()).put(b.address()).put(addr(c)).address()));
     }
 
     @Override protected void maxPool2dForwardUnchecked(Pool2dShape g, Buffer x, Buffer y, Buffer indices) { pool(ArgBlocks.POOL_MAX, g, x, y, indices); }
@@ -277,48 +374,48 @@ public final class CudaBackend extends CheckedBackend {
     @Override protected void avgPool2dBackwardUnchecked(Pool2dShape g, Buffer gy, Buffer gx) { pool(ArgBlocks.POOL_AVG_BACKWARD, g, gy, gx, null); }
 
     @Override protected void adaptiveAvgPool2dUnchecked(Buffer src, Buffer dst, long nc, long h, long w, long oh, long ow, boolean backward) {
-        check("adaptive_avg_pool2d", CudaNative.ecu_adaptive_avg_pool2d(DTypeCodes.of(src.dtype()), src.address(), dst.address(), nc, h, w, oh, ow,
+        check("adaptive_avg_pool2d", CudaNative.ecu_adaptive_avg_pool2d(ctx(), DTypeCodes.of(src.dtype()), src.address(), dst.address(), nc, h, w, oh, ow,
                 backward ? 1 : 0));
     }
 
     // ---- indexing ---------------------------------------------------------------------------------
 
     @Override protected long firstBadIndex(Buffer idx, long count, long limit) {
-        return position("checkIndices", CudaNative.ecu_check_indices(idx.address(), count, limit));
+        return position("checkIndices", CudaNative.ecu_check_indices(ctx(), idx.address(), count, limit));
     }
 
     @Override protected void gatherRowsUnchecked(Buffer src, long srcRows, long rowLength, Buffer idx, long count, Buffer dst) {
-        check("gather_rows", CudaNative.ecu_gather_rows(DTypeCodes.of(src.dtype()), src.address(), idx.address(), count, rowLength, dst.address(),
+        check("gather_rows", CudaNative.ecu_gather_rows(ctx(), DTypeCodes.of(src.dtype()), src.address(), idx.address(), count, rowLength, dst.address(),
                 srcRows));
     }
 
     @Override protected void scatterAddRowsUnchecked(Buffer src, Buffer idx, long count, long rowLength, Buffer dst, long dstRows) {
-        check("scatter_add_rows", CudaNative.ecu_scatter_add_rows(DTypeCodes.of(src.dtype()), src.address(), idx.address(), count, rowLength,
+        check("scatter_add_rows", CudaNative.ecu_scatter_add_rows(ctx(), DTypeCodes.of(src.dtype()), src.address(), idx.address(), count, rowLength,
                 dst.address(), dstRows));
     }
 
     // ---- randomness -------------------------------------------------------------------------------
 
     @Override protected void dropoutMaskUnchecked(long seed, long offset, double p, Buffer mask, long count) {
-        check("dropout_mask", CudaNative.ecu_dropout_mask(DTypeCodes.of(mask.dtype()), seed, offset, p, mask.address(), count));
+        check("dropout_mask", CudaNative.ecu_dropout_mask(ctx(), DTypeCodes.of(mask.dtype()), seed, offset, p, mask.address(), count));
     }
 
     // ---- optimizers (one native call for every tensor) --------------------------------------------
 
     @Override protected void sgdStepUnchecked(Buffer[] params, Buffer[] grads, Buffer[] momentum, OptimizerHyperparams.Sgd hp) {
-        check("optimizer_step", CudaNative.ecu_optimizer_step(ArgBlocks.sgd(params, grads, momentum, hp, 0, params.length).address()));
+        check("optimizer_step", CudaNative.ecu_optimizer_step(ctx(), ArgBlocks.sgd(params, grads, momentum, hp, 0, params.length).address()));
     }
 
     @Override protected void adamStepUnchecked(Buffer[] params, Buffer[] grads, Buffer[] m, Buffer[] v, OptimizerHyperparams.Adam hp) {
-        check("optimizer_step", CudaNative.ecu_optimizer_step(ArgBlocks.adam(params, grads, m, v, hp, 0, params.length).address()));
+        check("optimizer_step", CudaNative.ecu_optimizer_step(ctx(), ArgBlocks.adam(params, grads, m, v, hp, 0, params.length).address()));
     }
 
     @Override protected void rmspropStepUnchecked(Buffer[] params, Buffer[] grads, Buffer[] squareAvg, Buffer[] momentum,
                                                   OptimizerHyperparams.RmsProp hp) {
-        check("optimizer_step", CudaNative.ecu_optimizer_step(ArgBlocks.rmsprop(params, grads, squareAvg, momentum, hp, 0, params.length).address()));
+        check("optimizer_step", CudaNative.ecu_optimizer_step(ctx(), ArgBlocks.rmsprop(params, grads, squareAvg, momentum, hp, 0, params.length).address()));
     }
 
-    @Override public String toString() { return "CudaBackend"; }
+    @Override public String toString() { return deviceOrdinal == 0 ? "CudaBackend" : "CudaBackend[device " + deviceOrdinal + "]"; }
 
     // ---- recorded calls ---------------------------------------------------------------------------
 
@@ -345,7 +442,7 @@ public final class CudaBackend extends CheckedBackend {
         return CudaRecordedCall.record(this, input, inputCount, output, outputCount, work);
     }
 
-    /** Counters of the pinned host memory held by recorded calls. */
+    /** Counters of the pinned host memory held by recorded calls, of every CUDA backend in this process. */
     public CudaPinnedStats pinnedStats() {
         ready();
         return new CudaPinnedStats(CudaNative.ecu_pinned_stat(0), CudaNative.ecu_pinned_stat(1), CudaNative.ecu_pinned_stat(2),

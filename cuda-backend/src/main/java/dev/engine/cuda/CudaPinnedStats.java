@@ -2,8 +2,8 @@ package dev.engine.cuda;
 
 /**
  * Counters of the pinned (page-locked) host memory that recorded calls hold as their staging. A frozen
- * model allocates it on a context's first call; later calls show {@code allocations} standing still.
- * (The backend's one shared 8 MiB transfer staging buffer is not counted.)
+ * model allocates it on a context's first call; later calls show {@code allocations} standing still. Counted
+ * over every CUDA backend of the process. (Each backend's 8 MiB transfer staging buffer is not counted.)
  *
  * <pre>{@code
  * long before = cuda.pinnedStats().allocations();

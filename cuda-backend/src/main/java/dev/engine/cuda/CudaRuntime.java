@@ -4,11 +4,12 @@ import dev.engine.api.BackendUnavailableException;
 import dev.engine.api.EngineException;
 
 /**
- * Loads the native library and picks device 0, once, inside a guarded holder: on a machine without a
- * driver or GPU the static CUDA runtime still loads, {@code cudaGetDeviceCount} returns an error and
- * that error becomes the reason the backend is unavailable. With a device, cuBLASLt is looked for and
- * loaded (its absence only means our own GEMM runs) and the GEMM implementation is set from
- * {@code -Dengine.cuda.gemm}. Nothing here throws out of class initialisation.
+ * The process's side of the CUDA backend, set up once inside a guarded holder: loads the native library and
+ * counts the devices (on a machine without a driver or GPU the static CUDA runtime still loads,
+ * {@code cudaGetDeviceCount} returns an error and that error becomes the reason the backend is unavailable);
+ * with a device, cuBLASLt is looked for and loaded (its absence only means our own GEMM runs) and the GEMM
+ * implementation is set from {@code -Dengine.cuda.gemm}. Devices, streams and allocators are not here: each
+ * {@link CudaBackend} makes its own {@link CudaContext}. Nothing here throws out of class initialisation.
  */
 final class CudaRuntime {
     private CudaRuntime() {}
@@ -19,17 +20,23 @@ final class CudaRuntime {
     /** Why the backend cannot run, or null. */
     static String failure() { return Holder.FAILURE; }
 
+    /** How many CUDA devices there are (0 when the backend is unavailable). */
+    static int deviceCount() { return Holder.DEVICES; }
+
     /** Why cuBLASLt is not in use (not found, failed to load), or null when it is loaded. */
     static String cublasLtFailure() { return Holder.CUBLASLT_FAILURE; }
 
     private static final class Holder {
         static final String FAILURE;
         static final String CUBLASLT_FAILURE;
+        static final int DEVICES;
         static {
             String failure, lt = "the CUDA backend is unavailable";
+            long devices = 0;
             try {
                 CudaNative.load();
-                failure = probe();
+                devices = CudaNative.ecu_device_count();
+                failure = probe(devices);
                 if (failure == null) {
                     lt = loadCublasLt();
                     failure = chooseGemm(lt);
@@ -39,19 +46,15 @@ final class CudaRuntime {
             }
             FAILURE = failure;
             CUBLASLT_FAILURE = lt;
+            DEVICES = failure == null ? (int) devices : 0;
         }
 
-        private static String probe() {
-            long n = CudaNative.ecu_device_count();
+        private static String probe(long n) {
             if (n < 0) {
                 int code = (int) -n;
                 return "no CUDA driver/device: cudaGetDeviceCount returned " + code + " (" + CudaNative.ecu_error_string(code) + ")";
             }
             if (n == 0) return "no CUDA driver/device: cudaGetDeviceCount found 0 devices";
-            int e = CudaNative.ecu_init(0);
-            if (e != 0) return "CUDA device 0 could not be initialised: error " + e + " (" + CudaNative.ecu_error_string(e) + ")";
-            // -Dengine.cuda.tf32=true: F32 GEMM/conv on TF32 tensor cores from the start (as CudaBackend.setTf32(true))
-            if (Boolean.getBoolean("engine.cuda.tf32")) CudaNative.ecu_set_tf32(1);
             return null;
         }
 

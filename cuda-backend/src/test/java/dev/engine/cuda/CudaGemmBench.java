@@ -111,17 +111,17 @@ public final class CudaGemmBench {
 
     /** Median seconds per call of a native loop of cublasLtMatmul calls on the same buffers (CUDA events). */
     private static double directSeconds(CudaBackend cuda, Shape s, Buffer a, Buffer b, Buffer c) {
-        double one = direct(s, a, b, c, 1);
+        double one = direct(cuda, s, a, b, c, 1);
         int calls = calls(one);
         double[] runs = new double[REPEATS];
-        for (int r = 0; r < REPEATS; r++) runs[r] = direct(s, a, b, c, calls);
+        for (int r = 0; r < REPEATS; r++) runs[r] = direct(cuda, s, a, b, c, calls);
         return median(runs);
     }
 
-    private static double direct(Shape s, Buffer a, Buffer b, Buffer c, int calls) {
+    private static double direct(CudaBackend cuda, Shape s, Buffer a, Buffer b, Buffer c, int calls) {
         NativeArgs q = NativeArgs.begin().put(0L).put(false).put(false).put((long) s.m).put((long) s.n).put((long) s.k)
                 .put(a.address()).put((long) s.k).put(b.address()).put((long) s.n).put(c.address()).put((long) s.n).put((long) calls);
-        double ms = CudaNative.ecu_cublaslt_bench(q.address());
+        double ms = CudaNative.ecu_cublaslt_bench(cuda.ctx(), q.address());
         if (ms < 0) throw new IllegalStateException("direct cuBLASLt timing failed: " + CudaNative.ecu_error_message());
         return ms / 1e3;
     }
