@@ -10,7 +10,7 @@ namespace engine {
 
 const i64 ATTN_BLOCK = 32;        // query rows per task when heads are few: K is transposed once per block
 const i64 ATTN_BLOCK_WIDE = 128;  // query rows per task when there are enough (batch, head) pairs for the threads
-const int ATTN_TILE = 4;    // query rows whose scores are accumulated together in registers
+const int ATTN_TILE = 8;    // query rows per register tile: scores 4 rows x 64 keys at a time, P V 8 rows x 32 columns
 
 // e^x for x <= 0 (scores minus their row maximum), 16 lanes: x = n ln2 + r, |r| <= ln2/2, e^r by its degree-6
 // Taylor polynomial (relative error ~1e-7), 2^n put into the exponent bits. Below -87 it returns about
@@ -175,6 +175,33 @@ ENGINE_INLINE void attention_pv(const float* p, i64 ldk, const float* v, i64 vs,
     }
 }
 
+// P V for nr <= ATTN_TILE rows: 8 rows at once for up to 32 columns (16 sums), else 4 rows at a time.
+ENGINE_INLINE void attention_pv_rows(int nr, const float* p, i64 ldk, const float* v, i64 vs, i64 lk, i64 d0, int dvv, float* acc) {
+    if (dvv <= 2 && nr > 4) {
+        switch (nr * 2 + dvv - 1) {
+            case 16 + 1: attention_pv_tile<8, 2>(p, ldk, v, vs, lk, d0, acc); break;
+            case 16: attention_pv_tile<8, 1>(p, ldk, v, vs, lk, d0, acc); break;
+            case 14 + 1: attention_pv_tile<7, 2>(p, ldk, v, vs, lk, d0, acc); break;
+            case 14: attention_pv_tile<7, 1>(p, ldk, v, vs, lk, d0, acc); break;
+            case 12 + 1: attention_pv_tile<6, 2>(p, ldk, v, vs, lk, d0, acc); break;
+            case 12: attention_pv_tile<6, 1>(p, ldk, v, vs, lk, d0, acc); break;
+            case 10 + 1: attention_pv_tile<5, 2>(p, ldk, v, vs, lk, d0, acc); break;
+            default: attention_pv_tile<5, 1>(p, ldk, v, vs, lk, d0, acc); break;
+        }
+        return;
+    }
+    for (int sub = 0; sub < nr; sub += 4) {
+        const float* ps = p + sub * ldk;
+        float* as = acc + sub * 64;
+        switch (std::min(4, nr - sub)) {
+            case 4: attention_pv<4>(ps, ldk, v, vs, lk, d0, dvv, as); break;
+            case 3: attention_pv<3>(ps, ldk, v, vs, lk, d0, dvv, as); break;
+            case 2: attention_pv<2>(ps, ldk, v, vs, lk, d0, dvv, as); break;
+            default: attention_pv<1>(ps, ldk, v, vs, lk, d0, dvv, as); break;
+        }
+    }
+}
+
 // Query rows [r0, r1) of head (b, h), F32. kt: scratch of Dk x ldk floats, s: ATTN_TILE x ldk, hidden: ldk.
 inline void attention_block_f32(const AttentionArgs& a, i64 b, i64 h, i64 r0, i64 r1, float* kt, float* s, float* hidden) {
     const i64 lk = a.lk, dk = a.dk, dv = a.dv, ldk = (lk + 15) / 16 * 16;
@@ -199,23 +226,22 @@ inline void attention_block_f32(const AttentionArgs& a, i64 b, i64 h, i64 r0, i6
     float sums[ATTN_TILE];
     for (i64 i0 = r0; i0 < r1; i0 += ATTN_TILE) {
         const int nr = (int)std::min<i64>(ATTN_TILE, r1 - i0);
-        switch (nr) {
-            case 4: attention_scores<4>(q + i0 * a.q_sl, a.q_sl, kt, ldk, dk, scale, s); break;
-            case 3: attention_scores<3>(q + i0 * a.q_sl, a.q_sl, kt, ldk, dk, scale, s); break;
-            case 2: attention_scores<2>(q + i0 * a.q_sl, a.q_sl, kt, ldk, dk, scale, s); break;
-            default: attention_scores<1>(q + i0 * a.q_sl, a.q_sl, kt, ldk, dk, scale, s); break;
+        for (int sub = 0; sub < nr; sub += 4) {
+            const float* qs = q + (i0 + sub) * a.q_sl;
+            float* ss = s + sub * ldk;
+            switch (std::min(4, nr - sub)) {
+                case 4: attention_scores<4>(qs, a.q_sl, kt, ldk, dk, scale, ss); break;
+                case 3: attention_scores<3>(qs, a.q_sl, kt, ldk, dk, scale, ss); break;
+                case 2: attention_scores<2>(qs, a.q_sl, kt, ldk, dk, scale, ss); break;
+                default: attention_scores<1>(qs, a.q_sl, kt, ldk, dk, scale, ss); break;
+            }
         }
         for (int r = 0; r < nr; r++) sums[r] = attention_softmax_row(s + r * ldk, hidden, ldk, i0 + r, a.causal != 0);
         // P V, 64 output columns at a time where whole; a row without a visible key gets zeros, a NaN score NaN
         i64 d0 = 0;
         for (; d0 + 16 <= dv; d0 += 64) {
             const int dvv = (int)std::min<i64>(4, (dv - d0) / 16);
-            switch (nr) {
-                case 4: attention_pv<4>(s, ldk, v, a.v_sl, lk, d0, dvv, acc); break;
-                case 3: attention_pv<3>(s, ldk, v, a.v_sl, lk, d0, dvv, acc); break;
-                case 2: attention_pv<2>(s, ldk, v, a.v_sl, lk, d0, dvv, acc); break;
-                default: attention_pv<1>(s, ldk, v, a.v_sl, lk, d0, dvv, acc); break;
-            }
+            attention_pv_rows(nr, s, ldk, v, a.v_sl, lk, d0, dvv, acc);
             for (int r = 0; r < nr; r++) {
                 float* out = o + (i0 + r) * a.o_sl + d0;
                 const float sum = sums[r];

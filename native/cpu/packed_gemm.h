@@ -60,6 +60,11 @@ inline void pack_b_f32(const float* b, i64 ldb, i64 k, i64 n, float* dst) { pack
 
 // Writes alpha * acc (+ beta * old C) for `cols` columns of one output row.
 ENGINE_INLINE void store_row(float* c, int cols, v16 lo, v16 hi, float alpha, float beta) {
+    if (cols == PANEL && alpha == 1.f && beta == 0.f) {  // the common case: straight from the registers
+        store16(c, lo);
+        store16(c + 16, hi);
+        return;
+    }
     alignas(64) float t[PANEL];
     store16(t, lo * alpha);
     store16(t + 16, hi * alpha);
