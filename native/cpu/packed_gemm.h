@@ -21,6 +21,7 @@ namespace engine {
 
 const int PANEL = 32;          // columns per packed panel: two 16-float vectors
 const int TILE_ROWS = 8;       // the tallest register tile (AVX-512: 8 rows x 2 accumulators)
+const i64 K_BLOCK = 256;       // steps of k per chunk: a panel's chunk is 32 KB, in L1 beside A's tile
 const i64 ROW_BLOCK = 128;     // rows per block of A kept hot while a panel group streams past
 const i64 PACKED_PARALLEL_MACS = 1 << 16;  // below this many multiply-adds one thread is faster
 
@@ -76,17 +77,30 @@ ENGINE_INLINE void store_row(float* c, int cols, v16 lo, v16 hi, float alpha, fl
     }
 }
 
+// `cols` floats of one output row into two vectors (zero past cols).
+ENGINE_INLINE void load_row(const float* c, int cols, v16& lo, v16& hi) {
+    if (cols == PANEL) { lo = load16(c); hi = load16(c + 16); return; }
+    alignas(64) float t[PANEL] = {};
+    for (int j = 0; j < cols; j++) t[j] = c[j];
+    lo = load16(t);
+    hi = load16(t + 16);
+}
+
 // R rows of A x one panel; with WIDE false only the panel's first 16 columns (a last panel of at most 16
-// real columns, e.g. the 10 logits of a classifier, need not multiply the zero padding).
-template <int R, bool WIDE = true>
-ENGINE_INLINE void tile_rows(const float* a, i64 lda, i64 acs, const float* bp, i64 k, float* c, i64 ldc, int cols, float alpha, float beta) {
+// real columns, e.g. the 10 logits of a classifier, need not multiply the zero padding). With PACKED_A the
+// tile of A is k-major (row r of step kk at a[kk * R + r], see pack_a_tile) and lda, acs are unused.
+// With `resume` the sums start from C (a later chunk of k, see packed_block) instead of zero.
+template <int R, bool WIDE = true, bool PACKED_A = false>
+ENGINE_INLINE void tile_rows(const float* a, i64 lda, i64 acs, const float* bp, i64 k, float* c, i64 ldc, int cols, float alpha, float beta,
+                             bool resume = false) {
     v16 lo[R], hi[R];
-    for (int r = 0; r < R; r++) { lo[r] = v16{}; hi[r] = v16{}; }
+    if (resume) for (int r = 0; r < R; r++) load_row(c + r * ldc, cols, lo[r], hi[r]);
+    else for (int r = 0; r < R; r++) { lo[r] = v16{}; hi[r] = v16{}; }
     for (i64 kk = 0; kk < k; kk++, bp += PANEL) {
         v16 b0 = load16(bp);
         v16 b1 = WIDE ? load16(bp + 16) : v16{};
         for (int r = 0; r < R; r++) {
-            float av = a[r * lda + kk * acs];
+            float av = PACKED_A ? a[kk * R + r] : a[r * lda + kk * acs];
             lo[r] += av * b0;
             if (WIDE) hi[r] += av * b1;
         }
@@ -121,6 +135,7 @@ struct PackedGemm {
     const float *a, *bp, *bias, *res;
     float *c, alpha, beta, actParam;
     int act;
+    bool resume = false;  // the sums continue from C (a later chunk of k)
 };
 
 // bias, residual and activation on rows [i0, i1) x columns [j0, j1) of C (of the F32 product, or of an int8 /
@@ -137,14 +152,14 @@ template <int R, bool WIDE>
 ENGINE_INLINE void tile_any_width(const PackedGemm& g, i64 i, i64 end, const float* bp, float* c, int cols) {
     static_assert(R <= TILE_ROWS, "tile taller than the switch below");
     switch ((int)std::min<i64>(R, end - i)) {
-        case 8: tile_rows<8, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 7: tile_rows<7, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 6: tile_rows<6, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 5: tile_rows<5, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 4: tile_rows<4, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 3: tile_rows<3, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        case 2: tile_rows<2, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
-        default: tile_rows<1, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta); break;
+        case 8: tile_rows<8, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 7: tile_rows<7, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 6: tile_rows<6, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 5: tile_rows<5, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 4: tile_rows<4, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 3: tile_rows<3, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 2: tile_rows<2, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        default: tile_rows<1, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
     }
 }
 
@@ -153,6 +168,51 @@ ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, i64 end, const float* bp
     if (cols > 16) tile_any_width<R, true>(g, i, end, bp, c, cols);
     else tile_any_width<R, false>(g, i, end, bp, c, cols);
 }
+
+// A tile of `rows` rows of A packed by pack_a_tile (rows <= R) x one panel.
+template <int R, bool WIDE>
+ENGINE_INLINE void tile_packed_width(const PackedGemm& g, const float* ap, int rows, const float* bp, float* c, int cols) {
+    static_assert(R <= TILE_ROWS, "tile taller than the switch below");
+    switch (rows) {
+        case 8: tile_rows<8, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 7: tile_rows<7, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 6: tile_rows<6, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 5: tile_rows<5, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 4: tile_rows<4, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 3: tile_rows<3, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 2: tile_rows<2, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        default: tile_rows<1, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+    }
+}
+
+template <int R>
+ENGINE_INLINE void tile_packed(const PackedGemm& g, const float* ap, int rows, const float* bp, float* c, int cols) {
+    if (cols > 16) tile_packed_width<R, true>(g, ap, rows, bp, c, cols);
+    else tile_packed_width<R, false>(g, ap, rows, bp, c, cols);
+}
+
+// Rows [i, i + rows) of A to dst, k-major: dst[kk * rows + r] = A(i + r, kk).
+template <int R>
+ENGINE_INLINE void pack_a_tile(const PackedGemm& g, i64 i, int rows, float* dst) {
+    const float* a = g.a + i * g.lda;
+    for (i64 kk = 0; kk < g.k; kk++)
+        for (int r = 0; r < rows; r++) dst[kk * rows + r] = a[r * g.lda + kk * g.acs];
+}
+
+// This thread's buffer for packed tiles of A, grown to `floats` (kept for the thread's life, at most
+// ROW_BLOCK x k); null when it cannot grow, and the caller reads A in place instead.
+inline float* packed_a_scratch(i64 floats) {
+    static thread_local std::vector<float> buf;
+    if ((i64)buf.size() < floats) {
+        try { buf.resize((size_t)floats); } catch (const std::bad_alloc&) { return nullptr; }
+    }
+    return buf.data();
+}
+
+// Packing a transposed A (acs != 1: each step of a tile reads R far-apart floats) costs one pass over its
+// block and pays once the block meets this many panels. Row-major A is read in place: packing it measured
+// no faster.
+const i64 PACK_A_MIN_PANELS = 3;
 
 // Panels [p0, p1) for rows [i0, i1) with R-row tiles, or P panels at a time for a single row.
 template <int R, int P>
@@ -173,11 +233,32 @@ ENGINE_INLINE void packed_block(const PackedGemm& g, i64 i0, i64 i1, i64 p0, i64
         }
         return;
     }
-    for (i64 p = p0; p < p1; p++) {
-        i64 j0 = p * PANEL;
-        int cols = (int)std::min<i64>(PANEL, g.n - j0);
-        for (i64 i = i0; i < i1; i += R) tile_any<R>(g, i, i1, g.bp + p * stride, g.c + i * g.ldc + j0, cols);
-        packed_epilogue(g, i0, i1, j0, j0 + cols);
+    // A transposed A meeting enough panels: each R-row tile is packed k-major once and read through one
+    // pointer for every panel.
+    float* ap = g.acs != 1 && p1 - p0 >= PACK_A_MIN_PANELS ? packed_a_scratch((i1 - i0) * g.k) : nullptr;
+    if (ap)
+        for (i64 i = i0; i < i1; i += R) pack_a_tile<R>(g, i, (int)std::min<i64>(R, i1 - i), ap + (i - i0) * g.k);
+    // Long sums run in chunks of K_BLOCK steps, so that a panel's chunk stays in L1 while the row tiles pass;
+    // a later chunk resumes each sum from C, so every element is still one sequential chain.
+    const i64 kc = g.k > K_BLOCK && g.alpha == 1.f && g.beta == 0.f ? K_BLOCK : g.k;
+    for (i64 k0 = 0;; k0 += kc) {  // at least once: with k = 0 the tiles write zeros
+        PackedGemm q = g;
+        q.k = std::min(kc, g.k - k0);
+        q.a = g.a + k0 * g.acs;
+        q.resume = k0 > 0;
+        const bool last = k0 + q.k == g.k;
+        for (i64 p = p0; p < p1; p++) {
+            i64 j0 = p * PANEL;
+            int cols = (int)std::min<i64>(PANEL, g.n - j0);
+            const float* bp = g.bp + p * stride + k0 * PANEL;
+            for (i64 i = i0; i < i1; i += R) {
+                int rows = (int)std::min<i64>(R, i1 - i);
+                if (ap) tile_packed<R>(q, ap + (i - i0) * g.k + k0 * rows, rows, bp, g.c + i * g.ldc + j0, cols);
+                else tile_any<R>(q, i, i1, bp, g.c + i * g.ldc + j0, cols);
+            }
+            if (last) packed_epilogue(g, i0, i1, j0, j0 + cols);
+        }
+        if (last) break;
     }
 }
 

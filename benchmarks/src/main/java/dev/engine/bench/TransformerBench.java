@@ -9,6 +9,7 @@ import dev.engine.autograd.Tensor;
 import dev.engine.inference.FreezeOptions;
 import dev.engine.inference.Freezer;
 import dev.engine.inference.FrozenModel;
+import dev.engine.inference.StepTiming;
 import dev.engine.nn.TransformerEncoderLayer;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
@@ -93,11 +94,12 @@ public class TransformerBench {
 
     /**
      * The three calls interleaved: each round times one call of each (rotating who goes first), after a warm-up;
-     * prints the median microseconds and the two ratios per batch. Usage: {@code java -cp benchmarks.jar
-     * dev.engine.bench.TransformerBench [rounds]}.
+     * prints the median microseconds and the two ratios per batch; with {@code profile}, then the frozen plan's
+     * time per step. Usage: {@code java -cp benchmarks.jar dev.engine.bench.TransformerBench [rounds] [profile]}.
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        boolean profile = args.length > 1 && args[1].equals("profile");
         for (int b : new int[]{1, 8}) {
             TransformerBench t = new TransformerBench();
             t.batch = b;
@@ -117,6 +119,7 @@ public class TransformerBench {
                 for (int k = 0; k < 3; k++) { Arrays.sort(ns[k]); med[k] = ns[k][rounds / 2] / 1e3; }
                 System.out.printf("batch %d (threads %d): frozen %.1f us, onnxruntime %.1f us, eager %.1f us; frozen/ort %.2fx time, eager/frozen %.2fx%n",
                         b, t.be.threads(), med[0], med[1], med[2], med[0] / med[1], med[2] / med[0]);
+                if (profile) System.out.print(StepTiming.table(t.frozen.profile(new float[][]{t.x}, b, rounds)));
             } finally {
                 t.tearDown();
             }

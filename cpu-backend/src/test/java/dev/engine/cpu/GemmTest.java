@@ -60,7 +60,7 @@ class GemmTest extends CpuTestBase {
     @Test
     void allTransposeCombinationsAndSizes() {
         int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {17, 1, 9}, {1, 13, 4}, {33, 31, 65}, {0, 4, 3}, {4, 0, 3}, {5, 6, 0}, {64, 70, 129},
-                {16, 32, 32}, {130, 33, 100}};
+                {16, 32, 32}, {130, 33, 100}, {40, 100, 600}};  // the last: k in chunks, transposed A packed
         for (DType dt : FLOATS)
             for (boolean ta : new boolean[]{false, true}) for (boolean tb : new boolean[]{false, true})
                 for (int[] s : sizes) {

@@ -18,13 +18,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The frozen model's GEMM against a packed constant B: every tile shape and tail (rows around the 8-row
- * tile and the 128-row block, columns around the 32-wide panel, k = 0 and 1), every epilogue, one and two
+ * tile and the 128-row block, columns around the 32-wide panel, k = 0, 1 and past the 256-step chunk), every epilogue, one and two
  * threads, all against a triple loop in double. Also: a row's result does not depend on its batch, and
  * bad calls throw before native code.
  */
 class PackedGemmTest extends CpuTestBase {
     static final int[] ROWS = {0, 1, 2, 7, 8, 9, 17, 64, 129, 300};
-    static final int[][] KN = {{0, 5}, {1, 1}, {5, 31}, {33, 32}, {16, 33}, {70, 100}, {784, 10}, {100, 130}};
+    static final int[][] KN = {{0, 5}, {1, 1}, {5, 31}, {33, 32}, {16, 33}, {70, 100}, {784, 10}, {100, 130}, {600, 70}};
 
     /** A row-major k x n matrix with leading dimension ld >= n at offset 0. */
     void check(int m, int k, int n, int extraLd, boolean bias, boolean residual, Activation act, int threads) {
@@ -79,6 +79,7 @@ class PackedGemmTest extends CpuTestBase {
     void rowResultDoesNotDependOnBatch() {
         rowResultDoesNotDependOnBatch(37, 200, 70);   // threads split the panels
         rowResultDoesNotDependOnBatch(64, 512, 10);   // one narrow panel: threads split the rows, 16-wide tiles
+        rowResultDoesNotDependOnBatch(40, 600, 70);   // k in three chunks, each sum resumed from C
     }
 
     void rowResultDoesNotDependOnBatch(int m, int k, int n) {

@@ -22,6 +22,7 @@ import dev.engine.api.Pool2dShape;
 import dev.engine.api.RecordedCall;
 import dev.engine.api.Shapes;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -131,6 +132,29 @@ public final class ExecutionContext implements AutoCloseable {
 
     /** Why the call could not be recorded, or null (not tried yet, or recorded). */
     public String recordingFailure() { return recordingFailure; }
+
+    /**
+     * Runs the steps one by one {@code runs} times with the input already in {@link #inputBuffer()}, waiting
+     * for the backend after each step, and returns each step's median time in nanoseconds (in step order).
+     */
+    long[] timeSteps(int runs) {
+        long[][] t = new long[steps.length][runs];
+        backend.synchronize();
+        for (int r = 0; r < runs; r++) {
+            for (int i = 0; i < steps.length; i++) {
+                long t0 = System.nanoTime();
+                steps[i].run();
+                backend.synchronize();
+                t[i][r] = System.nanoTime() - t0;
+            }
+        }
+        long[] median = new long[steps.length];
+        for (int i = 0; i < steps.length; i++) {
+            Arrays.sort(t[i]);
+            median[i] = t[i][runs / 2];
+        }
+        return median;
+    }
 
     /** Runs with the input already in {@link #inputBuffer()}; the result is left in {@link #outputBuffer()}. */
     public void runBuffers() { for (Runnable r : steps) r.run(); }
