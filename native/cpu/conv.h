@@ -76,12 +76,14 @@ static void col2im_add(const ConvGeom& g, const T* col, i64 n0, i64 nb, i64 gi, 
     });
 }
 
-// Small stride-1 convolutions run directly (see conv_direct.h); larger ones through im2col + GEMM. The
-// lanes kernel (output channels a multiple of 16) keeps only 8 sums in flight and loads a weight vector
-// per 8 FMAs, which pays only over many taps: 3x3 and 1x1 filters go to the tiles (NOTES, 2026-12-06).
+// Stride-1 convolutions with a filter larger than 1x1 run directly (see conv_direct.h) in batches of 8 or
+// more images (one image per thread at a time, so smaller batches would leave threads idle), and at any
+// batch when small; the rest, and every 1x1 filter, through im2col tiles. Measured per shape in NOTES
+// (2026-12-06): the direct kernel needs no im2col, which is what the tiles spend most on at few channels.
 inline bool use_direct(const ConvGeom& g) {
     if (g.sh != 1 || g.sw != 1 || g.oh < 1 || g.ow < 1) return false;
-    if (g.kg() % DIRECT_VEC == 0 && g.r * g.s < 25) return false;
+    if (g.r * g.s == 1) return false;
+    if (g.n >= 8) return true;
     double macs = (double)g.k * g.ohw() * g.crs();  // per image: the direct kernel runs images in parallel
     return macs <= (double)DIRECT_CONV_MAX_MACS;
 }

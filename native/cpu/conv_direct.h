@@ -1,5 +1,5 @@
-// Direct convolution for small stride-1 problems (LeNet-sized layers at batch 1), where im2col plus an
-// OpenBLAS call costs more than the arithmetic. Each output plane is computed "wide": as if it were as
+// Direct convolution for stride-1 problems (see use_direct in conv.h), where building an im2col matrix
+// costs more than the arithmetic. Each output plane is computed "wide": as if it were as
 // wide as the (padded) input, so that every filter tap is one contiguous run
 //   wide[p] += w[ci][kr][ks] * x[ci][p + kr*dh*W + ks*dw]      for p in [0, (oh-1)*W + ow)
 // which vectorises well even when the output rows are only 8 wide; the ow valid columns of each wide row
@@ -68,66 +68,8 @@ ENGINE_INLINE void conv_chunk_any(const DirectGeom& g, const T* xg, i64 H, i64 W
     }
 }
 
-const int LANES_OB = 8;  // output positions per block of the lanes kernel: 8 vector accumulators
-
-// Output channels as vector lanes, for groups of a multiple of DIRECT_VEC output channels (LeNet's conv2:
-// 16): each of OB output positions keeps DIRECT_VEC channels in one vector, and every filter tap is one
-// weight vector (those channels' weights for the tap, wT[tap][channel]) times a broadcast input value per
-// position. Unlike the wide kernel it computes no padding columns (an 8-wide output row of a 12-wide input
-// plane costs it 8 positions, not 12). off[j]: position j's offset in the padded plane.
-template <typename T>
-ENGINE_INLINE void lanes_block(const DirectGeom& g, const T* xg, i64 H, i64 W, const T* wT, i64 kg, const i64* off,
-                               typename Lanes<T>::type* out) {
-    typedef typename Lanes<T>::type V;
-    V acc[LANES_OB];
-    i64 o[LANES_OB];
-    for (int j = 0; j < LANES_OB; j++) { acc[j] = V{}; o[j] = off[j]; }
-    const i64 cg = g.c / g.groups;
-    const T* wt = wT;
-    for (i64 ci = 0; ci < cg; ci++) {
-        const T* plane = xg + ci * H * W;
-        for (i64 kr = 0; kr < g.r; kr++) {
-            const T* row = plane + kr * g.dh * W;
-            for (i64 ks = 0; ks < g.s; ks++, wt += kg) {
-                const T* xs = row + ks * g.dw;
-                V wv = load_lanes(wt);
-                for (int j = 0; j < LANES_OB; j++) acc[j] += xs[o[j]] * wv;
-            }
-        }
-    }
-    for (int j = 0; j < LANES_OB; j++) out[j] = acc[j];
-}
-
-// One image, one group, by the lanes kernel: y[ko][p] for the group's kg channels and every position p.
-// wT: the group's weights transposed to [crs][kg].
-template <typename T>
-ENGINE_INLINE void lanes_group(const DirectGeom& g, const T* xg, i64 H, i64 W, const T* wT, const T* bias, int act, i64 ko0, T* yimg) {
-    typedef typename Lanes<T>::type V;
-    const i64 kg = g.k / g.groups, ohw = g.oh * g.ow;
-    alignas(64) V res[LANES_OB];
-    T* flat = reinterpret_cast<T*>(res);
-    for (i64 p0 = 0; p0 < ohw; p0 += LANES_OB) {
-        const int cnt = (int)std::min<i64>(LANES_OB, ohw - p0);
-        i64 off[LANES_OB];
-        for (int j = 0; j < LANES_OB; j++) {
-            i64 p = p0 + std::min(j, cnt - 1);  // a short last block repeats its last position
-            off[j] = (p / g.ow) * W + p % g.ow;
-        }
-        for (i64 kb = 0; kb < kg; kb += DIRECT_VEC) {
-            lanes_block<T>(g, xg, H, W, wT + kb, kg, off, res);
-            if (bias) {
-                V bv = load_lanes(bias + ko0 + kb);
-                for (int j = 0; j < cnt; j++) res[j] += bv;
-            }
-            if (act != OP_IDENTITY) run_instruction<T>(act, flat, flat, flat, flat, T(0.01), cnt * DIRECT_VEC);
-            for (int j = 0; j < cnt; j++)
-                for (int c = 0; c < DIRECT_VEC; c++) yimg[(ko0 + kb + c) * ohw + p0 + j] = flat[j * DIRECT_VEC + c];
-        }
-    }
-}
-
-// Weights for the lanes kernel: [group][crs][kg] from KCRS [group][kg][crs]. Done once by
-// engine_conv_pack_lanes for a frozen model, else once per call.
+// The lanes layout of a frozen model's conv weights, [group][crs][kg] from KCRS [group][kg][crs]
+// (engine_conv_pack_lanes; the tiles read it as a transposed A), and back.
 template <typename T>
 inline void transpose_lanes(const T* w, i64 groups, i64 kg, i64 crs, T* wT) {
     for (i64 gi = 0; gi < groups; gi++)
@@ -135,7 +77,14 @@ inline void transpose_lanes(const T* w, i64 groups, i64 kg, i64 crs, T* wT) {
             for (i64 kk = 0; kk < kg; kk++) wT[(gi * crs + i) * kg + kk] = w[(gi * kg + kk) * crs + i];
 }
 
-// wtLanes: the weights are already in the lanes layout (see transpose_lanes; kg is then a multiple of 16).
+template <typename T>
+inline void untranspose_lanes(const T* wT, i64 groups, i64 kg, i64 crs, T* w) {
+    for (i64 gi = 0; gi < groups; gi++)
+        for (i64 kk = 0; kk < kg; kk++)
+            for (i64 i = 0; i < crs; i++) w[(gi * kg + kk) * crs + i] = wT[(gi * crs + i) * kg + kk];
+}
+
+// wtLanes: the weights are in the lanes layout (see transpose_lanes); they are turned back to KCRS once per call.
 template <typename T>
 ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt, const T* bias, int act, T* y, bool wtLanes) {
     const i64 cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s, ohw = g.oh * g.ow;
@@ -146,17 +95,16 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
     // rounded-up chunks read zeros, never past the buffer
     const i64 slack = len - ((g.oh - 1) * W + g.ow) + DIRECT_VEC;
     // images are independent: each thread takes a contiguous range, with its own scratch
-    const bool lanes = kg % DIRECT_VEC == 0;
-    run_on_threads(g.n > 1 ? threads_for(g.n * g.k * ohw * crs) : 1, [&](int t, int nt) {
-    static thread_local std::vector<T> padded, wide, wT;
-    wide.resize(lanes ? 0 : (size_t)(DIRECT_KB * len));
-    padded.assign((size_t)(g.c * H * W + slack), T(0));
-    const T* lanesW = wt;
-    if (lanes && !wtLanes) {
-        wT.resize((size_t)(g.k * crs));
-        transpose_lanes<T>(wt, g.groups, kg, crs, wT.data());
-        lanesW = wT.data();
+    static thread_local std::vector<T> kcrs;
+    if (wtLanes) {
+        kcrs.resize((size_t)(g.k * crs));
+        untranspose_lanes<T>(wt, g.groups, kg, crs, kcrs.data());
+        wt = kcrs.data();
     }
+    run_on_threads(g.n > 1 ? threads_for(g.n * g.k * ohw * crs) : 1, [&](int t, int nt) {
+    static thread_local std::vector<T> padded, wide;
+    wide.resize((size_t)(DIRECT_KB * len));
+    padded.assign((size_t)(g.c * H * W + slack), T(0));
     for (i64 b = g.n * t / nt, bEnd = g.n * (t + 1) / nt; b < bEnd; b++) {
         const T* xsrc = x + b * g.c * g.h * g.w;
         for (i64 ci = 0; ci < g.c; ci++)
@@ -164,10 +112,6 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
                 std::memcpy(&padded[(size_t)((ci * H + iy + g.ph) * W + g.pw)], xsrc + (ci * g.h + iy) * g.w, sizeof(T) * g.w);
         for (i64 gi = 0; gi < g.groups; gi++) {
             const T* xg = padded.data() + gi * cg * H * W;
-            if (lanes) {
-                lanes_group<T>(g, xg, H, W, lanesW + gi * crs * kg, bias, act, gi * kg, y + b * g.k * ohw);
-                continue;
-            }
             for (i64 kk = 0; kk < kg;) {
                 const i64 ko0 = gi * kg + kk;
                 const int kb = (int)std::min<i64>(DIRECT_KB, kg - kk);  // 6 channels: 4 + 2, each input load serving all

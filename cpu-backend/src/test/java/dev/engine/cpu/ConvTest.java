@@ -58,8 +58,9 @@ class ConvTest extends CpuTestBase {
                 new Conv2dShape(1, 1, 28, 28, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1),  // LeNet conv1: channels 4 + 2, 7 whole chunks + a 1-vector tail
                 new Conv2dShape(2, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1), // LeNet conv2
                 new Conv2dShape(1, 2, 20, 30, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // channels 4 + 3, tail chunk of several vectors
-                new Conv2dShape(2, 4, 9, 7, 64, 3, 3, 1, 1, 1, 1, 2, 1, 2),   // lanes kernel: 2 groups of 32 channels, padded, dilated, 35 positions
-                new Conv2dShape(1, 3, 6, 5, 16, 2, 3, 1, 1, 0, 2, 1, 1, 1),   // lanes kernel: 16 channels, 20 positions (short last block)
+                new Conv2dShape(2, 4, 9, 7, 64, 3, 3, 1, 1, 1, 1, 2, 1, 2),   // 2 groups of 32 channels (lanes-packed weights), padded, dilated
+                new Conv2dShape(1, 3, 6, 5, 16, 2, 3, 1, 1, 0, 2, 1, 1, 1),   // 16 channels (lanes-packed weights), 20 positions
+                new Conv2dShape(8, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1), // batch 8: direct however large, both input and its gradient
                 // F32 packed-panel path (forward over 2M multiply-adds per image, or strided), wide weight gradient
                 new Conv2dShape(2, 24, 20, 20, 48, 3, 3, 1, 1, 2, 2, 2, 2, 2),  // dilated, grouped: flipped-conv input gradient
                 new Conv2dShape(1, 17, 22, 22, 33, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // batch 1, channels not a multiple of 16
