@@ -147,48 +147,40 @@ ENGINE_INLINE void packed_epilogue(const G& g, i64 i0, i64 i1, i64 j0, i64 j1) {
         epilogue_row<float>(g.c + i * g.ldc + j0, j1 - j0, g.bias ? g.bias + j0 : nullptr, g.res ? g.res + i * g.ldr + j0 : nullptr, g.act, g.actParam);
 }
 
-// Rows [i, min(i + R, end)): a tile never crosses the end of its row range, which another thread may own.
-template <int R, bool WIDE>
-ENGINE_INLINE void tile_any_width(const PackedGemm& g, i64 i, i64 end, const float* bp, float* c, int cols) {
-    static_assert(R <= TILE_ROWS, "tile taller than the switch below");
-    switch ((int)std::min<i64>(R, end - i)) {
-        case 8: tile_rows<8, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 7: tile_rows<7, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 6: tile_rows<6, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 5: tile_rows<5, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 4: tile_rows<4, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 3: tile_rows<3, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 2: tile_rows<2, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        default: tile_rows<1, WIDE>(g.a + i * g.lda, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-    }
-}
-
-template <int R>
-ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, i64 end, const float* bp, float* c, int cols) {
-    if (cols > 16) tile_any_width<R, true>(g, i, end, bp, c, cols);
-    else tile_any_width<R, false>(g, i, end, bp, c, cols);
-}
-
-// A tile of `rows` rows of A packed by pack_a_tile (rows <= R) x one panel.
-template <int R, bool WIDE>
-ENGINE_INLINE void tile_packed_width(const PackedGemm& g, const float* ap, int rows, const float* bp, float* c, int cols) {
+// A tile of `rows` (<= R) rows of A starting at `a` x one panel: A in place (g.lda, g.acs), or with PACKED_A
+// packed by pack_a_tile.
+template <int R, bool WIDE, bool PACKED_A>
+ENGINE_INLINE void tile_rows_any(const PackedGemm& g, const float* a, int rows, const float* bp, float* c, int cols) {
     static_assert(R <= TILE_ROWS, "tile taller than the switch below");
     switch (rows) {
-        case 8: tile_rows<8, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 7: tile_rows<7, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 6: tile_rows<6, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 5: tile_rows<5, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 4: tile_rows<4, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 3: tile_rows<3, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 2: tile_rows<2, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        default: tile_rows<1, WIDE, true>(ap, 0, 0, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 8: tile_rows<8, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 7: tile_rows<7, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 6: tile_rows<6, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 5: tile_rows<5, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 4: tile_rows<4, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 3: tile_rows<3, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 2: tile_rows<2, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        default: tile_rows<1, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
     }
 }
 
+template <int R, bool PACKED_A>
+ENGINE_INLINE void tile_rows_width(const PackedGemm& g, const float* a, int rows, const float* bp, float* c, int cols) {
+    if (cols > 16) tile_rows_any<R, true, PACKED_A>(g, a, rows, bp, c, cols);
+    else tile_rows_any<R, false, PACKED_A>(g, a, rows, bp, c, cols);
+}
+
+// Rows [i, min(i + R, end)) of A in place: a tile never crosses the end of its row range, which another
+// thread may own.
+template <int R>
+ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, i64 end, const float* bp, float* c, int cols) {
+    tile_rows_width<R, false>(g, g.a + i * g.lda, (int)std::min<i64>(R, end - i), bp, c, cols);
+}
+
+// A tile of `rows` rows of A packed by pack_a_tile.
 template <int R>
 ENGINE_INLINE void tile_packed(const PackedGemm& g, const float* ap, int rows, const float* bp, float* c, int cols) {
-    if (cols > 16) tile_packed_width<R, true>(g, ap, rows, bp, c, cols);
-    else tile_packed_width<R, false>(g, ap, rows, bp, c, cols);
+    tile_rows_width<R, true>(g, ap, rows, bp, c, cols);
 }
 
 // Rows [i, i + rows) of A to dst, k-major: dst[kk * rows + r] = A(i + r, kk).
