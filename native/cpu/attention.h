@@ -311,13 +311,15 @@ inline void attention(const AttentionArgs& a) {
     const int nt = threads_for(work);
     const i64 rows = a.batch * a.heads >= 2 * nt ? ATTN_BLOCK_WIDE : ATTN_BLOCK;
     const i64 blocks = (a.lq + rows - 1) / rows, tasks = a.batch * a.heads * blocks;
-    run_on_threads((int)std::min<i64>(nt, tasks), [&](int t, int tn) {
-        // per-thread scratch, L1/L2 sized for the usual head sizes: K^T and a tile of score rows
+    // parts of whole tasks, claimed by the threads as they come free
+    const int parts = (int)std::min<i64>(tasks, ThreadPool::MAX_PARTS);
+    run_parts(nt, parts, [&](int part) {
+        // the part's scratch, L1/L2 sized for the usual head sizes: K^T and a tile of score rows
         std::vector<float> kt, s, hidden;
         std::vector<double> sd;
         if (a.dtype == F32) { kt.resize(a.dk * ldk); s.resize(ATTN_TILE * ldk); hidden.resize(ldk); }
         else sd.resize(a.lk);
-        for (i64 task = tasks * t / tn, end = tasks * (t + 1) / tn; task < end; task++) {
+        for (i64 task = tasks * part / parts, end = tasks * (part + 1) / parts; task < end; task++) {
             i64 blk = task % blocks, bh = task / blocks, b = bh / a.heads, h = bh % a.heads;
             i64 r0 = blk * rows, r1 = std::min(a.lq, r0 + rows);
             if (a.dtype == F32) attention_block_f32(a, b, h, r0, r1, kt.data(), s.data(), hidden.data());

@@ -254,30 +254,40 @@ ENGINE_INLINE void packed_block(const PackedGemm& g, i64 i0, i64 i1, i64 p0, i64
     }
 }
 
-// Whether an F32 packed product of m rows over `panels` panels is split between nt threads by rows (else by panels).
-inline bool packed_split_rows(i64 m, i64 panels, int nt) { return m >= 2 * TILE_ROWS * nt || (panels < nt && m >= 2 * TILE_ROWS); }
+// How a packed product is shared between threads: by rows (in whole tiles) or by panels, in `parts`
+// contiguous pieces that the threads claim as they come free (see run_parts).
+struct PackedSplit { bool rows; int parts; };
 
-// Splits (rows x panels) into one contiguous range per thread.
+// Split rows when every thread gets at least two tiles (each streams all of B, but only its own rows of A
+// and C: faster at every shape measured, see NOTES); otherwise panels. Rows go in up to 4 parts per thread
+// of at least two tiles, so a thread that the host stalls costs a fraction of a part; panels go in one
+// part per thread unless each of 4 per thread still gets 4 panels (a single row walks 4 panels at once).
+inline PackedSplit packed_split(i64 m, i64 panels, int nt) {
+    const i64 tiles = (m + TILE_ROWS - 1) / TILE_ROWS;
+    if (m >= 2 * TILE_ROWS * nt || (panels < nt && m >= 2 * TILE_ROWS))
+        return {true, (int)std::max<i64>(1, std::min<i64>(tiles / 2, 4 * nt))};
+    return {false, panels >= 16 * nt ? 4 * nt : nt};
+}
+
+// Part `part` of `parts` of a product split as `rows` says.
 template <int R, int P>
-ENGINE_INLINE void packed_range(const PackedGemm& g, int t, int nt) {
+ENGINE_INLINE void packed_range(const PackedGemm& g, bool rows, int part, int parts) {
     i64 panels = packed_panels(g.n);
-    // Split rows, in whole tiles, when every thread gets at least two (each streams all of B, but only its own
-    // rows of A and C: faster at every shape measured, see NOTES); otherwise panels when there are enough.
-    if (!packed_split_rows(g.m, panels, nt)) {
-        i64 p0 = panels * t / nt, p1 = panels * (t + 1) / nt;
+    if (!rows) {
+        i64 p0 = panels * part / parts, p1 = panels * (part + 1) / parts;
         for (i64 i = 0; i < g.m; i += ROW_BLOCK) packed_block<R, P>(g, i, std::min(g.m, i + ROW_BLOCK), p0, p1);
     } else {
         i64 tiles = (g.m + TILE_ROWS - 1) / TILE_ROWS;
-        i64 r0 = std::min(g.m, tiles * t / nt * TILE_ROWS), r1 = std::min(g.m, tiles * (t + 1) / nt * TILE_ROWS);
+        i64 r0 = std::min(g.m, tiles * part / parts * TILE_ROWS), r1 = std::min(g.m, tiles * (part + 1) / parts * TILE_ROWS);
         for (i64 i = r0; i < r1; i += ROW_BLOCK) packed_block<R, P>(g, i, std::min(r1, i + ROW_BLOCK), 0, panels);
     }
 }
 
-typedef void (*PackedRange)(const PackedGemm&, int, int);
-inline void packed_range_base(const PackedGemm& g, int t, int nt) { packed_range<2, 1>(g, t, nt); }
+typedef void (*PackedRange)(const PackedGemm&, bool, int, int);
+inline void packed_range_base(const PackedGemm& g, bool rows, int part, int parts) { packed_range<2, 1>(g, rows, part, parts); }
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target("avx512f"))) inline void packed_range_avx512(const PackedGemm& g, int t, int nt) { packed_range<8, 4>(g, t, nt); }
-__attribute__((target("avx2,fma"))) inline void packed_range_avx2(const PackedGemm& g, int t, int nt) { packed_range<3, 2>(g, t, nt); }
+__attribute__((target("avx512f"))) inline void packed_range_avx512(const PackedGemm& g, bool rows, int part, int parts) { packed_range<8, 4>(g, rows, part, parts); }
+__attribute__((target("avx2,fma"))) inline void packed_range_avx2(const PackedGemm& g, bool rows, int part, int parts) { packed_range<3, 2>(g, rows, part, parts); }
 #endif
 
 // The widest kernel this CPU runs, chosen once; ENGINE_CPU_ISA=avx2 or baseline picks a narrower one (so
@@ -303,12 +313,14 @@ inline void packed_gemm_f32(const PackedGemm& g) {
     if (g.m == 0 || g.n == 0) return;
     int nt = (double)g.m * g.n * g.k < PACKED_PARALLEL_MACS ? 1 : thread_count().load(std::memory_order_relaxed);
     PackedRange range = packed_range_f32();
-    if (nt <= 1) { range(g, 0, 1); return; }
-    run_on_threads(nt, [&](int t, int n) { range(g, t, n); });
+    if (nt <= 1) { range(g, true, 0, 1); return; }
+    const PackedSplit split = packed_split(g.m, packed_panels(g.n), nt);
+    run_parts(nt, split.parts, [&](int p) { range(g, split.rows, p, split.parts); });
 }
 
-// Thread t's part of an int8 or bf16 packed product (panels of PANEL columns), split as packed_range splits
-// the F32 one; block(g, i0, i1, p0, p1) computes rows [i0, i1) x panels [p0, p1), then their epilogue runs.
+// Thread t's share of an int8 or bf16 packed product (panels of PANEL columns): by panels when every thread
+// gets one, else by rows in whole tiles (one static share per thread: their blocks are AMX's 32-row tiles);
+// block(g, i0, i1, p0, p1) computes rows [i0, i1) x panels [p0, p1), then their epilogue runs.
 template <typename G, typename Block>
 inline void product_range(const G& g, Block block, int t, int nt) {
     i64 panels = packed_panels(g.n);

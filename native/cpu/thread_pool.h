@@ -36,17 +36,21 @@ class ThreadPool {
 public:
     // How long an idle worker keeps polling for the next job before it sleeps.
     static constexpr int SPIN_MICROS = 50;
+    // Most parts one job may have (the claim counter's 16 bits).
+    static constexpr int MAX_PARTS = 0xffff;
 
     typedef void (*Task)(void* ctx, int tid, int nt);
 
-    // Runs task(ctx, t, nt) for t in [0, nt), t = 0 on the calling thread; returns when all have finished.
-    // Indices 1.. are claimed by whoever gets there first: a worker, or the caller once its own part is
-    // done. So the caller never waits for a worker that has not started (one that is still asleep, or
-    // was woken onto the caller's own core and cannot run until the caller stops): it runs that part
-    // itself. With the pool busy, or nt <= 1, runs task(ctx, 0, 1) inline: the task must do all the work.
+    // Runs task(ctx, t, parts) for t in [0, parts) on up to nt threads, t = 0 on the calling thread;
+    // returns when all have finished. Indices 1.. are claimed by whoever gets there first: a worker, or the
+    // caller once its own part is done. So the caller never waits for a worker that has not started (one
+    // that is still asleep, or was woken onto the caller's own core and cannot run until the caller stops):
+    // it runs that part itself; with more parts than threads, a thread that a busy host slows down takes
+    // fewer of them. parts defaults to nt (at most the workers + 1 when fewer threads exist). With the pool
+    // busy, or nt <= 1, runs task(ctx, 0, 1) inline: the task must do all the work.
     // An exception thrown by any part (on any thread) is caught where it is thrown, the job still runs to
     // its end, and the first one is rethrown here, on the caller, once every part has finished.
-    void run(Task task, void* ctx, int nt) {
+    void run(Task task, void* ctx, int nt, int parts = 0) {
         if (nt <= 1 || busy_.test_and_set(std::memory_order_acquire)) {
             task(ctx, 0, 1);
             return;
@@ -55,7 +59,7 @@ public:
             requested_ = nt - 1;
             resize(requested_);
         }
-        const int used = std::min<int>(nt, (int)workers_.size() + 1);
+        const int used = parts > 0 ? std::min(parts, MAX_PARTS) : std::min<int>(nt, (int)workers_.size() + 1);
         task_.store(task, std::memory_order_relaxed);
         ctx_.store(ctx, std::memory_order_relaxed);
         caller_cpu_.store(current_cpu(), std::memory_order_relaxed);
@@ -226,6 +230,30 @@ inline void run_on_threads(int nt, F&& body) {
     typedef typename std::remove_reference<F>::type Body;
     if (nt <= 1) { run_body<Body>((void*)&body, 0, 1); return; }
     thread_pool().run(&run_body<Body>, (void*)&body, nt);
+}
+
+// A body and its part count, for run_parts.
+template <typename F>
+struct PartsJob { F* body; int parts; };
+
+// run_parts' entry into the body: one part, or all of them in order when the pool runs the job inline
+// (n == 1). Compiled for each instruction set like run_body.
+template <typename F>
+ENGINE_POOL_DISPATCH __attribute__((flatten)) void run_part(void* job, int t, int n) {
+    const PartsJob<F>& j = *static_cast<PartsJob<F>*>(job);
+    if (n == 1) for (int p = 0; p < j.parts; p++) (*j.body)(p);
+    else (*j.body)(t);
+}
+
+// Runs body(p) for p in [0, parts) on up to nt threads, each part claimed by the next free thread, so on a
+// host that stalls one thread the others take its share. parts must be independent (results must not
+// depend on which thread runs which part); at most ThreadPool::MAX_PARTS.
+template <typename F>
+inline void run_parts(int nt, int parts, F&& body) {
+    typedef typename std::remove_reference<F>::type Body;
+    PartsJob<Body> job{&body, parts < 1 ? 0 : std::min(parts, (int)ThreadPool::MAX_PARTS)};
+    if (nt <= 1 || job.parts <= 1) { run_part<Body>(&job, 0, 1); return; }
+    thread_pool().run(&run_part<Body>, &job, nt, job.parts);
 }
 
 }  // namespace engine

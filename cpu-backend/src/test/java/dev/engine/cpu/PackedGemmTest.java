@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The frozen model's GEMM against a packed constant B: every tile shape and tail (rows around the 8-row
- * tile and the 128-row block, columns around the 32-wide panel, k = 0, 1 and past the 256-step chunk), every epilogue, one and two
- * threads, all against a triple loop in double. Also: a row's result does not depend on its batch, and
+ * tile and the 128-row block, columns around the 32-wide panel, k = 0, 1 and past the 256-step chunk), every epilogue, one to
+ * three threads (the work in parts that the threads claim), all against a triple loop in double. Also: a row's result does not depend on its batch, and
  * bad calls throw before native code.
  */
 class PackedGemmTest extends CpuTestBase {
@@ -61,7 +61,7 @@ class PackedGemmTest extends CpuTestBase {
 
     @Test
     void everyShapeAgainstNaiveLoops() {
-        for (int threads : new int[]{1, 2})
+        for (int threads : new int[]{1, 2, 3})
             for (int m : ROWS)
                 for (int[] kn : KN) check(m, kn[0], kn[1], 0, false, false, Activation.NONE, threads);
     }
@@ -72,6 +72,9 @@ class PackedGemmTest extends CpuTestBase {
         check(1, 70, 100, 3, true, true, Activation.RELU, 2);
         check(130, 33, 65, 5, true, true, Activation.GELU, 2);
         check(64, 784, 512, 0, true, false, Activation.RELU, 2);
+        // enough panels for 4 parts a thread: a few rows, and a single row walking 4 panels at once
+        check(9, 70, 1100, 0, true, false, Activation.RELU, 2);
+        check(1, 70, 1100, 0, true, false, Activation.NONE, 3);
     }
 
     /** Row i of a batch equals the same row computed alone, bit for bit, for any thread count. */
