@@ -18,7 +18,7 @@ namespace engine_abi {
 typedef int64_t i64;
 
 // Bumped whenever a code or a block layout changes.
-const i64 ABI_VERSION = 3;
+const i64 ABI_VERSION = 4;
 
 // The codes every kernel file switches on, in a namespace of their own so that a tree can import just
 // these (native/cuda's files keep their own structs of other names under `using namespace ecu`).
@@ -85,7 +85,7 @@ struct ConvShape {
     ENGINE_ABI_HD i64 out_w() const { return (w + 2 * pad_w - dil_w * (s - 1) - 1) / stride_w + 1; }
 };
 
-struct ConvForwardArgs { i64 dtype; ConvShape g; i64 x, w, bias, act, y, lanes_weight; };
+struct ConvForwardArgs { i64 dtype; ConvShape g; i64 x, w, bias, act, y; };
 // int8 convolution (groups 1) against a [C*R*S, K] matrix packed by engine_pack_int8; x quantised as Int8GemmArgs says
 struct ConvInt8Args { ConvShape g; i64 x, packed_w, bias, act, y, dynamic, a_scale_bits, a_zero_point; };
 struct ConvBackwardInputArgs { i64 dtype; ConvShape g; i64 gy, w, gx; };
@@ -145,10 +145,10 @@ ENGINE_ABI_AT(PackedGemmArgs, act, 11);
 ENGINE_ABI_SLOTS(Int8GemmArgs, 16);
 ENGINE_ABI_AT(Int8GemmArgs, dynamic, 13);
 ENGINE_ABI_SLOTS(ConvShape, 14);
-ENGINE_ABI_SLOTS(ConvForwardArgs, 21);
+ENGINE_ABI_SLOTS(ConvForwardArgs, 20);
 ENGINE_ABI_AT(ConvForwardArgs, g, 1);
 ENGINE_ABI_AT(ConvForwardArgs, x, 15);
-ENGINE_ABI_AT(ConvForwardArgs, lanes_weight, 20);
+ENGINE_ABI_AT(ConvForwardArgs, y, 19);
 ENGINE_ABI_SLOTS(ConvInt8Args, 22);
 ENGINE_ABI_AT(ConvInt8Args, x, 14);
 ENGINE_ABI_SLOTS(ConvBackwardInputArgs, 18);

@@ -92,24 +92,22 @@ inline DirectGeom direct_geom(const ConvGeom& g) {
     return DirectGeom{g.n, g.c, g.h, g.w, g.k, g.r, g.s, g.ph, g.pw, g.dh, g.dw, g.groups, g.oh, g.ow};
 }
 
-inline void conv_direct(const ConvGeom& g, const float* x, const float* w, const float* b, int act, float* y, bool wl) { conv_direct_f32(direct_geom(g), x, w, b, act, y, wl); }
-inline void conv_direct(const ConvGeom& g, const double* x, const double* w, const double* b, int act, double* y, bool wl) { conv_direct_f64(direct_geom(g), x, w, b, act, y, wl); }
+inline void conv_direct(const ConvGeom& g, const float* x, const float* w, const float* b, int act, float* y) { conv_direct_f32(direct_geom(g), x, w, b, act, y); }
+inline void conv_direct(const ConvGeom& g, const double* x, const double* w, const double* b, int act, double* y) { conv_direct_f64(direct_geom(g), x, w, b, act, y); }
 
-// wtLanes: wt is in the lanes layout ([group][crs][kg], see transpose_lanes), as packed once for a frozen
-// model; the im2col path then multiplies by its transpose.
-inline void conv_fwd_tiles(const ConvGeom& g, const float* x, const float* wt, const float* bias, int act, float* y, bool wtLanes) {
+inline void conv_fwd_tiles(const ConvGeom& g, const float* x, const float* wt, const float* bias, int act, float* y) {
     switch (conv_tile_rows()) {
-        case 8: conv_fwd_packed<8>(g, x, wt, wtLanes, bias, act, y); break;
-        case 3: conv_fwd_packed<3>(g, x, wt, wtLanes, bias, act, y); break;
-        default: conv_fwd_packed<2>(g, x, wt, wtLanes, bias, act, y); break;
+        case 8: conv_fwd_packed<8>(g, x, wt, bias, act, y); break;
+        case 3: conv_fwd_packed<3>(g, x, wt, bias, act, y); break;
+        default: conv_fwd_packed<2>(g, x, wt, bias, act, y); break;
     }
 }
-inline void conv_fwd_tiles(const ConvGeom&, const double*, const double*, const double*, int, double*, bool) {}
+inline void conv_fwd_tiles(const ConvGeom&, const double*, const double*, const double*, int, double*) {}
 
 template <typename T>
-static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, int act, T* y, bool wtLanes) {
-    if (use_direct(g)) { conv_direct(g, x, wt, bias, act, y, wtLanes); return; }
-    if (sizeof(T) == 4) { conv_fwd_tiles(g, x, wt, bias, act, y, wtLanes); return; }
+static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
+    if (use_direct(g)) { conv_direct(g, x, wt, bias, act, y); return; }
+    if (sizeof(T) == 4) { conv_fwd_tiles(g, x, wt, bias, act, y); return; }
     i64 chunk = batch_chunk(g);
     for (i64 n0 = 0; n0 < g.n; n0 += chunk) {
         i64 nb = std::min(chunk, g.n - n0), cols = nb * g.ohw();
@@ -119,8 +117,7 @@ static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, 
         out.resize((size_t)(g.kg() * cols));
         for (i64 gi = 0; gi < g.groups; gi++) {
             im2col(g, x, n0, nb, gi, col.data());
-            if (wtLanes) gemm_rm(true, false, g.kg(), cols, g.crs(), T(1), wt + gi * g.kg() * g.crs(), g.kg(), col.data(), cols, T(0), out.data(), cols);
-            else gemm_rm(false, false, g.kg(), cols, g.crs(), T(1), wt + gi * g.kg() * g.crs(), g.crs(), col.data(), cols, T(0), out.data(), cols);
+            gemm_rm(false, false, g.kg(), cols, g.crs(), T(1), wt + gi * g.kg() * g.crs(), g.crs(), col.data(), cols, T(0), out.data(), cols);
             // scatter [kg][nb*ohw] into y[n][k][ohw] adding bias and applying the activation
             parallel_for(g.kg(), threads_for(g.kg() * cols), [&](i64 kk) {
                 i64 ko = gi * g.kg() + kk;
@@ -223,7 +220,7 @@ inline void conv_bwd_input_f32(const ConvGeom& g, const float* gy, const float* 
                     for (i64 t = 0; t < rs; t++)
                         wf[(size_t)(((gi * cg + ci) * kg + kk) * rs + (rs - 1 - t))] = w[((gi * kg + kk) * cg + ci) * rs + t];
         ConvGeom f{g.n, g.k, g.oh, g.ow, g.c, g.r, g.s, 1, 1, fph, fpw, g.dh, g.dw, g.groups, g.h, g.w};
-        conv_fwd<float>(f, gy, wf.data(), nullptr, OP_IDENTITY, gx, false);
+        conv_fwd<float>(f, gy, wf.data(), nullptr, OP_IDENTITY, gx);
         return;
     }
     switch (conv_tile_rows()) {
@@ -244,9 +241,8 @@ inline int engine_conv2d_forward(long long metaAddress) {
         using namespace engine;
         const ConvForwardArgs& q = *ptr<ConvForwardArgs>(metaAddress);
         ConvGeom g = read_geom(q.g);
-        const bool lanes = q.lanes_weight != 0;
-        if (q.dtype == F32) conv_fwd<float>(g, ptr<float>(q.x), ptr<float>(q.w), ENGINE_P(float, q.bias), (int)q.act, ptr<float>(q.y), lanes);
-        else conv_fwd<double>(g, ptr<double>(q.x), ptr<double>(q.w), ENGINE_P(double, q.bias), (int)q.act, ptr<double>(q.y), lanes);
+        if (q.dtype == F32) conv_fwd<float>(g, ptr<float>(q.x), ptr<float>(q.w), ENGINE_P(float, q.bias), (int)q.act, ptr<float>(q.y));
+        else conv_fwd<double>(g, ptr<double>(q.x), ptr<double>(q.w), ENGINE_P(double, q.bias), (int)q.act, ptr<double>(q.y));
     });
 }
 
@@ -269,12 +265,5 @@ inline int engine_conv2d_backward_weight(long long metaAddress) {
         ConvGeom g = read_geom(q.g);
         if (q.dtype == F32) conv_bwd_weight<float>(g, ptr<float>(q.x), ptr<float>(q.gy), ptr<float>(q.gw), ENGINE_P(float, q.gb));
         else conv_bwd_weight<double>(g, ptr<double>(q.x), ptr<double>(q.gy), ptr<double>(q.gw), ENGINE_P(double, q.gb));
-    });
-}
-
-// dst <- the F32 KCRS weight at src ([groups][kg][crs]) in the lanes layout [groups][crs][kg].
-inline int engine_conv_pack_lanes(long long src, long long k, long long crs, long long groups, long long dst) {
-    return engine::guarded([&] {
-        engine::transpose_lanes<float>(engine::ptr<float>(src), groups, k / groups, crs, engine::ptr<float>(dst));
     });
 }

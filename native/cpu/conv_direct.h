@@ -68,25 +68,8 @@ ENGINE_INLINE void conv_chunk_any(const DirectGeom& g, const T* xg, i64 H, i64 W
     }
 }
 
-// The lanes layout of a frozen model's conv weights, [group][crs][kg] from KCRS [group][kg][crs]
-// (engine_conv_pack_lanes; the tiles read it as a transposed A), and back.
 template <typename T>
-inline void transpose_lanes(const T* w, i64 groups, i64 kg, i64 crs, T* wT) {
-    for (i64 gi = 0; gi < groups; gi++)
-        for (i64 i = 0; i < crs; i++)  // sequential writes; the kg rows read stay in L1
-            for (i64 kk = 0; kk < kg; kk++) wT[(gi * crs + i) * kg + kk] = w[(gi * kg + kk) * crs + i];
-}
-
-template <typename T>
-inline void untranspose_lanes(const T* wT, i64 groups, i64 kg, i64 crs, T* w) {
-    for (i64 gi = 0; gi < groups; gi++)
-        for (i64 kk = 0; kk < kg; kk++)
-            for (i64 i = 0; i < crs; i++) w[(gi * kg + kk) * crs + i] = wT[(gi * crs + i) * kg + kk];
-}
-
-// wtLanes: the weights are in the lanes layout (see transpose_lanes); they are turned back to KCRS once per call.
-template <typename T>
-ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt, const T* bias, int act, T* y, bool wtLanes) {
+ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
     const i64 cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s, ohw = g.oh * g.ow;
     const i64 H = g.h + 2 * g.ph, W = g.w + 2 * g.pw;
     const i64 used = (g.oh - 1) * W + g.ow;  // wide positions that hold an output
@@ -95,12 +78,6 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
     // rounded-up chunks read zeros, never past the buffer
     const i64 slack = len - ((g.oh - 1) * W + g.ow) + DIRECT_VEC;
     // images are independent: each thread takes a contiguous range, with its own scratch
-    static thread_local std::vector<T> kcrs;
-    if (wtLanes) {
-        kcrs.resize((size_t)(g.k * crs));
-        untranspose_lanes<T>(wt, g.groups, kg, crs, kcrs.data());
-        wt = kcrs.data();
-    }
     run_on_threads(g.n > 1 ? threads_for(g.n * g.k * ohw * crs) : 1, [&](int t, int nt) {
     static thread_local std::vector<T> padded, wide;
     wide.resize((size_t)(DIRECT_KB * len));
@@ -148,11 +125,11 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
     });
 }
 
-ENGINE_DISPATCH void conv_direct_f32(const DirectGeom& g, const float* x, const float* wt, const float* bias, int act, float* y, bool wtLanes) {
-    conv_direct_body<float>(g, x, wt, bias, act, y, wtLanes);
+ENGINE_DISPATCH void conv_direct_f32(const DirectGeom& g, const float* x, const float* wt, const float* bias, int act, float* y) {
+    conv_direct_body<float>(g, x, wt, bias, act, y);
 }
-ENGINE_DISPATCH void conv_direct_f64(const DirectGeom& g, const double* x, const double* wt, const double* bias, int act, double* y, bool wtLanes) {
-    conv_direct_body<double>(g, x, wt, bias, act, y, wtLanes);
+ENGINE_DISPATCH void conv_direct_f64(const DirectGeom& g, const double* x, const double* wt, const double* bias, int act, double* y) {
+    conv_direct_body<double>(g, x, wt, bias, act, y);
 }
 
 }  // namespace engine

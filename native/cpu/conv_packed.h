@@ -78,9 +78,9 @@ inline std::vector<float>& conv_scratch(int slot) {
     return buf[slot];
 }
 
-// y <- conv(x, w) + bias, activation; wt is [groups][kg][crs], or [groups][crs][kg] when wtLanes.
+// y <- conv(x, w) + bias, activation; wt is [groups][kg][crs].
 template <int R>
-void conv_fwd_packed(const ConvGeom& g, const float* x, const float* wt, bool wtLanes, const float* bias, int act, float* y) {
+void conv_fwd_packed(const ConvGeom& g, const float* x, const float* wt, const float* bias, int act, float* y) {
     const i64 ohw = g.ohw(), panels = packed_panels(ohw), kg = g.kg(), crs = g.crs();
     const i64 items = g.n * g.groups * panels;
     run_on_threads(threads_for(g.n * g.k * ohw * crs), [&](int t, int nt) {
@@ -94,8 +94,7 @@ void conv_fwd_packed(const ConvGeom& g, const float* x, const float* wt, bool wt
             if (cols < PANEL)
                 for (i64 row = 0; row < crs; row++) for (int j = cols; j < PANEL; j++) panel[(size_t)(row * PANEL + j)] = 0.f;
             float* c = y + (b * g.k + gi * kg) * ohw + j0;
-            if (wtLanes) rows_times_panel<R>(wt + gi * crs * kg, 1, kg, kg, panel.data(), crs, c, ohw, cols, 0.f);
-            else rows_times_panel<R>(wt + gi * kg * crs, crs, 1, kg, panel.data(), crs, c, ohw, cols, 0.f);
+            rows_times_panel<R>(wt + gi * kg * crs, crs, 1, kg, panel.data(), crs, c, ohw, cols, 0.f);
             if (!bias && act == OP_IDENTITY) continue;
             for (i64 i = 0; i < kg; i++) {
                 float* row = c + i * ohw;

@@ -293,14 +293,13 @@ public final class CpuBackend extends CheckedBackend {
     // ---- convolution and pooling (marshalled in CpuConvPool) ---------------------------------------
 
     @Override protected void conv2dForwardUnchecked(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) {
-        convPool.conv2dForward(g, x, w, bias, act, y, false);
+        convPool.conv2dForward(g, x, w, bias, act, y);
     }
-    @Override protected PackedMatrix packConvWeightUnchecked(Buffer w, long k, long cols, int groups) {
-        return CpuConvPool.lanes(k, groups) ? convPool.packLanes(this, w, k, cols, groups) : rowMajorCopy(w, k, cols);
-    }
-    @Override protected String packedConvWeightFormat(long k, long cols, int groups) { return CpuConvPool.format(k, groups); }
+    // Both conv kernels (direct and tiles) read KCRS in place: a packed conv weight is its row-major copy.
+    @Override protected PackedMatrix packConvWeightUnchecked(Buffer w, long k, long cols, int groups) { return rowMajorCopy(w, k, cols); }
+    @Override protected String packedConvWeightFormat(long k, long cols, int groups) { return PackedMatrix.ROW_MAJOR; }
     @Override protected void conv2dForwardPackedUnchecked(Conv2dShape g, Buffer x, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
-        convPool.conv2dForward(g, x, w.buffer(), bias, act, y, !w.format().equals(PackedMatrix.ROW_MAJOR));
+        convPool.conv2dForward(g, x, w.buffer(), bias, act, y);
     }
     @Override protected void conv2dBackwardInputUnchecked(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) { convPool.conv2dBackwardInput(g, gy, w, gx); }
     @Override protected void conv2dBackwardWeightUnchecked(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) {

@@ -20,12 +20,12 @@ import java.util.List;
 public final class Abi {
     private Abi() {}
 
-    public static final long VERSION = 3;
+    public static final long VERSION = 4;
     /** Room the native side may fill (abi.h ABI_TABLE_CAPACITY). */
     public static final int TABLE_CAPACITY = 256;
 
     // int64 slots of the fixed blocks, in abi.h's struct order
-    public static final int GEMM_ARGS = 24, PACKED_GEMM_ARGS = 13, CONV_FORWARD_ARGS = 21, CONV_BACKWARD_INPUT_ARGS = 18,
+    public static final int GEMM_ARGS = 24, PACKED_GEMM_ARGS = 13, CONV_FORWARD_ARGS = 20, CONV_BACKWARD_INPUT_ARGS = 18,
             CONV_BACKWARD_WEIGHT_ARGS = 19, POOL_ARGS = 16, BATCH_NORM_FORWARD_ARGS = 15, BATCH_NORM_BACKWARD_ARGS = 12,
             OPTIMIZER_ARGS = 10, OPTIMIZER_TENSOR = 5, ATTENTION_ARGS = 26, INT8_GEMM_ARGS = 16, CONV_INT8_ARGS = 22;
 
