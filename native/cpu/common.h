@@ -123,13 +123,13 @@ inline int dtype_size(int dtype) { return (dtype == F32 || dtype == I32) ? 4 : 8
 #define ENGINE_P(T, a) ((a) ? engine::ptr<T>(a) : (T*)nullptr)
 
 namespace engine {
-// Runs body(i) for i in [0, n) on nt threads of the engine's pool, each thread one contiguous range (the
-// split depends only on n and nt). With one thread, or the pool busy, it is a plain loop on the caller,
-// still in the body's clone for this CPU (see run_body).
+// Runs body(i) for i in [0, n) on nt threads of the engine's pool, in contiguous ranges that the threads
+// claim as they come free (see run_shares). With one thread, or the pool busy, it is a plain loop on the
+// caller, still in the body's clone for this CPU (see run_body).
 template <typename F>
 inline void parallel_for(i64 n, int nt, F&& body) {
     if (n <= 0) return;
-    run_on_threads(n == 1 ? 1 : nt, [&](int t, int tn) {
+    run_shares(n == 1 ? 1 : nt, n, [&](int t, int tn) {
         for (i64 i = n * t / tn, end = n * (t + 1) / tn; i < end; i++) body(i);
     });
 }

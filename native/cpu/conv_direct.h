@@ -77,8 +77,8 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
     // every input plane is copied (zero-padded) into scratch with slack after the last plane, so the
     // rounded-up chunks read zeros, never past the buffer
     const i64 slack = len - ((g.oh - 1) * W + g.ow) + DIRECT_VEC;
-    // images are independent: each thread takes a contiguous range, with its own scratch
-    run_on_threads(g.n > 1 ? threads_for(g.n * g.k * ohw * crs) : 1, [&](int t, int nt) {
+    // images are independent: each part a contiguous range, each thread its own scratch
+    run_shares(g.n > 1 ? threads_for(g.n * g.k * ohw * crs) : 1, g.n, [&](int t, int nt) {
     static thread_local std::vector<T> padded, wide;
     wide.resize((size_t)(DIRECT_KB * len));
     padded.assign((size_t)(g.c * H * W + slack), T(0));

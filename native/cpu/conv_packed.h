@@ -83,7 +83,7 @@ template <int R>
 void conv_fwd_packed(const ConvGeom& g, const float* x, const float* wt, const float* bias, int act, float* y) {
     const i64 ohw = g.ohw(), panels = packed_panels(ohw), kg = g.kg(), crs = g.crs();
     const i64 items = g.n * g.groups * panels;
-    run_on_threads(threads_for(g.n * g.k * ohw * crs), [&](int t, int nt) {
+    run_shares(threads_for(g.n * g.k * ohw * crs), items, [&](int t, int nt) {
         std::vector<float>& panel = conv_scratch(0);
         panel.resize((size_t)(crs * PANEL));
         for (i64 it = items * t / nt, end = items * (t + 1) / nt; it < end; it++) {
@@ -134,7 +134,7 @@ template <int R>
 void conv_bwd_input_gemm(const ConvGeom& g, const float* gy, const float* w, float* gx) {
     const i64 ohw = g.ohw(), panels = packed_panels(ohw), kg = g.kg(), crs = g.crs();
     const i64 items = g.n * g.groups;
-    run_on_threads(threads_for(g.n * g.k * ohw * crs), [&](int t, int nt) {
+    run_shares(threads_for(g.n * g.k * ohw * crs), items, [&](int t, int nt) {
         std::vector<float>& bp = conv_scratch(0);
         std::vector<float>& gcol = conv_scratch(1);
         bp.resize((size_t)packed_size(kg, ohw));
@@ -187,7 +187,7 @@ void conv_bwd_weight_packed(const ConvGeom& g, const float* x, const float* gy, 
     const i64 ohw = g.ohw(), kg = g.kg(), crs = g.crs(), kpanels = packed_panels(kg);
     const i64 nb = weight_grad_chunk(g), chunks = (g.n + nb - 1) / nb, items = chunks * g.groups;
     std::vector<float> part((size_t)(items * crs * kg)), bpart((size_t)(items * kg));
-    run_on_threads(threads_for(g.n * g.k * ohw * crs), [&](int t, int nt) {
+    run_shares(threads_for(g.n * g.k * ohw * crs), items, [&](int t, int nt) {
         std::vector<float>& col = conv_scratch(0);
         std::vector<float>& bt = conv_scratch(1);
         for (i64 it = items * t / nt, end = items * (t + 1) / nt; it < end; it++) {
@@ -312,7 +312,7 @@ inline void conv_bwd_weight_wide(const ConvGeom& g, const float* x, const float*
     const i64 kg = g.kg(), cg = g.cg(), rs = g.r * g.s, crs = g.crs(), ohw = g.ohw();
     const i64 nb = wide_chunk(g, q), chunks = (g.n + nb - 1) / nb, items = chunks * g.groups;
     std::vector<float> part((size_t)(items * kg * crs)), bpart((size_t)(items * kg));
-    run_on_threads(threads_for(g.n * g.k * ohw * crs), [&](int t, int nt) {
+    run_shares(threads_for(g.n * g.k * ohw * crs), items, [&](int t, int nt) {
         std::vector<float>& xp = conv_scratch(0);
         std::vector<float>& gyw = conv_scratch(1);
         for (i64 it = items * t / nt, end = items * (t + 1) / nt; it < end; it++) {

@@ -160,7 +160,7 @@ ENGINE_INLINE void run_program_t(const Program& p, int nd, const i64* shape, con
         run_items<T>(p, nd, shape, ops, chunks, inner, 0, items);
         return;
     }
-    run_on_threads(nt, [&](int t, int tn) { run_items<T>(p, nd, shape, ops, chunks, inner, items * t / tn, items * (t + 1) / tn); });
+    run_shares(nt, items, [&](int t, int tn) { run_items<T>(p, nd, shape, ops, chunks, inner, items * t / tn, items * (t + 1) / tn); });
 }
 
 ENGINE_DISPATCH void run_program_f32(const Program& p, int nd, const i64* shape, const Operand* ops, int nops) {

@@ -94,7 +94,7 @@ inline bool packed_gemm_eager(bool ta, bool tb, i64 m, i64 n, i64 k, float alpha
     float* bp = pack_scratch(packed_size(k, n));
     if (!bp) return false;
     i64 panels = packed_panels(n);
-    run_on_threads(threads_for(k * n), [&](int t, int nt) { pack_b_panels(b, ldb, tb, k, n, panels * t / nt, panels * (t + 1) / nt, bp); });
+    run_shares(threads_for(k * n), panels, [&](int t, int nt) { pack_b_panels(b, ldb, tb, k, n, panels * t / nt, panels * (t + 1) / nt, bp); });
     PackedGemm g;
     g.m = m; g.n = n; g.k = k;
     g.a = a;

@@ -102,7 +102,7 @@ ENGINE_DISPATCH void max_pool_values_nopad_f32(const PoolGeom& g, const float* x
 template <typename T>
 static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
     if (!idx && sizeof(T) == 4 && g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0) {
-        run_on_threads(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), [&](int t, int nt) {
+        run_shares(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), g.nc, [&](int t, int nt) {
             const i64 span = (g.ow - 1) * g.sw + g.kw;
             float onStack[1024];
             std::vector<float> onHeap(span > 1024 ? (size_t)span : 0);
@@ -116,8 +116,8 @@ static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
         return;
     }
     if (idx && sizeof(T) == 4 && g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0) {
-        // each thread a contiguous range of planes
-        run_on_threads(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), [&](int t, int nt) {
+        // each part a contiguous range of planes
+        run_shares(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), g.nc, [&](int t, int nt) {
             PoolGeom part = g;
             i64 p0 = g.nc * t / nt;
             part.nc = g.nc * (t + 1) / nt - p0;

@@ -256,4 +256,18 @@ inline void run_parts(int nt, int parts, F&& body) {
     thread_pool().run(&run_part<Body>, &job, nt, job.parts);
 }
 
+// Parts per thread that run_shares makes: a thread the host stalls holds back a quarter of its share.
+const int SHARES_PER_THREAD = 4;
+
+// Runs body(part, parts) over min(items, 4 nt) parts claimed by up to nt threads (see run_parts), for a
+// body that works on items [items * part / parts, items * (part + 1) / parts) alone, the same whichever
+// thread runs it (scratch per thread is fine, state per thread index is not). One thread, or the pool
+// busy: body(0, 1) on the caller.
+template <typename F>
+inline void run_shares(int nt, long long items, F&& body) {
+    const long long most = nt <= 1 ? 1 : (long long)SHARES_PER_THREAD * nt;
+    const int parts = (int)std::max<long long>(1, std::min<long long>(items, most));
+    run_parts(nt, parts, [&](int p) { body(p, parts); });
+}
+
 }  // namespace engine
