@@ -25,6 +25,9 @@ template <typename T> ENGINE_INLINE void store_lanes(T* p, const typename Lanes<
 const int DIRECT_NV = 6;     // vectors of one chunk of the wide plane
 const int DIRECT_KB = 4;     // output channels computed together
 const i64 DIRECT_CHUNK = DIRECT_VEC * DIRECT_NV;
+// 5 or 6 channels left go as one block over chunks of 4 vectors (24 sums, as 4 x 6), not as 4 + 1 or
+// 4 + 2: each input load then serves every channel
+const int DIRECT_KB_WIDE = 6, DIRECT_NV_WIDE = 4;
 
 // For KB output channels from ko0 and one chunk [p0, p0 + DIRECT_CHUNK) of their wide planes, keeps all
 // KB x NV accumulators in registers over every filter tap: one unaligned load of the input serves KB FMAs.
@@ -53,18 +56,19 @@ ENGINE_INLINE void conv_chunk(const DirectGeom& g, const T* xg, i64 H, i64 W, co
     for (int o = 0; o < KB; o++) for (int v = 0; v < NV; v++) store_lanes(wide + o * len + p0 + v * DIRECT_VEC, acc[o][v]);
 }
 
-// The chunk at p0 of KB channels' wide planes: whole chunks of DIRECT_NV vectors, and a last chunk of only
-// the vectors the plane still needs (a 668-wide plane is 41.75 vectors: 7 chunks of 6 and one of 0.75 -> 1,
+// The chunk at p0 of KB channels' wide planes: whole chunks of NV vectors, and a last chunk of only the
+// vectors the plane still needs (a 668-wide plane is 41.75 vectors: 7 chunks of 6 and one of 0.75 -> 1,
 // not two more chunks' worth of padding).
-template <typename T, int KB>
+template <typename T, int KB, int NV = DIRECT_NV>
 ENGINE_INLINE void conv_chunk_any(const DirectGeom& g, const T* xg, i64 H, i64 W, const T* wk, i64 crs, i64 p0, T* wide, i64 len, i64 used) {
-    switch ((int)std::min<i64>(DIRECT_NV, (used - p0 + DIRECT_VEC - 1) / DIRECT_VEC)) {
+    static_assert(NV == 4 || NV == 6, "chunks of 4 or 6 vectors");
+    switch ((int)std::min<i64>(NV, (used - p0 + DIRECT_VEC - 1) / DIRECT_VEC)) {
         case 1: conv_chunk<T, KB, 1>(g, xg, H, W, wk, crs, p0, wide, len); break;
         case 2: conv_chunk<T, KB, 2>(g, xg, H, W, wk, crs, p0, wide, len); break;
         case 3: conv_chunk<T, KB, 3>(g, xg, H, W, wk, crs, p0, wide, len); break;
         case 4: conv_chunk<T, KB, 4>(g, xg, H, W, wk, crs, p0, wide, len); break;
-        case 5: conv_chunk<T, KB, 5>(g, xg, H, W, wk, crs, p0, wide, len); break;
-        default: conv_chunk<T, KB, DIRECT_NV>(g, xg, H, W, wk, crs, p0, wide, len); break;
+        case 5: conv_chunk<T, KB, (NV > 4 ? 5 : 4)>(g, xg, H, W, wk, crs, p0, wide, len); break;
+        default: conv_chunk<T, KB, NV>(g, xg, H, W, wk, crs, p0, wide, len); break;
     }
 }
 
@@ -80,7 +84,7 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
     // images are independent: each part a contiguous range, each thread its own scratch
     run_shares(g.n > 1 ? threads_for(g.n * g.k * ohw * crs) : 1, g.n, [&](int t, int nt) {
     static thread_local std::vector<T> padded, wide;
-    wide.resize((size_t)(DIRECT_KB * len));
+    wide.resize((size_t)(DIRECT_KB_WIDE * len));
     padded.assign((size_t)(g.c * H * W + slack), T(0));
     for (i64 b = g.n * t / nt, bEnd = g.n * (t + 1) / nt; b < bEnd; b++) {
         const T* xsrc = x + b * g.c * g.h * g.w;
@@ -91,11 +95,15 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
             const T* xg = padded.data() + gi * cg * H * W;
             for (i64 kk = 0; kk < kg;) {
                 const i64 ko0 = gi * kg + kk;
-                const int kb = (int)std::min<i64>(DIRECT_KB, kg - kk);  // 6 channels: 4 + 2, each input load serving all
+                const i64 left = kg - kk;
+                const int kb = (int)(left == 5 || left == 6 ? left : std::min<i64>(DIRECT_KB, left));
+                const i64 step = DIRECT_VEC * (kb > DIRECT_KB ? DIRECT_NV_WIDE : DIRECT_NV);
                 T* wd = wide.data();
                 const T* wk = wt + ko0 * crs;
-                for (i64 p0 = 0; p0 < used; p0 += DIRECT_CHUNK) {
+                for (i64 p0 = 0; p0 < used; p0 += step) {
                     switch (kb) {
+                        case 6: conv_chunk_any<T, 6, DIRECT_NV_WIDE>(g, xg, H, W, wk, crs, p0, wd, len, used); break;
+                        case 5: conv_chunk_any<T, 5, DIRECT_NV_WIDE>(g, xg, H, W, wk, crs, p0, wd, len, used); break;
                         case 4: conv_chunk_any<T, 4>(g, xg, H, W, wk, crs, p0, wd, len, used); break;
                         case 3: conv_chunk_any<T, 3>(g, xg, H, W, wk, crs, p0, wd, len, used); break;
                         case 2: conv_chunk_any<T, 2>(g, xg, H, W, wk, crs, p0, wd, len, used); break;

@@ -55,7 +55,9 @@ class ConvTest extends CpuTestBase {
                 new Conv2dShape(1, 3, 3, 3, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1),    // output 1x1
                 new Conv2dShape(0, 3, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // empty batch
                 new Conv2dShape(2, 3, 11, 13, 5, 5, 3, 3, 2, 2, 1, 1, 2, 1),
-                new Conv2dShape(1, 1, 28, 28, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1),  // LeNet conv1: channels 4 + 2, 7 whole chunks + a 1-vector tail
+                new Conv2dShape(1, 1, 28, 28, 6, 5, 5, 1, 1, 0, 0, 1, 1, 1),  // LeNet conv1: 6 channels in one block, chunks of 4 vectors + a tail
+                new Conv2dShape(2, 3, 11, 9, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // channels 4 + 6
+                new Conv2dShape(1, 4, 15, 14, 26, 3, 3, 1, 1, 1, 1, 1, 1, 2), // 2 groups of 13 channels: 4 + 4 + 5
                 new Conv2dShape(2, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1), // LeNet conv2
                 new Conv2dShape(1, 2, 20, 30, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // channels 4 + 3, tail chunk of several vectors
                 new Conv2dShape(2, 4, 9, 7, 64, 3, 3, 1, 1, 1, 1, 2, 1, 2),   // 2 groups of 32 channels, padded, dilated
