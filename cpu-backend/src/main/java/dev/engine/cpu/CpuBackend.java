@@ -295,12 +295,7 @@ public final class CpuBackend extends CheckedBackend {
     @Override protected void conv2dForwardUnchecked(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) {
         convPool.conv2dForward(g, x, w, bias, act, y);
     }
-    // Both conv kernels (direct and tiles) read KCRS in place: a packed conv weight is its row-major copy.
-    @Override protected PackedMatrix packConvWeightUnchecked(Buffer w, long k, long cols, int groups) { return rowMajorCopy(w, k, cols); }
-    @Override protected String packedConvWeightFormat(long k, long cols, int groups) { return PackedMatrix.ROW_MAJOR; }
-    @Override protected void conv2dForwardPackedUnchecked(Conv2dShape g, Buffer x, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
-        convPool.conv2dForward(g, x, w.buffer(), bias, act, y);
-    }
+    // A packed conv weight is CheckedBackend's row-major copy: both conv kernels (direct and tiles) read KCRS in place.
     @Override protected void conv2dBackwardInputUnchecked(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) { convPool.conv2dBackwardInput(g, gy, w, gx); }
     @Override protected void conv2dBackwardWeightUnchecked(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) {
         convPool.conv2dBackwardWeight(g, x, gy, gw, gb);
