@@ -113,10 +113,12 @@ inline void q_im2col(const ConvShape& g, const uint8_t* xq, uint8_t z, uint8_t* 
         }
 }
 
-// An NCHW convolution (groups 1) with a weight packed as the [C*R*S, K] int8 matrix: per image, the input
-// quantised once, its windows gathered into rows of C*R*S bytes (padding = the zero point, i.e. 0.0), the
-// GEMM into a [P, K] block (P = OH*OW) with bias and activation, transposed into y's [K, P]. An image
-// holding a NaN or an infinity gives NaN outputs.
+// An NCHW convolution (groups 1) with a weight packed as the [C*R*S, K] int8 matrix, a chunk of images at
+// a time: each image's input quantised once and its windows gathered into rows of C*R*S bytes (padding =
+// the zero point, i.e. 0.0), one GEMM over the whole chunk into a [images * P, K] block (P = OH*OW), then
+// transposed into y's [K, P] per image with bias and activation. One GEMM per chunk, not per image: a
+// LeNet-sized image alone is too small a product to split between threads. An image holding a NaN or an
+// infinity gives NaN outputs.
 inline void conv2d_int8(const ConvShape& g, const float* x, const uint8_t* packed, const float* bias, int act, float* y,
                         bool dynamic, float sa, int za) {
     const QKernels& kern = q_kernels();
@@ -124,28 +126,37 @@ inline void conv2d_int8(const ConvShape& g, const float* x, const uint8_t* packe
     if (g.n == 0 || g.k == 0 || P == 0) return;
     if (dynamic) dynamic_params(kern.range, x, 0, 1, g.n * img, &sa, &za);
     const i64 kq = 4 * q_groups(crs);
+    // images per chunk: its quantised inputs, windows and F32 GEMM output about 8 MB (at least one image)
+    const i64 chunk = std::max<i64>(1, std::min<i64>(g.n, (i64(8) << 20) / (img + P * kq + 4 * P * g.k)));
     std::vector<uint8_t>& xq = q_scratch<uint8_t>();
-    xq.resize((size_t)(img + P * kq));
-    uint8_t* col = xq.data() + img;
+    xq.resize((size_t)(chunk * (img + P * kq + 1)));
+    uint8_t* col = xq.data() + chunk * img;
+    uint8_t* bad = col + chunk * P * kq;
     std::vector<float>& tmp = conv_tmp();
-    tmp.resize((size_t)(P * g.k));
-    for (i64 b = 0; b < g.n; b++) {
-        const float* xb = x + b * img;
-        float* yb = y + b * g.k * P;
-        bool bad = kern.quantize(xb, img, sa, (float)za, xq.data()) != 0;
-        q_im2col(g, xq.data(), (uint8_t)za, col, kq);
+    tmp.resize((size_t)(chunk * P * g.k));
+    for (i64 b0 = 0; b0 < g.n; b0 += chunk) {
+        const i64 nb = std::min(chunk, g.n - b0);
+        parallel_for(nb, threads_for(nb * (img + P * kq)), [&](i64 i) {
+            uint8_t* xi = xq.data() + i * img;
+            bad[i] = kern.quantize(x + (b0 + i) * img, img, sa, (float)za, xi) != 0;
+            q_im2col(g, xi, (uint8_t)za, col + i * P * kq, kq);
+        });
         Int8Gemm m{};
-        m.m = P; m.n = g.k; m.k = crs; m.kq = kq; m.aq = col;
+        m.m = nb * P; m.n = g.k; m.k = crs; m.kq = kq; m.aq = col;
         m.c = tmp.data(); m.ldc = g.k; m.act = OP_IDENTITY;
         int8_gemm_quantized(m, packed, sa, za);
-        // bias and activation per output channel after the transpose: one long row each, not P short ones
-        for (i64 p = 0; p < P; p++)
-            for (i64 k = 0; k < g.k; k++) yb[k * P + p] = bad ? NAN : tmp[p * g.k + k];
-        for (i64 k = 0; k < g.k; k++) {
-            float* row = yb + k * P;
-            if (bias) for (i64 p = 0; p < P; p++) row[p] += bias[k];
-            epilogue_row<float>(row, P, nullptr, nullptr, act, 0.f);
-        }
+        // per image: transpose, then bias and activation per output channel (one long row each, not P short ones)
+        parallel_for(nb, threads_for(nb * P * g.k), [&](i64 i) {
+            float* yb = y + (b0 + i) * g.k * P;
+            const float* ti = tmp.data() + i * P * g.k;
+            for (i64 p = 0; p < P; p++)
+                for (i64 k = 0; k < g.k; k++) yb[k * P + p] = bad[i] ? NAN : ti[p * g.k + k];
+            for (i64 k = 0; k < g.k; k++) {
+                float* row = yb + k * P;
+                if (bias) for (i64 p = 0; p < P; p++) row[p] += bias[k];
+                epilogue_row<float>(row, P, nullptr, nullptr, act, 0.f);
+            }
+        });
     }
 }
 

@@ -34,6 +34,34 @@ class Int8GemmTest extends CpuTestBase {
         assertTrue(r.startsWith("conv checked"), r);
     }
 
+    /** The images of one call share one GEMM: an image with a NaN gives NaN outputs, its neighbours stay finite. */
+    @Test
+    void convolutionNaNImageStaysItsOwn() {
+        dev.engine.api.Conv2dShape g = new dev.engine.api.Conv2dShape(3, 2, 6, 6, 4, 3, 3, 1, 1, 0, 0, 1, 1, 1);
+        int img = 2 * 6 * 6, out = 4 * 4 * 4;
+        float[] x = new float[3 * img];
+        Random r = new Random(3);
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        x[img + 5] = Float.NaN;
+        int[] w = new int[18 * 4];
+        for (int i = 0; i < w.length; i++) w[i] = r.nextInt(255) - 127;
+        float[] scales = {0.01f, 0.02f, 0.03f, 0.04f}, y = new float[3 * out];
+        try (Buffer bx = BE.allocate(DType.F32, x.length); Buffer bw = BE.allocate(DType.I32, w.length); Buffer bs = BE.allocate(DType.F32, 4);
+             Buffer by = BE.allocate(DType.F32, y.length)) {
+            BE.copyIn(x, 0, bx, 0, x.length);
+            BE.copyIn(w, 0, bw, 0, w.length);
+            BE.copyIn(scales, 0, bs, 0, 4);
+            try (PackedMatrix pm = BE.packMatrixInt8(bw, bs, 18, 4)) {
+                BE.conv2dForwardInt8Packed(g, bx, InputQuantization.of(0.02f, 128), pm, null, dev.engine.api.Activation.NONE, by);
+            }
+            BE.copyOut(by, 0, y, 0, y.length);
+        }
+        for (int i = 0; i < y.length; i++) {
+            boolean second = i >= out && i < 2 * out;
+            assertEquals(second, Float.isNaN(y[i]), "output " + i + (second ? " of the image with a NaN" : " of a finite image"));
+        }
+    }
+
     @Test
     void identicalForAnyThreadCount() {
         Int8Reference.Case c = Int8Reference.Case.random(new Random(5), 130, 300, 200, 0);
