@@ -5,6 +5,7 @@
 #include "gemm.h"
 #include "conv_direct.h"
 #include "conv_packed.h"
+#include "conv_wgrad.h"
 #include <new>
 #include <stdexcept>
 
@@ -171,6 +172,7 @@ static void conv_bwd_input(const ConvGeom& g, const T* gy, const T* wt, T* gx) {
 }
 
 inline void conv_bwd_weight_f32(const ConvGeom& g, const float* x, const float* gy, float* gw, float* gb) {
+    if (use_bcast_weight_grad(g)) { conv_bwd_weight_bcast(g, x, gy, gw, gb); return; }
     if (use_wide_weight_grad(g)) { conv_bwd_weight_wide(g, x, gy, gw, gb); return; }
     switch (conv_tile_rows()) {
         case 8: conv_bwd_weight_packed<8>(g, x, gy, gw, gb); break;

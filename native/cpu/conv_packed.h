@@ -47,16 +47,17 @@ ENGINE_INLINE void im2col_span(const ConvGeom& g, const float* xg, i64 row0, i64
             if (iy < 0 || iy >= g.h) {
                 for (i64 t = 0; t < run; t++) d[j + t] = 0.f;
             } else {
-                const float* src = plane + iy * g.w;
-                const i64 ix0 = ox * g.sw - g.pw + ks * g.dw;
-                if (g.sw == 1 && ix0 >= 0 && ix0 + run <= g.w) {
-                    for (i64 t = 0; t < run; t++) d[j + t] = src[ix0 + t];
-                } else {
-                    for (i64 t = 0; t < run; t++) {
-                        const i64 ix = ix0 + t * g.sw;
-                        d[j + t] = (ix >= 0 && ix < g.w) ? src[ix] : 0.f;
-                    }
-                }
+                // positions t in [lo, hi) of the run read inside the row; the others are padding
+                const i64 sw = g.sw, ix0 = ox * sw - g.pw + ks * g.dw;
+                const i64 lo = std::min(run, ix0 >= 0 ? i64(0) : (sw - 1 - ix0) / sw);
+                const i64 hi = std::max(lo, std::min(run, ix0 < g.w ? (g.w - 1 - ix0) / sw + 1 : i64(0)));
+                const float* src = plane + iy * g.w + ix0;
+                float* dj = d + j;
+                for (i64 t = 0; t < lo; t++) dj[t] = 0.f;
+                if (sw == 1) for (i64 t = lo; t < hi; t++) dj[t] = src[t];
+                else if (sw == 2) for (i64 t = lo; t < hi; t++) dj[t] = src[2 * t];
+                else for (i64 t = lo; t < hi; t++) dj[t] = src[t * sw];
+                for (i64 t = hi; t < run; t++) dj[t] = 0.f;
             }
             j += run;
             ox += run;
@@ -115,15 +116,17 @@ ENGINE_INLINE void col2im_image(const ConvGeom& g, const float* gcol, float* gxg
         float* plane = gxg + ci * g.h * g.w;
         for (i64 kr = 0; kr < g.r; kr++) for (i64 ks = 0; ks < g.s; ks++) {
             const float* src = gcol + ((ci * g.r + kr) * g.s + ks) * ohw;
+            // outputs ox in [lo, hi) land inside the row
+            const i64 sw = g.sw, ix0 = ks * g.dw - g.pw;
+            const i64 lo = std::min(g.ow, ix0 >= 0 ? i64(0) : (sw - 1 - ix0) / sw);
+            const i64 hi = std::max(lo, std::min(g.ow, ix0 < g.w ? (g.w - 1 - ix0) / sw + 1 : i64(0)));
             for (i64 oy = 0; oy < g.oh; oy++) {
                 const i64 iy = oy * g.sh - g.ph + kr * g.dh;
                 if (iy < 0 || iy >= g.h) continue;
                 const float* sr = src + oy * g.ow;
-                float* dr = plane + iy * g.w;
-                for (i64 ox = 0; ox < g.ow; ox++) {
-                    const i64 ix = ox * g.sw - g.pw + ks * g.dw;
-                    if (ix >= 0 && ix < g.w) dr[ix] += sr[ox];
-                }
+                float* dr = plane + iy * g.w + ix0;
+                if (sw == 1) for (i64 ox = lo; ox < hi; ox++) dr[ox] += sr[ox];
+                else for (i64 ox = lo; ox < hi; ox++) dr[ox * sw] += sr[ox];
             }
         }
     }

@@ -91,7 +91,7 @@ class ThreadsTest extends CpuTestBase {
         assertClose(convAndNorms(1, x, w), convAndNorms(2, x, w), "conv and norms");
     }
 
-    /** F32 convolution on the packed path (stride 1 and 2, groups, a large batch) and the wide weight gradient. */
+    /** F32 convolution on the packed path (stride 1 and 2, groups, a large batch) and the wide and broadcast weight gradients. */
     double[] convPaths(int threads, Conv2dShape g, double[] x, double[] w, double[] gy) {
         int before = BE.threads();
         BE.setThreads(threads);
@@ -111,8 +111,10 @@ class ThreadsTest extends CpuTestBase {
     void convolutionIsIdenticalForAnyThreadCount() {
         Conv2dShape[] shapes = {
                 new Conv2dShape(64, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0, 1, 1, 1),     // LeNet conv2 at batch 64
-                new Conv2dShape(9, 16, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),     // packed forward, wide weight gradient, 9 images
+                new Conv2dShape(9, 16, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1),     // packed forward, broadcast weight gradient, 9 images
                 new Conv2dShape(5, 12, 15, 15, 24, 3, 3, 2, 2, 1, 1, 1, 1, 2),     // strided, grouped: W^T gy + col2im, packed weight gradient
+                new Conv2dShape(9, 8, 17, 17, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1),      // 16 channels on a large plane: wide weight gradient
+                new Conv2dShape(11, 16, 16, 16, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1),    // ResNet downsampling: broadcast weight gradient, 6 chunks
         };
         for (Conv2dShape g : shapes) {
             double[] x = randn((int) ConvTest.numel(g.inputShape())), w = randn((int) ConvTest.numel(g.weightShape()));
