@@ -95,26 +95,36 @@ final class Int8Quantizer {
         return new Const[]{new Const(q, s), new Const(scales, k)};
     }
 
-    /** Runs the F32 graph on the calibration rows and gives each Linear node's input its observed range. */
+    /** Runs the F32 graph on the calibration samples and gives each quantised node's input its observed range. */
     private static Map<Node, InputQuantization> calibrate(Graph g, Quantization q, Backend be, List<Node> linears) {
-        float[][] rows = q.calibration();
-        // Calibration rows are one input's rows; a second input (a mask) would have nothing to read.
-        if (g.inputs().size() > 1)
-            throw new ShapeException("quantization: calibration rows feed one input, the model has " + g.inputs().size() + " " + g.inputNames()
-                    + "; quantize it with dynamic input ranges instead");
-        long[] sample = g.input().shape().clone();
-        sample[0] = 1;
-        int features = Shapes.numelInt(sample);
-        for (int i = 0; i < rows.length; i++)
-            if (rows[i].length != features)
-                throw new ShapeException("quantization: calibration row " + i + " has " + rows[i].length + " values, the model's input needs " + features);
+        float[][][] inputs = q.calibration();
+        int count = g.inputs().size();
+        if (inputs.length != count)
+            throw new ShapeException("quantization: the calibration has rows for " + inputs.length + " input" + (inputs.length == 1 ? "" : "s")
+                    + ", the model has " + count + " " + g.inputNames() + "; pass one array of rows per input, in that order");
+        int[] features = new int[count];
+        int perSample = 0;
+        for (int k = 0; k < count; k++) {
+            long[] sample = g.inputs().get(k).shape().clone();
+            sample[0] = 1;
+            features[k] = Shapes.numelInt(sample);
+            perSample += features[k];
+            String which = count == 1 ? "the model's input" : "input '" + g.inputNames().get(k) + "'";
+            for (int i = 0; i < inputs[k].length; i++)
+                if (inputs[k][i].length != features[k])
+                    throw new ShapeException("quantization: calibration row " + i + (count == 1 ? "" : " of input " + k) + " has " + inputs[k][i].length
+                            + " values, " + which + " needs " + features[k]);
+        }
+        int samples = inputs[0].length;
         Map<Node, Observed> seen = new IdentityHashMap<>();
         for (Node n : linears) seen.put(n, new Observed(q.observer()));
         try (Weights w = Weights.upload(g, be)) {
-            for (int r0 = 0; r0 < rows.length; r0 += CALIBRATION_BATCH) {
-                int batch = Math.min(CALIBRATION_BATCH, rows.length - r0);
-                float[] x = new float[batch * features];
-                for (int i = 0; i < batch; i++) System.arraycopy(rows[r0 + i], 0, x, i * features, features);
+            for (int r0 = 0; r0 < samples; r0 += CALIBRATION_BATCH) {
+                int batch = Math.min(CALIBRATION_BATCH, samples - r0);
+                // the inputs one after another, as the plan's input buffer holds them
+                float[] x = new float[batch * perSample];
+                for (int k = 0, at = 0; k < count; at += batch * features[k], k++)
+                    for (int i = 0; i < batch; i++) System.arraycopy(inputs[k][r0 + i], 0, x, at + i * features[k], features[k]);
                 try (ExecutionContext ctx = new ExecutionContext(ExecutionPlan.build(g, batch, false), w)) {
                     be.copyIn(x, 0, ctx.inputBuffer(), 0, x.length);
                     ctx.runBuffers();

@@ -83,6 +83,7 @@ public final class Predictor implements AutoCloseable {
 
     /** One raw row. */
     public Prediction predict(float[] row) {
+        requireOneInput();
         float[] x = prepare(row, "row 0");
         float[] out = model.run(x, 1);
         checkOutput(out, 0, out.length, 0);
@@ -132,6 +133,7 @@ public final class Predictor implements AutoCloseable {
 
     /** Several raw rows, run as one batch. */
     public Prediction[] predict(float[][] rows) {
+        requireOneInput();
         if (rows == null) throw new EngineException("predictor: rows is null");
         if (rows.length == 0) return new Prediction[0];
         int f = model.inputFeatures();
@@ -145,10 +147,76 @@ public final class Predictor implements AutoCloseable {
      * ({@code n} times the model's input features), as one batch.
      */
     public Prediction[] predictPrepared(float[] x, int n) {
+        requireOneInput();
         if (x == null || n < 1 || x.length != (long) n * model.inputFeatures())
             throw new ShapeException("predictor: " + (x == null ? "null" : x.length + " values") + " for " + n + " prepared rows of "
                     + model.inputFeatures() + " features");
-        float[] out = model.run(x, n);
+        return predictions(model.run(x, n), n);
+    }
+
+    /**
+     * One sample of a model with several inputs (e.g. a token sequence and its key-padding mask): one raw
+     * row per input, in {@code model().inputNames()} order. The preprocessing applies to the first input;
+     * the others go to the model as given and must be finite and of their input's size.
+     *
+     * <pre>{@code
+     * try (Predictor p = Predictor.load(Path.of("encoder.onnx"))) {   // inputs [x, key_padding_mask]
+     *     Prediction r = p.predictSample(tokens, mask);
+     * }
+     * }</pre>
+     */
+    public Prediction predictSample(float[]... inputs) {
+        if (inputs == null) throw new EngineException("predictor: inputs is null");
+        float[][][] rows = new float[inputs.length][][];
+        for (int k = 0; k < inputs.length; k++) rows[k] = new float[][]{inputs[k]};
+        return predictSamples(rows)[0];
+    }
+
+    /**
+     * Several samples of a model with several inputs, run as one batch: {@code inputs[k][i]} is the raw row
+     * of input {@code k} (in {@code model().inputNames()} order) for sample {@code i}; see {@link #predictSample}.
+     */
+    public Prediction[] predictSamples(float[][]... inputs) {
+        List<String> names = model.inputNames();
+        if (inputs == null) throw new EngineException("predictor: inputs is null");
+        if (inputs.length != names.size())
+            throw new ShapeException("predictor: " + inputs.length + " input" + (inputs.length == 1 ? "" : "s") + " given, the model takes "
+                    + names.size() + " " + names + ", in that order");
+        for (int k = 0; k < inputs.length; k++) {
+            if (inputs[k] == null) throw new EngineException("predictor: input '" + names.get(k) + "' is null");
+            if (inputs[k].length != inputs[0].length)
+                throw new ShapeException("predictor: input '" + names.get(k) + "' has " + inputs[k].length + " rows, input '" + names.get(0) + "' has "
+                        + inputs[0].length + "; every input needs one row per sample");
+        }
+        int n = inputs[0].length;
+        if (n == 0) return new Prediction[0];
+        float[][] packed = new float[inputs.length][];
+        int f = model.inputFeatures();
+        packed[0] = new float[Math.multiplyExact(n, f)];
+        for (int i = 0; i < n; i++) System.arraycopy(prepare(inputs[0][i], "row " + i), 0, packed[0], i * f, f);
+        for (int k = 1; k < inputs.length; k++) {
+            int width = Shapes.numelInt(model.inputShape(k, 1));
+            packed[k] = new float[Math.multiplyExact(n, width)];
+            for (int i = 0; i < n; i++) {
+                float[] row = inputs[k][i];
+                String where = "predictor: row " + i + " of input '" + names.get(k) + "'";
+                if (row == null) throw new EngineException(where + " is null");
+                if (row.length != width) throw new ShapeException(where + " has " + row.length + " values, the model's input needs " + width);
+                for (int j = 0; j < width; j++)
+                    if (!Float.isFinite(row[j])) throw new EngineException(where + ", value " + (j + 1) + " is " + row[j] + "; inputs must be finite");
+                System.arraycopy(row, 0, packed[k], i * width, width);
+            }
+        }
+        return predictions(model.run(packed, n), n);
+    }
+
+    private void requireOneInput() {
+        List<String> names = model.inputNames();
+        if (names.size() > 1)
+            throw new ShapeException("predictor: the model takes " + names.size() + " inputs " + names + "; use predictSample or predictSamples");
+    }
+
+    private Prediction[] predictions(float[] out, int n) {
         int w = out.length / n;
         Prediction[] r = new Prediction[n];
         for (int i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 package dev.engine.inference;
 
 import dev.engine.api.EngineException;
+import dev.engine.api.ShapeException;
 import java.util.Arrays;
 
 /**
@@ -54,14 +55,14 @@ public final class Quantization {
         @Override public String toString() { return percentile >= 100 ? "min/max" : "percentile " + percentile; }
     }
 
-    private final float[][] calibration;
+    private final float[][][] calibration;  // [input][row][value], or null (dynamic, bf16)
     private final Observer observer;
     private final boolean convolutions;
     private final boolean bf16;
 
-    private Quantization(float[][] calibration, Observer observer, boolean convolutions) { this(calibration, observer, convolutions, false); }
+    private Quantization(float[][][] calibration, Observer observer, boolean convolutions) { this(calibration, observer, convolutions, false); }
 
-    private Quantization(float[][] calibration, Observer observer, boolean convolutions, boolean bf16) {
+    private Quantization(float[][][] calibration, Observer observer, boolean convolutions, boolean bf16) {
         this.calibration = calibration;
         this.observer = observer;
         this.convolutions = convolutions;
@@ -93,17 +94,31 @@ public final class Quantization {
 
     /**
      * int8 weights; each layer's input quantised with a scale and zero point fixed now, from the values
-     * it takes while the F32 model runs {@code rows} (each one input sample, flattened; min/max observer
-     * unless {@link #observer} says otherwise).
+     * it takes while the F32 model runs the calibration samples (min/max observer unless {@link #observer}
+     * says otherwise). A single-input model takes its rows, each one input sample flattened:
+     * {@code int8Static(rows)}. A model with several inputs (e.g. a sequence and its key-padding mask) takes
+     * one array of rows per input, in {@link FrozenModel#inputNames()} order, row {@code r} of every array
+     * making sample {@code r}: {@code int8Static(sequences, masks)}.
      */
-    public static Quantization int8Static(float[][] rows) {
-        if (rows == null || rows.length == 0) throw new EngineException("quantization: static calibration needs at least one row");
-        for (int i = 0; i < rows.length; i++) {
-            if (rows[i] == null) throw new EngineException("quantization: calibration row " + i + " is null");
-            for (int j = 0; j < rows[i].length; j++)
-                if (!Float.isFinite(rows[i][j])) throw new EngineException("quantization: calibration row " + i + ", value " + j + " is " + rows[i][j]);
+    public static Quantization int8Static(float[][]... inputs) {
+        if (inputs == null || inputs.length == 0) throw new EngineException("quantization: static calibration needs at least one row");
+        float[][][] copy = new float[inputs.length][][];
+        for (int k = 0; k < inputs.length; k++) {
+            float[][] rows = inputs[k];
+            String of = inputs.length == 1 ? "" : " of input " + k;
+            if (rows == null || rows.length == 0) throw new EngineException("quantization: static calibration needs at least one row" + of);
+            if (rows.length != inputs[0].length)
+                throw new ShapeException("quantization: calibration input " + k + " has " + rows.length + " rows, input 0 has " + inputs[0].length
+                        + "; every input needs one row per calibration sample");
+            for (int i = 0; i < rows.length; i++) {
+                if (rows[i] == null) throw new EngineException("quantization: calibration row " + i + of + " is null");
+                for (int j = 0; j < rows[i].length; j++)
+                    if (!Float.isFinite(rows[i][j]))
+                        throw new EngineException("quantization: calibration row " + i + of + ", value " + j + " is " + rows[i][j]);
+            }
+            copy[k] = rows.clone();
         }
-        return new Quantization(rows.clone(), Observer.minMax(), false);
+        return new Quantization(copy, Observer.minMax(), false);
     }
 
     /** The same quantisation with another observer (static only). */
@@ -130,12 +145,12 @@ public final class Quantization {
 
     public boolean isStatic() { return calibration != null; }
     public Observer observer() { return observer; }
-    /** The calibration rows (static), or null. */
-    float[][] calibration() { return calibration; }
+    /** The calibration rows of each input (static), or null. */
+    float[][][] calibration() { return calibration; }
 
     @Override public String toString() {
         if (bf16) return "bf16";
-        return (isStatic() ? "int8 static (" + calibration.length + " calibration rows, " + observer + ")" : "int8 dynamic")
+        return (isStatic() ? "int8 static (" + calibration[0].length + " calibration rows, " + observer + ")" : "int8 dynamic")
                 + (convolutions ? ", convolutions too" : "");
     }
 }

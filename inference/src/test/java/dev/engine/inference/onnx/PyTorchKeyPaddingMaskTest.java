@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.engine.graph.Node;
 import dev.engine.graph.OpKind;
 import dev.engine.inference.FrozenModel;
+import dev.engine.inference.Prediction;
+import dev.engine.inference.Predictor;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +40,20 @@ class PyTorchKeyPaddingMaskTest {
     }
 
     @Test void encoderLayerWithKeyPaddingMaskOpset13() throws Exception { check("transformer_layer_kpmask_opset13"); }
+
+    /** The same file through {@code Predictor.load}: one sample per call, the mask as the second input. */
+    @Test void predictorTakesTheMaskAsASecondInput() throws Exception {
+        String name = "transformer_layer_kpmask_opset17";
+        float[] x = OnnxFiles.readF32(OnnxFiles.OWN.resolve(name + ".ref_in.f32"));
+        float[] mask = OnnxFiles.readF32(OnnxFiles.OWN.resolve(name + ".ref_mask.f32"));
+        float[] want = OnnxFiles.readF32(OnnxFiles.OWN.resolve(name + ".ref_out.f32"));
+        try (Predictor p = Predictor.load(OnnxFiles.OWN.resolve(name + ".onnx"))) {
+            for (int i = 0; i < 2; i++) {
+                Prediction r = p.predictSample(Arrays.copyOfRange(x, i * 320, (i + 1) * 320), Arrays.copyOfRange(mask, i * 10, (i + 1) * 10));
+                assertArrayEquals(Arrays.copyOfRange(want, i * 320, (i + 1) * 320), r.values(), 1e-5f, "row " + i);
+            }
+        }
+    }
 
     @Test void encoderLayerWithKeyPaddingMaskOpset17() throws Exception { check("transformer_layer_kpmask_opset17"); }
 }
