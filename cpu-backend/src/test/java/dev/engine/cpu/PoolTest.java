@@ -67,6 +67,8 @@ class PoolTest extends CpuTestBase {
         Pool2dShape[] extra = {
                 new Pool2dShape(1, 6, 24, 24, 2, 2, 2, 2, 0, 0, false),   // LeNet pool1
                 new Pool2dShape(2, 16, 8, 8, 2, 2, 2, 2, 0, 0, false),    // LeNet pool2, batch 2
+                new Pool2dShape(1, 3, 6, 8, 2, 2, 2, 2, 0, 0, false),     // rows of 8, an odd number of row pairs
+                new Pool2dShape(5, 16, 8, 8, 2, 2, 2, 2, 0, 0, false),    // rows of 8 over several blocks and both threads
                 new Pool2dShape(1, 2, 9, 11, 3, 3, 2, 2, 0, 0, false),    // overlapping windows, odd sizes
                 new Pool2dShape(1, 3, 7, 9, 3, 2, 1, 3, 0, 0, false),     // kh != kw, sh != sw
                 new Pool2dShape(1, 1, 5, 40, 2, 2, 1, 1, 0, 0, false),    // stride 1
