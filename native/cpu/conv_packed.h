@@ -267,6 +267,14 @@ inline WideGeom wide_geom(const ConvGeom& g) {
 }
 
 // Whether the wide kernel pays: stride 1 and most wide columns real outputs.
+// One image's cg group channels ([cg][h][w] at src) into dst, zeroed planes of plane floats and W columns,
+// at row ph and column pw (the padding stays zero).
+ENGINE_INLINE void copy_padded_planes(const ConvGeom& g, const float* src, float* dst, i64 plane, i64 W) {
+    for (i64 ci = 0; ci < g.cg(); ci++)
+        for (i64 iy = 0; iy < g.h; iy++)
+            std::memcpy(dst + ci * plane + (iy + g.ph) * W + g.pw, src + (ci * g.h + iy) * g.w, sizeof(float) * g.w);
+}
+
 inline bool use_wide_weight_grad(const ConvGeom& g) {
     return g.sh == 1 && g.sw == 1 && g.ow * 3 >= (g.w + 2 * g.pw) * 2 && g.oh > 0 && g.ow > 0;
 }
@@ -325,11 +333,7 @@ inline void conv_bwd_weight_wide(const ConvGeom& g, const float* x, const float*
             float* bsum = bpart.data() + it * kg;
             for (i64 kk = 0; kk < kg; kk++) bsum[kk] = 0.f;
             for (i64 b = 0; b < bn; b++) {
-                for (i64 ci = 0; ci < cg; ci++) {
-                    const float* src = x + ((b0 + b) * g.c + gi * cg + ci) * g.h * g.w;
-                    float* dst = xp.data() + b * q.xsize + ci * q.plane + g.ph * q.W + g.pw;
-                    for (i64 iy = 0; iy < g.h; iy++) std::memcpy(dst + iy * q.W, src + iy * g.w, sizeof(float) * g.w);
-                }
+                copy_padded_planes(g, x + ((b0 + b) * g.c + gi * cg) * g.h * g.w, xp.data() + b * q.xsize, q.plane, q.W);
                 for (i64 kk = 0; kk < kg; kk++) {
                     const float* src = gy + ((b0 + b) * g.k + gi * kg + kk) * ohw;
                     float* dst = gyw.data() + b * q.gsize + kk * q.P;

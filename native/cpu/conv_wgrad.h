@@ -139,11 +139,7 @@ inline void conv_bwd_weight_bcast(const ConvGeom& g, const float* x, const float
             float* bsum = bpart.data() + it * kg;
             for (i64 kk = 0; kk < kg; kk++) bsum[kk] = 0.f;
             for (i64 b = 0; b < bn; b++) {
-                for (i64 ci = 0; ci < cg; ci++) {
-                    const float* src = x + ((b0 + b) * g.c + gi * cg + ci) * g.h * g.w;
-                    float* dst = xp.data() + b * q.xsize + ci * q.plane + g.ph * q.W + g.pw;
-                    for (i64 iy = 0; iy < g.h; iy++) std::memcpy(dst + iy * q.W, src + iy * g.w, sizeof(float) * g.w);
-                }
+                copy_padded_planes(g, x + ((b0 + b) * g.c + gi * cg) * g.h * g.w, xp.data() + b * q.xsize, q.plane, q.W);
                 float* bb = bt.data() + b * q.bsize;
                 for (i64 kk = 0; kk < kg; kk++) {
                     const float* src = gy + ((b0 + b) * g.k + gi * kg + kk) * ohw;
