@@ -55,7 +55,6 @@ ENGINE_INLINE void im2col_span(const ConvGeom& g, const float* xg, i64 row0, i64
                 float* dj = d + j;
                 for (i64 t = 0; t < lo; t++) dj[t] = 0.f;
                 if (sw == 1) for (i64 t = lo; t < hi; t++) dj[t] = src[t];
-                else if (sw == 2) for (i64 t = lo; t < hi; t++) dj[t] = src[2 * t];
                 else for (i64 t = lo; t < hi; t++) dj[t] = src[t * sw];
                 for (i64 t = hi; t < run; t++) dj[t] = 0.f;
             }
@@ -266,7 +265,6 @@ inline WideGeom wide_geom(const ConvGeom& g) {
     return q;
 }
 
-// Whether the wide kernel pays: stride 1 and most wide columns real outputs.
 // One image's cg group channels ([cg][h][w] at src) into dst, zeroed planes of plane floats and W columns,
 // at row ph and column pw (the padding stays zero).
 ENGINE_INLINE void copy_padded_planes(const ConvGeom& g, const float* src, float* dst, i64 plane, i64 W) {
@@ -275,6 +273,7 @@ ENGINE_INLINE void copy_padded_planes(const ConvGeom& g, const float* src, float
             std::memcpy(dst + ci * plane + (iy + g.ph) * W + g.pw, src + (ci * g.h + iy) * g.w, sizeof(float) * g.w);
 }
 
+// Whether the wide kernel pays: stride 1 and most wide columns real outputs.
 inline bool use_wide_weight_grad(const ConvGeom& g) {
     return g.sh == 1 && g.sw == 1 && g.ow * 3 >= (g.w + 2 * g.pw) * 2 && g.oh > 0 && g.ow > 0;
 }

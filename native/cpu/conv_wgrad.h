@@ -48,7 +48,7 @@ inline BcastGeom bcast_geom(const ConvGeom& g) {
     return q;
 }
 
-// Sums for G filter rows (pointers xrow + goff[j]) x S taps x NV channel vectors from bt, over nimg images.
+// Sums for G filter rows (pointers xp + goff[j]) x S taps x NV channel vectors from bt, over nimg images.
 template <int S, int G, int NV>
 ENGINE_INLINE void bcast_block(const ConvGeom& g, const BcastGeom& q, const float* xp, const i64* goff, const float* bt,
                                i64 nimg, float* out, i64 ldo, int cols) {
@@ -96,12 +96,11 @@ ENGINE_INLINE void bcast_rows(const ConvGeom& g, const BcastGeom& q, const float
     bcast_block<S, G, NV>(g, q, xp, goff, bt, nimg, out, ldo, cols);
 }
 
-// One chunk of images of one group: every filter row block x channel block, into c [crs][kg].
+// One chunk of images of one group: every filter row block x channel block, into c [crs][kg]. goff holds
+// each filter row's (ci, kr) offset into an image's padded input.
 template <int S>
-ENGINE_INLINE void bcast_chunk(const ConvGeom& g, const BcastGeom& q, const float* xp, const float* bt, i64 nimg, float* c) {
-    const i64 kg = g.kg(), frows = g.cg() * g.r;  // filter rows (ci, kr)
-    std::vector<i64> goff((size_t)frows);
-    for (i64 f = 0; f < frows; f++) goff[(size_t)f] = (f / g.r) * q.plane + (f % g.r) * g.dh * q.W;
+ENGINE_INLINE void bcast_chunk(const ConvGeom& g, const BcastGeom& q, const i64* goff, const float* xp, const float* bt, i64 nimg, float* c) {
+    const i64 kg = g.kg(), frows = g.cg() * g.r;
     for (i64 k0 = 0; k0 < kg;) {
         const i64 left = (kg - k0 + 15) / 16;
         const int nv = left >= 4 ? 4 : left >= 2 ? 2 : 1;
@@ -115,9 +114,9 @@ ENGINE_INLINE void bcast_chunk(const ConvGeom& g, const BcastGeom& q, const floa
             float* out = c + f0 * S * kg + k0;
             const float* bk = bt + k0;
             switch (nv) {
-                case 4: bcast_rows<S, 4>(g, q, xp, goff.data() + f0, rows, bk, nimg, out, kg, cols); break;
-                case 2: bcast_rows<S, 2>(g, q, xp, goff.data() + f0, rows, bk, nimg, out, kg, cols); break;
-                default: bcast_rows<S, 1>(g, q, xp, goff.data() + f0, rows, bk, nimg, out, kg, cols); break;
+                case 4: bcast_rows<S, 4>(g, q, xp, goff + f0, rows, bk, nimg, out, kg, cols); break;
+                case 2: bcast_rows<S, 2>(g, q, xp, goff + f0, rows, bk, nimg, out, kg, cols); break;
+                default: bcast_rows<S, 1>(g, q, xp, goff + f0, rows, bk, nimg, out, kg, cols); break;
             }
         }
         k0 += nv * 16;
@@ -130,8 +129,11 @@ inline void conv_bwd_weight_bcast(const ConvGeom& g, const float* x, const float
     const i64 kg = g.kg(), cg = g.cg(), crs = g.crs(), ohw = g.ohw(), nb = q.nb;
     const i64 chunks = (g.n + nb - 1) / nb, items = chunks * g.groups;
     std::vector<float> part((size_t)(items * kg * crs)), bpart((size_t)(items * kg));
+    std::vector<i64> goff((size_t)(cg * g.r));  // filter row (ci, kr) -> its offset in the padded input
+    for (i64 f = 0; f < cg * g.r; f++) goff[(size_t)f] = (f / g.r) * q.plane + (f % g.r) * g.dh * q.W;
     run_shares(threads_for(g.n * g.k * ohw * crs), items, [&](int t, int nt) {
-        static thread_local std::vector<float> xp, bt;
+        std::vector<float>& xp = conv_scratch(0);
+        std::vector<float>& bt = conv_scratch(1);
         for (i64 it = items * t / nt, end = items * (t + 1) / nt; it < end; it++) {
             const i64 chunk = it / g.groups, gi = it % g.groups, b0 = chunk * nb, bn = std::min(nb, g.n - b0);
             xp.assign((size_t)(bn * q.xsize), 0.f);
@@ -156,8 +158,8 @@ inline void conv_bwd_weight_bcast(const ConvGeom& g, const float* x, const float
                     for (i64 kk = kg; kk < q.kpad; kk++) bb[p * q.kpad + kk] = 0.f;
             }
             float* c = part.data() + it * kg * crs;
-            if (g.s == 3) bcast_chunk<3>(g, q, xp.data(), bt.data(), bn, c);
-            else bcast_chunk<5>(g, q, xp.data(), bt.data(), bn, c);
+            if (g.s == 3) bcast_chunk<3>(g, q, goff.data(), xp.data(), bt.data(), bn, c);
+            else bcast_chunk<5>(g, q, goff.data(), xp.data(), bt.data(), bn, c);
         }
     });
     sum_weight_chunks(part.data(), bpart.data(), chunks, g.groups, kg, crs, 1, kg, gw, gb);
