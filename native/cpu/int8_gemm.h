@@ -5,6 +5,9 @@
 
 namespace engine {
 
+const double QUANTIZE_PARALLEL_VALUES = 8192;  // fewer activations: one thread quantises them faster
+const int RANGE_PARTS = 64;                      // most threads that share the range of A
+
 typedef void (*QBlock)(const Int8Gemm&, i64, i64, i64, i64);
 
 // One ISA's int8 kernels: the product, the quantisation of A, its range.
@@ -73,12 +76,28 @@ inline void int8_gemm_quantized(Int8Gemm g, const uint8_t* packed, float sa, int
 inline void int8_gemm(Int8Gemm g, const uint8_t* packed, bool dynamic, float sa, int za) {
     if (g.m == 0 || g.n == 0) return;
     const QKernels& kern = q_kernels();
-    if (dynamic) dynamic_params(kern.range, g.a, g.lda, g.m, g.k, &sa, &za);
+    // the range and the quantisation by rows on the pool (a division per value: a batch of rows costs
+    // about a tenth of the product on one thread); min, max and each row's bytes do not depend on the split
+    const int nt = g.m > 1 && (double)g.m * g.k >= QUANTIZE_PARALLEL_VALUES ? thread_count().load(std::memory_order_relaxed) : 1;
+    auto rows = [&](int t, int n) { return std::pair<i64, i64>{g.m * t / n, g.m * (t + 1) / n}; };
+    if (dynamic) {
+        const int parts = std::min(nt, RANGE_PARTS);
+        float lo[RANGE_PARTS] = {}, hi[RANGE_PARTS] = {};
+        run_on_threads(parts, [&](int t, int n) {
+            auto [r0, r1] = rows(t, n);
+            for (i64 i = r0; i < r1; i++) kern.range(g.a + i * g.lda, g.k, &lo[t], &hi[t]);
+        });
+        for (int t = 1; t < parts; t++) { lo[0] = std::min(lo[0], lo[t]); hi[0] = std::max(hi[0], hi[t]); }
+        range_params(lo[0], hi[0], &sa, &za);
+    }
     g.kq = 4 * q_groups(g.k);
     std::vector<uint8_t>& aq = q_scratch<uint8_t>();
     aq.resize((size_t)(g.m * g.kq + g.m));
     uint8_t* bad = aq.data() + g.m * g.kq;
-    quantize_rows(kern.quantize, g.a, g.lda, g.m, g.k, sa, za, aq.data(), g.kq, bad);
+    run_on_threads(nt, [&](int t, int n) {
+        auto [r0, r1] = rows(t, n);
+        quantize_rows(kern.quantize, g.a + r0 * g.lda, g.lda, r1 - r0, g.k, sa, za, aq.data() + r0 * g.kq, g.kq, bad + r0);
+    });
     g.aq = aq.data();
     int8_gemm_quantized(g, packed, sa, za);
     for (i64 i = 0; i < g.m; i++)
@@ -87,30 +106,48 @@ inline void int8_gemm(Int8Gemm g, const uint8_t* packed, bool dynamic, float sa,
 
 // ---- convolution: im2col of the quantised input, then the int8 GEMM -----------------------------------
 
-// Rows of the im2col matrix: one per output position, its C*R*S input bytes in KCRS order (outside the
-// image: z, the zero point), zero padding to kq. Each (c, r) tap row is one run of S bytes, copied without
-// bounds checks where it lies inside the image (dilation 1).
-inline void q_im2col(const ConvShape& g, const uint8_t* xq, uint8_t z, uint8_t* col, i64 kq) {
-    const i64 oh = g.out_h(), ow = g.out_w();
-    for (i64 oy = 0; oy < oh; oy++)
-        for (i64 ox = 0; ox < ow; ox++) {
-            uint8_t* row = col + (oy * ow + ox) * kq;
-            const i64 ix0 = ox * g.stride_w - g.pad_w, last = ix0 + (g.s - 1) * g.dil_w;
-            const bool inside = ix0 >= 0 && last < g.w && g.dil_w == 1;
-            i64 t = 0;
-            for (i64 c = 0; c < g.c; c++)
-                for (i64 r = 0; r < g.r; r++, t += g.s) {
-                    i64 iy = oy * g.stride_h - g.pad_h + r * g.dil_h;
-                    if (iy < 0 || iy >= g.h) { for (i64 q = 0; q < g.s; q++) row[t + q] = z; continue; }
-                    const uint8_t* src = xq + (c * g.h + iy) * g.w;
-                    if (inside) { for (i64 q = 0; q < g.s; q++) row[t + q] = src[ix0 + q]; continue; }  // S is small: no memcpy call
-                    for (i64 q = 0; q < g.s; q++) {
-                        i64 ix = ix0 + q * g.dil_w;
-                        row[t + q] = (ix >= 0 && ix < g.w) ? src[ix] : z;
-                    }
+// An image quantised into planes padded with the zero point (so the windows need no bounds checks), plus
+// Q_PAD_SLACK bytes that an 8-byte window copy may read past the last plane.
+const i64 Q_PAD_SLACK = 8;
+inline i64 q_padded_h(const ConvShape& g) { return g.h + 2 * g.pad_h; }
+inline i64 q_padded_w(const ConvShape& g) { return g.w + 2 * g.pad_w; }
+inline i64 q_padded_bytes(const ConvShape& g) { return g.c * q_padded_h(g) * q_padded_w(g) + Q_PAD_SLACK; }
+
+// xp <- the image x (C x H x W floats) quantised into padded planes; returns whether it held a NaN or an
+// infinity.
+inline bool q_pad_image(const QKernels& kern, const ConvShape& g, const float* x, float sa, uint8_t z, uint8_t* xp) {
+    const i64 ph = q_padded_h(g), pw = q_padded_w(g);
+    std::memset(xp, z, (size_t)q_padded_bytes(g));
+    bool bad = false;
+    for (i64 c = 0; c < g.c; c++)
+        for (i64 y = 0; y < g.h; y++)
+            bad |= kern.quantize(x + (c * g.h + y) * g.w, g.w, sa, (float)z, xp + (c * ph + y + g.pad_h) * pw + g.pad_w) != 0;
+    return bad;
+}
+
+// Rows of the im2col matrix of one padded image: one per output position, its C*R*S bytes in KCRS order,
+// zero padding to kq. Filled one tap row (c, r) of one output row at a time; with dilation 1 and S <= 8
+// a tap row is one 8-byte copy (the bytes past its S are written again by a later tap row or by the zero
+// padding, which comes last), except where those 8 bytes would pass the end of the row.
+inline void q_im2col(const ConvShape& g, const uint8_t* xp, uint8_t* col, i64 kq) {
+    const i64 oh = g.out_h(), ow = g.out_w(), crs = g.c * g.r * g.s, ph = q_padded_h(g), pw = q_padded_w(g);
+    const i64 s = g.s, sw = g.stride_w, dw = g.dil_w;
+    for (i64 oy = 0; oy < oh; oy++) {
+        uint8_t* out = col + oy * ow * kq;
+        for (i64 c = 0; c < g.c; c++)
+            for (i64 r = 0; r < g.r; r++) {
+                const i64 t = (c * g.r + r) * s;
+                const uint8_t* src = xp + (c * ph + oy * g.stride_h + r * g.dil_h) * pw;
+                if (dw == 1 && s <= 8 && t + 8 <= kq) {
+                    for (i64 ox = 0; ox < ow; ox++) std::memcpy(out + ox * kq + t, src + ox * sw, 8);
+                } else {
+                    for (i64 ox = 0; ox < ow; ox++)
+                        for (i64 q = 0; q < s; q++) out[ox * kq + t + q] = src[ox * sw + q * dw];
                 }
-            for (; t < kq; t++) row[t] = 0;
-        }
+            }
+        if (crs < kq)
+            for (i64 ox = 0; ox < ow; ox++) std::memset(out + ox * kq + crs, 0, (size_t)(kq - crs));
+    }
 }
 
 // An NCHW convolution (groups 1) with a weight packed as the [C*R*S, K] int8 matrix, a chunk of images at
@@ -127,19 +164,20 @@ inline void conv2d_int8(const ConvShape& g, const float* x, const uint8_t* packe
     if (dynamic) dynamic_params(kern.range, x, 0, 1, g.n * img, &sa, &za);
     const i64 kq = 4 * q_groups(crs);
     // images per chunk: its quantised inputs, windows and F32 GEMM output about 8 MB (at least one image)
-    const i64 chunk = std::max<i64>(1, std::min<i64>(g.n, (i64(8) << 20) / (img + P * kq + 4 * P * g.k)));
+    const i64 pimg = q_padded_bytes(g);
+    const i64 chunk = std::max<i64>(1, std::min<i64>(g.n, (i64(8) << 20) / (pimg + P * kq + 4 * P * g.k)));
     std::vector<uint8_t>& xq = q_scratch<uint8_t>();
-    xq.resize((size_t)(chunk * (img + P * kq + 1)));
-    uint8_t* col = xq.data() + chunk * img;
+    xq.resize((size_t)(chunk * (pimg + P * kq + 1)));
+    uint8_t* col = xq.data() + chunk * pimg;
     uint8_t* bad = col + chunk * P * kq;
     std::vector<float>& tmp = conv_tmp();
     tmp.resize((size_t)(chunk * P * g.k));
     for (i64 b0 = 0; b0 < g.n; b0 += chunk) {
         const i64 nb = std::min(chunk, g.n - b0);
         parallel_for(nb, threads_for(nb * (img + P * kq)), [&](i64 i) {
-            uint8_t* xi = xq.data() + i * img;
-            bad[i] = kern.quantize(x + (b0 + i) * img, img, sa, (float)za, xi) != 0;
-            q_im2col(g, xi, (uint8_t)za, col + i * P * kq, kq);
+            uint8_t* xi = xq.data() + i * pimg;
+            bad[i] = q_pad_image(kern, g, x + (b0 + i) * img, sa, (uint8_t)za, xi);
+            q_im2col(g, xi, col + i * P * kq, kq);
         });
         Int8Gemm m{};
         m.m = nb * P; m.n = g.k; m.k = crs; m.kq = kq; m.aq = col;

@@ -94,14 +94,18 @@ inline const QKernels& q_kernels(const char** name = nullptr);
 
 // Quantisation parameters of A: dynamic ones from the range of the values (0 always inside it, so that
 // zero, e.g. ReLU output and padding, is exact). Non-finite values do not widen the range.
-inline void dynamic_params(QRange range, const float* a, i64 lda, i64 m, i64 k, float* sa, int* za) {
-    float lo = 0.f, hi = 0.f;
-    for (i64 i = 0; i < m; i++) range(a + i * lda, k, &lo, &hi);
+inline void range_params(float lo, float hi, float* sa, int* za) {
     if (!(hi > lo) || !std::isfinite(hi - lo)) { *sa = 1.f; *za = 0; return; }
     float s = (hi - lo) / 255.f;
     float z = std::nearbyint(-lo / s);
     *sa = s;
     *za = (int)std::min(255.f, std::max(0.f, z));
+}
+
+inline void dynamic_params(QRange range, const float* a, i64 lda, i64 m, i64 k, float* sa, int* za) {
+    float lo = 0.f, hi = 0.f;
+    for (i64 i = 0; i < m; i++) range(a + i * lda, k, &lo, &hi);
+    range_params(lo, hi, sa, za);
 }
 
 // d <- clamp(round(row / sa) + za, 0, 255) (round half to even, as rint); returns whether the row holds a
