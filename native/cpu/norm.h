@@ -1,6 +1,7 @@
 // Layer norm (per row) and batch norm (per channel of n x c x hw), forward and backward.
 #pragma once
 #include "common.h"
+#include <type_traits>
 
 namespace engine {
 
@@ -18,19 +19,76 @@ ENGINE_INLINE double lane_sum(i64 n, F f) {
     return s;
 }
 
+// The 16 F32 lanes of acc added pairwise in double (16 -> 8 -> 4 -> 2 -> 1, in registers: a lane array in
+// memory made a short row wait on store forwarding).
+typedef float ln_f16 __attribute__((vector_size(64)));
+typedef float ln_f16u __attribute__((vector_size(64), aligned(4)));
+typedef double ln_d8 __attribute__((vector_size(64)));
+typedef double ln_d4 __attribute__((vector_size(32)));
+typedef double ln_d2 __attribute__((vector_size(16)));
+ENGINE_INLINE double lanes_to_double(ln_f16 acc) {
+    ln_d8 d8 = __builtin_convertvector(__builtin_shufflevector(acc, acc, 0, 1, 2, 3, 4, 5, 6, 7), ln_d8)
+             + __builtin_convertvector(__builtin_shufflevector(acc, acc, 8, 9, 10, 11, 12, 13, 14, 15), ln_d8);
+    ln_d4 d4 = __builtin_shufflevector(d8, d8, 0, 1, 2, 3) + __builtin_shufflevector(d8, d8, 4, 5, 6, 7);
+    ln_d2 d2 = __builtin_shufflevector(d4, d4, 0, 1) + __builtin_shufflevector(d4, d4, 2, 3);
+    return d2[0] + d2[1];
+}
+
+// Mean and sum of squared deviations of an F32 row in 16 F32 lanes (a lane holds every 16th value).
+ENGINE_INLINE void row_moments_f32(const float* x, i64 n, double* mean, float* m, double* ss) {
+    ln_f16 acc = {};
+    i64 j = 0;
+    for (; j + 16 <= n; j += 16) acc += *reinterpret_cast<const ln_f16u*>(x + j);
+    for (; j < n; j++) acc[j & 15] += x[j];
+    *mean = lanes_to_double(acc) * (1.0 / (double)n);
+    *m = (float)*mean;
+    ln_f16 sq = {};
+    for (j = 0; j + 16 <= n; j += 16) {
+        ln_f16 d = *reinterpret_cast<const ln_f16u*>(x + j) - *m;
+        sq += d * d;
+    }
+    for (; j < n; j++) { float d = x[j] - *m; sq[j & 15] += d * d; }
+    *ss = lanes_to_double(sq);
+}
+
+template <typename T>
+ENGINE_INLINE void row_moments(const T* x, i64 n, double* mean, T* m, double* ss) {
+    if constexpr (std::is_same<T, float>::value) {
+        row_moments_f32(x, n, mean, m, ss);
+    } else {
+        *mean = lane_sum<T>(n, [&](i64 j) { return x[j]; }) / (double)n;
+        *m = (T)*mean;
+        *ss = lane_sum<T>(n, [&](i64 j) { T d = x[j] - *m; return d * d; });
+    }
+}
+
+// Sums in lanes of T (F32 rows: F32 lanes, eight values of a 128-wide row each, then added in double),
+// the statistics in double, the normalisation in T. Rows go in blocks of LN_ROWS whose statistics are
+// computed side by side: one row's chain of sums, square root and division is too short to keep the core busy.
+const i64 LN_ROWS = 4;
 template <typename T>
 static void layer_norm_fwd(const T* x, const T* g, const T* b, i64 rows, i64 cols, double eps, T* y, T* mean, T* rstd) {
-    parallel_for(rows, threads_for(rows * cols * 3), [&](i64 r) {
-        const T* xr = x + r * cols; T* yr = y + r * cols;
-        double mu = lane_sum<double>(cols, [&](i64 j) { return (double)xr[j]; }) / (double)cols;
-        double ss = lane_sum<double>(cols, [&](i64 j) { double d = xr[j] - mu; return d * d; });
-        double rs = 1.0 / std::sqrt(ss / (double)cols + eps);
-        mean[r] = (T)mu; rstd[r] = (T)rs;
-        for (i64 j = 0; j < cols; j++) {
-            T v = (T)((xr[j] - mu) * rs);
-            if (g) v *= g[j];
-            if (b) v += b[j];
-            yr[j] = v;
+    const i64 blocks = (rows + LN_ROWS - 1) / LN_ROWS;
+    parallel_for(blocks, threads_for(rows * cols * 3), [&](i64 blk) {
+        const i64 r0 = blk * LN_ROWS, nr = std::min(LN_ROWS, rows - r0);
+        T m[LN_ROWS], s[LN_ROWS];
+        #pragma GCC unroll 4
+        for (i64 i = 0; i < LN_ROWS; i++) {
+            if (i >= nr) break;
+            double mu, ss;
+            row_moments<T>(x + (r0 + i) * cols, cols, &mu, &m[i], &ss);
+            s[i] = (T)(1.0 / std::sqrt(ss / (double)cols + eps));
+            mean[r0 + i] = m[i];
+            rstd[r0 + i] = s[i];
+        }
+        for (i64 i = 0; i < nr; i++) {
+            const T* xr = x + (r0 + i) * cols;
+            T* yr = y + (r0 + i) * cols;
+            const T mi = m[i], si = s[i];
+            if (g && b) for (i64 j = 0; j < cols; j++) yr[j] = (xr[j] - mi) * si * g[j] + b[j];
+            else if (g) for (i64 j = 0; j < cols; j++) yr[j] = (xr[j] - mi) * si * g[j];
+            else if (b) for (i64 j = 0; j < cols; j++) yr[j] = (xr[j] - mi) * si + b[j];
+            else for (i64 j = 0; j < cols; j++) yr[j] = (xr[j] - mi) * si;
         }
     });
 }

@@ -48,7 +48,7 @@ class NormTest extends CpuTestBase {
 
     @Test
     void layerNormForward() {
-        for (DType dt : FLOATS) for (int[] s : new int[][]{{0, 4}, {3, 0}, {1, 1}, {1, 7}, {5, 3}, {64, 513}})
+        for (DType dt : FLOATS) for (int[] s : new int[][]{{0, 4}, {3, 0}, {1, 1}, {1, 7}, {5, 3}, {64, 513}, {9, 128}, {6, 40}})
             for (boolean affine : new boolean[]{false, true}) {
                 int rows = s[0], cols = s[1], n = rows * cols;
                 double[] x = rounded(dt, randn(n)), g = affine ? rounded(dt, randn(cols)) : null, b = affine ? rounded(dt, randn(cols)) : null;
