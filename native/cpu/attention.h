@@ -305,6 +305,11 @@ inline void attention_block_f64(const AttentionArgs& a, i64 b, i64 h, i64 r0, i6
     }
 }
 
+inline std::vector<float>& attention_scratch() {
+    static thread_local std::vector<float> buf;
+    return buf;
+}
+
 inline void attention(const AttentionArgs& a) {
     const i64 ldk = (a.lk + 15) / 16 * 16;
     const i64 work = a.batch * a.heads * a.lq * a.lk * (a.dk + a.dv);
@@ -314,15 +319,25 @@ inline void attention(const AttentionArgs& a) {
     // parts of whole tasks, claimed by the threads as they come free
     const int parts = (int)std::min<i64>(tasks, ThreadPool::MAX_PARTS);
     run_parts(nt, parts, [&](int part) {
-        // the part's scratch, L1/L2 sized for the usual head sizes: K^T and a tile of score rows
-        std::vector<float> kt, s, hidden;
+        // the thread's scratch, L1/L2 sized for the usual head sizes: K^T, a tile of score rows and the hidden
+        // keys, each written in full by a block before it reads them (kept between calls: no allocation or
+        // zero fill per part)
+        std::vector<float>& scratch = attention_scratch();
         std::vector<double> sd;
-        if (a.dtype == F32) { kt.resize(a.dk * ldk); s.resize(ATTN_TILE * ldk); hidden.resize(ldk); }
-        else sd.resize(a.lk);
+        float *kt = nullptr, *s = nullptr, *hidden = nullptr;
+        if (a.dtype == F32) {
+            const size_t need = (size_t)((a.dk + ATTN_TILE + 1) * ldk);
+            if (scratch.size() < need) scratch.resize(need);
+            kt = scratch.data();
+            s = kt + a.dk * ldk;
+            hidden = s + ATTN_TILE * ldk;
+        } else {
+            sd.resize(a.lk);
+        }
         for (i64 task = tasks * part / parts, end = tasks * (part + 1) / parts; task < end; task++) {
             i64 blk = task % blocks, bh = task / blocks, b = bh / a.heads, h = bh % a.heads;
             i64 r0 = blk * rows, r1 = std::min(a.lq, r0 + rows);
-            if (a.dtype == F32) attention_block_f32(a, b, h, r0, r1, kt.data(), s.data(), hidden.data());
+            if (a.dtype == F32) attention_block_f32(a, b, h, r0, r1, kt, s, hidden);
             else attention_block_f64(a, b, h, r0, r1, sd.data());
         }
     });
