@@ -3,42 +3,50 @@ package dev.engine.bench;
 import java.util.Locale;
 
 /**
- * The int8 ratios of {@link QuantizedInferenceBench} taken the load-resistant way ({@link PairedCheck}'s
- * method): F32 frozen, int8 static, int8 dynamic, ONNX Runtime FP32 and ONNX Runtime int8 (on our QDQ
- * export) interleaved round by round in one JVM (rotating which goes first), ratios between per-method medians.
+ * The int8 and BF16 ratios of {@link QuantizedInferenceBench} taken the load-resistant way: F32 frozen, int8
+ * static, int8 dynamic, BF16, ONNX Runtime FP32, ONNX Runtime int8 (on our QDQ export) and int8 with the
+ * convolutions too (LeNet; the MLP has none) interleaved in one
+ * JVM, a block of calls of each per round (rotating which goes first), each call timed, the first tenth of
+ * every block dropped, ratios between per-method medians. Blocks of about 50 ms: short enough that every
+ * method sees the same phases of a shared host (two-vCPU hosts here ran everything 1.6-1.8x slower for
+ * seconds at a time), long enough that one method's spinning threads and cache footprint are gone from the
+ * next one's measured calls (rounds of 20 calls measured ONNX Runtime's QDQ model at 4x its time alone).
  *
  * <pre>
- * java -Dengine.models=../shared/data/models -cp benchmarks/target/benchmarks.jar dev.engine.bench.Int8PairedCheck 60
+ * java -Dengine.models=../shared/data/models -cp benchmarks/target/benchmarks.jar dev.engine.bench.Int8PairedCheck 30
  * </pre>
  */
 public final class Int8PairedCheck {
     private Int8PairedCheck() {}
 
     public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
-        String[] names = {"engineFrozen", "engineInt8", "engineInt8Dynamic", "peerOnnxRuntime", "peerOnnxRuntimeQdq"};
-        for (String config : new String[]{"mlp:1", "mlp:64"}) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        String[] names = {"engineFrozen", "engineInt8", "engineInt8Dynamic", "engineBf16", "peerOnnxRuntime", "peerOnnxRuntimeQdq",
+                "engineInt8Conv"};
+        for (String config : new String[]{"mlp:1", "mlp:64", "lenet:1"}) {
             QuantizedInferenceBench b = new QuantizedInferenceBench();
             b.config = config;
             b.backend = "cpu";
             b.setup();
             try {
-                Runnable[] calls = {b::engineFrozen, b::engineInt8, b::engineInt8Dynamic, () -> {
+                Runnable[] calls = {b::engineFrozen, b::engineInt8, b::engineInt8Dynamic, b::engineBf16, () -> {
                     try { b.peerOnnxRuntime(); } catch (Exception e) { throw new IllegalStateException(e); }
                 }, () -> {
                     try { b.peerOnnxRuntimeQdq(); } catch (Exception e) { throw new IllegalStateException(e); }
-                }};
-                int reps = config.endsWith(":1") ? 400 : 20;
-                for (int w = 0; w < 5; w++) for (Runnable c : calls) for (int i = 0; i < reps; i++) c.run();
-                double[][] t = new double[calls.length][rounds];
+                }, b::engineInt8Conv};
+                int reps = config.endsWith(":1") ? 5000 : 500, skip = reps / 10;
+                for (Runnable c : calls) for (int i = 0; i < reps; i++) c.run();
+                double[][] t = new double[calls.length][rounds * (reps - skip)];
                 for (int r = 0; r < rounds; r++)
                     for (int j = 0; j < calls.length; j++) {
                         int m = (r + j) % calls.length;
-                        long t0 = System.nanoTime();
-                        for (int i = 0; i < reps; i++) calls[m].run();
-                        t[m][r] = (System.nanoTime() - t0) / 1e3 / reps;
+                        for (int i = 0; i < reps; i++) {
+                            long t0 = System.nanoTime();
+                            calls[m].run();
+                            if (i >= skip) t[m][r * (reps - skip) + i - skip] = (System.nanoTime() - t0) / 1e3;
+                        }
                     }
-                double f32 = PairedCheck.median(t[0]), ort = PairedCheck.median(t[3]), qdq = PairedCheck.median(t[4]);
+                double f32 = PairedCheck.median(t[0]), ort = PairedCheck.median(t[4]), qdq = PairedCheck.median(t[5]);
                 System.out.printf(Locale.ROOT, "%s (%d rounds x %d calls, median us per call):%n", config, rounds, reps);
                 for (int m = 0; m < calls.length; m++) {
                     double v = PairedCheck.median(t[m]);
