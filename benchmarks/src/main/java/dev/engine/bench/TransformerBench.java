@@ -93,12 +93,14 @@ public class TransformerBench {
     }
 
     /**
-     * The three calls interleaved: each round times one call of each (rotating who goes first), after a warm-up;
-     * prints the median microseconds and the two ratios per batch; with {@code profile}, then the frozen plan's
-     * time per step. Usage: {@code java -cp benchmarks.jar dev.engine.bench.TransformerBench [rounds] [profile]}.
+     * The three calls interleaved in blocks of about 50 ms (rotating which goes first), each call timed, the
+     * first tenth of every block dropped (so one method's spinning threads and caches are gone from the next
+     * one's figures, while all three see the same phases of a shared host); prints the median microseconds and
+     * the two ratios per batch; with {@code profile}, then the frozen plan's time per step. Usage:
+     * {@code java -cp benchmarks.jar dev.engine.bench.TransformerBench [rounds] [profile]}.
      */
     public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         boolean profile = args.length > 1 && args[1].equals("profile");
         for (int b : new int[]{1, 8}) {
             TransformerBench t = new TransformerBench();
@@ -106,23 +108,31 @@ public class TransformerBench {
             t.backend = "cpu";
             t.setup();
             try {
-                long[][] ns = new long[3][rounds];
-                for (int r = -rounds / 4; r < rounds; r++) {
-                    for (int k = 0; k < 3; k++) {
-                        int which = (r + k + 3) % 3;
-                        long t0 = System.nanoTime();
-                        if (which == 0) t.engineFrozen(); else if (which == 1) t.peerOnnxRuntime(); else t.engineEager();
-                        if (r >= 0) ns[which][r] = System.nanoTime() - t0;
+                int reps = b == 1 ? 500 : 80, skip = reps / 10;
+                for (int k = 0; k < 3; k++) for (int i = 0; i < reps; i++) call(t, k);
+                long[][] ns = new long[3][rounds * (reps - skip)];
+                for (int r = 0; r < rounds; r++) {
+                    for (int j = 0; j < 3; j++) {
+                        int which = (r + j) % 3;
+                        for (int i = 0; i < reps; i++) {
+                            long t0 = System.nanoTime();
+                            call(t, which);
+                            if (i >= skip) ns[which][r * (reps - skip) + i - skip] = System.nanoTime() - t0;
+                        }
                     }
                 }
                 double[] med = new double[3];
-                for (int k = 0; k < 3; k++) { Arrays.sort(ns[k]); med[k] = ns[k][rounds / 2] / 1e3; }
+                for (int k = 0; k < 3; k++) { Arrays.sort(ns[k]); med[k] = ns[k][ns[k].length / 2] / 1e3; }
                 System.out.printf("batch %d (threads %d): frozen %.1f us, onnxruntime %.1f us, eager %.1f us; frozen/ort %.2fx time, eager/frozen %.2fx%n",
                         b, t.be.threads(), med[0], med[1], med[2], med[0] / med[1], med[2] / med[0]);
-                if (profile) System.out.print(StepTiming.table(t.frozen.profile(new float[][]{t.x}, b, rounds)));
+                if (profile) System.out.print(StepTiming.table(t.frozen.profile(new float[][]{t.x}, b, 20 * reps)));
             } finally {
                 t.tearDown();
             }
         }
+    }
+
+    private static void call(TransformerBench t, int which) throws OrtException {
+        if (which == 0) t.engineFrozen(); else if (which == 1) t.peerOnnxRuntime(); else t.engineEager();
     }
 }
