@@ -85,7 +85,7 @@ inline void int8_gemm(Int8Gemm g, const uint8_t* packed, bool dynamic, float sa,
         float lo[RANGE_PARTS] = {}, hi[RANGE_PARTS] = {};
         run_on_threads(parts, [&](int t, int n) {
             auto [r0, r1] = rows(t, n);
-            for (i64 i = r0; i < r1; i++) kern.range(g.a + i * g.lda, g.k, &lo[t], &hi[t]);
+            range_rows(kern.range, g.a + r0 * g.lda, g.lda, r1 - r0, g.k, &lo[t], &hi[t]);
         });
         for (int t = 1; t < parts; t++) { lo[0] = std::min(lo[0], lo[t]); hi[0] = std::max(hi[0], hi[t]); }
         range_params(lo[0], hi[0], &sa, &za);

@@ -102,9 +102,14 @@ inline void range_params(float lo, float hi, float* sa, int* za) {
     *za = (int)std::min(255.f, std::max(0.f, z));
 }
 
+// Rows [0, m) of A (row stride lda) folded into lo/hi.
+inline void range_rows(QRange range, const float* a, i64 lda, i64 m, i64 k, float* lo, float* hi) {
+    for (i64 i = 0; i < m; i++) range(a + i * lda, k, lo, hi);
+}
+
 inline void dynamic_params(QRange range, const float* a, i64 lda, i64 m, i64 k, float* sa, int* za) {
     float lo = 0.f, hi = 0.f;
-    for (i64 i = 0; i < m; i++) range(a + i * lda, k, &lo, &hi);
+    range_rows(range, a, lda, m, k, &lo, &hi);
     range_params(lo, hi, sa, za);
 }
 

@@ -34,14 +34,14 @@ ENGINE_INLINE double lanes_to_double(ln_f16 acc) {
     return d2[0] + d2[1];
 }
 
-// Mean and sum of squared deviations of an F32 row in 16 F32 lanes (a lane holds every 16th value).
-ENGINE_INLINE void row_moments_f32(const float* x, i64 n, double* mean, float* m, double* ss) {
+// Mean (rounded to T) and sum of squared deviations from it of a row; F32 rows in 16 F32 lanes (a lane
+// holds every 16th value).
+ENGINE_INLINE void row_moments_f32(const float* x, i64 n, float* m, double* ss) {
     ln_f16 acc = {};
     i64 j = 0;
     for (; j + 16 <= n; j += 16) acc += *reinterpret_cast<const ln_f16u*>(x + j);
     for (; j < n; j++) acc[j & 15] += x[j];
-    *mean = lanes_to_double(acc) * (1.0 / (double)n);
-    *m = (float)*mean;
+    *m = (float)(lanes_to_double(acc) * (1.0 / (double)n));
     ln_f16 sq = {};
     for (j = 0; j + 16 <= n; j += 16) {
         ln_f16 d = *reinterpret_cast<const ln_f16u*>(x + j) - *m;
@@ -52,12 +52,11 @@ ENGINE_INLINE void row_moments_f32(const float* x, i64 n, double* mean, float* m
 }
 
 template <typename T>
-ENGINE_INLINE void row_moments(const T* x, i64 n, double* mean, T* m, double* ss) {
+ENGINE_INLINE void row_moments(const T* x, i64 n, T* m, double* ss) {
     if constexpr (std::is_same<T, float>::value) {
-        row_moments_f32(x, n, mean, m, ss);
+        row_moments_f32(x, n, m, ss);
     } else {
-        *mean = lane_sum<T>(n, [&](i64 j) { return x[j]; }) / (double)n;
-        *m = (T)*mean;
+        *m = (T)(lane_sum<T>(n, [&](i64 j) { return x[j]; }) / (double)n);
         *ss = lane_sum<T>(n, [&](i64 j) { T d = x[j] - *m; return d * d; });
     }
 }
@@ -75,8 +74,8 @@ static void layer_norm_fwd(const T* x, const T* g, const T* b, i64 rows, i64 col
         #pragma GCC unroll 4
         for (i64 i = 0; i < LN_ROWS; i++) {
             if (i >= nr) break;
-            double mu, ss;
-            row_moments<T>(x + (r0 + i) * cols, cols, &mu, &m[i], &ss);
+            double ss;
+            row_moments<T>(x + (r0 + i) * cols, cols, &m[i], &ss);
             s[i] = (T)(1.0 / std::sqrt(ss / (double)cols + eps));
             mean[r0 + i] = m[i];
             rstd[r0 + i] = s[i];
