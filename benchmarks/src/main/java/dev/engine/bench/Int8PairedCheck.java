@@ -3,14 +3,10 @@ package dev.engine.bench;
 import java.util.Locale;
 
 /**
- * The int8 and BF16 ratios of {@link QuantizedInferenceBench} taken the load-resistant way: F32 frozen, int8
- * static, int8 dynamic, BF16, ONNX Runtime FP32, ONNX Runtime int8 (on our QDQ export) and int8 with the
- * convolutions too (LeNet; the MLP has none) interleaved in one
- * JVM, a block of calls of each per round (rotating which goes first), each call timed, the first tenth of
- * every block dropped, ratios between per-method medians. Blocks of about 50 ms: short enough that every
- * method sees the same phases of a shared host (two-vCPU hosts here ran everything 1.6-1.8x slower for
- * seconds at a time), long enough that one method's spinning threads and cache footprint are gone from the
- * next one's measured calls (rounds of 20 calls measured ONNX Runtime's QDQ model at 4x its time alone).
+ * The int8 and BF16 ratios of {@link QuantizedInferenceBench} taken the load-resistant way
+ * ({@link BlockInterleave}): F32 frozen, int8 static, int8 dynamic, BF16, ONNX Runtime FP32, ONNX Runtime
+ * int8 (on our QDQ export) and int8 with the convolutions too (LeNet; the MLP has none), ratios between
+ * per-method medians.
  *
  * <pre>
  * java -Dengine.models=../shared/data/models -cp benchmarks/target/benchmarks.jar dev.engine.bench.Int8PairedCheck 30
@@ -34,18 +30,8 @@ public final class Int8PairedCheck {
                 }, () -> {
                     try { b.peerOnnxRuntimeQdq(); } catch (Exception e) { throw new IllegalStateException(e); }
                 }, b::engineInt8Conv};
-                int reps = config.endsWith(":1") ? 5000 : 500, skip = reps / 10;
-                for (Runnable c : calls) for (int i = 0; i < reps; i++) c.run();
-                double[][] t = new double[calls.length][rounds * (reps - skip)];
-                for (int r = 0; r < rounds; r++)
-                    for (int j = 0; j < calls.length; j++) {
-                        int m = (r + j) % calls.length;
-                        for (int i = 0; i < reps; i++) {
-                            long t0 = System.nanoTime();
-                            calls[m].run();
-                            if (i >= skip) t[m][r * (reps - skip) + i - skip] = (System.nanoTime() - t0) / 1e3;
-                        }
-                    }
+                int reps = config.endsWith(":1") ? 5000 : 500;
+                double[][] t = BlockInterleave.run(calls, rounds, reps);
                 double f32 = PairedCheck.median(t[0]), ort = PairedCheck.median(t[4]), qdq = PairedCheck.median(t[5]);
                 System.out.printf(Locale.ROOT, "%s (%d rounds x %d calls, median us per call):%n", config, rounds, reps);
                 for (int m = 0; m < calls.length; m++) {

@@ -11,7 +11,6 @@ import dev.engine.inference.Freezer;
 import dev.engine.inference.FrozenModel;
 import dev.engine.inference.StepTiming;
 import dev.engine.nn.TransformerEncoderLayer;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -93,9 +92,7 @@ public class TransformerBench {
     }
 
     /**
-     * The three calls interleaved in blocks of about 50 ms (rotating which goes first), each call timed, the
-     * first tenth of every block dropped (so one method's spinning threads and caches are gone from the next
-     * one's figures, while all three see the same phases of a shared host); prints the median microseconds and
+     * The three calls interleaved in blocks of about 50 ms ({@link BlockInterleave}); prints the median microseconds and
      * the two ratios per batch; with {@code profile}, then the frozen plan's time per step. Usage:
      * {@code java -cp benchmarks.jar dev.engine.bench.TransformerBench [rounds] [profile]}.
      */
@@ -108,21 +105,15 @@ public class TransformerBench {
             t.backend = "cpu";
             t.setup();
             try {
-                int reps = b == 1 ? 500 : 80, skip = reps / 10;
-                for (int k = 0; k < 3; k++) for (int i = 0; i < reps; i++) call(t, k);
-                long[][] ns = new long[3][rounds * (reps - skip)];
-                for (int r = 0; r < rounds; r++) {
-                    for (int j = 0; j < 3; j++) {
-                        int which = (r + j) % 3;
-                        for (int i = 0; i < reps; i++) {
-                            long t0 = System.nanoTime();
-                            call(t, which);
-                            if (i >= skip) ns[which][r * (reps - skip) + i - skip] = System.nanoTime() - t0;
-                        }
-                    }
+                int reps = b == 1 ? 500 : 80;
+                Runnable[] calls = new Runnable[3];
+                for (int k = 0; k < 3; k++) {
+                    int which = k;
+                    calls[k] = () -> call(t, which);
                 }
+                double[][] us = BlockInterleave.run(calls, rounds, reps);
                 double[] med = new double[3];
-                for (int k = 0; k < 3; k++) { Arrays.sort(ns[k]); med[k] = ns[k][ns[k].length / 2] / 1e3; }
+                for (int k = 0; k < 3; k++) med[k] = PairedCheck.median(us[k]);
                 System.out.printf("batch %d (threads %d): frozen %.1f us, onnxruntime %.1f us, eager %.1f us; frozen/ort %.2fx time, eager/frozen %.2fx%n",
                         b, t.be.threads(), med[0], med[1], med[2], med[0] / med[1], med[2] / med[0]);
                 if (profile) System.out.print(StepTiming.table(t.frozen.profile(new float[][]{t.x}, b, 20 * reps)));
@@ -132,7 +123,11 @@ public class TransformerBench {
         }
     }
 
-    private static void call(TransformerBench t, int which) throws OrtException {
-        if (which == 0) t.engineFrozen(); else if (which == 1) t.peerOnnxRuntime(); else t.engineEager();
+    private static void call(TransformerBench t, int which) {
+        try {
+            if (which == 0) t.engineFrozen(); else if (which == 1) t.peerOnnxRuntime(); else t.engineEager();
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
