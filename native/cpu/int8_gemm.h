@@ -2,6 +2,7 @@
 // kernels: int8_x86.h): the widest kernels this CPU runs, chosen once, and the entry points on the pool.
 #pragma once
 #include "int8_x86.h"
+#include "int8_conv_plane.h"
 
 namespace engine {
 
@@ -117,6 +118,10 @@ inline i64 q_padded_bytes(const ConvShape& g) { return g.c * q_padded_h(g) * q_p
 // infinity.
 inline bool q_pad_image(const QKernels& kern, const ConvShape& g, const float* x, float sa, uint8_t z, uint8_t* xp) {
     const i64 ph = q_padded_h(g), pw = q_padded_w(g);
+    if (g.pad_h == 0 && g.pad_w == 0) {  // the planes are the image: one run
+        std::memset(xp + g.c * ph * pw, z, (size_t)Q_PAD_SLACK);
+        return kern.quantize(x, g.c * ph * pw, sa, (float)z, xp) != 0;
+    }
     std::memset(xp, z, (size_t)q_padded_bytes(g));
     bool bad = false;
     for (i64 c = 0; c < g.c; c++)
@@ -150,6 +155,69 @@ inline void q_im2col(const ConvShape& g, const uint8_t* xp, uint8_t* col, i64 kq
     }
 }
 
+// Bytes after an image's padded planes that the plane kernel's 64-byte loads may read.
+const i64 Q_PLANE_SLACK = 128;
+
+// Whether conv2d_int8 takes the plane kernel (int8_conv_plane.h) for g: a stride-1 shape on a CPU whose
+// int8 kernels are AVX-512 VNNI (or AMX) and that has VBMI. ENGINE_CPU_ISA=avx2 or baseline turns it off.
+inline bool q_plane_usable(const ConvShape& g) {
+    static const bool cpu = [] {
+        const char* isa = nullptr;
+        q_kernels(&isa);
+        return q_plane_cpu() && (std::string(isa) == "avx512vnni" || std::string(isa) == "amx");
+    }();
+    return cpu && q_plane_shape(g);
+}
+
+#ifdef ENGINE_X86_INT8
+// conv2d_int8 by the plane kernel: a chunk of images quantised into padded planes, then (image, run of
+// 16-position vectors) items on the pool; an image alone is split into runs when it is worth two threads.
+inline void conv2d_int8_plane(const QKernels& kern, const ConvShape& g, const float* x, const uint8_t* packed, const float* bias, int act,
+                              float* y, float sa, int za) {
+    const i64 oh = g.out_h(), ow = g.out_w(), P = oh * ow, img = g.c * g.h * g.w, crs = g.c * g.r * g.s;
+    const i64 ph = q_padded_h(g), pw = q_padded_w(g), planes = g.c * ph * pw, pimg = planes + Q_PLANE_SLACK;
+    const i64 positions = (oh - 1) * pw + ow, vecs = (positions + 15) / 16;
+    const i64 npad = q_cols_padded(g.k);
+    const int32_t* sums = reinterpret_cast<const int32_t*>(packed + q_data_bytes(crs, g.k));
+    const float* wsc = reinterpret_cast<const float*>(sums + npad);
+    std::vector<int32_t>& corr = q_scratch<int32_t>();
+    std::vector<float>& scale = q_scratch<float>();
+    corr.resize((size_t)npad);
+    scale.resize((size_t)npad);
+    for (i64 j = 0; j < npad; j++) { corr[j] = za * sums[j]; scale[j] = sa * wsc[j]; }
+    static thread_local std::vector<QPlaneGroup> groups;
+    q_plane_groups(g, ph, pw, groups);
+    QPlaneCall c{&g, pw, positions, groups.data(), (i64)groups.size(), reinterpret_cast<const int8_t*>(packed), q_panel_bytes(crs),
+                 corr.data(), scale.data(), bias, act == OP_RELU};
+    const i64 chunk = std::max<i64>(1, std::min<i64>(g.n, (i64(8) << 20) / pimg));
+    std::vector<uint8_t>& xq = q_scratch<uint8_t>();
+    xq.resize((size_t)(chunk * (pimg + 1)));
+    uint8_t* bad = xq.data() + chunk * pimg;
+    const double macs_per_image = (double)P * g.k * crs;
+    const int threads = thread_count().load(std::memory_order_relaxed);
+    for (i64 b0 = 0; b0 < g.n; b0 += chunk) {
+        const i64 nb = std::min(chunk, g.n - b0);
+        parallel_for(nb, threads_for(nb * img), [&](i64 i) {
+            uint8_t* xi = xq.data() + i * pimg;
+            bad[i] = q_pad_image(kern, g, x + (b0 + i) * img, sa, (uint8_t)za, xi);
+            std::memset(xi + q_padded_bytes(g), za, (size_t)(pimg - q_padded_bytes(g)));
+        });
+        const int nt = nb * macs_per_image < 4 * PACKED_PARALLEL_MACS ? 1 : threads;
+        const i64 runs = nb >= nt ? 1 : (nt + nb - 1) / nb;
+        parallel_for(nb * runs, nt, [&](i64 item) {
+            const i64 i = item / runs, r = item % runs;
+            q_plane_vectors(c, xq.data() + i * pimg, y + (b0 + i) * g.k * P, vecs * r / runs, vecs * (r + 1) / runs);
+        });
+        parallel_for(nb, threads_for(nb * g.k * P), [&](i64 i) {
+            float* yb = y + (b0 + i) * g.k * P;
+            if (bad[i]) std::fill(yb, yb + g.k * P, NAN);
+            else if (act != OP_IDENTITY && act != OP_RELU)
+                for (i64 k = 0; k < g.k; k++) epilogue_row<float>(yb + k * P, P, nullptr, nullptr, act, 0.f);
+        });
+    }
+}
+#endif
+
 // An NCHW convolution (groups 1) with a weight packed as the [C*R*S, K] int8 matrix, a chunk of images at
 // a time: each image's input quantised once and its windows gathered into rows of C*R*S bytes (padding =
 // the zero point, i.e. 0.0), one GEMM over the whole chunk into a [images * P, K] block (P = OH*OW), then
@@ -162,6 +230,9 @@ inline void conv2d_int8(const ConvShape& g, const float* x, const uint8_t* packe
     const i64 oh = g.out_h(), ow = g.out_w(), P = oh * ow, crs = g.c * g.r * g.s, img = g.c * g.h * g.w;
     if (g.n == 0 || g.k == 0 || P == 0) return;
     if (dynamic) dynamic_params(kern.range, x, 0, 1, g.n * img, &sa, &za);
+#ifdef ENGINE_X86_INT8
+    if (q_plane_usable(g)) { conv2d_int8_plane(kern, g, x, packed, bias, act, y, sa, za); return; }
+#endif
     const i64 kq = 4 * q_groups(crs);
     // images per chunk: its quantised inputs, windows and F32 GEMM output about 8 MB (at least one image)
     const i64 pimg = q_padded_bytes(g);

@@ -5,7 +5,7 @@ import java.util.Locale;
 /**
  * The int8 and BF16 ratios of {@link QuantizedInferenceBench} taken the load-resistant way
  * ({@link BlockInterleave}): F32 frozen, int8 static, int8 dynamic, BF16, ONNX Runtime FP32, ONNX Runtime
- * int8 (on our QDQ export) and int8 with the convolutions too (LeNet; the MLP has none), ratios between
+ * int8 (on our QDQ export) and int8 of the Linear layers only (LeNet's convolutions F32; the MLP has none), ratios between
  * per-method medians.
  *
  * <pre>
@@ -18,7 +18,7 @@ public final class Int8PairedCheck {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
         String[] names = {"engineFrozen", "engineInt8", "engineInt8Dynamic", "engineBf16", "peerOnnxRuntime", "peerOnnxRuntimeQdq",
-                "engineInt8Conv"};
+                "engineInt8LinearOnly"};
         for (String config : new String[]{"mlp:1", "mlp:64", "lenet:1"}) {
             QuantizedInferenceBench b = new QuantizedInferenceBench();
             b.config = config;
@@ -29,7 +29,7 @@ public final class Int8PairedCheck {
                     try { b.peerOnnxRuntime(); } catch (Exception e) { throw new IllegalStateException(e); }
                 }, () -> {
                     try { b.peerOnnxRuntimeQdq(); } catch (Exception e) { throw new IllegalStateException(e); }
-                }, b::engineInt8Conv};
+                }, b::engineInt8LinearOnly};
                 int reps = config.endsWith(":1") ? 5000 : 500;
                 double[][] t = BlockInterleave.run(calls, rounds, reps);
                 double f32 = PairedCheck.median(t[0]), ort = PairedCheck.median(t[4]), qdq = PairedCheck.median(t[5]);

@@ -26,11 +26,11 @@ import org.openjdk.jmh.annotations.TearDown;
  * 784-512-512-10 MLP: {@code engineInt8} (static quantisation calibrated on 256 other random rows of the
  * same distribution), {@code engineInt8Dynamic} (each layer's input range per call), {@code engineFrozen}
  * (F32, the baseline) and {@code peerOnnxRuntime} (ONNX Runtime on our F32 export, ALL_OPT, the engine's
- * thread count), {@code engineInt8Conv} (static, LeNet's convolutions int8 too) and {@code engineBf16}
+ * thread count), {@code engineInt8LinearOnly} (static, {@code excludingConvolutions()}: LeNet's convolutions F32) and {@code engineBf16}
  * ({@code Quantization.bf16()}: Linear layers in bfloat16, F32 sums; issue 19's BF16 target is batch 64 time
  * <= 0.7x ONNX Runtime FP32, read from the report's engineBf16 vs peerOnnxRuntime row). Sample time: p50/p99 in us.
- * {@code peerOnnxRuntimeQdq} / {@code peerOnnxRuntimeQdqConv}: ONNX Runtime's own int8 kernels on the QDQ
- * export of the very models {@code engineInt8} / {@code engineInt8Conv} run (same scales); issue 19's target
+ * {@code peerOnnxRuntimeQdq} / {@code peerOnnxRuntimeQdqLinearOnly}: ONNX Runtime's own int8 kernels on the QDQ
+ * export of the very models {@code engineInt8} / {@code engineInt8LinearOnly} run (same scales); issue 19's target
  * there is engineInt8 time <= 0.8x peerOnnxRuntimeQdq at mlp:64 (speed ratio >= 1.25).
  */
 @Suite(title = "int8 inference: quantised frozen MLP vs F32 frozen vs ONNX Runtime FP32",
@@ -42,13 +42,13 @@ import org.openjdk.jmh.annotations.TearDown;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class QuantizedInferenceBench {
-    /** model:batch; LeNet's convolutions stay F32 (only its Linear layers are int8). */
+    /** model:batch; LeNet's convolutions are int8 too (F32 in the LinearOnly methods). */
     @Param({"mlp:1", "mlp:64", "lenet:1"}) public String config;
     @Param({"cpu"}) public String backend;
 
-    private FrozenModel f32, int8, int8Dynamic, int8Conv, bf16;
+    private FrozenModel f32, int8, int8Dynamic, int8LinearOnly, bf16;
     private OrtPeer ort;
-    private OrtPeer ortQdq, ortQdqConv;
+    private OrtPeer ortQdq, ortQdqLinearOnly;
     private float[] x, out;
     private int batch;
 
@@ -77,22 +77,22 @@ public class QuantizedInferenceBench {
             f32 = Freezer.freeze(model, ex, o);
             int8 = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration)));
             int8Dynamic = Freezer.freeze(model, ex, o.quantize(Quantization.int8Dynamic()));
-            int8Conv = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration).includingConvolutions()));
+            int8LinearOnly = Freezer.freeze(model, ex, o.quantize(Quantization.int8Static(calibration).excludingConvolutions()));
             bf16 = Freezer.freeze(model, ex, o.quantize(Quantization.bf16()));
         }
         x = Fixtures.random(batch * features, 7);
         out = new float[batch * 10];
         ort = new OrtPeer(f32.graph(), be.threads(), x, shape);
         ortQdq = new OrtPeer(int8.graph(), be.threads(), x, shape);
-        ortQdqConv = new OrtPeer(int8Conv.graph(), be.threads(), x, shape);
+        ortQdqLinearOnly = new OrtPeer(int8LinearOnly.graph(), be.threads(), x, shape);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws OrtException {
         if (ort != null) ort.close();
         if (ortQdq != null) ortQdq.close();
-        if (ortQdqConv != null) ortQdqConv.close();
-        for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8Conv, bf16}) if (m != null) m.close();
+        if (ortQdqLinearOnly != null) ortQdqLinearOnly.close();
+        for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8LinearOnly, bf16}) if (m != null) m.close();
     }
 
     @Benchmark
@@ -113,10 +113,10 @@ public class QuantizedInferenceBench {
         return out;
     }
 
-    /** Static, convolutions int8 too (LeNet; for the MLP the same model as engineInt8). */
+    /** Static, Linear layers only (LeNet's convolutions F32; for the MLP the same model as engineInt8). */
     @Benchmark
-    public float[] engineInt8Conv() {
-        int8Conv.run(x, batch, out);
+    public float[] engineInt8LinearOnly() {
+        int8LinearOnly.run(x, batch, out);
         return out;
     }
 
@@ -138,9 +138,9 @@ public class QuantizedInferenceBench {
         return ortQdq.run(out);
     }
 
-    /** The same for engineInt8Conv's model (LeNet: convolutions int8 too; for the MLP the same as peerOnnxRuntimeQdq). */
+    /** The same for engineInt8LinearOnly's model (LeNet: convolutions F32; for the MLP the same as peerOnnxRuntimeQdq). */
     @Benchmark
-    public float[] peerOnnxRuntimeQdqConv() throws OrtException {
-        return ortQdqConv.run(out);
+    public float[] peerOnnxRuntimeQdqLinearOnly() throws OrtException {
+        return ortQdqLinearOnly.run(out);
     }
 }

@@ -52,12 +52,12 @@ final class QuantizeCommand implements Callable<Integer> {
     String mode;
     @Option(names = "--observer", defaultValue = "minmax", description = "Static calibration: minmax or percentile:P (e.g. percentile:99.99). Default: ${DEFAULT-VALUE}")
     String observer;
-    @Option(names = "--convolutions", description = "Quantise Conv2d layers (groups 1) too; off: only Linear layers")
-    boolean convolutions;
+    @Option(names = "--linear-only", description = "Quantise Linear layers only; Conv2d layers (groups 1) stay F32 (int8 covers both by default)")
+    boolean linearOnly;
     @Option(names = "--onnx", description = "Also write the int8 model as ONNX QDQ (QuantizeLinear/DequantizeLinear with the same scales) to this file; static mode only")
     Path onnx;
     @Option(names = "--precision", defaultValue = "int8", description = "int8 (calibrated) or bf16 (Linear weights and inputs rounded to "
-            + "bfloat16, F32 sums; --mode, --observer and --convolutions do not apply). Default: ${DEFAULT-VALUE}")
+            + "bfloat16, F32 sums; --mode, --observer and --linear-only do not apply). Default: ${DEFAULT-VALUE}")
     String precision;
     @Option(names = "--calibration-rows", defaultValue = "512", description = "Training rows to calibrate on (at most). Default: ${DEFAULT-VALUE}")
     int calibrationRows;
@@ -65,7 +65,7 @@ final class QuantizeCommand implements Callable<Integer> {
     @Override public Integer call() {
         if (!precision.equals("int8") && !precision.equals("bf16")) throw new EngineException("--precision: '" + precision + "' is not int8 or bf16");
         boolean bf16 = precision.equals("bf16");
-        if (bf16 && convolutions) throw new EngineException("--convolutions: bf16 covers Linear layers only; convolutions stay F32");
+        if (bf16 && linearOnly) throw new EngineException("--linear-only: bf16 covers Linear layers only already; drop the option");
         if (onnx != null && bf16) throw new EngineException("--onnx: the QDQ export is for int8 models; a bf16 model has no int8 layers to export");
         if (!mode.equals("static") && !mode.equals("dynamic")) throw new EngineException("--mode: '" + mode + "' is not static or dynamic");
         if (onnx != null && mode.equals("dynamic"))
@@ -88,7 +88,7 @@ final class QuantizeCommand implements Callable<Integer> {
             for (int i = 0; i < n; i++) rows[i] = b.preprocessing().apply(rawTrain.row(i));
             q = Quantization.int8Static(rows).observer(observer(observer));
         }
-        if (convolutions) q = q.includingConvolutions();
+        if (linearOnly) q = q.excludingConvolutions();
         // int8 and bf16 kernels are the CPU backend's; the graph is already optimised, so only the quantiser runs
         FreezeOptions opts = FreezeOptions.none().with(FreezeOptions.Pass.SHARE_MEMORY).backend(Backends.get("cpu")).quantize(q);
         try (FrozenModel m = Freezer.freeze(b.graph(), opts)) {

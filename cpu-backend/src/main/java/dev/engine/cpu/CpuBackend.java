@@ -85,6 +85,7 @@ public final class CpuBackend extends CheckedBackend {
         String[] p = CpuNative.engine_describe().split("\\|", -1);
         return "OpenBLAS core: " + p[0] + "; OpenBLAS config: " + p[1].trim() + "; CPU features: " + p[2].trim()
                 + "; packed GEMM kernel: " + CpuNative.engine_packed_isa() + "; int8 GEMM kernel: " + CpuNative.engine_int8_isa()
+                + "; int8 convolution: " + CpuNative.engine_int8_conv_kernels()
                 + "; bf16 GEMM kernel: " + CpuNative.engine_bf16_isa() + "; threads: " + threads();
     }
 

@@ -66,6 +66,7 @@ final class CpuNative {
     static native int engine_int8_gemm(long meta);
     static native int engine_conv2d_int8(long meta);
     static native String engine_int8_isa();
+    static native String engine_int8_conv_kernels();
     static native double engine_int8_peak(int millis);
     static native int engine_pack_bf16(long src, long ldb, long k, long n, long dst);
     static native long engine_bf16_packed_words(long k, long n);

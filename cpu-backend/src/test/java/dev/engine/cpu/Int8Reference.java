@@ -92,7 +92,10 @@ final class Int8Reference {
     /** Convolution geometries: n, c, h, w, k, r, s, stride, pad, dilation. */
     static final int[][] CONVS = {{1, 1, 28, 28, 6, 5, 5, 1, 0, 1}, {2, 6, 12, 12, 16, 5, 5, 1, 2, 1}, {1, 3, 9, 7, 33, 3, 3, 2, 1, 1},
             {3, 2, 8, 8, 4, 3, 3, 1, 1, 2}, {9, 1, 28, 28, 6, 5, 5, 1, 0, 1},  // 9 images in one GEMM
-            {2, 3, 16, 16, 8, 7, 7, 2, 3, 1}, {1, 4, 6, 5, 8, 1, 1, 1, 0, 1}, {1, 2, 5, 12, 3, 3, 9, 1, 4, 1}};  // 7x7 s2, 1x1, 9 taps a row
+            {2, 3, 16, 16, 8, 7, 7, 2, 3, 1}, {1, 4, 6, 5, 8, 1, 1, 1, 0, 1}, {1, 2, 5, 12, 3, 3, 9, 1, 4, 1},  // 7x7 s2, 1x1, 9 taps a row
+            // stride 1 (the plane kernel on AVX-512 VNNI + VBMI): 4 taps a row and 33 filters, 64 filters in
+            // four runs of 16, rows wider than 16 positions, a single filter
+            {2, 5, 13, 7, 33, 3, 4, 1, 2, 1}, {1, 16, 12, 12, 64, 3, 3, 1, 1, 1}, {3, 2, 20, 40, 9, 7, 7, 1, 3, 1}, {2, 4, 6, 6, 1, 3, 3, 1, 0, 1}};
 
     /** The int8 convolution against a direct loop over valid taps of (q(x) - za) * w; returns "conv checked N" or the first mismatch. */
     static String checkConv(Backend be) {

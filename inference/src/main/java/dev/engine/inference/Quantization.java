@@ -5,8 +5,8 @@ import dev.engine.api.ShapeException;
 import java.util.Arrays;
 
 /**
- * Post-training int8 quantisation of a frozen model's Linear layers (and, {@linkplain #includingConvolutions()
- * on request}, its convolutions), passed to
+ * Post-training int8 quantisation of a frozen model's Linear layers and convolutions (groups 1; Linear layers
+ * only with {@link #excludingConvolutions()}), passed to
  * {@link FreezeOptions#quantize}: weights symmetric int8 per output channel, the input of each layer uint8
  * per tensor, either {@linkplain #int8Dynamic() dynamic} (scale and zero point from each call's input) or
  * {@linkplain #int8Static(float[][]) static} (calibrated once on rows the caller passes, through an
@@ -90,7 +90,7 @@ public final class Quantization {
      * batch's (per tensor), so a row's result can change slightly with the rows it is batched with; static
      * quantisation does not have that property.
      */
-    public static Quantization int8Dynamic() { return new Quantization(null, Observer.minMax(), false); }
+    public static Quantization int8Dynamic() { return new Quantization(null, Observer.minMax(), true); }
 
     /**
      * int8 weights; each layer's input quantised with a scale and zero point fixed now, from the values
@@ -118,7 +118,7 @@ public final class Quantization {
             }
             copy[k] = rows.clone();
         }
-        return new Quantization(copy, Observer.minMax(), false);
+        return new Quantization(copy, Observer.minMax(), true);
     }
 
     /** The same quantisation with another observer (static only). */
@@ -130,14 +130,18 @@ public final class Quantization {
     }
 
     /**
-     * The same quantisation, Conv2d layers of groups 1 included (int8 weights per filter; the input
-     * quantised, gathered by im2col and multiplied by the int8 GEMM). Off by default: for small
-     * convolutions such as LeNet's, the F32 direct convolution is faster than im2col + int8 GEMM on the CPUs
-     * measured (benchmarks/results/NOTES.md).
+     * The same quantisation for Linear layers only; Conv2d layers stay F32. By default an int8 quantisation
+     * covers Conv2d layers of groups 1 too (int8 weights per filter); on the CPU backend their stride-1
+     * convolutions run a direct int8 kernel where the CPU has AVX-512 VNNI and VBMI, and im2col + the int8
+     * GEMM elsewhere, which for small convolutions such as LeNet's is slower than the F32 direct convolution
+     * (benchmarks/results/NOTES.md): this is the choice for those CPUs. A bf16 quantisation is Linear-only already.
+     *
+     * <pre>{@code
+     * Quantization q = Quantization.int8Static(calibrationRows).excludingConvolutions();
+     * }</pre>
      */
-    public Quantization includingConvolutions() {
-        if (bf16) throw new EngineException("quantization: bf16 covers Linear layers only; convolutions stay F32");
-        return new Quantization(calibration, observer, true);
+    public Quantization excludingConvolutions() {
+        return bf16 ? this : new Quantization(calibration, observer, false);
     }
 
     /** Whether Conv2d layers are quantised too. */
@@ -151,6 +155,6 @@ public final class Quantization {
     @Override public String toString() {
         if (bf16) return "bf16";
         return (isStatic() ? "int8 static (" + calibration[0].length + " calibration rows, " + observer + ")" : "int8 dynamic")
-                + (convolutions ? ", convolutions too" : "");
+                + (convolutions ? "" : ", Linear layers only");
     }
 }

@@ -117,15 +117,15 @@ class QdqExportTest {
         Traceable lenet = Models.lenet(Safetensors.read(d.resolve("lenet.safetensors")));
         float[] x = Arrays.copyOfRange(in, 32 * 784, 64 * 784);
         Quantization q = Quantization.int8Static(rows(in, 784, 0, 32));
-        check(lenet, new long[]{1, 1, 28, 28}, q.includingConvolutions(), x, 32, 0.01, 0.05, 1);
         check(lenet, new long[]{1, 1, 28, 28}, q, x, 32, 0.01, 0.05, 1);
+        check(lenet, new long[]{1, 1, 28, 28}, q.excludingConvolutions(), x, 32, 0.01, 0.05, 1);
     }
 
     /** Small random nets: padded convs with BatchNorm folded in, a residual Linear, a per-token (3-D) Linear, GELU. */
     @Test void smallNets() throws Exception {
         Random r = new Random(5);
         float[] cnnX = Models.randn(r, 6 * 2 * 8 * 8, 1);
-        check(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, Quantization.int8Static(rows(cnnX, 128, 0, 6)).includingConvolutions(), cnnX, 6, 0.01, 0.05, 1);
+        check(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, Quantization.int8Static(rows(cnnX, 128, 0, 6)), cnnX, 6, 0.01, 0.05, 1);
         float[] resX = Models.randn(r, 8 * 6, 1);
         check(Models.residual(3, 6, 4), new long[]{1, 6}, Quantization.int8Static(rows(resX, 6, 0, 8)), resX, 8, 0.01, 0.05, 1);
         float[] seqW = Models.randn(r, 5 * 6, 0.3), seqB = Models.randn(r, 5, 0.1), seqX = Models.randn(r, 3 * 4 * 6, 1);
@@ -157,7 +157,7 @@ class QdqExportTest {
         float[] w = Models.randn(r, 3 * 2 * 3 * 3, 0.3), x = Models.randn(r, 4 * 2 * 6 * 6, 1);
         Traceable convOnly = (t, v) -> t.relu(t.conv2d(v, w, 3, 2, 3, null, 1, 1));
         try (FrozenModel f32 = Freezer.freeze(convOnly, new long[]{1, 2, 6, 6}, FreezeOptions.defaults());
-             FrozenModel q = Freezer.freeze(convOnly, new long[]{1, 2, 6, 6}, FreezeOptions.defaults().quantize(Quantization.int8Static(rows(x, 72, 0, 4))))) {
+             FrozenModel q = Freezer.freeze(convOnly, new long[]{1, 2, 6, 6}, FreezeOptions.defaults().quantize(Quantization.int8Static(rows(x, 72, 0, 4)).excludingConvolutions()))) {
             byte[] a = OnnxExporter.toBytes(f32.graph()), b = OnnxExporter.toBytes(q.graph());
             assertArrayEquals(a, b);
             assertFalse(new String(b, StandardCharsets.ISO_8859_1).contains("QuantizeLinear"));

@@ -113,15 +113,15 @@ class QuantizationTest {
         }
     }
 
-    /** Convolutions (batch norm folded in) are int8 too; pooling and the rest stay F32 between them. */
+    /** Convolutions (batch norm folded in) are int8 too unless excluded; pooling and the rest stay F32 between them. */
     @Test void convolutionsAndLinearLayersOfACnn() {
         Random r = new Random(13);
         float[][] x = rows(r, 32, 2 * 8 * 8, 1);
         try (FrozenModel f32 = Freezer.freeze(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, FreezeOptions.defaults());
-             FrozenModel lin = Freezer.freeze(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, FreezeOptions.defaults().quantize(Quantization.int8Static(x)));
-             FrozenModel q = Freezer.freeze(Models.tinyCnn(2), new long[]{1, 2, 8, 8},
-                     FreezeOptions.defaults().quantize(Quantization.int8Static(x).includingConvolutions()))) {
-            assertEquals(1, lin.graph().nodes().stream().filter(Int8Quantizer::isInt8).count(), "convolutions only on request");
+             FrozenModel lin = Freezer.freeze(Models.tinyCnn(2), new long[]{1, 2, 8, 8},
+                     FreezeOptions.defaults().quantize(Quantization.int8Static(x).excludingConvolutions()));
+             FrozenModel q = Freezer.freeze(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, FreezeOptions.defaults().quantize(Quantization.int8Static(x)))) {
+            assertEquals(1, lin.graph().nodes().stream().filter(Int8Quantizer::isInt8).count(), "excludingConvolutions: the Linear layer alone");
             assertEquals(3, q.graph().nodes().stream().filter(Int8Quantizer::isInt8).count(), q.describePlan(1));
             assertEquals(2, q.graph().nodes().stream().filter(n -> n.kind() == dev.engine.graph.OpKind.CONV2D && Int8Quantizer.isInt8(n)).count());
             float[] ref = f32.run(flat(x), 32), got = q.run(flat(x), 32);
@@ -154,7 +154,7 @@ class QuantizationTest {
             float[][] rows = new float[n][];
             for (int i = 0; i < n; i++) rows[i] = java.util.Arrays.copyOfRange(in, i * 784, (i + 1) * 784);
             try (FrozenModel f32 = Freezer.freeze(model, shape, FreezeOptions.defaults());
-                 FrozenModel q = Freezer.freeze(model, shape, FreezeOptions.defaults().quantize(Quantization.int8Static(rows).includingConvolutions()))) {
+                 FrozenModel q = Freezer.freeze(model, shape, FreezeOptions.defaults().quantize(Quantization.int8Static(rows)))) {
                 if (name.equals("lenet")) assertEquals(5, q.graph().nodes().stream().filter(Int8Quantizer::isInt8).count());
                 float[] a = f32.run(in, n), b = q.run(in, n);
                 int same = 0;
