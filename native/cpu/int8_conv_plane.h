@@ -51,6 +51,22 @@ inline void q_plane_groups(const ConvShape& g, i64 ph, i64 pw, std::vector<QPlan
     }
 }
 
+// q_plane_groups of the last few geometries this thread ran (a frozen CNN alternates between its
+// convolutions; recomputing the groups of LeNet's conv2 costs about a tenth of the convolution).
+inline const std::vector<QPlaneGroup>& q_plane_groups_cached(const ConvShape& g, i64 ph, i64 pw) {
+    struct Entry { i64 key[5] = {-1, -1, -1, -1, -1}; std::vector<QPlaneGroup> groups; };
+    static thread_local Entry cache[4];
+    static thread_local int next = 0;
+    const i64 key[5] = {g.c, g.r, g.s, ph, pw};
+    for (Entry& e : cache)
+        if (std::equal(key, key + 5, e.key)) return e.groups;
+    Entry& e = cache[next];
+    next = (next + 1) % 4;
+    std::copy(key, key + 5, e.key);
+    q_plane_groups(g, ph, pw, e.groups);
+    return e.groups;
+}
+
 #ifdef ENGINE_X86_INT8
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi")

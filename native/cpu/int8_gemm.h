@@ -185,8 +185,7 @@ inline void conv2d_int8_plane(const QKernels& kern, const ConvShape& g, const fl
     corr.resize((size_t)npad);
     scale.resize((size_t)npad);
     for (i64 j = 0; j < npad; j++) { corr[j] = za * sums[j]; scale[j] = sa * wsc[j]; }
-    static thread_local std::vector<QPlaneGroup> groups;
-    q_plane_groups(g, ph, pw, groups);
+    const std::vector<QPlaneGroup>& groups = q_plane_groups_cached(g, ph, pw);
     QPlaneCall c{&g, pw, positions, groups.data(), (i64)groups.size(), reinterpret_cast<const int8_t*>(packed), q_panel_bytes(crs),
                  corr.data(), scale.data(), bias, act == OP_RELU};
     const i64 chunk = std::max<i64>(1, std::min<i64>(g.n, (i64(8) << 20) / pimg));
