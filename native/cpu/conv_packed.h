@@ -70,7 +70,7 @@ template <int R>
 ENGINE_INLINE void rows_times_panel(const float* a, i64 lda, i64 acs, i64 m, const float* bp, i64 k, float* c, i64 ldc, int cols, float beta) {
     PackedGemm q{};
     q.a = a; q.lda = lda; q.acs = acs; q.k = k; q.ldc = ldc; q.alpha = 1.f; q.beta = beta;
-    for (i64 i = 0; i < m; i += R) tile_any<R>(q, i, m, bp, c + i * ldc, cols);
+    for (i64 i = 0; i < m; i += R) tile_any<R>(q, i, m, bp, c + i * ldc, cols, nullptr);
 }
 
 inline std::vector<float>& conv_scratch(int slot) {

@@ -86,13 +86,25 @@ ENGINE_INLINE void load_row(const float* c, int cols, v16& lo, v16& hi) {
     hi = load16(t + 16);
 }
 
+// Bias, residual and ReLU applied to a full tile in its registers before the store (packed_block fuses them
+// there: as a separate pass over C they cost a fifth of a 512x128x512 product). Same additions in the same
+// order as epilogue_row, so the same bits. bias and res point at the tile's first column (res at its first row).
+struct TileEpilogue { const float* bias; const float* res; i64 ldr; bool relu; };
+
+ENGINE_INLINE void apply_tile_epilogue(const TileEpilogue& e, int r, v16& lo, v16& hi) {
+    if (e.bias) { lo += load16(e.bias); hi += load16(e.bias + 16); }
+    if (e.res) { lo += load16(e.res + r * e.ldr); hi += load16(e.res + r * e.ldr + 16); }
+    if (e.relu) { lo = lo > 0.f ? lo : v16{}; hi = hi > 0.f ? hi : v16{}; }
+}
+
 // R rows of A x one panel; with WIDE false only the panel's first 16 columns (a last panel of at most 16
 // real columns, e.g. the 10 logits of a classifier, need not multiply the zero padding). With PACKED_A the
 // tile of A is k-major (row r of step kk at a[kk * R + r], see pack_a_tile) and lda, acs are unused.
-// With `resume` the sums start from C (a later chunk of k, see packed_block) instead of zero.
+// With `resume` the sums start from C (a later chunk of k, see packed_block) instead of zero. With `epi` (a
+// full panel, alpha 1, beta 0) its bias, residual and ReLU are applied before the store.
 template <int R, bool WIDE = true, bool PACKED_A = false>
 ENGINE_INLINE void tile_rows(const float* a, i64 lda, i64 acs, const float* bp, i64 k, float* c, i64 ldc, int cols, float alpha, float beta,
-                             bool resume = false) {
+                             bool resume = false, const TileEpilogue* epi = nullptr) {
     v16 lo[R], hi[R];
     if (resume) for (int r = 0; r < R; r++) load_row(c + r * ldc, cols, lo[r], hi[r]);
     else for (int r = 0; r < R; r++) { lo[r] = v16{}; hi[r] = v16{}; }
@@ -105,6 +117,8 @@ ENGINE_INLINE void tile_rows(const float* a, i64 lda, i64 acs, const float* bp, 
             if (WIDE) hi[r] += av * b1;
         }
     }
+    if (epi)
+        for (int r = 0; r < R; r++) apply_tile_epilogue(*epi, r, lo[r], hi[r]);
     for (int r = 0; r < R; r++) store_row(c + r * ldc, cols, lo[r], hi[r], alpha, beta);
 }
 
@@ -150,37 +164,37 @@ ENGINE_INLINE void packed_epilogue(const G& g, i64 i0, i64 i1, i64 j0, i64 j1) {
 // A tile of `rows` (<= R) rows of A starting at `a` x one panel: A in place (g.lda, g.acs), or with PACKED_A
 // packed by pack_a_tile.
 template <int R, bool WIDE, bool PACKED_A>
-ENGINE_INLINE void tile_rows_any(const PackedGemm& g, const float* a, int rows, const float* bp, float* c, int cols) {
+ENGINE_INLINE void tile_rows_any(const PackedGemm& g, const float* a, int rows, const float* bp, float* c, int cols, const TileEpilogue* epi) {
     static_assert(R <= TILE_ROWS, "tile taller than the switch below");
     switch (rows) {
-        case 8: tile_rows<8, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 7: tile_rows<7, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 6: tile_rows<6, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 5: tile_rows<5, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 4: tile_rows<4, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 3: tile_rows<3, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        case 2: tile_rows<2, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
-        default: tile_rows<1, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume); break;
+        case 8: tile_rows<8, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume, epi); break;
+        case 7: tile_rows<7, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume, epi); break;
+        case 6: tile_rows<6, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume, epi); break;
+        case 5: tile_rows<5, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume, epi); break;
+        case 4: tile_rows<4, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume, epi); break;
+        case 3: tile_rows<3, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume, epi); break;
+        case 2: tile_rows<2, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume, epi); break;
+        default: tile_rows<1, WIDE, PACKED_A>(a, g.lda, g.acs, bp, g.k, c, g.ldc, cols, g.alpha, g.beta, g.resume, epi); break;
     }
 }
 
 template <int R, bool PACKED_A>
-ENGINE_INLINE void tile_rows_width(const PackedGemm& g, const float* a, int rows, const float* bp, float* c, int cols) {
-    if (cols > 16) tile_rows_any<R, true, PACKED_A>(g, a, rows, bp, c, cols);
-    else tile_rows_any<R, false, PACKED_A>(g, a, rows, bp, c, cols);
+ENGINE_INLINE void tile_rows_width(const PackedGemm& g, const float* a, int rows, const float* bp, float* c, int cols, const TileEpilogue* epi) {
+    if (cols > 16) tile_rows_any<R, true, PACKED_A>(g, a, rows, bp, c, cols, epi);
+    else tile_rows_any<R, false, PACKED_A>(g, a, rows, bp, c, cols, epi);
 }
 
 // Rows [i, min(i + R, end)) of A in place: a tile never crosses the end of its row range, which another
 // thread may own.
 template <int R>
-ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, i64 end, const float* bp, float* c, int cols) {
-    tile_rows_width<R, false>(g, g.a + i * g.lda, (int)std::min<i64>(R, end - i), bp, c, cols);
+ENGINE_INLINE void tile_any(const PackedGemm& g, i64 i, i64 end, const float* bp, float* c, int cols, const TileEpilogue* epi) {
+    tile_rows_width<R, false>(g, g.a + i * g.lda, (int)std::min<i64>(R, end - i), bp, c, cols, epi);
 }
 
 // A tile of `rows` rows of A packed by pack_a_tile.
 template <int R>
-ENGINE_INLINE void tile_packed(const PackedGemm& g, const float* ap, int rows, const float* bp, float* c, int cols) {
-    tile_rows_width<R, true>(g, ap, rows, bp, c, cols);
+ENGINE_INLINE void tile_packed(const PackedGemm& g, const float* ap, int rows, const float* bp, float* c, int cols, const TileEpilogue* epi) {
+    tile_rows_width<R, true>(g, ap, rows, bp, c, cols, epi);
 }
 
 // Rows [i, i + rows) of A to dst, k-major: dst[kk * rows + r] = A(i + r, kk).
@@ -233,6 +247,7 @@ ENGINE_INLINE void packed_block(const PackedGemm& g, i64 i0, i64 i1, i64 p0, i64
     // Long sums run in chunks of K_BLOCK steps, so that a panel's chunk stays in L1 while the row tiles pass;
     // a later chunk resumes each sum from C, so every element is still one sequential chain.
     const i64 kc = g.k > K_BLOCK && g.alpha == 1.f && g.beta == 0.f ? K_BLOCK : g.k;
+    const bool fusable = g.alpha == 1.f && g.beta == 0.f && (g.act == OP_IDENTITY || g.act == OP_RELU);
     for (i64 k0 = 0;; k0 += kc) {  // at least once: with k = 0 the tiles write zeros
         PackedGemm q = g;
         q.k = std::min(kc, g.k - k0);
@@ -243,12 +258,15 @@ ENGINE_INLINE void packed_block(const PackedGemm& g, i64 i0, i64 i1, i64 p0, i64
             i64 j0 = p * PANEL;
             int cols = (int)std::min<i64>(PANEL, g.n - j0);
             const float* bp = g.bp + p * stride + k0 * PANEL;
+            // the last chunk of a full panel applies bias, residual and ReLU in registers
+            const bool fused = last && fusable && cols == PANEL;
             for (i64 i = i0; i < i1; i += R) {
                 int rows = (int)std::min<i64>(R, i1 - i);
-                if (ap) tile_packed<R>(q, ap + (i - i0) * g.k + k0 * rows, rows, bp, g.c + i * g.ldc + j0, cols);
-                else tile_any<R>(q, i, i1, bp, g.c + i * g.ldc + j0, cols);
+                TileEpilogue e{g.bias ? g.bias + j0 : nullptr, g.res ? g.res + i * g.ldr + j0 : nullptr, g.ldr, g.act == OP_RELU};
+                if (ap) tile_packed<R>(q, ap + (i - i0) * g.k + k0 * rows, rows, bp, g.c + i * g.ldc + j0, cols, fused ? &e : nullptr);
+                else tile_any<R>(q, i, i1, bp, g.c + i * g.ldc + j0, cols, fused ? &e : nullptr);
             }
-            if (last) packed_epilogue(g, i0, i1, j0, j0 + cols);
+            if (last && !fused) packed_epilogue(g, i0, i1, j0, j0 + cols);
         }
         if (last) break;
     }
