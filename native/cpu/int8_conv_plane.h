@@ -13,8 +13,9 @@ namespace engine {
 
 // Whether the plane kernel takes this shape (given a CPU that runs it).
 inline bool q_plane_shape(const ConvShape& g) {
+    // positions are split into rows by a float division, exact below 2^24
     return g.groups == 1 && g.stride_h == 1 && g.stride_w == 1 && g.dil_h == 1 && g.dil_w == 1 && g.s >= 3 && g.s <= 49
-           && g.k <= 64 && g.c * g.r * g.s <= QMAX_K;
+           && g.k <= 64 && g.c * g.r * g.s <= QMAX_K && (g.h + 2 * g.pad_h) * (g.w + 2 * g.pad_w) < (i64(1) << 24);
 }
 
 // Per group of 4 taps: the byte offsets of its two tap rows from a position's top-left corner in the padded
@@ -78,7 +79,7 @@ inline bool q_plane_cpu() {
 
 struct QPlaneCall {
     const ConvShape* g;
-    i64 pw, ow_pad_positions;          // padded width; positions per image in padded-row numbering
+    i64 pw, positions;                 // padded width; positions per image numbered along the padded rows
     const QPlaneGroup* groups;
     i64 ngroups;
     const int8_t* bp;                  // packed weights
@@ -133,7 +134,7 @@ inline void q_plane_run(const QPlaneCall& c, const uint8_t* xp, float* y, i64 k0
             const __m512i row = _mm512_cvttps_epi32(_mm512_div_ps(_mm512_cvtepi32_ps(pos), _mm512_set1_ps((float)pw)));
             const __m512i col = _mm512_sub_epi32(pos, _mm512_mullo_epi32(row, _mm512_set1_epi32((int)pw)));
             const __mmask16 keep = _mm512_cmplt_epi32_mask(col, _mm512_set1_epi32((int)ow))
-                                   & _mm512_cmplt_epi32_mask(pos, _mm512_set1_epi32((int)c.ow_pad_positions));
+                                   & _mm512_cmplt_epi32_mask(pos, _mm512_set1_epi32((int)c.positions));
             if (!keep) continue;
             const int first = __builtin_ctz(keep);
             const i64 at = ((p0 + first) / pw) * ow + (p0 + first) % pw;
