@@ -52,20 +52,28 @@ inline std::vector<float>& conv_tmp() {
     return buf;
 }
 
-// The product of already quantised rows g.aq (g.kq bytes each) with sa and za: column corrections and
-// scales, then the blocks on the pool.
-inline void int8_gemm_quantized(Int8Gemm g, const uint8_t* packed, float sa, int za) {
-    i64 npad = q_cols_padded(g.n);
-    const int32_t* sums = reinterpret_cast<const int32_t*>(packed + q_data_bytes(g.k, g.n));
+// A call's per-column zero-point corrections (za x the packed column sums) and output scales (sa x the
+// column scales) of a packed k x n matrix, in this thread's scratch.
+struct QColumns { const int32_t* corr; const float* scale; };
+inline QColumns q_columns(const uint8_t* packed, i64 k, i64 n, float sa, int za) {
+    const i64 npad = q_cols_padded(n);
+    const int32_t* sums = reinterpret_cast<const int32_t*>(packed + q_data_bytes(k, n));
     const float* wsc = reinterpret_cast<const float*>(sums + npad);
     std::vector<int32_t>& corr = q_scratch<int32_t>();
     std::vector<float>& scale = q_scratch<float>();
     corr.resize((size_t)npad);
     scale.resize((size_t)npad);
     for (i64 j = 0; j < npad; j++) { corr[j] = za * sums[j]; scale[j] = sa * wsc[j]; }
+    return {corr.data(), scale.data()};
+}
+
+// The product of already quantised rows g.aq (g.kq bytes each) with sa and za: column corrections and
+// scales, then the blocks on the pool.
+inline void int8_gemm_quantized(Int8Gemm g, const uint8_t* packed, float sa, int za) {
+    const QColumns cols = q_columns(packed, g.k, g.n, sa, za);
     g.bp = reinterpret_cast<const int8_t*>(packed);
-    g.corr = corr.data();
-    g.scale = scale.data();
+    g.corr = cols.corr;
+    g.scale = cols.scale;
     QBlock block = q_kernels().block;
     int nt = (double)g.m * g.n * g.k < 4 * PACKED_PARALLEL_MACS ? 1 : thread_count().load(std::memory_order_relaxed);
     if (nt <= 1) product_range(g, block, 0, 1);
@@ -177,17 +185,10 @@ inline void conv2d_int8_plane(const QKernels& kern, const ConvShape& g, const fl
     const i64 oh = g.out_h(), ow = g.out_w(), P = oh * ow, img = g.c * g.h * g.w, crs = g.c * g.r * g.s;
     const i64 ph = q_padded_h(g), pw = q_padded_w(g), planes = g.c * ph * pw, pimg = planes + Q_PLANE_SLACK;
     const i64 positions = (oh - 1) * pw + ow, vecs = (positions + 15) / 16;
-    const i64 npad = q_cols_padded(g.k);
-    const int32_t* sums = reinterpret_cast<const int32_t*>(packed + q_data_bytes(crs, g.k));
-    const float* wsc = reinterpret_cast<const float*>(sums + npad);
-    std::vector<int32_t>& corr = q_scratch<int32_t>();
-    std::vector<float>& scale = q_scratch<float>();
-    corr.resize((size_t)npad);
-    scale.resize((size_t)npad);
-    for (i64 j = 0; j < npad; j++) { corr[j] = za * sums[j]; scale[j] = sa * wsc[j]; }
+    const QColumns cols = q_columns(packed, crs, g.k, sa, za);
     const std::vector<QPlaneGroup>& groups = q_plane_groups_cached(g, ph, pw);
     QPlaneCall c{&g, pw, positions, groups.data(), (i64)groups.size(), reinterpret_cast<const int8_t*>(packed), q_panel_bytes(crs),
-                 corr.data(), scale.data(), bias, act == OP_RELU};
+                 cols.corr, cols.scale, bias, act == OP_RELU};
     const i64 chunk = std::max<i64>(1, std::min<i64>(g.n, (i64(8) << 20) / pimg));
     std::vector<uint8_t>& xq = q_scratch<uint8_t>();
     xq.resize((size_t)(chunk * (pimg + 1)));
