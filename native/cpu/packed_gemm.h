@@ -1,6 +1,6 @@
 // GEMM against B packed into column panels (once for a frozen model's weights, per call for eager F32
-// products, see gemm.h): C = alpha A B + beta C, then bias, residual and activation applied to each
-// finished block while it is still in L1.
+// products, see gemm.h): C = alpha A B + beta C, then bias, residual and ReLU in each full tile's registers
+// (other activations, and a last partial panel, on each finished block while it is still in L1).
 //
 // Packed layout: ceil(n / PANEL) panels of PANEL columns, each k rows of PANEL floats (the last panel
 // zero-padded), so the kernel streams B strictly sequentially. A tile of a few rows x one panel keeps
