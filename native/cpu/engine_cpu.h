@@ -121,10 +121,7 @@ inline const char* engine_int8_isa() {
 
 // The int8 convolution's kernels: "plane (stride 1), im2col" where the plane kernel runs (int8_conv_plane.h),
 // else "im2col".
-inline const char* engine_int8_conv_kernels() {
-    engine::ConvShape one{1, 1, 8, 8, 1, 3, 3, 1, 1, 0, 0, 1, 1, 1};
-    return engine::q_plane_usable(one) ? "plane (stride 1), im2col" : "im2col";
-}
+inline const char* engine_int8_conv_kernels() { return engine::q_plane_runs() ? "plane (stride 1), im2col" : "im2col"; }
 
 // Measured int8 GOP/s of one core at the int8 kernel's ISA (see vnni_probe.h); 0 for the baseline.
 inline double engine_int8_peak(int millis) { return engine::int8_peak_gops(millis); }

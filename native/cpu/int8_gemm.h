@@ -116,21 +116,23 @@ inline void int8_gemm(Int8Gemm g, const uint8_t* packed, bool dynamic, float sa,
 // ---- convolution: im2col of the quantised input, then the int8 GEMM -----------------------------------
 
 // An image quantised into planes padded with the zero point (so the windows need no bounds checks), plus
-// Q_PAD_SLACK bytes that an 8-byte window copy may read past the last plane.
+// slack bytes past the last plane that a kernel's wide loads may read: Q_PAD_SLACK for im2col's 8-byte
+// window copies, Q_PLANE_SLACK for the plane kernel's 64-byte loads.
 const i64 Q_PAD_SLACK = 8;
+const i64 Q_PLANE_SLACK = 128;
 inline i64 q_padded_h(const ConvShape& g) { return g.h + 2 * g.pad_h; }
 inline i64 q_padded_w(const ConvShape& g) { return g.w + 2 * g.pad_w; }
-inline i64 q_padded_bytes(const ConvShape& g) { return g.c * q_padded_h(g) * q_padded_w(g) + Q_PAD_SLACK; }
+inline i64 q_planes_bytes(const ConvShape& g) { return g.c * q_padded_h(g) * q_padded_w(g); }
 
-// xp <- the image x (C x H x W floats) quantised into padded planes; returns whether it held a NaN or an
-// infinity.
-inline bool q_pad_image(const QKernels& kern, const ConvShape& g, const float* x, float sa, uint8_t z, uint8_t* xp) {
-    const i64 ph = q_padded_h(g), pw = q_padded_w(g);
+// xp <- the image x (C x H x W floats) quantised into padded planes, then `slack` bytes of the zero point;
+// returns whether it held a NaN or an infinity.
+inline bool q_pad_image(const QKernels& kern, const ConvShape& g, const float* x, float sa, uint8_t z, i64 slack, uint8_t* xp) {
+    const i64 ph = q_padded_h(g), pw = q_padded_w(g), planes = q_planes_bytes(g);
     if (g.pad_h == 0 && g.pad_w == 0) {  // the planes are the image: one run
-        std::memset(xp + g.c * ph * pw, z, (size_t)Q_PAD_SLACK);
-        return kern.quantize(x, g.c * ph * pw, sa, (float)z, xp) != 0;
+        std::memset(xp + planes, z, (size_t)slack);
+        return kern.quantize(x, planes, sa, (float)z, xp) != 0;
     }
-    std::memset(xp, z, (size_t)q_padded_bytes(g));
+    std::memset(xp, z, (size_t)(planes + slack));
     bool bad = false;
     for (i64 c = 0; c < g.c; c++)
         for (i64 y = 0; y < g.h; y++)
@@ -163,19 +165,19 @@ inline void q_im2col(const ConvShape& g, const uint8_t* xp, uint8_t* col, i64 kq
     }
 }
 
-// Bytes after an image's padded planes that the plane kernel's 64-byte loads may read.
-const i64 Q_PLANE_SLACK = 128;
-
-// Whether conv2d_int8 takes the plane kernel (int8_conv_plane.h) for g: a stride-1 shape on a CPU whose
-// int8 kernels are AVX-512 VNNI (or AMX) and that has VBMI. ENGINE_CPU_ISA=avx2 or baseline turns it off.
-inline bool q_plane_usable(const ConvShape& g) {
-    static const bool cpu = [] {
+// Whether the plane kernel (int8_conv_plane.h) runs here: a CPU whose int8 kernels are AVX-512 VNNI (or
+// AMX) and that has VBMI. ENGINE_CPU_ISA=avx2 or baseline turns it off.
+inline bool q_plane_runs() {
+    static const bool runs = [] {
         const char* isa = nullptr;
         q_kernels(&isa);
         return q_plane_cpu() && (std::string(isa) == "avx512vnni" || std::string(isa) == "amx");
     }();
-    return cpu && q_plane_shape(g);
+    return runs;
 }
+
+// Whether conv2d_int8 takes the plane kernel for g.
+inline bool q_plane_usable(const ConvShape& g) { return q_plane_runs() && q_plane_shape(g); }
 
 #ifdef ENGINE_X86_INT8
 // conv2d_int8 by the plane kernel: a chunk of images quantised into padded planes, then (image, run of
@@ -183,7 +185,7 @@ inline bool q_plane_usable(const ConvShape& g) {
 inline void conv2d_int8_plane(const QKernels& kern, const ConvShape& g, const float* x, const uint8_t* packed, const float* bias, int act,
                               float* y, float sa, int za) {
     const i64 oh = g.out_h(), ow = g.out_w(), P = oh * ow, img = g.c * g.h * g.w, crs = g.c * g.r * g.s;
-    const i64 ph = q_padded_h(g), pw = q_padded_w(g), planes = g.c * ph * pw, pimg = planes + Q_PLANE_SLACK;
+    const i64 ph = q_padded_h(g), pw = q_padded_w(g), pimg = q_planes_bytes(g) + Q_PLANE_SLACK;
     const i64 positions = (oh - 1) * pw + ow, vecs = (positions + 15) / 16;
     const QColumns cols = q_columns(packed, crs, g.k, sa, za);
     const std::vector<QPlaneGroup>& groups = q_plane_groups_cached(g, ph, pw);
@@ -198,9 +200,7 @@ inline void conv2d_int8_plane(const QKernels& kern, const ConvShape& g, const fl
     for (i64 b0 = 0; b0 < g.n; b0 += chunk) {
         const i64 nb = std::min(chunk, g.n - b0);
         parallel_for(nb, threads_for(nb * img), [&](i64 i) {
-            uint8_t* xi = xq.data() + i * pimg;
-            bad[i] = q_pad_image(kern, g, x + (b0 + i) * img, sa, (uint8_t)za, xi);
-            std::memset(xi + q_padded_bytes(g), za, (size_t)(pimg - q_padded_bytes(g)));
+            bad[i] = q_pad_image(kern, g, x + (b0 + i) * img, sa, (uint8_t)za, Q_PLANE_SLACK, xq.data() + i * pimg);
         });
         const int nt = nb * macs_per_image < 4 * PACKED_PARALLEL_MACS ? 1 : threads;
         const i64 runs = nb >= nt ? 1 : (nt + nb - 1) / nb;
@@ -208,10 +208,13 @@ inline void conv2d_int8_plane(const QKernels& kern, const ConvShape& g, const fl
             const i64 i = item / runs, r = item % runs;
             q_plane_vectors(c, xq.data() + i * pimg, y + (b0 + i) * g.k * P, vecs * r / runs, vecs * (r + 1) / runs);
         });
+        // NaN images, and activations other than ReLU (which the kernel applied)
+        const bool other_act = act != OP_IDENTITY && act != OP_RELU;
+        if (!other_act && std::none_of(bad, bad + nb, [](uint8_t v) { return v != 0; })) continue;
         parallel_for(nb, threads_for(nb * g.k * P), [&](i64 i) {
             float* yb = y + (b0 + i) * g.k * P;
             if (bad[i]) std::fill(yb, yb + g.k * P, NAN);
-            else if (act != OP_IDENTITY && act != OP_RELU)
+            else if (other_act)
                 for (i64 k = 0; k < g.k; k++) epilogue_row<float>(yb + k * P, P, nullptr, nullptr, act, 0.f);
         });
     }
@@ -235,7 +238,7 @@ inline void conv2d_int8(const ConvShape& g, const float* x, const uint8_t* packe
 #endif
     const i64 kq = 4 * q_groups(crs);
     // images per chunk: its quantised inputs, windows and F32 GEMM output about 8 MB (at least one image)
-    const i64 pimg = q_padded_bytes(g);
+    const i64 pimg = q_planes_bytes(g) + Q_PAD_SLACK;
     const i64 chunk = std::max<i64>(1, std::min<i64>(g.n, (i64(8) << 20) / (pimg + P * kq + 4 * P * g.k)));
     std::vector<uint8_t>& xq = q_scratch<uint8_t>();
     xq.resize((size_t)(chunk * (pimg + P * kq + 1)));
@@ -247,7 +250,7 @@ inline void conv2d_int8(const ConvShape& g, const float* x, const uint8_t* packe
         const i64 nb = std::min(chunk, g.n - b0);
         parallel_for(nb, threads_for(nb * (img + P * kq)), [&](i64 i) {
             uint8_t* xi = xq.data() + i * pimg;
-            bad[i] = q_pad_image(kern, g, x + (b0 + i) * img, sa, (uint8_t)za, xi);
+            bad[i] = q_pad_image(kern, g, x + (b0 + i) * img, sa, (uint8_t)za, Q_PAD_SLACK, xi);
             q_im2col(g, xi, col + i * P * kq, kq);
         });
         Int8Gemm m{};
