@@ -4,6 +4,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "conv_direct.h"
+#include "conv_pool.h"
 #include "conv_packed.h"
 #include "conv_wgrad.h"
 #include <new>
@@ -245,6 +246,36 @@ inline int engine_conv2d_forward(long long metaAddress) {
         ConvGeom g = read_geom(q.g);
         if (q.dtype == F32) conv_fwd<float>(g, ptr<float>(q.x), ptr<float>(q.w), ENGINE_P(float, q.bias), (int)q.act, ptr<float>(q.y));
         else conv_fwd<double>(g, ptr<double>(q.x), ptr<double>(q.w), ENGINE_P(double, q.bias), (int)q.act, ptr<double>(q.y));
+    });
+}
+
+// meta: ConvForwardArgs (F32, act ReLU), y the pooled [N][K][OH/2][OW/2]: conv + bias + ReLU + 2x2 stride-2
+// max pool (floor) in one pass where the convolution runs directly (stride 1); otherwise the convolution
+// (im2col tiles, every thread on few large images) into scratch, then the pool.
+inline int engine_conv2d_relu_maxpool(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const ConvForwardArgs& q = *ptr<ConvForwardArgs>(metaAddress);
+        ConvGeom g = read_geom(q.g);
+        const float* x = ptr<float>(q.x);
+        const float* w = ptr<float>(q.w);
+        const float* bias = ENGINE_P(float, q.bias);
+        float* y = ptr<float>(q.y);
+        if (use_direct(g)) { conv_relu_pool(direct_geom(g), x, w, bias, y); return; }
+        static thread_local std::vector<float> full;  // the caller's: workers reach it through `conv`
+        full.resize((size_t)(g.n * g.k * g.ohw()));
+        const float* conv = full.data();
+        conv_fwd<float>(g, x, w, bias, OP_RELU, full.data());
+        const i64 ph = g.oh / 2, pw = g.ow / 2;
+        parallel_for(g.n * g.k, threads_for(g.n * g.k * g.ohw()), [&](i64 plane) {
+            const float* src = conv + plane * g.ohw();
+            float* dst = y + plane * ph * pw;
+            for (i64 py = 0; py < ph; py++)
+                for (i64 px = 0; px < pw; px++) {
+                    const float* a = src + 2 * py * g.ow + 2 * px;
+                    dst[py * pw + px] = std::max(std::max(a[0], a[1]), std::max(a[g.ow], a[g.ow + 1]));  // ReLU'd: no NaN
+                }
+        });
     });
 }
 

@@ -72,8 +72,12 @@ ENGINE_INLINE void conv_chunk_any(const DirectGeom& g, const T* xg, i64 H, i64 W
     }
 }
 
-template <typename T>
-ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
+// Runs the direct convolution's wide planes image by image (images split over threads, each with its own
+// scratch) and hands each block of kb output channels to out(b, ko0, kb, wide, len, W): channel ko0 + o's
+// wide plane starts at wide + o * len, its output row oy at + oy * W. The wide scratch has `slack` floats
+// (zeros) past the last plane, for copy-outs that read whole vectors.
+template <typename T, typename Out>
+ENGINE_INLINE void conv_direct_planes(const DirectGeom& g, const T* x, const T* wt, i64 slack_out, Out&& out) {
     const i64 cg = g.c / g.groups, kg = g.k / g.groups, crs = cg * g.r * g.s, ohw = g.oh * g.ow;
     const i64 H = g.h + 2 * g.ph, W = g.w + 2 * g.pw;
     const i64 used = (g.oh - 1) * W + g.ow;  // wide positions that hold an output
@@ -84,7 +88,7 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
     // images are independent: each part a contiguous range, each thread its own scratch
     run_shares(g.n > 1 ? threads_for(g.n * g.k * ohw * crs) : 1, g.n, [&](int t, int nt) {
     static thread_local std::vector<T> padded, wide;
-    wide.resize((size_t)(DIRECT_KB_WIDE * len));
+    if ((i64)wide.size() < DIRECT_KB_WIDE * len + slack_out) wide.assign((size_t)(DIRECT_KB_WIDE * len + slack_out), T(0));
     padded.assign((size_t)(g.c * H * W + slack), T(0));
     for (i64 b = g.n * t / nt, bEnd = g.n * (t + 1) / nt; b < bEnd; b++) {
         const T* xsrc = x + b * g.c * g.h * g.w;
@@ -110,26 +114,34 @@ ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt
                         default: conv_chunk_any<T, 1>(g, xg, H, W, wk, crs, p0, wd, len, used); break;
                     }
                 }
-                for (int o = 0; o < kb; o++) {
-                    const i64 ko = ko0 + o;
-                    const T bv = bias ? bias[ko] : T(0);
-                    T* yp = y + (b * g.k + ko) * ohw;
-                    const T* wo = wd + o * len;
-                    for (i64 oy = 0; oy < g.oh; oy++) {
-                        T* yr = yp + oy * g.ow;
-                        const T* wr = wo + oy * W;
-                        for (i64 ox = 0; ox < g.ow; ox++) yr[ox] = wr[ox] + bv;
-                    }
-                    if (act != OP_IDENTITY)
-                        for (i64 i = 0; i < ohw; i += BLOCK) {
-                            int n = (int)std::min<i64>(BLOCK, ohw - i);
-                            run_instruction<T>(act, yp + i, yp + i, yp + i, yp + i, T(0.01), n);
-                        }
-                }
+                out(b, ko0, kb, (const T*)wd, len, W);
                 kk += kb;
             }
         }
     }
+    });
+}
+
+template <typename T>
+ENGINE_INLINE void conv_direct_body(const DirectGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
+    const i64 ohw = g.oh * g.ow;
+    conv_direct_planes<T>(g, x, wt, 0, [&](i64 b, i64 ko0, int kb, const T* wd, i64 len, i64 W) {
+        for (int o = 0; o < kb; o++) {
+            const i64 ko = ko0 + o;
+            const T bv = bias ? bias[ko] : T(0);
+            T* yp = y + (b * g.k + ko) * ohw;
+            const T* wo = wd + o * len;
+            for (i64 oy = 0; oy < g.oh; oy++) {
+                T* yr = yp + oy * g.ow;
+                const T* wr = wo + oy * W;
+                for (i64 ox = 0; ox < g.ow; ox++) yr[ox] = wr[ox] + bv;
+            }
+            if (act != OP_IDENTITY)
+                for (i64 i = 0; i < ohw; i += BLOCK) {
+                    int n = (int)std::min<i64>(BLOCK, ohw - i);
+                    run_instruction<T>(act, yp + i, yp + i, yp + i, yp + i, T(0.01), n);
+                }
+        }
     });
 }
 

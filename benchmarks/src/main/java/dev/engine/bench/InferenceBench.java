@@ -88,6 +88,11 @@ public class InferenceBench {
         if (imported != null) imported.close();
     }
 
+    /** The frozen model's per-step medians (us) for {@link InferencePairedCheck}'s {@code profile} option. */
+    String profileFrozen(int runs) {
+        return dev.engine.inference.StepTiming.table(frozen.profile(new float[][]{x}, batch, runs));
+    }
+
     @Benchmark
     public float[] engineFrozen() {
         frozen.run(x, batch, out);

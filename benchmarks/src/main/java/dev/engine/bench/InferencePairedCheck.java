@@ -11,13 +11,16 @@ import java.util.Locale;
  * <pre>
  * java -Dengine.models=../shared/data/models -cp benchmarks/target/benchmarks.jar dev.engine.bench.InferencePairedCheck 20 mlp:1 lenet:1 lenet:64
  * </pre>
+ * A last argument {@code profile} also prints the frozen model's per-step medians for each config.
  */
 public final class InferencePairedCheck {
     private InferencePairedCheck() {}
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
-        String[] configs = args.length > 1 ? java.util.Arrays.copyOfRange(args, 1, args.length) : new String[]{"mlp:1", "lenet:1", "lenet:64"};
+        boolean profile = args.length > 1 && args[args.length - 1].equals("profile");
+        int last = profile ? args.length - 1 : args.length;
+        String[] configs = last > 1 ? java.util.Arrays.copyOfRange(args, 1, last) : new String[]{"mlp:1", "lenet:1", "lenet:64"};
         for (String config : configs) {
             InferenceBench b = new InferenceBench();
             b.config = config;
@@ -33,6 +36,7 @@ public final class InferencePairedCheck {
                 System.out.printf(Locale.ROOT, "%s (%d rounds x %d calls, median us per call): frozen %.1f, imported %.1f, onnxruntime %.1f; "
                         + "frozen / ort %.3f, imported / ort %.3f, imported / frozen %.3f%n", config, rounds, reps, frozen, imported, ort,
                         frozen / ort, imported / ort, imported / frozen);
+                if (profile) System.out.print(b.profileFrozen(config.endsWith(":1") ? 20000 : 2000));
             } finally {
                 b.tearDown();
             }

@@ -296,6 +296,16 @@ public final class CpuBackend extends CheckedBackend {
     @Override protected void conv2dForwardUnchecked(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) {
         convPool.conv2dForward(g, x, w, bias, act, y);
     }
+    /** Stride-1 F32 convolutions with a filter larger than 1x1, ReLU, then a 2x2 stride-2 unpadded max pool. */
+    @Override public boolean fusesConvMaxPool(Conv2dShape g, Activation act, Pool2dShape p) {
+        return g != null && p != null && act == Activation.RELU && g.strideH() == 1 && g.strideW() == 1 && g.r() * g.s() > 1
+                && p.kernelH() == 2 && p.kernelW() == 2 && p.strideH() == 2 && p.strideW() == 2 && p.padH() == 0 && p.padW() == 0
+                && p.n() == g.n() && p.c() == g.k() && p.h() == g.outH() && p.w() == g.outW();
+    }
+    @Override protected void conv2dMaxPoolForwardPackedUnchecked(Conv2dShape g, Buffer x, PackedMatrix w, Buffer bias, Activation act,
+                                                                 Pool2dShape pool, Buffer y) {
+        convPool.conv2dReluMaxPool(g, x, w.buffer(), bias, y);
+    }
     // A packed conv weight is CheckedBackend's row-major copy: both conv kernels (direct and tiles) read KCRS in place.
     @Override protected void conv2dBackwardInputUnchecked(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) { convPool.conv2dBackwardInput(g, gy, w, gx); }
     @Override protected void conv2dBackwardWeightUnchecked(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) {

@@ -23,6 +23,12 @@ final class CpuConvPool {
                 .put((long) act.op().code()).put(y.address()).address()));
     }
 
+    /** conv (stride 1) + bias + ReLU + 2x2 stride-2 max pool; y holds the pooled output. */
+    void conv2dReluMaxPool(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Buffer y) {
+        status("conv2dMaxPoolForwardPacked", g, CpuNative.engine_conv2d_relu_maxpool(ArgBlocks.conv(x.dtype(), g).put(x.address())
+                .put(w.address()).put(addr(bias)).put((long) Activation.RELU.op().code()).put(y.address()).address()));
+    }
+
     void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) {
         status("conv2dBackwardInput", g, CpuNative.engine_conv2d_backward_input(
                 ArgBlocks.conv(gy.dtype(), g).put(gy.address()).put(w.address()).put(gx.address()).address()));

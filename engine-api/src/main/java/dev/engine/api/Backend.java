@@ -211,8 +211,7 @@ public sealed interface Backend permits CheckedBackend {
      * A constant F32 convolution weight (KCRS: {@code k} filters of {@code cols = C/groups * R * S} values,
      * in {@code groups} groups) stored once in the layout this backend's {@link #conv2dForwardPacked} reads
      * fastest: a frozen model's convolution. The default keeps a contiguous copy
-     * ({@link PackedMatrix#ROW_MAJOR}); the CPU backend stores groups of a multiple of 16 filters
-     * transposed, tap by tap, so its direct kernel need not transpose them on every call.
+     * ({@link PackedMatrix#ROW_MAJOR}), which the CPU backend's kernels also read.
      *
      * <pre>{@code
      * try (PackedMatrix w = be.packConvWeight(weight, g.k(), g.c() / g.groups() * g.r() * g.s(), g.groups())) {
@@ -227,6 +226,26 @@ public sealed interface Backend permits CheckedBackend {
      * geometry (its filter count and filter size must match {@code g}).
      */
     void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Buffer y);
+
+    /**
+     * Whether {@link #conv2dMaxPoolForwardPacked} has a fused kernel for this chain: a convolution, its
+     * activation, then {@code pool} over its output. A frozen plan fuses a convolution with the max pool that
+     * alone reads it only where this says so. The default: no fused kernel.
+     */
+    default boolean fusesConvMaxPool(Conv2dShape g, Activation activation, Pool2dShape pool) { return false; }
+
+    /**
+     * {@link #conv2dForwardPacked} followed by a max pool of its output ({@code pool} takes the convolution's
+     * output shape) in one call, {@code y} holding only the pooled values: the activation at full resolution
+     * never reaches memory. Only for chains {@link #fusesConvMaxPool} accepts; others throw an
+     * {@link EngineException}. Same values as the two calls.
+     *
+     * <pre>{@code
+     * var pool = new Pool2dShape(g.n(), g.k(), g.outH(), g.outW(), 2, 2, 2, 2, 0, 0, true);
+     * if (be.fusesConvMaxPool(g, Activation.RELU, pool)) be.conv2dMaxPoolForwardPacked(g, x, w, bias, Activation.RELU, pool, y);
+     * }</pre>
+     */
+    void conv2dMaxPoolForwardPacked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Pool2dShape pool, Buffer y);
 
     /**
      * An int8 convolution (groups 1): {@code x} (F32) quantised to uint8 as {@code aq} says, the weight a

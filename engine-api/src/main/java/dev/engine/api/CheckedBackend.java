@@ -635,13 +635,18 @@ public abstract non-sealed class CheckedBackend implements Backend {
 
     /** The checks of a convolution forward; returns the dtype. */
     private DType convForward(String op, Conv2dShape g, Buffer x, Buffer w, Buffer bias, Buffer y) {
+        return convForward(op, g, x, w, bias, y, product(op, g.outputShape()));
+    }
+
+    /** As above with {@code y} holding {@code yNumel} values (a fused pool's output). */
+    private DType convForward(String op, Conv2dShape g, Buffer x, Buffer w, Buffer bias, Buffer y, long yNumel) {
         convSizes(op, g);
         DType dt = dtypeOf(op, "x", x);
         floating(op, "x", dt);
         buffer(op, "x", this, x, product(op, g.inputShape()));
         buffer(op, "weight", this, w, weightNumel(op, g), dt);
         optional(op, "bias", bias, g.k(), dt);
-        buffer(op, "y", this, y, product(op, g.outputShape()), dt);
+        buffer(op, "y", this, y, yNumel, dt);
         return dt;
     }
 
@@ -688,6 +693,33 @@ public abstract non-sealed class CheckedBackend implements Backend {
     /** n > 0; the default runs {@link #conv2dForwardUnchecked} on the row-major copy. */
     protected void conv2dForwardPackedUnchecked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Buffer y) {
         conv2dForwardUnchecked(g, x, weight.buffer(), bias, activation, y);
+    }
+
+    @Override public final void conv2dMaxPoolForwardPacked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation,
+                                                           Pool2dShape pool, Buffer y) {
+        ready();
+        String op = "conv2dMaxPoolForwardPacked";
+        if (weight == null) throw new EngineException(op + ": packed weight is null");
+        if (pool == null) throw new EngineException(op + ": pool geometry is null");
+        convSizes(op, g);
+        KernelChecks.packedConvWeight(op, g, weight);
+        weight.check(op, this, packedConvWeightFormat(weight.rows(), weight.cols(), g.groups()));
+        if (dtypeOf(op, "x", x) != DType.F32) throw new DTypeException(op + ": a packed weight is F32; x is " + x.dtype());
+        if (pool.n() != g.n() || pool.c() != g.k() || pool.h() != g.outH() || pool.w() != g.outW())
+            throw new ShapeException(op + ": " + pool + " does not pool the convolution's output " + Shapes.str(g.outputShape()));
+        Activation act = activation == null ? Activation.NONE : activation;
+        if (!fusesConvMaxPool(g, act, pool))
+            throw new EngineException(op + ": the " + name() + " backend has no fused kernel for " + g + " with " + act + " and " + pool
+                    + " (run conv2dForwardPacked, then maxPool2dForward)");
+        convForward(op, g, x, weight.buffer(), bias, y, product(op, pool.outputShape()));
+        if (g.n() == 0) return;
+        conv2dMaxPoolForwardPackedUnchecked(g, x, weight, bias, act, pool, y);
+    }
+
+    /** n > 0, a chain {@link #fusesConvMaxPool} accepts; the default has no fused kernel. */
+    protected void conv2dMaxPoolForwardPackedUnchecked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation,
+                                                       Pool2dShape pool, Buffer y) {
+        throw new EngineException("conv2dMaxPoolForwardPacked: the " + name() + " backend has no fused convolution and max pool kernel");
     }
 
     @Override public final void conv2dForwardInt8Packed(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias,

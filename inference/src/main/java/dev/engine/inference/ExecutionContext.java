@@ -1,5 +1,6 @@
 package dev.engine.inference;
 
+import dev.engine.graph.Graph;
 import dev.engine.graph.Value;
 import dev.engine.graph.Node;
 import dev.engine.graph.OpKind;
@@ -56,6 +57,7 @@ public final class ExecutionContext implements AutoCloseable {
     private final ExecutionPlan plan;
     private final Buffer arena, input, output;
     private final Runnable[] steps;
+    private final java.util.Set<Integer> absorbed = new java.util.HashSet<>();  // steps the step before runs (fused)
     private final int inputCount, outputCount;
     private float[] packed;  // the inputs of a multi-input run laid one after another (allocated on first use)
     private RecordedCall recorded;
@@ -73,7 +75,15 @@ public final class ExecutionContext implements AutoCloseable {
         this.input = backend.allocate(DType.F32, Math.max(1, inputCount));
         this.output = backend.allocate(DType.F32, Math.max(1, outputCount));
         List<Runnable> list = new ArrayList<>();
-        for (ExecutionPlan.Step s : plan.steps()) list.add(compile(s, weights));
+        List<ExecutionPlan.Step> planned = plan.steps();
+        for (int i = 0; i < planned.size(); i++) {
+            Runnable fused = i + 1 < planned.size() ? convMaxPool(planned.get(i).node(), planned.get(i + 1).node(), weights) : null;
+            if (fused == null) { list.add(compile(planned.get(i), weights)); continue; }
+            list.add(fused);           // the convolution's step runs both
+            list.add(() -> { });      // the pool's step: already done
+            absorbed.add(i + 1);
+            i++;
+        }
         if (plan.finalCopy()) {
             BufferView src = new BufferView(buf(plan.graph().output(), weights), Layout.contiguous(plan.outputShape()));
             BufferView dst = BufferView.of(output, plan.outputShape());
@@ -83,6 +93,14 @@ public final class ExecutionContext implements AutoCloseable {
     }
 
     public ExecutionPlan plan() { return plan; }
+
+    /** Step {@code i}'s node name, with what the step fused in from the next one or into the one before. */
+    String stepLabel(int i) {
+        List<ExecutionPlan.Step> s = plan.steps();
+        String name = s.get(i).node().name();
+        if (absorbed.contains(i + 1)) return name + "+" + s.get(i + 1).node().name();
+        return absorbed.contains(i) ? name + " (fused above)" : name;
+    }
 
     /**
      * Copies {@code in} into the input buffer, runs every step, copies the result into {@code out}: the
@@ -193,6 +211,26 @@ public final class ExecutionContext implements AutoCloseable {
     private Buffer scratch(ExecutionPlan.Step s, int i) {
         ExecutionPlan.Scratch sc = s.scratch().get(i);
         return arena.slice(sc.dtype(), sc.byteOffset(), sc.elements());
+    }
+
+    /**
+     * One call for a packed F32 convolution whose output only {@code next}, a max pool, reads, where the
+     * backend has a fused kernel for the chain; else null. The convolution's own output is then never written.
+     */
+    private Runnable convMaxPool(Node conv, Node next, Weights w) {
+        if (conv.kind() != OpKind.CONV2D || next.kind() != OpKind.MAXPOOL2D || Int8Quantizer.isInt8(conv)) return null;
+        Value mid = conv.output();
+        Graph g = plan.graph();
+        if (!next.input(0).equals(mid) || g.uses(mid) != 1 || mid.equals(g.output())) return null;
+        PackedMatrix wp = w.packed(conv);
+        if (wp == null) return null;
+        Conv2dShape cg = ShapeInference.conv(conv, plan.shape(conv.input(0)), conv.name());
+        Pool2dShape pg = ShapeInference.pool(next, plan.shape(mid), next.name());
+        Activation act = conv.activation();
+        if (!backend.fusesConvMaxPool(cg, act, pg)) return null;
+        Buffer x = buf(conv.input(0), w), y = buf(next.output(), w), bias = w.get(conv, "bias");
+        Backend be = backend;
+        return () -> be.conv2dMaxPoolForwardPacked(cg, x, wp, bias, act, pg, y);
     }
 
     private Runnable compile(ExecutionPlan.Step step, Weights w) {

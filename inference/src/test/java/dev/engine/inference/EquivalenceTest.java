@@ -33,6 +33,28 @@ class EquivalenceTest {
 
     @Test void cnn() { assertSame(Models.tinyCnn(2), new long[]{1, 2, 8, 8}, 1, 2, 5); }
 
+    /**
+     * Convolution + ReLU + 2x2 max pool chains run as one fused call (16-filter vectors and wide planes), a
+     * convolution whose output something else also reads does not, and all equal the unfused graph.
+     */
+    @Test void convReluPoolChains() {
+        Random r = new Random(5);
+        float[] w1 = Models.randn(r, 6 * 25, 0.3), b1 = Models.randn(r, 6, 0.1), w2 = Models.randn(r, 16 * 6 * 25, 0.1), b2 = Models.randn(r, 16, 0.1);
+        float[] w3 = Models.randn(r, 16 * 16 * 9, 0.1);
+        Traceable model = (t, x) -> {
+            Value h = t.maxPool2d(t.relu(t.named("conv1").conv2d(x, w1, 6, 1, 5, b1, 1, 0)), 2, 2, 0);     // 28 -> 24 -> 12
+            h = t.maxPool2d(t.relu(t.named("conv2").conv2d(h, w2, 16, 6, 5, b2, 1, 2)), 2, 2, 0);         // 12 -> 12 -> 6
+            Value c = t.relu(t.named("conv3").conv2d(h, w3, 16, 16, 3, null, 1, 1));
+            return t.flatten(t.add(t.maxPool2d(c, 2, 2, 0), t.avgPool2d(c, 2, 2, 0, true)));              // conv3 read twice
+        };
+        assertSame(model, new long[]{1, 1, 28, 28}, 1, 3, 9);
+        try (FrozenModel f = Freezer.freeze(model, new long[]{1, 1, 28, 28}, FreezeOptions.defaults())) {
+            String table = StepTiming.table(f.profile(new float[][]{Models.randn(r, 2 * 784, 1)}, 2, 2));
+            assertTrue(table.contains("conv1+bias+relu+maxpool") && table.contains("conv2+bias+relu+maxpool") && table.contains("(fused above)"), table);
+            assertTrue(!table.contains("conv3+relu+maxpool"), table);
+        }
+    }
+
     @Test void residual() { assertSame(Models.residual(3, 12, 5), new long[]{1, 12}, 1, 4, 9); }
 
     @Test void matmulAndEmbedding() {
