@@ -86,6 +86,8 @@ struct ConvShape {
 };
 
 struct ConvForwardArgs { i64 dtype; ConvShape g; i64 x, w, bias, act, y; };
+// conv + ReLU + 2x2 max pool: ConvForwardArgs and the weight's filter-vector copy ([K/16][C*R*S][16]; 0: none)
+struct ConvPoolArgs { i64 dtype; ConvShape g; i64 x, w, bias, act, y, w_vectors; };
 // int8 convolution (groups 1) against a [C*R*S, K] matrix packed by engine_pack_int8; x quantised as Int8GemmArgs says
 struct ConvInt8Args { ConvShape g; i64 x, packed_w, bias, act, y, dynamic, a_scale_bits, a_zero_point; };
 struct ConvBackwardInputArgs { i64 dtype; ConvShape g; i64 gy, w, gx; };
@@ -149,6 +151,8 @@ ENGINE_ABI_SLOTS(ConvForwardArgs, 20);
 ENGINE_ABI_AT(ConvForwardArgs, g, 1);
 ENGINE_ABI_AT(ConvForwardArgs, x, 15);
 ENGINE_ABI_AT(ConvForwardArgs, y, 19);
+ENGINE_ABI_SLOTS(ConvPoolArgs, 21);
+ENGINE_ABI_AT(ConvPoolArgs, w_vectors, 20);
 ENGINE_ABI_SLOTS(ConvInt8Args, 22);
 ENGINE_ABI_AT(ConvInt8Args, x, 14);
 ENGINE_ABI_SLOTS(ConvBackwardInputArgs, 18);

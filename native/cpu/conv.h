@@ -249,19 +249,19 @@ inline int engine_conv2d_forward(long long metaAddress) {
     });
 }
 
-// meta: ConvForwardArgs (F32, act ReLU), y the pooled [N][K][OH/2][OW/2]: conv + bias + ReLU + 2x2 stride-2
+// meta: ConvPoolArgs (F32, act ReLU), y the pooled [N][K][OH/2][OW/2]: conv + bias + ReLU + 2x2 stride-2
 // max pool (floor) in one pass where the convolution runs directly (stride 1); otherwise the convolution
 // (im2col tiles, every thread on few large images) into scratch, then the pool.
 inline int engine_conv2d_relu_maxpool(long long metaAddress) {
     return engine::guarded([&] {
         using namespace engine;
-        const ConvForwardArgs& q = *ptr<ConvForwardArgs>(metaAddress);
+        const ConvPoolArgs& q = *ptr<ConvPoolArgs>(metaAddress);
         ConvGeom g = read_geom(q.g);
         const float* x = ptr<float>(q.x);
         const float* w = ptr<float>(q.w);
         const float* bias = ENGINE_P(float, q.bias);
         float* y = ptr<float>(q.y);
-        if (use_direct(g)) { conv_relu_pool(direct_geom(g), x, w, bias, y); return; }
+        if (use_direct(g)) { conv_relu_pool(direct_geom(g), x, w, ENGINE_P(float, q.w_vectors), bias, y); return; }
         static thread_local std::vector<float> full;  // the caller's: workers reach it through `conv`
         full.resize((size_t)(g.n * g.k * g.ohw()));
         const float* conv = full.data();

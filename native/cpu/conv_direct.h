@@ -82,21 +82,34 @@ ENGINE_INLINE void conv_direct_planes(const DirectGeom& g, const T* x, const T* 
     const i64 H = g.h + 2 * g.ph, W = g.w + 2 * g.pw;
     const i64 used = (g.oh - 1) * W + g.ow;  // wide positions that hold an output
     const i64 len = (used + DIRECT_CHUNK - 1) / DIRECT_CHUNK * DIRECT_CHUNK;
-    // every input plane is copied (zero-padded) into scratch with slack after the last plane, so the
-    // rounded-up chunks read zeros, never past the buffer
+    // padded input planes are copied (zero-padded) into scratch with slack after the last plane, so the
+    // rounded-up chunks read zeros, never past the buffer. Unpadded images are read in place: the chunks
+    // past an image's end read the next images (lanes no output keeps); the last ones, whose slack would
+    // reach past x, are copied.
     const i64 slack = len - ((g.oh - 1) * W + g.ow) + DIRECT_VEC;
+    const i64 image = g.c * g.h * g.w;
+    const bool in_place = g.ph == 0 && g.pw == 0;
+    const i64 copied_from = in_place ? std::max<i64>(0, g.n - (slack + image - 1) / image) : 0;
     // images are independent: each part a contiguous range, each thread its own scratch
     run_shares(g.n > 1 ? threads_for(g.n * g.k * ohw * crs) : 1, g.n, [&](int t, int nt) {
     static thread_local std::vector<T> padded, wide;
     if ((i64)wide.size() < DIRECT_KB_WIDE * len + slack_out) wide.assign((size_t)(DIRECT_KB_WIDE * len + slack_out), T(0));
-    padded.assign((size_t)(g.c * H * W + slack), T(0));
-    for (i64 b = g.n * t / nt, bEnd = g.n * (t + 1) / nt; b < bEnd; b++) {
-        const T* xsrc = x + b * g.c * g.h * g.w;
-        for (i64 ci = 0; ci < g.c; ci++)
-            for (i64 iy = 0; iy < g.h; iy++)
-                std::memcpy(&padded[(size_t)((ci * H + iy + g.ph) * W + g.pw)], xsrc + (ci * g.h + iy) * g.w, sizeof(T) * g.w);
+    const i64 bEnd = g.n * (t + 1) / nt;
+    if (!in_place || bEnd > copied_from) padded.assign((size_t)(g.c * H * W + slack), T(0));
+    for (i64 b = g.n * t / nt; b < bEnd; b++) {
+        const T* xsrc = x + b * image;
+        const T* xb = xsrc;
+        if (in_place && b >= copied_from) {
+            std::memcpy(padded.data(), xsrc, sizeof(T) * image);
+            xb = padded.data();
+        } else if (!in_place) {
+            for (i64 ci = 0; ci < g.c; ci++)
+                for (i64 iy = 0; iy < g.h; iy++)
+                    std::memcpy(&padded[(size_t)((ci * H + iy + g.ph) * W + g.pw)], xsrc + (ci * g.h + iy) * g.w, sizeof(T) * g.w);
+            xb = padded.data();
+        }
         for (i64 gi = 0; gi < g.groups; gi++) {
-            const T* xg = padded.data() + gi * cg * H * W;
+            const T* xg = xb + gi * cg * H * W;
             for (i64 kk = 0; kk < kg;) {
                 const i64 ko0 = gi * kg + kk;
                 const i64 left = kg - kk;

@@ -89,16 +89,11 @@ inline bool pool_filter_vectors(const DirectGeom& g) {
     return runs && g.groups == 1 && g.k % 16 == 0;
 }
 
-inline void conv_relu_pool_filters(const DirectGeom& g, const float* x, const float* w, const float* bias, float* y) {
+// wts: the weights as [K/16][C*R*S][16] (the 16 filters of one tap are one vector), as a frozen model's
+// packed weight keeps them.
+inline void conv_relu_pool_filters(const DirectGeom& g, const float* x, const float* wts, const float* bias, float* y) {
     const i64 H = g.h + 2 * g.ph, W = g.w + 2 * g.pw, crs = g.c * g.r * g.s;
     const i64 phw = (g.oh / 2) * (g.ow / 2), blocks = g.k / 16;
-    // weights as [K/16][C*R*S][16]: the 16 filters of one tap are one vector
-    static thread_local std::vector<float> wt;
-    wt.resize((size_t)(g.k * crs));
-    for (i64 kb = 0; kb < blocks; kb++)
-        for (i64 q = 0; q < crs; q++)
-            for (int o = 0; o < 16; o++) wt[(size_t)((kb * crs + q) * 16 + o)] = w[(kb * 16 + o) * crs + q];
-    const float* wts = wt.data();
     const bool padded_copy = g.ph || g.pw;
     run_shares(g.n > 1 ? threads_for(g.n * g.k * g.oh * g.ow * crs) : 1, g.n, [&](int t, int nt) {
         static thread_local std::vector<float> padded, tile;
@@ -160,9 +155,10 @@ ENGINE_DISPATCH void conv_relu_pool_wide(const DirectGeom& g, const float* x, co
     });
 }
 
-// conv (stride 1, F32) + bias + ReLU + 2x2 stride-2 max pool (floor) into y [N][K][OH/2][OW/2].
-inline void conv_relu_pool(const DirectGeom& g, const float* x, const float* w, const float* bias, float* y) {
-    if (pool_filter_vectors(g)) conv_relu_pool_filters(g, x, w, bias, y);
+// conv (stride 1, F32) + bias + ReLU + 2x2 stride-2 max pool (floor) into y [N][K][OH/2][OW/2]: the filter
+// vectors where the weight comes as them too (vectors not null), else the wide planes of KCRS w.
+inline void conv_relu_pool(const DirectGeom& g, const float* x, const float* w, const float* vectors, const float* bias, float* y) {
+    if (vectors && pool_filter_vectors(g)) conv_relu_pool_filters(g, x, vectors, bias, y);
     else conv_relu_pool_wide(g, x, w, bias, y);
 }
 

@@ -296,6 +296,33 @@ public final class CpuBackend extends CheckedBackend {
     @Override protected void conv2dForwardUnchecked(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Activation act, Buffer y) {
         convPool.conv2dForward(g, x, w, bias, act, y);
     }
+    /**
+     * A packed conv weight is its KCRS copy (which both conv kernels, direct and tiles, read in place); with
+     * a multiple of 16 filters it is followed by the same [K][C/groups*R*S] matrix as [K/16][C/groups*R*S][16],
+     * the layout the fused convolution + max pool's filter-vector kernel reads (groups 1 only).
+     */
+    @Override protected String packedConvWeightFormat(long k, long cols, int groups) {
+        return filterVectors(k, cols) ? CONV_FILTER_VECTORS : PackedMatrix.ROW_MAJOR;
+    }
+
+    private static final String CONV_FILTER_VECTORS = "kcrs+filter-vectors";
+
+    private static boolean filterVectors(long k, long cols) { return k % 16 == 0 && k * cols <= 1 << 26; }
+
+    @Override protected PackedMatrix packConvWeightUnchecked(Buffer weight, long k, long cols, int groups) {
+        if (!filterVectors(k, cols)) return super.packConvWeightUnchecked(weight, k, cols, groups);
+        int n = Math.toIntExact(k * cols);
+        float[] kcrs = new float[n], vectors = new float[n];
+        copyOut(weight, 0, kcrs, 0, n);
+        for (int block = 0; block < k / 16; block++)
+            for (int q = 0; q < cols; q++)
+                for (int o = 0; o < 16; o++) vectors[(int) ((block * cols + q) * 16 + o)] = kcrs[(int) ((block * 16L + o) * cols + q)];
+        Buffer b = allocate(DType.F32, 2L * n);
+        copyIn(kcrs, 0, b, 0, n);
+        copyIn(vectors, 0, b, n, n);
+        return new PackedMatrix(b, k, cols, CONV_FILTER_VECTORS);
+    }
+
     /** Stride-1 F32 convolutions with a filter larger than 1x1, ReLU, then a 2x2 stride-2 unpadded max pool. */
     @Override public boolean fusesConvMaxPool(Conv2dShape g, Activation act, Pool2dShape p) {
         return g != null && p != null && act == Activation.RELU && g.strideH() == 1 && g.strideW() == 1 && g.r() * g.s() > 1
@@ -304,9 +331,9 @@ public final class CpuBackend extends CheckedBackend {
     }
     @Override protected void conv2dMaxPoolForwardPackedUnchecked(Conv2dShape g, Buffer x, PackedMatrix w, Buffer bias, Activation act,
                                                                  Pool2dShape pool, Buffer y) {
-        convPool.conv2dReluMaxPool(g, x, w.buffer(), bias, y);
+        long vectors = w.format().equals(CONV_FILTER_VECTORS) ? w.buffer().address() + DType.F32.bytes(w.rows() * w.cols()) : 0;
+        convPool.conv2dReluMaxPool(g, x, w.buffer(), vectors, bias, y);
     }
-    // A packed conv weight is CheckedBackend's row-major copy: both conv kernels (direct and tiles) read KCRS in place.
     @Override protected void conv2dBackwardInputUnchecked(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) { convPool.conv2dBackwardInput(g, gy, w, gx); }
     @Override protected void conv2dBackwardWeightUnchecked(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) {
         convPool.conv2dBackwardWeight(g, x, gy, gw, gb);

@@ -23,10 +23,13 @@ final class CpuConvPool {
                 .put((long) act.op().code()).put(y.address()).address()));
     }
 
-    /** conv (stride 1) + bias + ReLU + 2x2 stride-2 max pool; y holds the pooled output. */
-    void conv2dReluMaxPool(Conv2dShape g, Buffer x, Buffer w, Buffer bias, Buffer y) {
+    /**
+     * conv (stride 1) + bias + ReLU + 2x2 stride-2 max pool; y holds the pooled output. {@code vectors}: the
+     * address of the weight as [K/16][C*R*S][16], or 0.
+     */
+    void conv2dReluMaxPool(Conv2dShape g, Buffer x, Buffer w, long vectors, Buffer bias, Buffer y) {
         status("conv2dMaxPoolForwardPacked", g, CpuNative.engine_conv2d_relu_maxpool(ArgBlocks.conv(x.dtype(), g).put(x.address())
-                .put(w.address()).put(addr(bias)).put((long) Activation.RELU.op().code()).put(y.address()).address()));
+                .put(w.address()).put(addr(bias)).put((long) Activation.RELU.op().code()).put(y.address()).put(vectors).address()));
     }
 
     void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) {

@@ -211,7 +211,8 @@ public sealed interface Backend permits CheckedBackend {
      * A constant F32 convolution weight (KCRS: {@code k} filters of {@code cols = C/groups * R * S} values,
      * in {@code groups} groups) stored once in the layout this backend's {@link #conv2dForwardPacked} reads
      * fastest: a frozen model's convolution. The default keeps a contiguous copy
-     * ({@link PackedMatrix#ROW_MAJOR}), which the CPU backend's kernels also read.
+     * ({@link PackedMatrix#ROW_MAJOR}); the CPU backend's follows it, for a multiple of 16 filters, with the
+     * filters 16 to a vector tap by tap, as its fused convolution + max pool kernel reads them.
      *
      * <pre>{@code
      * try (PackedMatrix w = be.packConvWeight(weight, g.k(), g.c() / g.groups() * g.r() * g.s(), g.groups())) {
