@@ -17,6 +17,7 @@ public final class Int8PairedCheck {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 30;
+        boolean profile = args.length > 1 && args[1].equals("profile");  // also the F32 and int8 plans' steps
         String[] names = {"engineFrozen", "engineInt8", "engineInt8Dynamic", "engineBf16", "peerOnnxRuntime", "peerOnnxRuntimeQdq",
                 "engineInt8LinearOnly"};
         for (String config : new String[]{"mlp:1", "mlp:64", "lenet:1"}) {
@@ -39,6 +40,7 @@ public final class Int8PairedCheck {
                     System.out.printf(Locale.ROOT, "  %-18s %9.1f us   time / F32 frozen %.3f   time / ONNX Runtime %.3f   time / ORT int8 QDQ %.3f%n",
                             names[m], v, v / f32, v / ort, v / qdq);
                 }
+                if (profile) System.out.print(b.profiles(config.endsWith(":1") ? 20000 : 2000));
             } finally {
                 b.tearDown();
             }

@@ -95,6 +95,13 @@ public class QuantizedInferenceBench {
         for (FrozenModel m : new FrozenModel[]{f32, int8, int8Dynamic, int8LinearOnly, bf16}) if (m != null) m.close();
     }
 
+    /** The F32 and static int8 models' per-step medians (us), for {@link Int8PairedCheck}'s {@code profile} option. */
+    String profiles(int runs) {
+        float[][] in = {x};
+        return "F32 frozen:\n" + dev.engine.inference.StepTiming.table(f32.profile(in, batch, runs))
+                + "int8 static:\n" + dev.engine.inference.StepTiming.table(int8.profile(in, batch, runs));
+    }
+
     @Benchmark
     public float[] engineFrozen() {
         f32.run(x, batch, out);
