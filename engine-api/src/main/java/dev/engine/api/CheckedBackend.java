@@ -677,14 +677,19 @@ public abstract non-sealed class CheckedBackend implements Backend {
     /** The format {@link #packConvWeightUnchecked} writes for this geometry; {@link #conv2dForwardPacked} refuses any other. */
     protected String packedConvWeightFormat(long k, long cols, int groups) { return PackedMatrix.ROW_MAJOR; }
 
-    @Override public final void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Buffer y) {
-        ready();
-        String op = "conv2dForwardPacked";
+    /** The checks of a packed convolution's geometry, weight and input, before its output's. */
+    private void packedConv(String op, Conv2dShape g, Buffer x, PackedMatrix weight) {
         if (weight == null) throw new EngineException(op + ": packed weight is null");
         convSizes(op, g);
         KernelChecks.packedConvWeight(op, g, weight);
         weight.check(op, this, packedConvWeightFormat(weight.rows(), weight.cols(), g.groups()));
         if (dtypeOf(op, "x", x) != DType.F32) throw new DTypeException(op + ": a packed weight is F32; x is " + x.dtype());
+    }
+
+    @Override public final void conv2dForwardPacked(Conv2dShape g, Buffer x, PackedMatrix weight, Buffer bias, Activation activation, Buffer y) {
+        ready();
+        String op = "conv2dForwardPacked";
+        packedConv(op, g, x, weight);
         convForward(op, g, x, weight.buffer(), bias, y);
         if (g.n() == 0) return;
         conv2dForwardPackedUnchecked(g, x, weight, bias, activation == null ? Activation.NONE : activation, y);
@@ -699,12 +704,8 @@ public abstract non-sealed class CheckedBackend implements Backend {
                                                            Pool2dShape pool, Buffer y) {
         ready();
         String op = "conv2dMaxPoolForwardPacked";
-        if (weight == null) throw new EngineException(op + ": packed weight is null");
+        packedConv(op, g, x, weight);
         if (pool == null) throw new EngineException(op + ": pool geometry is null");
-        convSizes(op, g);
-        KernelChecks.packedConvWeight(op, g, weight);
-        weight.check(op, this, packedConvWeightFormat(weight.rows(), weight.cols(), g.groups()));
-        if (dtypeOf(op, "x", x) != DType.F32) throw new DTypeException(op + ": a packed weight is F32; x is " + x.dtype());
         if (pool.n() != g.n() || pool.c() != g.k() || pool.h() != g.outH() || pool.w() != g.outW())
             throw new ShapeException(op + ": " + pool + " does not pool the convolution's output " + Shapes.str(g.outputShape()));
         Activation act = activation == null ? Activation.NONE : activation;
