@@ -1,6 +1,5 @@
 package dev.engine.inference;
 
-import dev.engine.graph.Graph;
 import dev.engine.graph.Value;
 import dev.engine.graph.Node;
 import dev.engine.graph.OpKind;
@@ -57,7 +56,6 @@ public final class ExecutionContext implements AutoCloseable {
     private final ExecutionPlan plan;
     private final Buffer arena, input, output;
     private final Runnable[] steps;
-    private final java.util.Set<Integer> absorbed = new java.util.HashSet<>();  // steps the step before runs (fused)
     private final int inputCount, outputCount;
     private float[] packed;  // the inputs of a multi-input run laid one after another (allocated on first use)
     private RecordedCall recorded;
@@ -77,11 +75,9 @@ public final class ExecutionContext implements AutoCloseable {
         List<Runnable> list = new ArrayList<>();
         List<ExecutionPlan.Step> planned = plan.steps();
         for (int i = 0; i < planned.size(); i++) {
-            Runnable fused = i + 1 < planned.size() ? convMaxPool(planned.get(i).node(), planned.get(i + 1).node(), weights) : null;
-            if (fused == null) { list.add(compile(planned.get(i), weights)); continue; }
-            list.add(fused);           // the convolution's step runs both
+            if (!plan.fusedWithNext(i)) { list.add(compile(planned.get(i), weights)); continue; }
+            list.add(convMaxPool(planned.get(i).node(), planned.get(i + 1).node(), weights));  // the convolution's step runs both
             list.add(() -> { });      // the pool's step: already done
-            absorbed.add(i + 1);
             i++;
         }
         if (plan.finalCopy()) {
@@ -98,8 +94,8 @@ public final class ExecutionContext implements AutoCloseable {
     String stepLabel(int i) {
         List<ExecutionPlan.Step> s = plan.steps();
         String name = s.get(i).node().name();
-        if (absorbed.contains(i + 1)) return name + "+" + s.get(i + 1).node().name();
-        return absorbed.contains(i) ? name + " (fused above)" : name;
+        if (plan.fusedWithNext(i)) return name + "+" + s.get(i + 1).node().name();
+        return i > 0 && plan.fusedWithNext(i - 1) ? name + " (fused above)" : name;
     }
 
     /**
@@ -205,6 +201,7 @@ public final class ExecutionContext implements AutoCloseable {
             case OUTPUT -> output.slice(DType.F32, 0, n);
             case CONSTANT -> w.value(s.root());
             case ARENA -> arena.slice(DType.F32, s.byteOffset(), n);
+            case FUSED -> throw new IllegalStateException("'" + v + "' lives inside a fused step and has no memory");
         };
     }
 
@@ -213,21 +210,12 @@ public final class ExecutionContext implements AutoCloseable {
         return arena.slice(sc.dtype(), sc.byteOffset(), sc.elements());
     }
 
-    /**
-     * One call for a packed F32 convolution whose output only {@code next}, a max pool, reads, where the
-     * backend has a fused kernel for the chain; else null. The convolution's own output is then never written.
-     */
+    /** One call for a convolution and the max pool the plan fused it with (its output has no memory). */
     private Runnable convMaxPool(Node conv, Node next, Weights w) {
-        if (conv.kind() != OpKind.CONV2D || next.kind() != OpKind.MAXPOOL2D || Int8Quantizer.isInt8(conv)) return null;
-        Value mid = conv.output();
-        Graph g = plan.graph();
-        if (!next.input(0).equals(mid) || g.uses(mid) != 1 || mid.equals(g.output())) return null;
         PackedMatrix wp = w.packed(conv);
-        if (wp == null) return null;
         Conv2dShape cg = ShapeInference.conv(conv, plan.shape(conv.input(0)), conv.name());
-        Pool2dShape pg = ShapeInference.pool(next, plan.shape(mid), next.name());
+        Pool2dShape pg = ShapeInference.pool(next, plan.shape(conv.output()), next.name());
         Activation act = conv.activation();
-        if (!backend.fusesConvMaxPool(cg, act, pg)) return null;
         Buffer x = buf(conv.input(0), w), y = buf(next.output(), w), bias = w.get(conv, "bias");
         Backend be = backend;
         return () -> be.conv2dMaxPoolForwardPacked(cg, x, wp, bias, act, pg, y);

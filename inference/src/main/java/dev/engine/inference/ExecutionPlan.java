@@ -5,14 +5,18 @@ import dev.engine.graph.Graph;
 import dev.engine.graph.Node;
 import dev.engine.graph.OpKind;
 import dev.engine.graph.ShapeInference;
+import dev.engine.api.Conv2dShape;
 import dev.engine.api.DType;
+import dev.engine.api.Pool2dShape;
 import dev.engine.api.EngineException;
 import dev.engine.api.Shapes;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A graph linearised and specialised to one batch size: the shape of every value, where every value
@@ -26,8 +30,19 @@ import java.util.Map;
  * }</pre>
  */
 public final class ExecutionPlan {
-    /** Where a value's elements are. */
-    public enum Home { INPUT, OUTPUT, CONSTANT, ARENA }
+    /** Where a value's elements are; FUSED: nowhere (a fused chain's intermediate that no kernel writes). */
+    public enum Home { INPUT, OUTPUT, CONSTANT, ARENA, FUSED }
+
+    /**
+     * Whether a packed F32 convolution and the max pool that alone reads its output run as one call on the
+     * plan's backend ({@link dev.engine.api.Backend#fusesConvMaxPool}); the convolution's output then gets no memory.
+     */
+    @FunctionalInterface
+    public interface ConvPoolFusion {
+        boolean fuses(Node conv, Conv2dShape g, Node pool, Pool2dShape p);
+
+        ConvPoolFusion NONE = (conv, g, pool, p) -> false;
+    }
 
     /**
      * A value's storage: home and byte offset (arena, or input: a graph's inputs lie one after another in one
@@ -52,18 +67,23 @@ public final class ExecutionPlan {
     private final boolean finalCopy;
     private final long arenaBytes;
     private final long inputElements;
+    private final Set<Integer> fusedWithNext;
 
     private ExecutionPlan(Graph g, long batch, Map<Integer, long[]> shapes, Map<Integer, Slot> slots, List<Step> steps, boolean finalCopy, long arenaBytes,
-                          long inputElements) {
+                          long inputElements, Set<Integer> fusedWithNext) {
         this.graph = g; this.batch = batch; this.shapes = shapes; this.slots = slots; this.steps = steps; this.finalCopy = finalCopy; this.arenaBytes = arenaBytes;
         this.inputElements = inputElements;
+        this.fusedWithNext = fusedWithNext;
     }
 
     /** Infers shapes for {@code batch}, linearises, computes lifetimes and plans the arena. */
     public static ExecutionPlan build(Graph g, long batch) { return build(g, batch, true); }
 
     /** As {@link #build(Graph, long)}; with {@code share} false every value gets its own arena region. */
-    public static ExecutionPlan build(Graph g, long batch, boolean share) {
+    public static ExecutionPlan build(Graph g, long batch, boolean share) { return build(g, batch, share, ConvPoolFusion.NONE); }
+
+    /** As {@link #build(Graph, long, boolean)}, running the convolution + max pool chains {@code fusion} accepts as one step each. */
+    public static ExecutionPlan build(Graph g, long batch, boolean share, ConvPoolFusion fusion) {
         if (batch < 1) throw new EngineException("frozen model: batch size must be at least 1, got " + batch);
         Map<Integer, long[]> shapes = new HashMap<>();
         Map<Integer, Integer> root = new HashMap<>();
@@ -88,12 +108,20 @@ public final class ExecutionPlan {
         int outRoot = root.get(g.output().id());
         OpKind outKind = rootKind.get(outRoot);
         boolean finalCopy = outKind == OpKind.INPUT || outKind == OpKind.CONSTANT;
-        // Lifetimes of arena roots: from the producing step to the last step reading any alias.
+        Set<Integer> fusedWithNext = new HashSet<>(), fusedValues = new HashSet<>();
+        for (int i = 0; i + 1 < launches.size(); i++)
+            if (fusesWithNext(g, launches.get(i), launches.get(i + 1), shapes, fusion)) {
+                fusedWithNext.add(i);
+                fusedValues.add(launches.get(i).output().id());
+            }
+        // Lifetimes of arena roots: from the producing step to the last step reading any alias. A fused pool's
+        // output is written by the convolution's step, while that step still reads its input.
         Map<Integer, int[]> life = new HashMap<>();
         for (int i = 0; i < launches.size(); i++) {
             Node n = launches.get(i);
             int r = n.output().id();
-            if (r != outRoot) life.put(r, new int[]{i, i});
+            int written = i > 0 && fusedWithNext.contains(i - 1) ? i - 1 : i;
+            if (r != outRoot && !fusedValues.contains(r)) life.put(r, new int[]{written, i});
             for (Value v : n.inputs()) {
                 int[] l = life.get(root.get(v.id()));
                 if (l != null) l[1] = Math.max(l[1], i);
@@ -132,7 +160,7 @@ public final class ExecutionPlan {
         Map<Integer, Slot> slots = new HashMap<>();
         for (Node n : g.nodes()) {
             int id = n.output().id(), r = root.get(id);
-            Home h = r == outRoot && !finalCopy ? Home.OUTPUT : switch (rootKind.get(r)) {
+            Home h = r == outRoot && !finalCopy ? Home.OUTPUT : fusedValues.contains(r) ? Home.FUSED : switch (rootKind.get(r)) {
                 case INPUT -> Home.INPUT;
                 case CONSTANT -> Home.CONSTANT;
                 default -> Home.ARENA;
@@ -153,8 +181,21 @@ public final class ExecutionPlan {
         List<Step> steps = new ArrayList<>();
         for (int i = 0; i < launches.size(); i++) steps.add(new Step(launches.get(i), List.copyOf(scratch.get(i))));
         return new ExecutionPlan(g, batch, Collections.unmodifiableMap(shapes), Collections.unmodifiableMap(slots), List.copyOf(steps), finalCopy, p.totalBytes(),
-                inputElements);
+                inputElements, Set.copyOf(fusedWithNext));
     }
+
+    /** A packed F32 convolution, then the max pool that alone reads its output, where {@code fusion} runs them as one call. */
+    private static boolean fusesWithNext(Graph g, Node conv, Node next, Map<Integer, long[]> shapes, ConvPoolFusion fusion) {
+        if (conv.kind() != OpKind.CONV2D || next.kind() != OpKind.MAXPOOL2D || Int8Quantizer.isInt8(conv)) return false;
+        Value mid = conv.output();
+        if (!next.input(0).equals(mid) || g.uses(mid) != 1 || mid.equals(g.output())) return false;
+        Conv2dShape cg = ShapeInference.conv(conv, shapes.get(conv.input(0).id()), conv.name());
+        Pool2dShape pg = ShapeInference.pool(next, shapes.get(mid.id()), next.name());
+        return fusion.fuses(conv, cg, next, pg);
+    }
+
+    /** Whether step {@code i} also runs step {@code i + 1} (a fused convolution + max pool; that step then does nothing). */
+    public boolean fusedWithNext(int i) { return fusedWithNext.contains(i); }
 
     /** Kinds executed as views over their input's memory (no kernel). */
     static boolean isView(OpKind k) {
@@ -185,7 +226,7 @@ public final class ExecutionPlan {
         for (int i = 0; i < steps.size(); i++) {
             Node n = steps.get(i).node();
             Slot so = slots.get(n.output().id());
-            if (so.home() == Home.ARENA) life.putIfAbsent(so.root(), new int[]{i, i});
+            if (so.home() == Home.ARENA) life.putIfAbsent(so.root(), new int[]{i > 0 && fusedWithNext(i - 1) ? i - 1 : i, i});
             for (Value v : n.inputs()) {
                 Slot s = slots.get(v.id());
                 if (s.home() == Home.ARENA) life.get(s.root())[1] = i;

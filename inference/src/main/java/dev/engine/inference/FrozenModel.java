@@ -77,7 +77,7 @@ public final class FrozenModel implements AutoCloseable {
         this.inputNames = graph.inputNames();
         this.sampleShapes = graph.inputs().stream().map(v -> { long[] t = v.shape(); return Arrays.copyOfRange(t, 1, t.length); }).toList();
         this.valuesPerRow = sampleShapes.stream().mapToInt(Shapes::numelInt).toArray();
-        plan(Math.max(1, (int) Math.min(Integer.MAX_VALUE, s[0]))); // validates shapes before weights are uploaded
+        ExecutionPlan.build(graph, Math.max(1, Math.min(Integer.MAX_VALUE, s[0])), shareMemory); // validates shapes before weights are uploaded
         this.weights = Weights.upload(graph, backend);
     }
 
@@ -101,7 +101,8 @@ public final class FrozenModel implements AutoCloseable {
     /** The cached plan for a batch size. */
     public ExecutionPlan plan(int batch) {
         if (batch < 1) throw new ShapeException("frozen model: batch size must be at least 1, got " + batch);
-        return plans.computeIfAbsent(batch, b -> ExecutionPlan.build(graph, b, shareMemory));
+        return plans.computeIfAbsent(batch, b -> ExecutionPlan.build(graph, b, shareMemory,
+                (conv, g, pool, p) -> weights.packed(conv) != null && backend.fusesConvMaxPool(g, conv.activation(), p)));
     }
 
     /** The applied passes and the plan for a batch size, with readable fused names. */

@@ -52,6 +52,13 @@ class EquivalenceTest {
             String table = StepTiming.table(f.profile(new float[][]{Models.randn(r, 2 * 784, 1)}, 2, 2));
             assertTrue(table.contains("conv1+bias+relu+maxpool") && table.contains("conv2+bias+relu+maxpool") && table.contains("(fused above)"), table);
             assertTrue(!table.contains("conv3+relu+maxpool"), table);
+            ExecutionPlan fusedPlan = f.plan(9), unfused = ExecutionPlan.build(f.graph(), 9);
+            assertTrue(fusedPlan.fusedWithNext(0) && !unfused.fusedWithNext(0), fusedPlan.toString());
+            // the fused convolutions' outputs get no memory (here 155520 -> 41472 bytes)
+            assertTrue(fusedPlan.arenaBytes() < unfused.arenaBytes() / 2, fusedPlan + "\n" + unfused);
+            assertTrue(fusedPlan.toString().contains("@fused"), fusedPlan.toString());
+            // a fused step writes the pool's output while it reads its input: they must not share memory
+            ArenaPlannerTest.assertNoLiveOverlap(fusedPlan.arenaIntervals());
         }
     }
 
