@@ -21,7 +21,7 @@ package dev.engine.api;
  * }
  * }</pre>
  */
-public sealed interface Backend permits CheckedBackend {
+public sealed interface Backend permits CheckedCore {
     // ---- identity and lifecycle -------------------------------------------------------------------
 
     /** Short name used for selection ("cpu", "cuda"). */
