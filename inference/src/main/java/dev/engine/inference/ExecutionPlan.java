@@ -82,7 +82,15 @@ public final class ExecutionPlan {
     /** As {@link #build(Graph, long)}; with {@code share} false every value gets its own arena region. */
     public static ExecutionPlan build(Graph g, long batch, boolean share) { return build(g, batch, share, ConvPoolFusion.NONE); }
 
-    /** As {@link #build(Graph, long, boolean)}, running the convolution + max pool chains {@code fusion} accepts as one step each. */
+    /**
+     * As {@link #build(Graph, long, boolean)}, running the convolution + max pool chains {@code fusion} accepts as
+     * one step each (what {@link FrozenModel} does with its backend and packed weights).
+     *
+     * <pre>{@code
+     * ExecutionPlan p = ExecutionPlan.build(graph, 64, true, (conv, g, pool, q) -> be.fusesConvMaxPool(g, conv.activation(), q));
+     * p.fusedWithNext(0);   // true when step 0 also runs step 1's pool
+     * }</pre>
+     */
     public static ExecutionPlan build(Graph g, long batch, boolean share, ConvPoolFusion fusion) {
         if (batch < 1) throw new EngineException("frozen model: batch size must be at least 1, got " + batch);
         Map<Integer, long[]> shapes = new HashMap<>();
