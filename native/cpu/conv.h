@@ -5,6 +5,7 @@
 #include "gemm.h"
 #include "conv_direct.h"
 #include "conv_pool.h"
+#include "pool.h"
 #include "conv_packed.h"
 #include "conv_wgrad.h"
 #include <new>
@@ -262,20 +263,10 @@ inline int engine_conv2d_relu_maxpool(long long metaAddress) {
         const float* bias = ENGINE_P(float, q.bias);
         float* y = ptr<float>(q.y);
         if (use_direct(g)) { conv_relu_pool(direct_geom(g), x, w, ENGINE_P(float, q.w_vectors), bias, y); return; }
-        static thread_local std::vector<float> full;  // the caller's: workers reach it through `conv`
+        static thread_local std::vector<float> full;
         full.resize((size_t)(g.n * g.k * g.ohw()));
-        const float* conv = full.data();
         conv_fwd<float>(g, x, w, bias, OP_RELU, full.data());
-        const i64 ph = g.oh / 2, pw = g.ow / 2;
-        parallel_for(g.n * g.k, threads_for(g.n * g.k * g.ohw()), [&](i64 plane) {
-            const float* src = conv + plane * g.ohw();
-            float* dst = y + plane * ph * pw;
-            for (i64 py = 0; py < ph; py++)
-                for (i64 px = 0; px < pw; px++) {
-                    const float* a = src + 2 * py * g.ow + 2 * px;
-                    dst[py * pw + px] = std::max(std::max(a[0], a[1]), std::max(a[g.ow], a[g.ow + 1]));  // ReLU'd: no NaN
-                }
-        });
+        max_pool_fwd<float>(PoolGeom{g.n * g.k, g.oh, g.ow, 2, 2, 2, 2, 0, 0, 0, g.oh / 2, g.ow / 2}, full.data(), y, nullptr);
     });
 }
 

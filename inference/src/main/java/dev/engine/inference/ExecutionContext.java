@@ -90,14 +90,6 @@ public final class ExecutionContext implements AutoCloseable {
 
     public ExecutionPlan plan() { return plan; }
 
-    /** Step {@code i}'s node name, with what the step fused in from the next one or into the one before. */
-    String stepLabel(int i) {
-        List<ExecutionPlan.Step> s = plan.steps();
-        String name = s.get(i).node().name();
-        if (plan.fusedWithNext(i)) return name + "+" + s.get(i + 1).node().name();
-        return i > 0 && plan.fusedWithNext(i - 1) ? name + " (fused above)" : name;
-    }
-
     /**
      * Copies {@code in} into the input buffer, runs every step, copies the result into {@code out}: the
      * recorded call once there is one, else the calls one by one (and, the first time, records them). With

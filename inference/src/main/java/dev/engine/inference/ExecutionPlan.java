@@ -205,6 +205,13 @@ public final class ExecutionPlan {
     /** Whether step {@code i} also runs step {@code i + 1} (a fused convolution + max pool; that step then does nothing). */
     public boolean fusedWithNext(int i) { return fusedWithNext.contains(i); }
 
+    /** Step {@code i}'s node name, with what the step fused in from the next one or into the one before. */
+    public String stepLabel(int i) {
+        String name = steps.get(i).node().name();
+        if (fusedWithNext(i)) return name + "+" + steps.get(i + 1).node().name();
+        return i > 0 && fusedWithNext(i - 1) ? name + " (fused above)" : name;
+    }
+
     /** Kinds executed as views over their input's memory (no kernel). */
     static boolean isView(OpKind k) {
         return k == OpKind.FLATTEN || k == OpKind.RESHAPE || k == OpKind.IDENTITY || k == OpKind.DROPOUT;

@@ -177,7 +177,7 @@ public final class FrozenModel implements AutoCloseable {
             List<StepTiming> r = new ArrayList<>();
             for (int i = 0; i < nanos.length; i++) {
                 boolean copy = i == plan.steps().size();
-                String name = copy ? "output-copy" : ctx.stepLabel(i);
+                String name = copy ? "output-copy" : plan.stepLabel(i);
                 String kind = copy ? "copy" : plan.steps().get(i).node().kind().name().toLowerCase();
                 r.add(new StepTiming(i, name, kind, nanos[i] / 1e3));
             }
