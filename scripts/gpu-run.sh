@@ -108,12 +108,14 @@ if want bench; then
         note ""; note "## $cls ($(elapsed))"; note '```'; tail -60 "$WORK/$cls.txt" >> "$SUMMARY"; note '```'
     done
     ENGINE_JSON=()
-    # GEMM implementation x precision: our kernels, cuBLASLt, cuBLASLt with TF32
+    # GEMM implementation x precision: our kernels, cuBLASLt, cuBLASLt with TF32, recorded frozen calls, BF16 autocast training
     ALL=mlp784,transformer,lenet,mlp4096,frozen
     for cfg in "own:-Dengine.cuda.gemm=own" "cublaslt:-Dengine.cuda.gemm=auto" "cublaslt-tf32:-Dengine.cuda.gemm=auto -Dengine.cuda.tf32=true" \
-               "cublaslt-graphs:-Dengine.cuda.gemm=auto -Dengine.cuda.recordCalls=true"; do
+               "cublaslt-graphs:-Dengine.cuda.gemm=auto -Dengine.cuda.recordCalls=true" \
+               "cublaslt-bf16:-Dengine.cuda.gemm=auto -Dengine.bench.autocast=bf16"; do
         label=${cfg%%:*}; opts=${cfg#*:}
         only=$ALL; [ "$label" = cublaslt ] && only=$ALL,lenet-layers; [ "$label" = cublaslt-graphs ] && only=frozen
+        [ "$label" = cublaslt-bf16 ] && only=mlp784,transformer,lenet,mlp4096
         # shellcheck disable=SC2086
         (cd "$HERE" && timeout 400 "$JAVA" "${JOPTS[@]}" $opts -Dengine.backend=cuda -cp "$LIB" dev.engine.bench.GpuBench \
             --label "$label" --only "$only" --out "$WORK/engine-$label.json" > "$WORK/gpubench-$label.txt" 2>&1) || note "GpuBench $label failed (exit $?)"

@@ -51,16 +51,34 @@ ENGINE_INLINE uint32_t bf16_bits(float f) {
     return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
 }
 
+// Panels [p0, p1) of dst <- op(B) (k x n) in bf16 pairs: B row-major with row stride ldb, or (trans) B's
+// transpose stored n x k. Each loop order reads its source along rows.
+inline void pack_bf16_panels(const float* b, i64 ldb, bool trans, i64 k, i64 n, uint32_t* dst, i64 p0, i64 p1) {
+    const i64 ks = bf_stride(k), kp = bf_pairs(k);
+    for (i64 p = p0; p < p1; p++) {
+        uint32_t* pp = dst + p * ks * BSTEP;
+        const i64 j0 = p * BPANEL, cols = std::min<i64>(BPANEL, n - j0);
+        std::memset(pp, 0, (size_t)(ks * BSTEP * 4));
+        if (trans) {
+            for (i64 jj = 0; jj < cols; jj++) {
+                const float* col = b + (j0 + jj) * ldb;
+                for (i64 s = 0; s < kp; s++)
+                    pp[s * BSTEP + jj] = bf16_bits(col[2 * s]) | (2 * s + 1 < k ? bf16_bits(col[2 * s + 1]) << 16 : 0u);
+            }
+        } else {
+            for (i64 s = 0; s < kp; s++) {
+                const float* lo = b + 2 * s * ldb + j0;
+                const float* hi = 2 * s + 1 < k ? lo + ldb : nullptr;
+                uint32_t* d = pp + s * BSTEP;
+                for (i64 jj = 0; jj < cols; jj++) d[jj] = bf16_bits(lo[jj]) | (hi ? bf16_bits(hi[jj]) << 16 : 0u);
+            }
+        }
+    }
+}
+
 // dst <- b (k x n, row stride ldb) in bf16 pairs, panel by panel.
 inline void pack_bf16(const float* b, i64 ldb, i64 k, i64 n, uint32_t* dst) {
-    const i64 ks = bf_stride(k), panels = packed_panels(n);
-    std::memset(dst, 0, (size_t)(bf_packed_words(k, n) * 4));
-    for (i64 p = 0; p < panels; p++) {
-        uint32_t* pp = dst + p * ks * BSTEP;
-        for (i64 j = p * BPANEL; j < std::min(n, (p + 1) * BPANEL); j++)
-            for (i64 kk = 0; kk < k; kk++)
-                pp[(kk / 2) * BSTEP + (j - p * BPANEL)] |= bf16_bits(b[kk * ldb + j]) << (16 * (kk % 2));
-    }
+    pack_bf16_panels(b, ldb, false, k, n, dst, 0, packed_panels(n));
 }
 
 struct Bf16Gemm {
@@ -101,6 +119,21 @@ ENGINE_INLINE void bf16_rows(const float* a, i64 lda, i64 m, i64 k, uint32_t* ds
             d[s] = e | (o << 16);
         }
         for (; s < ks; s++) d[s] = 0;
+    }
+}
+
+// Rows [0, m) of A stored transposed (A[i][kk] = at[kk * ldat + i]) -> bf16 pairs as bf16_rows writes them;
+// reads two source rows at a time along i.
+inline void bf16_rows_t(const float* at, i64 ldat, i64 m, i64 k, uint32_t* dst) {
+    const i64 kp = bf_pairs(k), ks = bf_stride(k);
+    for (i64 s = 0; s < ks; s++) {
+        if (s >= kp) {
+            for (i64 i = 0; i < m; i++) dst[i * ks + s] = 0;
+            continue;
+        }
+        const float* lo = at + 2 * s * ldat;
+        const float* hi = 2 * s + 1 < k ? lo + ldat : nullptr;
+        for (i64 i = 0; i < m; i++) dst[i * ks + s] = bf16_bits(lo[i]) | (hi ? bf16_bits(hi[i]) << 16 : 0u);
     }
 }
 
@@ -451,15 +484,17 @@ inline std::vector<uint32_t>& bf_scratch() {
     return buf;
 }
 
-// The whole call: A (m x k, row stride lda) rounded to bf16 pairs, then the product on the pool.
-inline void bf16_gemm(Bf16Gemm g, const float* a, i64 lda, i64 k) {
+// The whole call: A (m x k, row stride lda; or stored k x m when trans_a) rounded to bf16 pairs, then the
+// product on the pool.
+inline void bf16_gemm(Bf16Gemm g, const float* a, i64 lda, i64 k, bool trans_a = false) {
     if (g.m == 0 || g.n == 0) return;
     const BfKernels& kern = bf_kernels();
     g.kp = bf_pairs(k);
     g.ks = bf_stride(k);
     std::vector<uint32_t>& aq = bf_scratch();
     aq.resize((size_t)((g.m + BAMX_ROWS) * std::max<i64>(1, g.ks)));  // AMX loads whole 16-row tiles: rows past m are read, never stored
-    kern.rows(a, lda, g.m, k, aq.data());
+    if (trans_a) bf16_rows_t(a, lda, g.m, k, aq.data());
+    else kern.rows(a, lda, g.m, k, aq.data());
     g.a = aq.data();
     int nt = (double)g.m * g.n * k < 2 * PACKED_PARALLEL_MACS ? 1 : thread_count().load(std::memory_order_relaxed);
     if (nt <= 1) product_range(g, kern.block, 0, 1);

@@ -3,6 +3,7 @@
 // one-instruction programs. Opcodes: native/common/abi.h (dev.engine.api.ElementwiseOp.code()).
 #pragma once
 #include "common.h"
+#include "../common/rounding.h"
 
 namespace engine {
 
@@ -54,6 +55,8 @@ ENGINE_INLINE void run_instruction(int op, T* d, const T* a, const T* b,
         case OP_RSUB_SCALAR: for (int i = 0; i < n; i++) d[i] = imm - a[i]; break;
         case OP_SIN: for (int i = 0; i < n; i++) d[i] = std::sin(a[i]); break;
         case OP_COS: for (int i = 0; i < n; i++) d[i] = std::cos(a[i]); break;
+        case OP_ROUND_BF16: for (int i = 0; i < n; i++) d[i] = T(engine_abi::round_to_bf16(float(a[i]))); break;
+        case OP_ROUND_F16: for (int i = 0; i < n; i++) d[i] = T(engine_abi::round_to_f16(float(a[i]))); break;
         case OP_ADD: for (int i = 0; i < n; i++) d[i] = a[i] + b[i]; break;
         case OP_SUB: for (int i = 0; i < n; i++) d[i] = a[i] - b[i]; break;
         case OP_MUL: for (int i = 0; i < n; i++) d[i] = a[i] * b[i]; break;

@@ -12,6 +12,7 @@
 #include "int8_gemm.h"
 #include "vnni_probe.h"
 #include "bf16_gemm.h"
+#include "bf16_rounded_gemm.h"
 #include "reduce.h"
 #include "softmax.h"
 #include "attention.h"

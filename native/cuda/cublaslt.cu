@@ -307,7 +307,11 @@ static bool describe_call(int dtype, const GemmArgs& g, i64 batch, LtCall* k, bo
     if (batch > 0x7fffffff) { *why = "batch count exceeds int32"; return false; }
     k->data_type = dtype == F32 ? ecl::R_32F : ecl::R_64F;
     // TF32 as our own kernels use it: not for skinny products, which are memory-bound anyway
-    k->compute = dtype == F64 ? ecl::COMPUTE_64F : (tf32_on() && g.m > 8 ? ecl::COMPUTE_32F_FAST_TF32 : ecl::COMPUTE_32F);
+    // rounded operands (gemmRounded): BF16/F16 tensor cores take them exactly, the sums stay F32
+    k->compute = dtype == F64 ? ecl::COMPUTE_64F
+               : g.fast == 1 ? ecl::COMPUTE_32F_FAST_16BF
+               : g.fast == 2 ? ecl::COMPUTE_32F_FAST_16F
+               : (tf32_on() && g.m > 8 ? ecl::COMPUTE_32F_FAST_TF32 : ecl::COMPUTE_32F);
     k->trans_a = g.transB; k->trans_b = g.transA;
     k->m = g.n; k->n = g.m; k->k = g.k; k->batch = batch;
     // our B (k x n row-major, or n x k when transposed) is n x k / k x n column-major

@@ -25,7 +25,7 @@ const Status STATUS_NOT_SUPPORTED = 15;
 // cudaDataType_t (library_types.h)
 const int32_t R_32F = 0, R_64F = 1, R_16F = 2, R_16BF = 14;
 // cublasComputeType_t
-const int32_t COMPUTE_32F = 68, COMPUTE_32F_FAST_TF32 = 77, COMPUTE_64F = 70;
+const int32_t COMPUTE_32F = 68, COMPUTE_32F_FAST_TF32 = 77, COMPUTE_32F_FAST_16F = 74, COMPUTE_32F_FAST_16BF = 75, COMPUTE_64F = 70;
 // cublasOperation_t
 const int32_t OP_N = 0, OP_T = 1;
 

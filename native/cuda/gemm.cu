@@ -271,4 +271,14 @@ int ecu_gemm(long long ctx, long long meta) {
     return gemm_launch((int)q[0], g, q[17]);
 }
 
+// meta: as ecu_gemm, F32 operands already rounded to BF16 (fast 1) or F16 (fast 2): cuBLASLt may run the
+// product on those tensor cores (exact for such values); our kernels compute it in F32, also exactly.
+int ecu_gemm_rounded_operands(long long ctx, long long meta, int fast) {
+    ECU_BIND_STATUS(ctx);
+    const i64* q = ptr<i64>(meta);
+    GemmArgs g = read_gemm_args(q);
+    g.fast = fast;
+    return gemm_launch((int)q[0], g, q[17]);
+}
+
 }  // extern "C"

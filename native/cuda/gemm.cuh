@@ -13,6 +13,7 @@ struct GemmArgs {
     i64 bias, res, ldr, sr;   // 0 = none
     int act;
     double actParam;
+    int fast;  // 0: F32 (or TF32 when enabled); 1 / 2: operands already rounded to BF16 / F16, which cuBLASLt may take exactly
 };
 
 // Decodes the ecu_gemm argument block (the layout native/cpu/gemm.h reads: [dtype, transA, transB, m, n, k,
@@ -27,6 +28,7 @@ inline GemmArgs read_gemm_args(const i64* q) {
     g.c = q[14]; g.ldc = q[15]; g.sc = q[16];
     g.bias = q[18]; g.res = q[19]; g.ldr = q[20]; g.sr = q[21];
     g.act = (int)q[22]; g.actParam = bits_to_double(q[23]);
+    g.fast = 0;
     return g;
 }
 

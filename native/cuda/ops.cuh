@@ -2,6 +2,7 @@
 // native/common/abi.h's, the formulas match native/cpu/elementwise.h.
 #pragma once
 #include "common.cuh"
+#include "../common/rounding.h"
 
 namespace ecu {
 
@@ -39,6 +40,8 @@ __device__ __forceinline__ T apply_op(int op, T a, T b, T c, T imm) {
         case OP_RSUB_SCALAR: return imm - a;
         case OP_SIN: return sin(a);
         case OP_COS: return cos(a);
+        case OP_ROUND_BF16: return T(engine_abi::round_to_bf16(float(a)));
+        case OP_ROUND_F16: return T(engine_abi::round_to_f16(float(a)));
         case OP_ADD: return a + b;
         case OP_SUB: return a - b;
         case OP_MUL: return a * b;

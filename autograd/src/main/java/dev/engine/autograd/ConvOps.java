@@ -2,6 +2,7 @@ package dev.engine.autograd;
 
 import dev.engine.api.Activation;
 import dev.engine.api.Conv2dShape;
+import dev.engine.api.DType;
 import dev.engine.api.ShapeException;
 import dev.engine.api.Shapes;
 
@@ -25,18 +26,27 @@ final class ConvOps {
         }
         Conv2dShape g = new Conv2dShape(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], stride[0], stride[1],
                 padding[0], padding[1], dilation[0], dilation[1], groups);
-        Tensor xd = x.detach().dense(), wd = w.detach().dense(), bd = b == null ? null : b.detach().dense();
+        // under autocast the operands are rounded copies: their F32 products are exact, summed in F32
+        DType precision = Autocast.precisionFor(x.dtype());
+        Tensor xd = operand(x, precision), wd = operand(w, precision), bd = b == null ? null : b.detach().dense();
         Tensor y = Tensor.empty(x.backend(), x.dtype(), g.outputShape());
         x.backend().conv2dForward(g, xd.buffer(), wd.buffer(), bd == null ? null : bd.buffer(), Activation.NONE, y.buffer());
-        return y.recordedBy(new Backward(x, w, b, xd, wd, g));
+        return y.recordedBy(new Backward(x, w, b, xd, wd, g, precision));
+    }
+
+    private static Tensor operand(Tensor t, DType precision) {
+        Tensor d = t.detach().dense();
+        return precision == null ? d : Autocast.rounded(d, precision);
     }
 
     private static final class Backward extends Node {
         final Conv2dShape g;
+        final DType precision;
 
-        Backward(Tensor x, Tensor w, Tensor b, Tensor xd, Tensor wd, Conv2dShape g) {
+        Backward(Tensor x, Tensor w, Tensor b, Tensor xd, Tensor wd, Conv2dShape g, DType precision) {
             super(x, w, b);
             this.g = g;
+            this.precision = precision;
             save(xd, wd);
         }
 
@@ -44,7 +54,7 @@ final class ConvOps {
 
         @Override protected Tensor[] backward(Tensor gy) {
             Tensor xd = saved(0), wd = saved(1);
-            Tensor gd = gy.dense();
+            Tensor gd = operand(gy, precision);
             Tensor gx = null, gw = null, gb = null;
             if (needsGrad(0)) {
                 gx = Tensor.empty(xd.backend(), xd.dtype(), g.inputShape());

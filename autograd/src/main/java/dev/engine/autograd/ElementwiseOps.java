@@ -79,7 +79,7 @@ final class ElementwiseOps {
         @Override protected Tensor[] backward(Tensor g) {
             Tensor s = saved(0);
             Tensor r = switch (op) {
-                case IDENTITY, ADD_SCALAR -> g;
+                case IDENTITY, ADD_SCALAR, ROUND_BF16, ROUND_F16 -> g;  // rounding passes the gradient straight through
                 case NEG, RSUB_SCALAR -> g.neg();
                 case MUL_SCALAR -> g.mul(imm);
                 case EXP -> g.mul(s);

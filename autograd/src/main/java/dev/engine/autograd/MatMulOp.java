@@ -1,5 +1,6 @@
 package dev.engine.autograd;
 
+import dev.engine.api.DType;
 import dev.engine.api.Epilogue;
 import dev.engine.api.Layout;
 import dev.engine.api.MatrixRef;
@@ -40,7 +41,7 @@ final class MatMulOp {
         if (bs[bs.length - 2] != k)
             throw new ShapeException("matmul: inner dims differ: " + Shapes.str(as) + " @ " + Shapes.str(bs) + " (" + k + " vs " + bs[bs.length - 2] + ")");
         Tensor y = b.dim() == 2 ? flatMatmul(a.detach(), b.detach()) : batchedMatmul(a.detach(), b.detach());
-        return y.recordedBy(new Backward(a, b));
+        return y.recordedBy(new Backward(a, b, Autocast.precisionFor(y.dtype())));
     }
 
     /** [..., k] @ [k, n]: leading dims folded into the rows of one GEMM. */
@@ -102,18 +103,29 @@ final class MatMulOp {
         MatrixRef ra = new MatrixRef(a.t.buffer(), a.t.layout().offset(), a.ld, a.batchStride);
         MatrixRef rb = new MatrixRef(b.t.buffer(), b.t.layout().offset(), b.ld, b.batchStride);
         MatrixRef rc = new MatrixRef(y.buffer(), 0, Math.max(n, 1), m * n);
-        y.backend().gemm(a.trans, b.trans, m, n, k, 1.0, ra, rb, 0.0, rc, batch, epi);
+        DType precision = Autocast.precisionFor(y.dtype());
+        if (precision != null) y.backend().gemmRounded(precision, a.trans, b.trans, m, n, k, 1.0, ra, rb, 0.0, rc, batch, epi);
+        else y.backend().gemm(a.trans, b.trans, m, n, k, 1.0, ra, rb, 0.0, rc, batch, epi);
     }
 
     private static final class Backward extends Node {
-        Backward(Tensor a, Tensor b) {
+        final DType precision;
+
+        Backward(Tensor a, Tensor b, DType precision) {
             super(a, b);
+            this.precision = precision;
             save(a, b);
         }
 
         @Override public String name() { return "matmul"; }
 
         @Override protected Tensor[] backward(Tensor g) {
+            try (Autocast scope = Autocast.of(precision)) {
+                return gradients(g);
+            }
+        }
+
+        private Tensor[] gradients(Tensor g) {
             Tensor a = saved(0), b = saved(1);
             Tensor ga = null, gb = null;
             if (a.dim() == 1 || b.dim() == 1) {
@@ -160,12 +172,15 @@ final class MatMulOp {
         Tensor bd = bias == null ? null : bias.detach().dense();
         gemm(operand(x2, 0), operand(w.detach().t(), 0), y, m, out, in, 1,
                 bd == null ? Epilogue.NONE : new Epilogue(bd.buffer(), null, dev.engine.api.Activation.NONE, 0));
-        return y.recordedBy(new LinearBackward(x, w, bias));
+        return y.recordedBy(new LinearBackward(x, w, bias, Autocast.precisionFor(y.dtype())));
     }
 
     private static final class LinearBackward extends Node {
-        LinearBackward(Tensor x, Tensor w, Tensor b) {
+        final DType precision;
+
+        LinearBackward(Tensor x, Tensor w, Tensor b, DType precision) {
             super(x, w, b);
+            this.precision = precision;
             save(x, w);
         }
 
@@ -175,8 +190,11 @@ final class MatMulOp {
             Tensor x = saved(0), w = saved(1);
             long in = w.shape()[1], out = w.shape()[0];
             Tensor g2 = g.reshape(-1, out);
-            Tensor gx = needsGrad(0) ? g.matmul(w) : null;
-            Tensor gw = needsGrad(1) ? g2.t().matmul(x.reshape(-1, in)) : null;
+            Tensor gx, gw;
+            try (Autocast scope = Autocast.of(precision)) {
+                gx = needsGrad(0) ? g.matmul(w) : null;
+                gw = needsGrad(1) ? g2.t().matmul(x.reshape(-1, in)) : null;
+            }
             Tensor gb = inputs[2] != null && needsGrad(2) ? g2.sum(0, false) : null;
             return new Tensor[]{gx, gw, gb};
         }

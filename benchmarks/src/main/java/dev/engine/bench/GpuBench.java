@@ -3,6 +3,8 @@ package dev.engine.bench;
 import dev.engine.inference.Freezer;
 import dev.engine.api.Backend;
 import dev.engine.api.Backends;
+import dev.engine.api.DType;
+import dev.engine.autograd.Autocast;
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
@@ -32,6 +34,7 @@ import java.util.SplittableRandom;
  *
  * <pre>{@code
  * java -Dengine.backend=cuda -cp 'lib/*' dev.engine.bench.GpuBench --label cublas --out gpu-cublas.json
+ * java -Dengine.backend=cuda -Dengine.bench.autocast=bf16 -cp 'lib/*' dev.engine.bench.GpuBench --label cublaslt-bf16 --only mlp4096
  * }</pre>
  *
  * <p>Train models: {@code mlp4096} (4096-4096-4096-10, batch 1024), {@code lenet} (batch 64),
@@ -120,10 +123,15 @@ public final class GpuBench {
         MemoryScope.detach(y);
         net.train();
         Optimizer opt = new Adam(net.parameters(), 1e-3);
+        DType precision = autocast();
         Runnable step = () -> {
             try (MemoryScope s = MemoryScope.open()) {
                 opt.zeroGrad();
-                loss.forward(net.forward(x), y).backward();
+                Tensor l;
+                try (Autocast a = Autocast.of(precision)) {
+                    l = loss.forward(net.forward(x), y);
+                }
+                l.backward();
                 opt.step();
             }
         };
@@ -209,6 +217,17 @@ public final class GpuBench {
         }
         Arrays.sort(ms);
         return new Row(kind, model, batch, ms[ms.length / 2], ms[0], ms.length, steps);
+    }
+
+    /** {@code -Dengine.bench.autocast=bf16|f16}: the train steps' products in that precision (F32 sums); default f32. */
+    private static DType autocast() {
+        String p = System.getProperty("engine.bench.autocast", "f32");
+        return switch (p) {
+            case "f32" -> DType.F32;
+            case "bf16" -> DType.BF16;
+            case "f16" -> DType.F16;
+            default -> throw new IllegalArgumentException("engine.bench.autocast: f32, bf16 or f16, not " + p);
+        };
     }
 
     private static Tensor classes(Backend be, SplittableRandom r, int n) {

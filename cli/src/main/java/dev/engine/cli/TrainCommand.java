@@ -1,6 +1,7 @@
 package dev.engine.cli;
 
 import dev.engine.inference.Freezer;
+import dev.engine.api.DType;
 import dev.engine.api.EngineException;
 import dev.engine.data.Dataset;
 import dev.engine.data.PipelineTransform;
@@ -68,6 +69,10 @@ final class TrainCommand implements Callable<Integer> {
     String out;
     @Option(names = "--mkdirs", description = "Create --out's missing parent directories")
     boolean mkdirs;
+    @Option(names = "--precision", defaultValue = "f32",
+            description = "f32, or mixed precision: bf16 or f16 products with F32 sums and weights (f16 with loss scaling). Default: ${DEFAULT-VALUE}")
+    String precision;
+
     @Option(names = "--threads", defaultValue = "0", description = "Kernel threads (0 = all cores). Default: ${DEFAULT-VALUE}")
     int threads;
     @picocli.CommandLine.Mixin
@@ -81,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
         Path bundle = OutputPath.resolve(out, mkdirs);
         if (threads > 0) Tensor.defaultBackend().setThreads(threads);
         System.out.println("engine train: data=" + dataOptions.data + " model=" + model + " epochs=" + epochs + " batch=" + batchSize + " lr=" + lr
-                + " optimizer=" + optimizer + " backend=" + Tensor.defaultBackend().name() + " threads=" + Tensor.defaultBackend().threads());
+                + " optimizer=" + optimizer + " precision=" + precision + " backend=" + Tensor.defaultBackend().name() + " threads=" + Tensor.defaultBackend().threads());
         DataSource.Prepared d = DataSource.load(dataOptions, seed);
         if (patience > 0 && d.validation() == null) throw new EngineException("--early-stopping needs validation rows (--val-fraction > 0)");
         System.out.println("data: " + d.description() + ", " + d.classNames().size() + " classes, sample shape "
@@ -96,7 +101,7 @@ final class TrainCommand implements Callable<Integer> {
             default -> throw new EngineException("--optimizer: unknown '" + optimizer + "' (adam, adamw, sgd)");
         };
         Trainer.Builder tb = Trainer.builder(net, new CrossEntropyLoss(), opt).epochs(epochs).batchSize(batchSize).seed(seed)
-                .progress(Progress.auto(System.out));
+                .mixedPrecision(precision()).progress(Progress.auto(System.out));
         if (d.validation() != null) tb.validation(d.validation());
         if (patience > 0) tb.earlyStopping("val_loss", patience);
         if (checkpointDir != null) tb.checkpointDir(checkpointDir).resume(resume);
@@ -128,8 +133,19 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** --precision as the trainer's mixed precision (F32: none). */
+    private DType precision() {
+        return switch (precision) {
+            case "f32" -> DType.F32;
+            case "bf16" -> DType.BF16;
+            case "f16" -> DType.F16;
+            default -> throw new EngineException("--precision: unknown '" + precision + "' (f32, bf16, f16)");
+        };
+    }
+
     /** Every numeric option in range, before any data is read. */
     private void checkOptions() {
+        precision();
         if (epochs < 1) throw new EngineException("--epochs " + epochs + " must be >= 1");
         if (batchSize < 1) throw new EngineException("--batch-size " + batchSize + " must be >= 1");
         if (!(lr > 0) || !Double.isFinite(lr)) throw new EngineException("--lr " + lr + " must be a positive number");

@@ -204,6 +204,16 @@ public final class CpuBackend extends CheckedBackend {
         ok("gemm", CpuNative.engine_gemm(ArgBlocks.gemm(transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi).address()));
     }
 
+    /** BF16 products on the bf16 kernel (op(B) packed per call); F16, alpha != 1 or beta != 0 emulated by the default. */
+    @Override protected void gemmRoundedUnchecked(DType precision, boolean transA, boolean transB, long m, long n, long k, double alpha,
+                                                  MatrixRef a, MatrixRef b, double beta, MatrixRef c, long batch, Epilogue epi) {
+        if (precision != DType.BF16 || alpha != 1 || beta != 0 || k == 0) {
+            super.gemmRoundedUnchecked(precision, transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi);
+            return;
+        }
+        ok("gemmRounded", CpuNative.engine_gemm_bf16(ArgBlocks.gemm(transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi).address()));
+    }
+
     @Override protected PackedMatrix packMatrixUnchecked(Buffer b, long rows, long cols) { return CpuPackedGemm.pack(this, b, rows, cols); }
     @Override protected String packedMatrixFormat() { return CpuPackedGemm.PANEL_FORMAT; }
     @Override protected long packedMatrixLength(long rows, long cols) { return CpuNative.engine_packed_size(rows, cols); }

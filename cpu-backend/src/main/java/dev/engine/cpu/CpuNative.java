@@ -71,6 +71,7 @@ final class CpuNative {
     static native int engine_pack_bf16(long src, long ldb, long k, long n, long dst);
     static native long engine_bf16_packed_words(long k, long n);
     static native int engine_bf16_gemm(long meta);
+    static native int engine_gemm_bf16(long meta);
     static native String engine_bf16_isa();
     static native void engine_sgemm_direct(int m, int n, int k, long a, long b, long c);
     static native int engine_reduce(long meta);

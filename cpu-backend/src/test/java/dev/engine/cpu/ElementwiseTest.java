@@ -6,6 +6,7 @@ import dev.engine.api.Buffer;
 import dev.engine.api.BufferView;
 import dev.engine.api.DType;
 import dev.engine.api.ElementwiseOp;
+import dev.engine.api.contract.ScalarRef;
 import dev.engine.api.ElementwiseProgram;
 import dev.engine.api.Layout;
 import java.util.EnumSet;
@@ -49,6 +50,8 @@ class ElementwiseTest extends CpuTestBase {
             case SIN -> Math.sin(x);
             case COS -> Math.cos(x);
             case GELU_TANH -> RefMath.geluTanh(x);
+            case ROUND_BF16 -> ScalarRef.roundBf16((float) x);
+            case ROUND_F16 -> ScalarRef.roundF16((float) x);
             case ADD -> x + y;
             case SUB -> x - y;
             case MUL -> x * y;

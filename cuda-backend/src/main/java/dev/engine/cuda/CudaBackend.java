@@ -279,6 +279,23 @@ public final class CudaBackend extends CheckedBackend implements AutoCloseable {
 
     @Override protected void gemmUnchecked(boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a, MatrixRef b,
                                            double beta, MatrixRef c, long batch, Epilogue epi) {
+        check("gemm", CudaNative.ecu_gemm(ctx(), gemmArgs(transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi).address()));
+    }
+
+    /**
+     * Rounded copies of the operands (exact in BF16/F16), multiplied by cuBLASLt on BF16/F16 tensor cores
+     * ({@code COMPUTE_32F_FAST_16BF} / {@code _16F}) or by our F32 kernels: F32 sums either way.
+     */
+    @Override protected void gemmRoundedUnchecked(DType precision, boolean transA, boolean transB, long m, long n, long k, double alpha,
+                                                  MatrixRef a, MatrixRef b, double beta, MatrixRef c, long batch, Epilogue epi) {
+        int fast = precision == DType.BF16 ? 1 : 2;
+        withRoundedOperands(precision, transA, transB, m, n, k, a, b, batch, (ra, rb) -> check("gemmRounded",
+                CudaNative.ecu_gemm_rounded_operands(ctx(), gemmArgs(transA, transB, m, n, k, alpha, ra, rb, beta, c, batch, epi).address(), fast)));
+    }
+
+    /** The ecu_gemm argument block (native/cuda/gemm.cuh read_gemm_args). */
+    private static NativeArgs gemmArgs(boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a, MatrixRef b,
+                                       double beta, MatrixRef c, long batch, Epilogue epi) {
         DType dt = c.buffer().dtype();
         int es = dt.byteSize();
         NativeArgs q = NativeArgs.begin().put((long) DTypeCodes.of(dt)).put(transA).put(transB).put(m).put(n).put(k).put(alpha).put(beta);
@@ -289,7 +306,7 @@ public final class CudaBackend extends CheckedBackend implements AutoCloseable {
         MatrixRef r = epi.residual();
         q.put(r == null ? 0L : r.buffer().address() + r.offset() * es).put(r == null ? 1L : r.ld()).put(r == null ? 0L : r.batchStride());
         q.put((long) epi.activation().op().code()).put(epi.activationParam());
-        check("gemm", CudaNative.ecu_gemm(ctx(), q.address()));
+        return q;
     }
 
     // ---- reductions and normalisation -------------------------------------------------------------

@@ -90,6 +90,21 @@ public sealed interface Backend permits CheckedCore {
               double beta, MatrixRef c, long batch, Epilogue epilogue);
 
     /**
+     * {@link #gemm} on F32 operands with {@code op(A)} and {@code op(B)} rounded to {@code precision}
+     * ({@link DType#BF16} or {@link DType#F16}, round to nearest even) before the products, which are summed
+     * in F32: the matrix product of mixed-precision training. A product of two such values is exact in F32,
+     * so the result is an F32 GEMM of the rounded operands up to summation order; backends run it on their
+     * BF16/F16 units where they have them (tensor cores, {@code vdpbf16ps}) and emulate it otherwise.
+     *
+     * <pre>{@code
+     * be.gemmRounded(DType.BF16, false, true, batch, out, in, 1, MatrixRef.of(x, in), MatrixRef.of(w, in),
+     *                0, MatrixRef.of(y, out), 1, Epilogue.of(bias, Activation.RELU));
+     * }</pre>
+     */
+    void gemmRounded(DType precision, boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a,
+                     MatrixRef b, double beta, MatrixRef c, long batch, Epilogue epilogue);
+
+    /**
      * Packs the constant row-major F32 matrix {@code b} ({@code rows x cols}, contiguous) once for
      * {@link #gemmPacked}. The default keeps a contiguous copy; a backend with its own GEMM kernel stores
      * its preferred panel layout.

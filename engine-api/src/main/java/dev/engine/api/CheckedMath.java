@@ -31,8 +31,66 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
 
     @Override public final void gemm(boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a, MatrixRef b,
                                      double beta, MatrixRef c, long batch, Epilogue epilogue) {
+        Epilogue epi = checkGemm("gemm", transA, transB, m, n, k, a, b, c, batch, epilogue);
+        if (epi != null) gemmUnchecked(transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi);
+    }
+
+    @Override public final void gemmRounded(DType precision, boolean transA, boolean transB, long m, long n, long k, double alpha,
+                                            MatrixRef a, MatrixRef b, double beta, MatrixRef c, long batch, Epilogue epilogue) {
+        String op = "gemmRounded";
+        if (precision != DType.BF16 && precision != DType.F16)
+            throw new DTypeException(op + ": operands round to BF16 or F16, not " + precision);
+        if (c != null && c.buffer() != null && c.buffer().dtype() != DType.F32)
+            throw new DTypeException(op + ": operands and C must be F32, got C " + c.buffer().dtype());
+        Epilogue epi = checkGemm(op, transA, transB, m, n, k, a, b, c, batch, epilogue);
+        if (epi != null) gemmRoundedUnchecked(precision, transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi);
+    }
+
+    /**
+     * Checked as {@link #gemm}, F32, precision BF16 or F16. The default emulates the rounding: the F32 GEMM of
+     * rounded copies ({@link #withRoundedOperands}).
+     */
+    protected void gemmRoundedUnchecked(DType precision, boolean transA, boolean transB, long m, long n, long k, double alpha,
+                                        MatrixRef a, MatrixRef b, double beta, MatrixRef c, long batch, Epilogue epilogue) {
+        withRoundedOperands(precision, transA, transB, m, n, k, a, b, batch,
+                (ra, rb) -> gemmUnchecked(transA, transB, m, n, k, alpha, ra, rb, beta, c, batch, epilogue));
+    }
+
+    /**
+     * Runs {@code product} on contiguous copies of A's and B's matrices (one when a batch stride is 0) with every
+     * value rounded to {@code precision} ({@link ElementwiseOp#ROUND_BF16} / {@link ElementwiseOp#ROUND_F16}),
+     * transposes kept; the copies are freed after it. Products of such values are exact in F32, so any F32 GEMM
+     * of the copies, or one on BF16/F16 units that take them exactly, computes {@link #gemmRounded}.
+     */
+    protected final void withRoundedOperands(DType precision, boolean transA, boolean transB, long m, long n, long k, MatrixRef a,
+                                             MatrixRef b, long batch, java.util.function.BiConsumer<MatrixRef, MatrixRef> product) {
+        ElementwiseOp round = precision == DType.BF16 ? ElementwiseOp.ROUND_BF16 : ElementwiseOp.ROUND_F16;
+        long aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
+        try (Buffer ra = roundedCopy(round, a, aRows, aCols, batch); Buffer rb = roundedCopy(round, b, bRows, bCols, batch)) {
+            product.accept(rounded(ra, a, aRows, aCols), rounded(rb, b, bRows, bCols));
+        }
+    }
+
+    /** A contiguous copy of the batch of rows x cols matrices at r (one when r's batch stride is 0), rounded in place. */
+    private Buffer roundedCopy(ElementwiseOp round, MatrixRef r, long rows, long cols, long batch) {
+        long count = r.batchStride() == 0 ? 1 : batch;
+        long[] shape = {count, rows, cols};
+        Buffer copy = allocateUnchecked(DType.F32, count * rows * cols);
+        if (copy.length() == 0) return copy;
+        BufferView dst = BufferView.of(copy, shape);
+        copyUnchecked(new BufferView(r.buffer(), new Layout(shape, new long[]{r.batchStride(), r.ld(), 1}, r.offset())), dst);
+        elementwiseUnchecked(ElementwiseProgram.single(round, 0), new BufferView[]{dst}, dst);
+        return copy;
+    }
+
+    private static MatrixRef rounded(Buffer copy, MatrixRef original, long rows, long cols) {
+        return new MatrixRef(copy, 0, Math.max(1, cols), original.batchStride() == 0 ? 0 : rows * cols);
+    }
+
+    /** The checks {@link #gemm} and {@link #gemmRounded} share; null when there is nothing to compute. */
+    private Epilogue checkGemm(String op, boolean transA, boolean transB, long m, long n, long k, MatrixRef a, MatrixRef b, MatrixRef c,
+                               long batch, Epilogue epilogue) {
         ready();
-        String op = "gemm";
         for (long v : new long[]{m, n, k, batch})
             if (v < 0 || v > INT_LIMIT) throw new ShapeException(op + ": size " + v + " out of range in m=" + m + " n=" + n + " k=" + k + " batch=" + batch);
         if (c == null) throw new EngineException(op + ": C is null");
@@ -45,8 +103,7 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
         Epilogue epi = epilogue == null ? Epilogue.NONE : epilogue;
         if (epi.bias() != null) buffer(op, "bias", this, epi.bias(), n, dt);
         if (epi.residual() != null) matrix(op, "residual", epi.residual(), m, n, batch, dt);
-        if (m == 0 || n == 0 || batch == 0) return;
-        gemmUnchecked(transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi);
+        return m == 0 || n == 0 || batch == 0 ? null : epi;
     }
 
     /** m, n, batch > 0 (k may be 0: C = beta C); every operand inside its buffer; epilogue not null. */

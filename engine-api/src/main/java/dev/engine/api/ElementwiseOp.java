@@ -18,6 +18,10 @@ public enum ElementwiseOp {
     SQUARE(9, 1), RECIPROCAL(10, 1), RELU(11, 1), LEAKY_RELU(12, 1), GELU(13, 1), SIGMOID(14, 1), TANH(15, 1),
     SOFTPLUS(16, 1), ADD_SCALAR(17, 1), MUL_SCALAR(18, 1), POW_SCALAR(19, 1), CLAMP_MIN(20, 1), CLAMP_MAX(21, 1),
     RSUB_SCALAR(22, 1), SIN(23, 1), COS(24, 1), GELU_TANH(25, 1),
+    /** x rounded to the nearest bfloat16 value (nearest even; NaN stays NaN), as F32: a reduced-precision product's operand */
+    ROUND_BF16(26, 1),
+    /** x rounded to the nearest IEEE half value (nearest even, half's subnormals; beyond 65504 infinity), as F32 */
+    ROUND_F16(27, 1),
     // arity 2
     ADD(40, 2), SUB(41, 2), MUL(42, 2), DIV(43, 2), POW(44, 2), MAXIMUM(45, 2), MINIMUM(46, 2),
     EQ(47, 2), NE(48, 2), LT(49, 2), LE(50, 2), GT(51, 2), GE(52, 2),

@@ -20,7 +20,7 @@ import java.util.List;
 public final class Abi {
     private Abi() {}
 
-    public static final long VERSION = 4;
+    public static final long VERSION = 5;
     /** Room the native side may fill (abi.h ABI_TABLE_CAPACITY). */
     public static final int TABLE_CAPACITY = 256;
 

@@ -2,6 +2,7 @@ package dev.engine.train;
 
 import dev.engine.api.DType;
 import dev.engine.api.EngineException;
+import dev.engine.autograd.Autocast;
 import dev.engine.autograd.GradMode;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
@@ -13,6 +14,7 @@ import dev.engine.nn.Module;
 import dev.engine.nn.loss.Loss;
 import dev.engine.optim.GradClip;
 import dev.engine.optim.LRScheduler;
+import dev.engine.optim.LossScaler;
 import dev.engine.optim.Optimizer;
 import dev.engine.optim.ReduceLROnPlateau;
 import java.io.PrintStream;
@@ -48,6 +50,7 @@ public final class Trainer {
     private final Loss loss;
     private final Optimizer optimizer;
     private final Builder cfg;
+    private final LossScaler scaler;  // F16 mixed precision only
     private int bestEpoch = -1;
     private double best = Double.NaN;
     private int badEpochs;
@@ -62,6 +65,7 @@ public final class Trainer {
         this.loss = b.loss;
         this.optimizer = b.optimizer;
         this.cfg = b;
+        this.scaler = b.precision == DType.F16 ? LossScaler.dynamic() : null;
     }
 
     public static Builder builder(Module model, Loss loss, Optimizer optimizer) { return new Builder(model, loss, optimizer); }
@@ -87,6 +91,7 @@ public final class Trainer {
         private Progress progress = Progress.silent();
         private boolean restoreBest = true;
         private double divergenceFactor = 1e4;
+        private DType precision;
 
         private Builder(Module model, Loss loss, Optimizer optimizer) {
             if (model == null || loss == null || optimizer == null) throw new EngineException("trainer: model, loss and optimizer are required");
@@ -135,6 +140,18 @@ public final class Trainer {
         public Builder scheduler(LRScheduler s, boolean perBatch) { scheduler = s; schedulePerBatch = perBatch; return this; }
         /** Reduce-on-plateau driven by the monitored metric after each epoch. */
         public Builder plateau(ReduceLROnPlateau p) { plateau = p; return this; }
+        /**
+         * Mixed precision: {@link DType#BF16} or {@link DType#F16} runs the model's products in that precision with
+         * F32 sums ({@link Autocast}; parameters and optimizer state stay F32), F16 with a dynamic {@link LossScaler}
+         * (a step whose gradients overflow is skipped); {@link DType#F32} or null: full precision (the default).
+         */
+        public Builder mixedPrecision(DType p) {
+            if (p != null && p != DType.F32 && p != DType.BF16 && p != DType.F16)
+                throw new EngineException("trainer: mixed precision is BF16, F16 or F32, not " + p);
+            precision = p == DType.F32 ? null : p;
+            return this;
+        }
+
         public Builder clipGradNorm(double max) { if (!(max > 0)) throw new EngineException("trainer: clip norm must be > 0"); clipNorm = max; return this; }
         public Builder clipGradValue(double max) { if (!(max > 0)) throw new EngineException("trainer: clip value must be > 0"); clipValue = max; return this; }
         /** Writes last.safetensors and best.safetensors there after each epoch. */
@@ -208,12 +225,17 @@ public final class Trainer {
                 try (MemoryScope step = MemoryScope.open()) {
                     Tensor x = features(b);
                     Tensor y = targets(b);
-                    Tensor l = loss.forward(model.forward(x), y);
+                    Tensor l;
+                    try (Autocast a = Autocast.of(cfg.precision)) {
+                        l = loss.forward(model.forward(x), y);
+                    }
                     optimizer.zeroGrad();
-                    l.backward();
+                    (scaler == null ? l : scaler.scale(l)).backward();
+                    if (scaler != null) scaler.unscale(optimizer);
                     if (!Double.isNaN(cfg.clipValue)) GradClip.byValue(optimizer.params(), cfg.clipValue);
                     if (!Double.isNaN(cfg.clipNorm)) GradClip.byNorm(optimizer.params(), cfg.clipNorm);
-                    optimizer.step();
+                    if (scaler == null) optimizer.step();
+                    else scaler.step(optimizer);
                     double v = l.item();
                     checkLoss(v, epoch, done);
                     lossSum += v * b.size();

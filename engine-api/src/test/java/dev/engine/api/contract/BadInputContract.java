@@ -67,6 +67,18 @@ final class BadInputContract {
                 f -> f.be.gemm(false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.F32, 4), 2), null, 0, MatrixRef.of(f.alloc(DType.F32, 4), 2), 1, null));
         bad("gemm with a null C", EngineException.class, "gemm: C is null",
                 f -> f.be.gemm(false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.F32, 4), 2), MatrixRef.of(f.alloc(DType.F32, 4), 2), 0, null, 1, null));
+        bad("gemmRounded to F32", DTypeException.class, "gemmRounded: operands round to BF16 or F16, not F32",
+                f -> f.be.gemmRounded(DType.F32, false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.F32, 4), 2), MatrixRef.of(f.alloc(DType.F32, 4), 2),
+                        0, MatrixRef.of(f.alloc(DType.F32, 4), 2), 1, null));
+        bad("gemmRounded with no precision", DTypeException.class, "gemmRounded: operands round to BF16 or F16, not null",
+                f -> f.be.gemmRounded(null, false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.F32, 4), 2), MatrixRef.of(f.alloc(DType.F32, 4), 2),
+                        0, MatrixRef.of(f.alloc(DType.F32, 4), 2), 1, null));
+        bad("gemmRounded on F64", DTypeException.class, "gemmRounded: operands and C must be F32, got C F64",
+                f -> f.be.gemmRounded(DType.BF16, false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.F64, 4), 2), MatrixRef.of(f.alloc(DType.F64, 4), 2),
+                        0, MatrixRef.of(f.alloc(DType.F64, 4), 2), 1, null));
+        bad("gemmRounded with a null A", EngineException.class, "gemmRounded: A is null",
+                f -> f.be.gemmRounded(DType.F16, false, false, 2, 2, 2, 1, null, MatrixRef.of(f.alloc(DType.F32, 4), 2), 0,
+                        MatrixRef.of(f.alloc(DType.F32, 4), 2), 1, null));
         bad("softmax with a null x", EngineException.class, "softmax: x is null", f -> f.be.softmax(null, f.alloc(DType.F32, 4), 2, 2, false));
         bad("softmax with a null out", EngineException.class, "softmax: out is null", f -> f.be.softmax(f.alloc(DType.F32, 4), null, 2, 2, false));
         bad("softmaxBackward with a null gy", EngineException.class, "softmaxBackward: gy is null",

@@ -2,6 +2,8 @@ package dev.engine.api.contract;
 
 import static dev.engine.api.contract.BackendContract.test;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engine.api.Backend;
 import dev.engine.api.Buffer;
@@ -59,6 +61,24 @@ final class ElementwiseContract {
                     unary(f, ElementwiseOp.ADD_SCALAR, 0.5, x -> x + 0.5);
                     unary(f, ElementwiseOp.MUL_SCALAR, -3, x -> -3 * x);
                     unary(f, ElementwiseOp.GELU, 0, x -> 0.5 * x * (1 + Ref.erf(x / Math.sqrt(2))));
+                }),
+                test(be, "rounding to bfloat16 and half: ties, subnormals, overflow, NaN", f -> {
+                    float tieDown = 1 + 0x1p-8f, tieUp = 1 + 3 * 0x1p-8f, maxBf16 = Float.intBitsToFloat(0x7f7f0000);
+                    float[] v = {0, -0f, 1, -2.5f, 0.1f, tieDown, tieUp, 1 + 0x1p-11f, 1 + 3 * 0x1p-11f, 65504, 65519.99f, 65520, -70000,
+                            1e-8f, 3e-8f, 2.98e-8f, 6e-5f, 0x1p-14f, 0x1.ffcp-15f, 1e-40f, 3.3e38f, maxBf16, Float.MAX_VALUE, 1e20f,
+                            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+                    double[] d = new double[v.length];
+                    for (int i = 0; i < v.length; i++) d[i] = v[i];
+                    for (ElementwiseOp op : new ElementwiseOp[]{ElementwiseOp.ROUND_BF16, ElementwiseOp.ROUND_F16}) {
+                        Buffer in = f.buf(DType.F32, d), out = f.alloc(DType.F32, v.length);
+                        f.be.elementwise(ElementwiseProgram.single(op, 0), new BufferView[]{BufferView.of(in, v.length)}, BufferView.of(out, v.length));
+                        double[] got = f.read(out);
+                        for (int i = 0; i < v.length; i++) {
+                            double want = op == ElementwiseOp.ROUND_BF16 ? ScalarRef.roundBf16(v[i]) : ScalarRef.roundF16(v[i]);
+                            if (Double.isNaN(want)) assertTrue(Double.isNaN(got[i]), op + "(NaN) = " + got[i]);
+                            else assertEquals(want, got[i], 0, op + "(" + v[i] + ")");
+                        }
+                    }
                 }),
                 test(be, "binary ops with row and column broadcast", f -> {
                     double[] a = f.random(DType.F64, 6), row = f.random(DType.F64, 3), col = {1.5, -0.5};

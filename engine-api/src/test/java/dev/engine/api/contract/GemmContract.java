@@ -20,6 +20,15 @@ final class GemmContract {
     /** One product with A and B at offset 1 and padded leading dimensions; C starts as random values. */
     private static void check(Fx f, DType dt, boolean ta, boolean tb, int m, int n, int k, double alpha, double beta, int batch,
                               boolean broadcastB, boolean bias, boolean residual, Activation act) {
+        check(f, null, dt, ta, tb, m, n, k, alpha, beta, batch, broadcastB, bias, residual, act);
+    }
+
+    /**
+     * As above; with a precision (BF16, F16) through {@code gemmRounded}, against the reference on the rounded
+     * operands. Returns how many elements differ from the unrounded product by more than the tolerance.
+     */
+    private static int check(Fx f, DType precision, DType dt, boolean ta, boolean tb, int m, int n, int k, double alpha, double beta,
+                             int batch, boolean broadcastB, boolean bias, boolean residual, Activation act) {
         int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
         int lda = ac + 2, ldb = bc + 1, ldc = n + 3;
         int sA = ar * lda, sB = broadcastB ? 0 : br * ldb, sC = m * ldc;
@@ -28,11 +37,29 @@ final class GemmContract {
         double[] bs = bias ? f.random(dt, Math.max(1, n)) : null, res = residual ? f.random(dt, Math.max(1, batch * m * n)) : null;
         Buffer ba = f.buf(dt, a), bb = f.buf(dt, b), bcb = f.buf(dt, c);
         Epilogue epi = new Epilogue(bias ? f.buf(dt, bs) : null, residual ? new MatrixRef(f.buf(dt, res), 0, Math.max(1, n), (long) m * n) : null, act, 0.01);
-        f.be.gemm(ta, tb, m, n, k, alpha, new MatrixRef(ba, 1, lda, sA), new MatrixRef(bb, 1, ldb, sB), beta, new MatrixRef(bcb, 0, ldc, sC), batch, epi);
-        double[] want = m == 0 || n == 0 || batch == 0 ? c
-                : Ref.gemm(ta, tb, m, n, k, alpha, a, 1, lda, sA, b, 1, ldb, sB, beta, c, 0, ldc, sC, batch, bs, res, n, act, 0.01);
-        Fx.close(want, f.read(bcb), dt, Math.max(4, k), "gemm " + dt + (ta ? " A^T" : "") + (tb ? " B^T" : "") + " " + m + "x" + n + "x" + k
-                + " batch " + batch + " " + act);
+        MatrixRef ra = new MatrixRef(ba, 1, lda, sA), rb = new MatrixRef(bb, 1, ldb, sB), rc = new MatrixRef(bcb, 0, ldc, sC);
+        if (precision == null) f.be.gemm(ta, tb, m, n, k, alpha, ra, rb, beta, rc, batch, epi);
+        else f.be.gemmRounded(precision, ta, tb, m, n, k, alpha, ra, rb, beta, rc, batch, epi);
+        boolean empty = m == 0 || n == 0 || batch == 0;
+        double[] want = empty ? c
+                : Ref.gemm(ta, tb, m, n, k, alpha, rounded(a, precision), 1, lda, sA, rounded(b, precision), 1, ldb, sB, beta, c, 0, ldc, sC,
+                           batch, bs, res, n, act, 0.01);
+        double[] got = f.read(bcb);
+        Fx.close(want, got, dt, Math.max(4, k), (precision == null ? "gemm " : "gemmRounded " + precision + " ") + dt + (ta ? " A^T" : "")
+                + (tb ? " B^T" : "") + " " + m + "x" + n + "x" + k + " batch " + batch + " " + act);
+        if (precision == null || empty) return 0;
+        double[] unrounded = Ref.gemm(ta, tb, m, n, k, alpha, a, 1, lda, sA, b, 1, ldb, sB, beta, c, 0, ldc, sC, batch, bs, res, n, act, 0.01);
+        double t = Math.max(4, k) * 1e-5;
+        int differ = 0;
+        for (int i = 0; i < got.length; i++) if (Math.abs(got[i] - unrounded[i]) > t * Math.max(1, Math.abs(unrounded[i]))) differ++;
+        return differ;
+    }
+
+    private static double[] rounded(double[] v, DType precision) {
+        if (precision == null) return v;
+        double[] r = new double[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = precision == DType.BF16 ? ScalarRef.roundBf16((float) v[i]) : ScalarRef.roundF16((float) v[i]);
+        return r;
     }
 
     static List<DynamicTest> tests(Backend be) {
@@ -65,6 +92,21 @@ final class GemmContract {
                         check(f, dt, false, false, 0, 4, 3, 1, 0, 1, false, false, false, Activation.NONE);
                         check(f, dt, true, false, 3, 0, 3, 1, 0, 2, false, false, false, Activation.NONE);
                         check(f, dt, false, false, 3, 4, 2, 1, 0, 0, false, false, false, Activation.NONE);
+                    }
+                }),
+                test(be, "rounded operands (BF16, F16): transposes, batches, epilogues, alpha and beta", f -> {
+                    for (DType p : new DType[]{DType.BF16, DType.F16}) {
+                        int differ = 0;
+                        for (boolean ta : new boolean[]{false, true}) for (boolean tb : new boolean[]{false, true}) {
+                            differ += check(f, p, DType.F32, ta, tb, 37, 45, 70, 1, 0, 1, false, false, false, Activation.NONE);
+                            differ += check(f, p, DType.F32, ta, tb, 5, 7, 3, 1.5, 0.5, 1, false, false, false, Activation.NONE);
+                        }
+                        differ += check(f, p, DType.F32, false, true, 1, 33, 17, 1, 0, 1, false, true, false, Activation.RELU);
+                        differ += check(f, p, DType.F32, false, false, 20, 3, 8, 1, 0, 4, true, false, false, Activation.NONE);
+                        differ += check(f, p, DType.F32, true, false, 9, 40, 12, 1, 0, 3, false, true, true, Activation.GELU);
+                        check(f, p, DType.F32, false, false, 3, 4, 0, 1, 0.5, 1, false, false, false, Activation.NONE);
+                        check(f, p, DType.F32, false, false, 0, 4, 3, 1, 0, 1, false, false, false, Activation.NONE);
+                        if (differ == 0) throw new AssertionError("gemmRounded " + p + ": no result differs from the unrounded product");
                     }
                 }),
                 test(be, "packed B with the frozen epilogue", f -> {

@@ -39,4 +39,30 @@ public final class ScalarRef {
     public static double sigmoid(double x) { return 1 / (1 + Math.exp(-x)); }
 
     public static double softplus(double x) { return x > 20 ? x : Math.log1p(Math.exp(x)); }
+
+    /**
+     * x rounded to the nearest bfloat16 value, ties to the even one, by comparing the two neighbours in double;
+     * beyond the largest bfloat16 the upper neighbour is 2^128 (infinity). NaN and infinities stay.
+     */
+    public static double roundBf16(float x) {
+        if (Float.isNaN(x) || Float.isInfinite(x)) return x;
+        int bits = Float.floatToRawIntBits(x);
+        float lo = Float.intBitsToFloat(bits & 0xffff0000), hi = Float.intBitsToFloat((bits & 0xffff0000) + 0x10000);
+        double hiValue = Float.isInfinite(hi) ? Math.copySign(Math.scalb(1.0, 128), x) : hi;
+        double dl = Math.abs((double) x - lo), dh = Math.abs(hiValue - x);
+        boolean up = dh < dl || (dh == dl && ((bits >>> 16) & 1) == 1);
+        return up ? hi : lo;
+    }
+
+    /**
+     * x rounded to the nearest IEEE half value, ties to even: a multiple of 2^(e-10) for x's exponent e, at least
+     * 2^-24 (half's subnormals); above 65504 after rounding, infinity. NaN and infinities stay.
+     */
+    public static double roundF16(float x) {
+        if (Float.isNaN(x) || Float.isInfinite(x)) return x;
+        double q = Math.scalb(1.0, Math.max(Math.getExponent(x), -14) - 10);
+        double r = Math.rint(x / q) * q;
+        if (Math.abs(r) > 65504) return Math.copySign(Double.POSITIVE_INFINITY, x);
+        return r == 0 ? Math.copySign(0.0, x) : r;
+    }
 }
