@@ -2,11 +2,13 @@
 """PyTorch's CPU training step beside the engine's, interleaved in one session (issue 18).
 
 Same models and batch as dev.engine.bench.TrainStepBench (lenet: LeNet-5, batch 64; resnet: Models.resnet(),
-batch 64, 3x32x32): zero grads, forward, cross-entropy, backward, Adam 1e-3. PyTorch runs in this process
+batch 64, 3x32x32; mlp: 784-512-512-10, batch 128; mlp4096: 4096-4096-4096-10, batch 256): zero grads, forward,
+cross-entropy, backward, Adam 1e-3; --precision bf16 runs both forwards under autocast (torch.autocast("cpu")). PyTorch runs in this process
 (oneDNN convolutions); the engine runs in a JVM started here (dev.engine.bench.StepLoop --serve). The two
 alternate in blocks of steps, so a change of outside load hits both; medians over all measured steps.
 
   /usr/bin/python3 benchmarks/peers/torch_train_step.py --models lenet,resnet --rounds 20 --block 20
+  /usr/bin/python3 benchmarks/peers/torch_train_step.py --models mlp,mlp4096 --precision bf16
   (--jar benchmarks/target/benchmarks.jar; --threads 2; --torch-only to skip the engine)
 """
 import argparse, os, statistics, subprocess, time
@@ -41,20 +43,35 @@ def resnet():
     return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
 
 
-def torch_step(model):
+def mlp(*widths):
+    layers = []
+    for i in range(len(widths) - 1):
+        if i > 0:
+            layers.append(nn.ReLU())
+        layers.append(nn.Linear(widths[i], widths[i + 1]))
+    return nn.Sequential(*layers)
+
+
+def torch_step(model, precision):
     torch.manual_seed(0)
     if model == "lenet":
         net, x = lenet(), torch.rand(64, 1, 28, 28) * 2 - 1
+    elif model == "mlp":
+        net, x = mlp(784, 512, 512, 10), torch.rand(128, 784) * 2 - 1
+    elif model == "mlp4096":
+        net, x = mlp(4096, 4096, 4096, 10), torch.rand(256, 4096) * 2 - 1
     else:
         net, x = resnet(), torch.rand(64, 3, 32, 32) * 2 - 1
     net.train()
-    y = torch.randint(0, 10, (64,))
+    y = torch.randint(0, 10, (x.shape[0],))
     lossf = nn.CrossEntropyLoss()
     opt = torch.optim.Adam(net.parameters(), 1e-3)
+    dtype = {"bf16": torch.bfloat16, "f16": torch.float16}.get(precision)
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = lossf(net(x), y)
+        with torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None):
+            loss = lossf(net(x), y)
         loss.backward()
         opt.step()
         return loss
@@ -78,6 +95,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--jar", default="benchmarks/target/benchmarks.jar")
     ap.add_argument("--torch-only", action="store_true")
+    ap.add_argument("--precision", default="f32", help="f32, or bf16: the forward of both under autocast")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     eng = None
@@ -94,18 +112,21 @@ def main():
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}, "
           f"load {os.getloadavg()[0]:.2f}")
     for model in a.models.split(","):
-        step = torch_step(model)
-        k = a.block if model == "lenet" else max(3, a.block // 4)
+        step = torch_step(model, a.precision)
+        k = a.block if model in ("lenet", "mlp") else max(3, a.block // 4)
+        if model == "mlp4096":
+            k = max(1, a.block // 10)
+        served = model + ":" + a.precision
         torch_block(step, 3 * k)  # warm-up
         if eng:
-            engine_block(model, 10 * k)
+            engine_block(served, 10 * k)
         ts, es = [], []
         for _ in range(a.rounds):
             ts += torch_block(step, k)
             if eng:
-                es += engine_block(model, k)
+                es += engine_block(served, k)
         tm = statistics.median(ts)
-        line = f"{model}: torch median {tm:.3f} ms (min {min(ts):.3f})"
+        line = f"{model} {a.precision}: torch median {tm:.3f} ms (min {min(ts):.3f})"
         if eng:
             em = statistics.median(es)
             line += f", engine median {em:.3f} ms (min {min(es):.3f}), engine/torch time ratio {em / tm:.3f}"

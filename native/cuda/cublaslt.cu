@@ -491,7 +491,7 @@ const char* ecu_gemm_last_fallback() {
 
 // The "direct cuBLAS" peer of the benchmark: reps back-to-back cublasLtMatmul calls on one plan (no JNI, no
 // checks, no cache lookup between them), timed with CUDA events. meta: [dtype, transA, transB, m, n, k, a, lda,
-// b, ldb, c, ldc, reps]; row-major as ecu_gemm, plain product. Returns milliseconds per call, or < 0 with the
+// b, ldb, c, ldc, reps, fast]; row-major as ecu_gemm, plain product; fast as GemmArgs::fast (1: COMPUTE_32F_FAST_16BF). Returns milliseconds per call, or < 0 with the
 // reason in ecu_error_message.
 double ecu_cublaslt_bench(long long ctx, long long meta) {
     ECU_BIND(ctx, -1);
@@ -503,6 +503,7 @@ double ecu_cublaslt_bench(long long ctx, long long meta) {
     g.a = q[6]; g.lda = q[7]; g.b = q[8]; g.ldb = q[9]; g.c = q[10]; g.ldc = q[11];
     g.alpha = 1; g.beta = 0; g.act = OP_IDENTITY;
     i64 reps = q[12];
+    g.fast = (int)q[13];
     LtCall k;
     bool res = false;
     std::string why;

@@ -142,6 +142,29 @@ class AutocastTest {
         return d;
     }
 
+    @Test void aLongMixedPrecisionLoopDoesNotGrowNativeMemory() {
+        Generator g = new Generator(11);
+        Tensor w1 = MemoryScope.detach(Tensor.randn(g, 4, 1, 3, 3).requiresGrad(true));
+        Tensor w2 = MemoryScope.detach(Tensor.randn(g, 10, 4 * 6 * 6).requiresGrad(true));
+        Tensor x = MemoryScope.detach(Tensor.randn(g, 8, 1, 8, 8));
+        long warm = -1;
+        for (int step = 0; step < 30; step++) {
+            try (MemoryScope s = MemoryScope.open()) {
+                Tensor loss;
+                try (Autocast a = step % 2 == 0 ? Autocast.bf16() : Autocast.f16()) {
+                    Tensor h = Functional.conv2d(x, w1, null, 1, 0).relu().reshape(8, -1);
+                    loss = Functional.linear(h, w2, null).square().mean();
+                }
+                loss.backward();
+                w1.zeroGrad();
+                w2.zeroGrad();
+            }
+            long live = Tensor.defaultBackend().memoryStats().liveBytes();
+            if (step == 3) warm = live;
+            if (step > 3) assertTrue(live <= warm, "native memory grew at step " + step + ": " + live + " > " + warm);
+        }
+    }
+
     @Test void scopesNestAndRestore() {
         assertNull(Autocast.precision());
         try (Autocast a = Autocast.bf16()) {

@@ -119,11 +119,13 @@ public final class MixedPrecisionCheck {
     }
 
     private static void converge(String name, int batch, int steps) {
-        int rows = batch * 8, in = (int) java.util.Arrays.stream(sampleShape(name)).reduce(1, (a, b) -> a * b);
+        int chunks = Math.min(steps, 64), rows = batch * chunks, in = (int) java.util.Arrays.stream(sampleShape(name)).reduce(1, (a, b) -> a * b);
         Tensor x = batchOf(name, rows, 3);
-        // labels: argmax of a fixed random linear map of the inputs (a learnable task)
+        // labels: argmax of a fixed random linear map of the inputs, 20 % of them replaced at random (a learnable
+        // task whose loss cannot reach 0); up to 64 fresh batches, so the nets cannot just memorise them
         float[] xs = x.toFloatArray(), teacher = Fixtures.random(in * 10, 4);
         long[] labels = new long[rows];
+        SplittableRandom noise = new SplittableRandom(5);
         for (int i = 0; i < rows; i++) {
             double best = Double.NEGATIVE_INFINITY;
             for (int c = 0; c < 10; c++) {
@@ -131,12 +133,13 @@ public final class MixedPrecisionCheck {
                 for (int j = 0; j < in; j++) v += xs[i * in + j] * teacher[c * in + j];
                 if (v > best) { best = v; labels[i] = c; }
             }
+            if (noise.nextDouble() < 0.2) labels[i] = noise.nextInt(10);
         }
         Tensor y = MemoryScope.detach(Tensor.ofLongs(labels, rows));
         Run[] runs = pair(name, x, y);
         double[][] last = new double[2][10];
         for (int s = 0; s < steps; s++) {
-            long at = (long) (s % 8) * batch;
+            long at = (long) (s % chunks) * batch;
             Tensor xb = x.narrow(0, at, batch), yb = y.narrow(0, at, batch);
             double a = runs[0].step(xb, yb), b = runs[1].step(xb, yb);
             last[0][s % 10] = a;

@@ -14,16 +14,19 @@ import java.util.Map;
  * java -cp benchmarks/target/benchmarks.jar dev.engine.bench.StepLoop --profile lenet [steps]
  *     # per-op forward/backward table (dev.engine.autograd.Profiler), ms per step, after 50 warm-up steps
  * java -cp benchmarks/target/benchmarks.jar dev.engine.bench.StepLoop --serve
- *     # reads "MODEL K" lines, runs K steps, answers one line of K step times in ms: the engine side of
+ *     # reads "MODEL[:PRECISION] K" lines, runs K steps, answers one line of K step times in ms: the engine side of
  *     # benchmarks/peers/torch_train_step.py, which alternates blocks of PyTorch and engine steps
  * </pre>
  */
 public final class StepLoop {
     private StepLoop() {}
 
+    /** {@code model} or {@code model:precision} (f32, bf16, f16). */
     static TrainStepBench bench(String model) {
         TrainStepBench b = new TrainStepBench();
-        b.model = model;
+        String[] mp = model.split(":");
+        b.model = mp[0];
+        b.precision = mp.length > 1 ? mp[1] : "f32";
         b.backend = "cpu";
         b.setup();
         return b;

@@ -1,6 +1,8 @@
 package dev.engine.bench;
 
 import dev.engine.api.Backend;
+import dev.engine.api.DType;
+import dev.engine.autograd.Autocast;
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Profiler;
@@ -30,12 +32,14 @@ import org.openjdk.jmh.annotations.TearDown;
  * One full training step (zero grads, forward, loss, backward, optimizer step) inside a
  * {@link MemoryScope}, on fixed seeded inputs created once:
  * <ul>
- *   <li>{@code mlp}: 784-512-512-10 ReLU MLP, batch 128, cross-entropy, Adam 1e-3;</li>
+ *   <li>{@code mlp}: 784-512-512-10 ReLU MLP, batch 128, cross-entropy, Adam 1e-3 ({@code mlp4096}: 4096-4096-4096-10,
+ *       batch 256, not in the default set);</li>
  *   <li>{@code lenet}: LeNet-5 on 1x28x28, batch 64, cross-entropy, Adam 1e-3;</li>
  *   <li>{@code resnet}: the small ResNet-style net of {@link Models#resnet()} on 3x32x32, batch 64, cross-entropy, Adam 1e-3;</li>
  *   <li>{@code transformer}: one TransformerEncoderLayer (d_model 128, 4 heads, FFN 512, ReLU, post-norm,
  *       dropout 0.1 as PyTorch's default, training mode), seq 64, batch 8, MSE to a fixed target, Adam 1e-3.</li>
  * </ul>
+ * {@code precision} bf16 / f16 runs the forward under {@link Autocast} (products in that precision, F32 sums).
  * No in-process peer: PyTorch is not available here, so these figures are recorded and compared with
  * PyTorch separately.
  */
@@ -48,17 +52,21 @@ import org.openjdk.jmh.annotations.TearDown;
 public class TrainStepBench {
     @Param({"mlp", "lenet", "resnet", "transformer"}) public String model;
     @Param({"cpu"}) public String backend;
+    /** f32, or bf16 / f16: the forward under {@link Autocast} (mixed precision). */
+    @Param({"f32"}) public String precision;
 
     private Backend be;
     private Module net;
     private Optimizer opt;
     private Loss lossFn;
     private Tensor x, y;
+    private DType autocast;
 
     /** Batch size of a model's step. */
     static int batch(String model) {
         return switch (model) {
             case "mlp" -> 128;
+            case "mlp4096" -> 256;
             case "lenet", "resnet" -> 64;
             case "transformer" -> 8;
             default -> throw new IllegalArgumentException("unknown model " + model + " (mlp, lenet, resnet, transformer)");
@@ -74,6 +82,12 @@ public class TrainStepBench {
             case "mlp" -> {
                 net = Models.mlp();
                 x = Tensor.of(be, Fixtures.random(n * 784, 1), n, 784);
+                y = classes(r, n);
+                lossFn = new CrossEntropyLoss();
+            }
+            case "mlp4096" -> {
+                net = Models.mlp(4096, 4096, 4096, 10);
+                x = Tensor.of(be, Fixtures.random(n * 4096, 1), n, 4096);
                 y = classes(r, n);
                 lossFn = new CrossEntropyLoss();
             }
@@ -101,6 +115,12 @@ public class TrainStepBench {
         MemoryScope.detach(y);
         net.train();
         opt = new Adam(net.parameters(), 1e-3);
+        autocast = switch (precision == null ? "f32" : precision) {
+            case "f32" -> DType.F32;
+            case "bf16" -> DType.BF16;
+            case "f16" -> DType.F16;
+            default -> throw new IllegalArgumentException("precision " + precision + " (f32, bf16, f16)");
+        };
     }
 
     private Tensor classes(SplittableRandom r, int n) {
@@ -120,7 +140,10 @@ public class TrainStepBench {
     public double engineStep() {
         try (MemoryScope s = MemoryScope.open()) {
             try (Profiler.Span p = Profiler.span("(zero grads)")) { opt.zeroGrad(); }
-            Tensor loss = lossFn.forward(net.forward(x), y);
+            Tensor loss;
+            try (Autocast a = Autocast.of(autocast)) {
+                loss = lossFn.forward(net.forward(x), y);
+            }
             loss.backward();
             try (Profiler.Span p = Profiler.span("(optimizer step)")) { opt.step(); }
             be.synchronize();

@@ -58,6 +58,13 @@ class OptionsTest {
         fails("--threads -1 must be >= 0", "train", "--threads", "-1", "--out", out);
         fails("--lr -1.0 must be a positive number", "train", "--lr", "-1", "--out", out);
         fails("--epochs 0 must be >= 1", "train", "--epochs", "0", "--out", out);
+        fails("--precision: unknown 'fp8' (f32, bf16, f16)", "train", "--precision", "fp8", "--out", out);
+    }
+
+    @Test void trainsInMixedPrecision() {
+        CliRun r = ok("train", "--epochs", "2", "--hidden", "16", "--precision", "bf16", "--out", dir.resolve("bf16.model").toString());
+        assertTrue(r.out().contains("precision=bf16"), r.out());
+        assertTrue(r.out().contains("eager test accuracy"), r.out());
     }
 
     @Test void tuneRanksOnValidationAndRefusesWhatItCannotDo() throws Exception {

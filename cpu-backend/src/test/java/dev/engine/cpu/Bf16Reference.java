@@ -52,9 +52,37 @@ final class Bf16Reference {
                         if (Math.abs(got[i * n + j] - want) > tol)
                             return "m=" + m + " k=" + k + " n=" + n + " element (" + i + ", " + j + "): " + got[i * n + j] + ", expected " + want;
                     }
+                // the eager gemmRounded runs the same kernel on the same rounded values: the same bits, any transposes
+                for (boolean ta : new boolean[]{false, true})
+                    for (boolean tb : new boolean[]{false, true}) {
+                        float[] eager = runRounded(be, m, k, n, ta ? transpose(a, m, k) : a, ta, tb ? transpose(w, k, n) : w, tb, bias, res);
+                        for (int i = 0; i < eager.length; i++)
+                            if (Float.floatToRawIntBits(eager[i]) != Float.floatToRawIntBits(got[i]))
+                                return "gemmRounded" + (ta ? " A^T" : "") + (tb ? " B^T" : "") + " m=" + m + " k=" + k + " n=" + n
+                                        + " element " + i + ": " + eager[i] + ", packed " + got[i];
+                    }
                 checked++;
             }
         return "checked " + checked;
+    }
+
+    /** The rows x cols matrix v transposed (cols x rows). */
+    static float[] transpose(float[] v, int rows, int cols) {
+        float[] t = new float[v.length];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) t[j * rows + i] = v[i * cols + j];
+        return t;
+    }
+
+    /** relu(bf16(op(A)) bf16(op(W)) + bias + res) through the eager {@code gemmRounded(BF16, ...)}; a and w stored as transposed. */
+    static float[] runRounded(Backend be, int m, int k, int n, float[] a, boolean ta, float[] w, boolean tb, float[] bias, float[] res) {
+        try (Buffer ba = up(be, a); Buffer bw = up(be, w); Buffer bb = up(be, bias); Buffer br = up(be, res);
+             Buffer c = be.allocate(DType.F32, Math.max(1, (long) m * n))) {
+            Epilogue epi = new Epilogue(bb, MatrixRef.of(br, n), Activation.RELU, 0.01);
+            be.gemmRounded(DType.BF16, ta, tb, m, n, k, 1, MatrixRef.of(ba, ta ? m : k), MatrixRef.of(bw, tb ? k : n), 0, MatrixRef.of(c, n), 1, epi);
+            float[] out = new float[m * n];
+            be.copyOut(c, 0, out, 0, out.length);
+            return out;
+        }
     }
 
     /** C = relu(bf16(A) bf16(W) + bias + res) through packMatrixBf16 / gemmBf16Packed (bias, res may be null). */

@@ -15,7 +15,8 @@ import java.util.Random;
 
 /**
  * In-process GEMM benchmark: per shape, GFLOP/s of our SIMT kernel, our TF32 tensor-core kernel, cuBLASLt
- * through the engine's SPI (F32 and TF32: {@link CudaBackend#gemm}, one JNI call each, checks included) and
+ * through the engine's SPI (F32 and TF32: {@link CudaBackend#gemm}, one JNI call each, checks included; BF16:
+ * {@link CudaBackend#gemmRounded}, the rounded copies included) and
  * cuBLASLt called directly (a native loop of back-to-back {@code cublasLtMatmul} calls on one plan, timed with
  * CUDA events: what a C++ program calling cuBLAS would get), and the ratio SPI / direct. Each figure is the
  * median of 5 timed runs after a warm-up; a run is at least 20 calls and 0.2 s (only 0.2 s where 20 calls would
@@ -54,9 +55,10 @@ public final class CudaGemmBench {
         System.out.println(cuda.describe());
         boolean lt = CudaRuntime.cublasLtFailure() == null;
         if (!lt) System.out.println("cuBLASLt columns empty: " + CudaRuntime.cublasLtFailure());
-        System.out.println("GFLOP/s, median of " + REPEATS + " runs; SPI/direct = cuBLASLt through CudaBackend.gemm over a direct cublasLtMatmul loop (BF16: not yet)");
-        System.out.printf("%-13s %10s %10s | %10s %10s %7s | %10s %10s %7s%n", "m x k x n", "own SIMT", "own TF32", "Lt F32", "direct", "SPI/dir",
-                "Lt TF32", "direct", "SPI/dir");
+        System.out.println("GFLOP/s, median of " + REPEATS + " runs; SPI/direct = cuBLASLt through CudaBackend.gemm over a direct cublasLtMatmul loop; "
+                + "BF16 = gemmRounded(BF16) (rounded copies, then COMPUTE_32F_FAST_16BF) over a direct FAST_16BF loop on the F32 operands");
+        System.out.printf("%-13s %10s %10s | %10s %10s %7s | %10s %10s %7s | %10s %10s %7s%n", "m x k x n", "own SIMT", "own TF32", "Lt F32", "direct",
+                "SPI/dir", "Lt TF32", "direct", "SPI/dir", "Lt BF16", "direct", "SPI/dir");
         GemmImplementation before = cuda.gemmImplementation();
         long t0 = System.nanoTime();
         try {
@@ -71,7 +73,9 @@ public final class CudaGemmBench {
     private static void row(CudaBackend cuda, Shape s, boolean lt) {
         try (Buffer a = random(cuda, (long) s.m * s.k, 1); Buffer bm = random(cuda, (long) s.k * s.n, 2); Buffer c = cuda.allocate(DType.F32, (long) s.m * s.n)) {
             Runnable spi = () -> cuda.gemm(false, false, s.m, s.n, s.k, 1, MatrixRef.of(a, s.k), MatrixRef.of(bm, s.n), 0, MatrixRef.of(c, s.n), 1, Epilogue.NONE);
-            double[] g = new double[8];
+            Runnable rounded = () -> cuda.gemmRounded(DType.BF16, false, false, s.m, s.n, s.k, 1, MatrixRef.of(a, s.k), MatrixRef.of(bm, s.n), 0,
+                    MatrixRef.of(c, s.n), 1, Epilogue.NONE);
+            double[] g = new double[11];
             Arrays.fill(g, Double.NaN);
             cuda.setGemmImplementation(GemmImplementation.OWN);
             cuda.setTf32(false);
@@ -82,12 +86,16 @@ public final class CudaGemmBench {
                 for (int tf = 0; tf < 2; tf++) {
                     if (!cuda.setTf32(tf == 1) && tf == 1) break;
                     g[2 + 3 * tf] = s.flops() / spiSeconds(cuda, spi) / 1e9;
-                    g[3 + 3 * tf] = s.flops() / directSeconds(cuda, s, a, bm, c) / 1e9;
+                    g[3 + 3 * tf] = s.flops() / directSeconds(cuda, s, a, bm, c, 0) / 1e9;
                     g[4 + 3 * tf] = g[2 + 3 * tf] / g[3 + 3 * tf];
                 }
+                cuda.setTf32(false);
+                g[8] = s.flops() / spiSeconds(cuda, rounded) / 1e9;
+                g[9] = s.flops() / directSeconds(cuda, s, a, bm, c, 1) / 1e9;
+                g[10] = g[8] / g[9];
             }
-            System.out.printf("%-13s %10s %10s | %10s %10s %7s | %10s %10s %7s%n", s.name(), num(g[0]), num(g[1]), num(g[2]), num(g[3]), pct(g[4]),
-                    num(g[5]), num(g[6]), pct(g[7]));
+            System.out.printf("%-13s %10s %10s | %10s %10s %7s | %10s %10s %7s | %10s %10s %7s%n", s.name(), num(g[0]), num(g[1]), num(g[2]), num(g[3]),
+                    pct(g[4]), num(g[5]), num(g[6]), pct(g[7]), num(g[8]), num(g[9]), pct(g[10]));
         }
     }
 
@@ -110,17 +118,17 @@ public final class CudaGemmBench {
     }
 
     /** Median seconds per call of a native loop of cublasLtMatmul calls on the same buffers (CUDA events). */
-    private static double directSeconds(CudaBackend cuda, Shape s, Buffer a, Buffer b, Buffer c) {
-        double one = direct(cuda, s, a, b, c, 1);
+    private static double directSeconds(CudaBackend cuda, Shape s, Buffer a, Buffer b, Buffer c, int fast) {
+        double one = direct(cuda, s, a, b, c, 1, fast);
         int calls = calls(one);
         double[] runs = new double[REPEATS];
-        for (int r = 0; r < REPEATS; r++) runs[r] = direct(cuda, s, a, b, c, calls);
+        for (int r = 0; r < REPEATS; r++) runs[r] = direct(cuda, s, a, b, c, calls, fast);
         return median(runs);
     }
 
-    private static double direct(CudaBackend cuda, Shape s, Buffer a, Buffer b, Buffer c, int calls) {
+    private static double direct(CudaBackend cuda, Shape s, Buffer a, Buffer b, Buffer c, int calls, int fast) {
         NativeArgs q = NativeArgs.begin().put(0L).put(false).put(false).put((long) s.m).put((long) s.n).put((long) s.k)
-                .put(a.address()).put((long) s.k).put(b.address()).put((long) s.n).put(c.address()).put((long) s.n).put((long) calls);
+                .put(a.address()).put((long) s.k).put(b.address()).put((long) s.n).put(c.address()).put((long) s.n).put((long) calls).put((long) fast);
         double ms = CudaNative.ecu_cublaslt_bench(cuda.ctx(), q.address());
         if (ms < 0) throw new IllegalStateException("direct cuBLASLt timing failed: " + CudaNative.ecu_error_message());
         return ms / 1e3;

@@ -28,6 +28,7 @@ class ParityGemmConvTest {
         int batch = 1, pad, offset;
         double alpha = 1, beta, tol;
         Activation act = Activation.NONE;
+        DType rounding;  // null: gemm; BF16 / F16: gemmRounded
 
         G(DType dt, int m, int n, int k) { this.dt = dt; this.m = m; this.n = n; this.k = k; this.tol = Parity.tol(dt) * 5; }
 
@@ -40,6 +41,8 @@ class ParityGemmConvTest {
         /** Batch stride 0 (one matrix for the whole batch) for A, B, the residual. */
         G share(boolean a, boolean b, boolean res) { shareA = a; shareB = b; shareRes = res; return this; }
         G tol(double t) { tol = t; return this; }
+        /** Through {@code gemmRounded(p, ...)} on both backends (operands rounded to p, F32 sums). */
+        G rounded(DType p) { rounding = p; return this; }
 
         void run() {
             int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
@@ -51,10 +54,12 @@ class ParityGemmConvTest {
                  Twin bi = random(dt, Math.max(1, n), 4); Twin res = random(dt, Math.max(1, nr), 5)) {
                 for (Backend be : both()) {
                     Epilogue e = new Epilogue(bias ? bi.on(be) : null, residual ? new MatrixRef(res.on(be), offset, ldc, sr) : null, act, 0.05);
-                    be.gemm(ta, tb, m, n, k, alpha, new MatrixRef(a.on(be), offset, lda, sa), new MatrixRef(b.on(be), offset, ldb, sb), beta,
-                            new MatrixRef(c.on(be), offset, ldc, sc), batch, e);
+                    MatrixRef ra = new MatrixRef(a.on(be), offset, lda, sa), rb = new MatrixRef(b.on(be), offset, ldb, sb);
+                    MatrixRef rc = new MatrixRef(c.on(be), offset, ldc, sc);
+                    if (rounding == null) be.gemm(ta, tb, m, n, k, alpha, ra, rb, beta, rc, batch, e);
+                    else be.gemmRounded(rounding, ta, tb, m, n, k, alpha, ra, rb, beta, rc, batch, e);
                 }
-                assertClose("gemm " + dt + " ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k + " batch=" + batch + " alpha=" + alpha
+                assertClose((rounding == null ? "gemm " : "gemmRounded " + rounding + " ") + dt + " ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k + " batch=" + batch + " alpha=" + alpha
                         + " beta=" + beta + " bias=" + bias + " res=" + residual + " " + act + " pad=" + pad + " offset=" + offset
                         + " shared(a,b,res)=" + shareA + "," + shareB + "," + shareRes + " gemm=" + gpu().gemmImplementation(), c, tol);
             }
@@ -80,6 +85,23 @@ class ParityGemmConvTest {
                     new G(dt, 33, 65, 47).trans(false, true).batch(2).scalars(0.9, 0.2).epilogue(true, true, act).layout(1, 0).run();
                     new G(dt, 2, 65, 47).trans(true, false).batch(3).scalars(0.9, 0.2).epilogue(true, true, act).layout(2, 0).run();
                 }
+            }
+        }
+    }
+
+    /** Mixed precision: operands rounded to BF16 / F16 give the CPU's products (exact in F32) in both GEMM implementations. */
+    @ParameterizedTest
+    @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})
+    void gemmRoundedOperands(GemmImplementation impl) throws Exception {
+        try (AutoCloseable mode = gemmMode(impl)) {
+            for (DType p : new DType[]{DType.BF16, DType.F16}) {
+                int[][] shapes = {{1, 513, 784}, {9, 33, 17}, {64, 64, 64}, {520, 513, 33}, {256, 1024, 512}};
+                for (int[] s : shapes)
+                    for (boolean ta : new boolean[]{false, true})
+                        for (boolean tb : new boolean[]{false, true})
+                            new G(DType.F32, s[0], s[1], s[2]).trans(ta, tb).rounded(p).run();
+                new G(DType.F32, 17, 9, 31).trans(false, true).batch(3).epilogue(true, true, Activation.RELU).share(false, true, false).rounded(p).run();
+                new G(DType.F32, 33, 65, 47).batch(2).scalars(0.9, 0.2).epilogue(true, false, Activation.GELU).layout(1, 2).rounded(p).run();
             }
         }
     }
