@@ -4,7 +4,6 @@ import dev.engine.inference.Freezer;
 import dev.engine.api.Backend;
 import dev.engine.api.Backends;
 import dev.engine.api.DType;
-import dev.engine.autograd.Autocast;
 import dev.engine.autograd.Generator;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
@@ -124,17 +123,7 @@ public final class GpuBench {
         net.train();
         Optimizer opt = new Adam(net.parameters(), 1e-3);
         DType precision = autocast();
-        Runnable step = () -> {
-            try (MemoryScope s = MemoryScope.open()) {
-                opt.zeroGrad();
-                Tensor l;
-                try (Autocast a = Autocast.of(precision)) {
-                    l = loss.forward(net.forward(x), y);
-                }
-                l.backward();
-                opt.step();
-            }
-        };
+        Runnable step = () -> TrainSteps.step(net, loss, opt, x, y, precision, false);
         try {
             return time("train", model, batch, be, step);
         } finally {

@@ -1,7 +1,6 @@
 package dev.engine.bench;
 
 import dev.engine.api.DType;
-import dev.engine.autograd.Autocast;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
 import dev.engine.nn.Module;
@@ -45,18 +44,7 @@ public final class MixedPrecisionCheck {
             this.opt = new Adam(net.parameters(), 1e-3);
         }
 
-        double step(Tensor xb, Tensor yb) {
-            try (MemoryScope s = MemoryScope.open()) {
-                opt.zeroGrad();
-                Tensor l;
-                try (Autocast a = Autocast.of(precision)) {
-                    l = loss.forward(net.forward(xb), yb);
-                }
-                l.backward();
-                opt.step();
-                return l.item();
-            }
-        }
+        double step(Tensor xb, Tensor yb) { return TrainSteps.step(net, loss, opt, xb, yb, precision, true); }
     }
 
     public static void main(String[] args) {
