@@ -59,6 +59,18 @@ public final class LossScaler {
     /** The current scale. */
     public double scale() { return scale; }
 
+    /** Finite steps in a row since the scale last changed (it grows when they reach the growth interval). */
+    public int cleanSteps() { return cleanSteps; }
+
+    /** Puts back a state saved from {@link #scale()} and {@link #cleanSteps()} (a checkpoint's). */
+    public void restore(double scale, int cleanSteps) {
+        if (!(scale > 0) || Double.isInfinite(scale)) throw new EngineException("LossScaler: restored scale " + scale + " must be finite and > 0");
+        if (cleanSteps < 0) throw new EngineException("LossScaler: restored clean steps " + cleanSteps + " must be >= 0");
+        this.scale = scale;
+        this.cleanSteps = cleanSteps;
+        this.unscaled = null;
+    }
+
     /** {@code loss * scale} (recorded, so {@code backward()} on it gives scaled gradients). */
     public Tensor scale(Tensor loss) { return loss.mul(scale); }
 

@@ -78,6 +78,24 @@ class LossScalerTest {
         }
     }
 
+    @Test void aRestoredStateContinues() {
+        LossScaler s = new LossScaler(8, 2, 0.5, 3);
+        s.restore(512, 2);
+        assertEquals(512, s.scale());
+        assertEquals(2, s.cleanSteps());
+        Tensor w = MemoryScope.detach(Tensor.of(new float[]{1}, 1).requiresGrad(true));
+        SGD opt = new SGD(List.of(w), 0.1);
+        try (MemoryScope m = MemoryScope.open()) {
+            s.scale(w.sum()).backward();
+            assertTrue(s.step(opt));
+        }
+        assertEquals(1024, s.scale(), "the third clean step in a row grows the scale");
+        assertEquals(0, s.cleanSteps());
+        assertEquals("LossScaler: restored scale NaN must be finite and > 0",
+                assertThrows(EngineException.class, () -> s.restore(Double.NaN, 0)).getMessage());
+        assertEquals("LossScaler: restored clean steps -1 must be >= 0", assertThrows(EngineException.class, () -> s.restore(1, -1)).getMessage());
+    }
+
     @Test void badSettingsAreRefused() {
         assertEquals("LossScaler: initial scale 0.0 must be finite and > 0",
                 assertThrows(EngineException.class, () -> new LossScaler(0, 2, 0.5, 10)).getMessage());

@@ -65,7 +65,7 @@ public final class Trainer {
         this.loss = b.loss;
         this.optimizer = b.optimizer;
         this.cfg = b;
-        this.scaler = b.precision == DType.F16 ? LossScaler.dynamic() : null;
+        this.scaler = b.precision != DType.F16 ? null : b.lossScaler != null ? b.lossScaler : LossScaler.dynamic();
     }
 
     public static Builder builder(Module model, Loss loss, Optimizer optimizer) { return new Builder(model, loss, optimizer); }
@@ -92,6 +92,7 @@ public final class Trainer {
         private boolean restoreBest = true;
         private double divergenceFactor = 1e4;
         private DType precision;
+        private LossScaler lossScaler;
 
         private Builder(Module model, Loss loss, Optimizer optimizer) {
             if (model == null || loss == null || optimizer == null) throw new EngineException("trainer: model, loss and optimizer are required");
@@ -143,12 +144,20 @@ public final class Trainer {
         /**
          * Mixed precision: {@link DType#BF16} or {@link DType#F16} runs the model's products in that precision with
          * F32 sums ({@link Autocast}; parameters and optimizer state stay F32), F16 with a dynamic {@link LossScaler}
-         * (a step whose gradients overflow is skipped); {@link DType#F32} or null: full precision (the default).
+         * (a step whose gradients overflow is skipped; {@link #lossScaler} to set its rule); {@link DType#F32} or null: full
+         * precision (the default).
          */
         public Builder mixedPrecision(DType p) {
             if (p != null && p != DType.F32 && p != DType.BF16 && p != DType.F16)
                 throw new EngineException("trainer: mixed precision is BF16, F16 or F32, not " + p);
             precision = p == DType.F32 ? null : p;
+            return this;
+        }
+
+        /** The loss scaler of F16 mixed precision (default {@link LossScaler#dynamic()}); its state is checkpointed. */
+        public Builder lossScaler(LossScaler s) {
+            if (s == null) throw new EngineException("trainer: loss scaler is null");
+            lossScaler = s;
             return this;
         }
 
@@ -355,6 +364,7 @@ public final class Trainer {
             for (int i = 0; i < offsets.length; i++) offsets[i] = ds.get(i).offset();
             all.put("trainer.state", Tensor.ofLongs(new long[]{epochsDone, bestEpoch, badEpochs, cfg.scheduler == null ? 0 : cfg.scheduler.lastEpoch()}, 4));
             all.put("trainer.best", Tensor.of(new double[]{best}, 1));
+            if (scaler != null) all.put("trainer.loss_scale", Tensor.of(new double[]{scaler.scale(), scaler.cleanSteps()}, 2));
             if (offsets.length > 0) all.put("trainer.dropout_offsets", Tensor.ofLongs(offsets, offsets.length));
             for (String name : history.metricNames()) {
                 double[] series = history.series(name);
@@ -391,6 +401,11 @@ public final class Trainer {
                 bestWeights = WeightSnapshot.of(Checkpoint.section(Checkpoint.read(bestFile), "model."));
             badEpochs = (int) state[2];
             best = all.get("trainer.best").item();
+            Tensor ls = all.get("trainer.loss_scale");
+            if (scaler != null && ls != null) {
+                double[] v = ls.toDoubleArray();
+                scaler.restore(v[0], (int) v[1]);
+            }
             Tensor off = all.get("trainer.dropout_offsets");
             if (off != null) {
                 long[] o = off.toLongArray();
