@@ -122,6 +122,10 @@ if want bench; then
         [ -f "$WORK/engine-$label.json" ] && ENGINE_JSON+=("$WORK/engine-$label.json")
         note "GpuBench $label done ($(elapsed))"
     done
+    # BF16 autocast against F32 training of the MLP 4096 (batch 1024) from the same weights: the loss curves
+    (cd "$HERE" && timeout 300 "$JAVA" "${JOPTS[@]}" -Dengine.backend=cuda -cp "$LIB" dev.engine.bench.MixedPrecisionCheck converge 120 mlp4096:1024 \
+        > "$WORK/mixed-precision-converge.txt" 2>&1) || note "MixedPrecisionCheck failed (exit $?)"
+    note "MixedPrecisionCheck: $(tail -1 "$WORK/mixed-precision-converge.txt") ($(elapsed))"
 fi
 
 if want torch && python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
