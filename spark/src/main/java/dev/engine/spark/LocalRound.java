@@ -1,6 +1,7 @@
 package dev.engine.spark;
 
 import dev.engine.api.EngineException;
+import dev.engine.autograd.Autocast;
 import dev.engine.autograd.GradMode;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
@@ -56,8 +57,11 @@ final class LocalRound implements Function2<Integer, Iterator<Shard>, Iterator<R
             for (int step = first; step < last; step++) {
                 int from = step * cfg.batchSize, n = Math.min(cfg.batchSize, shard.rows - from);
                 try (MemoryScope scope = MemoryScope.open()) {
-                    Tensor l = loss.forward(model.forward(Tensor.of(batch(shard, order, from, n), cfg.inputShape(n))),
-                            Tensor.ofLongs(labels(shard, order, from, n), n));
+                    Tensor l;
+                    try (Autocast a = Autocast.of(cfg.precision)) {
+                        l = loss.forward(model.forward(Tensor.of(batch(shard, order, from, n), cfg.inputShape(n))),
+                                Tensor.ofLongs(labels(shard, order, from, n), n));
+                    }
                     opt.zeroGrad();
                     l.backward();
                     opt.step();

@@ -1,5 +1,6 @@
 package dev.engine.spark;
 
+import dev.engine.api.DType;
 import dev.engine.api.EngineException;
 import dev.engine.api.ModelFormatException;
 import dev.engine.autograd.GradMode;
@@ -104,6 +105,7 @@ public final class SparkTrainer {
         boolean shuffle = true;
         int[] featureShape;
         String featuresCol = "features", labelCol = "label";
+        DType precision;  // null: full precision; BF16: every worker's forward under Autocast
         RoundHook hook;
 
         Config(ModelFactory m, LossFactory l, OptimizerFactory o) { model = m; loss = l; optimizer = o; }
@@ -149,6 +151,18 @@ public final class SparkTrainer {
         /** Rows per local batch on each worker (default 32). */
         public Builder batchSize(int n) { if (n < 1) throw new EngineException("spark trainer: batch size " + n + " must be >= 1"); cfg.batchSize = n; return this; }
         /** Seeds each worker's per-epoch shuffle of its shard. */
+        /**
+         * {@link DType#BF16}: every worker's products in bfloat16 with F32 sums ({@code Autocast}; weights, gradients and
+         * optimizer state stay F32); {@link DType#F32} or null: full precision (the default). F16 needs a loss
+         * scale agreed between workers and is refused.
+         */
+        public Builder mixedPrecision(DType p) {
+            if (p != null && p != DType.F32 && p != DType.BF16)
+                throw new EngineException("spark trainer: mixed precision is BF16 or F32, not " + p + (p == DType.F16 ? " (F16 needs a loss scaler, which the Trainer has)" : ""));
+            cfg.precision = p == DType.F32 ? null : p;
+            return this;
+        }
+
         public Builder seed(long s) { cfg.seed = s; return this; }
         public Builder shuffle(boolean s) { cfg.shuffle = s; return this; }
         /** The shape of one sample, e.g. {1, 28, 28} for a convolutional model (default: the flat row). */

@@ -1,6 +1,7 @@
 package dev.engine.spark;
 
 import dev.engine.api.EngineException;
+import dev.engine.autograd.Autocast;
 import dev.engine.autograd.GradMode;
 import dev.engine.autograd.MemoryScope;
 import dev.engine.autograd.Tensor;
@@ -60,8 +61,11 @@ final class SyncRound extends AbstractFunction1<Iterator<Shard>, Iterator<RoundR
                 double v = 0;
                 try (MemoryScope scope = MemoryScope.open()) {
                     if (n > 0) {
-                        Tensor l = loss.forward(model.forward(Tensor.of(LocalRound.batch(shard, order, from, n), cfg.inputShape(n))),
-                                Tensor.ofLongs(LocalRound.labels(shard, order, from, n), n));
+                        Tensor l;
+                        try (Autocast a = Autocast.of(cfg.precision)) {
+                            l = loss.forward(model.forward(Tensor.of(LocalRound.batch(shard, order, from, n), cfg.inputShape(n))),
+                                    Tensor.ofLongs(LocalRound.labels(shard, order, from, n), n));
+                        }
                         opt.zeroGrad();
                         l.backward();
                         v = l.item();
