@@ -18,14 +18,14 @@ namespace engine_abi {
 typedef int64_t i64;
 
 // Bumped whenever a code or a block layout changes.
-const i64 ABI_VERSION = 5;
+const i64 ABI_VERSION = 6;
 
 // The codes every kernel file switches on, in a namespace of their own so that a tree can import just
 // these (native/cuda's files keep their own structs of other names under `using namespace ecu`).
 namespace codes {
 
 // dtype codes, in the order of dev.engine.api.DType
-enum DTypeCode { F32 = 0, F64 = 1, I32 = 2, I64 = 3 };
+enum DTypeCode { F32 = 0, F64 = 1, I32 = 2, I64 = 3, BF16 = 4, F16 = 5 };  // BF16, F16: storage (copies)
 
 // The highest rank of a strided operand, and the ints of one elementwise instruction (op, dst, a, b, c).
 const int MAX_DIMS = 16;
@@ -204,7 +204,7 @@ inline void set_last_error(const char* what) {
 inline int abi_table(i64* out) {
     int n = 0;
     out[n++] = ABI_VERSION;
-    out[n++] = F32; out[n++] = F64; out[n++] = I32; out[n++] = I64;
+    out[n++] = F32; out[n++] = F64; out[n++] = I32; out[n++] = I64; out[n++] = BF16; out[n++] = F16;
     out[n++] = MAX_DIMS; out[n++] = INSTR_INTS;
     out[n++] = STATUS_OK; out[n++] = STATUS_OUT_OF_MEMORY; out[n++] = STATUS_INTERNAL;
     out[n++] = R_SUM; out[n++] = R_MEAN; out[n++] = R_MAX; out[n++] = R_MIN; out[n++] = R_ARGMAX; out[n++] = R_ARGMIN; out[n++] = R_SUMSQ;

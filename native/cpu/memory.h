@@ -2,6 +2,7 @@
 #pragma once
 #include "common.h"
 #include "block_cache.h"
+#include "../common/rounding.h"
 #include <cstdlib>
 #include <limits>
 #include <type_traits>
@@ -9,7 +10,8 @@
 namespace engine {
 
 // S -> D as Java casts do: floating to integer truncates toward zero, saturates at the integer's range
-// and maps NaN to 0 (a plain static_cast is undefined behaviour for those values).
+// and maps NaN to 0 (a plain static_cast is undefined behaviour for those values). BF16 / F16 elements
+// convert through F32 (engine_abi::bf16_value, f16_value); the checked layer pairs them with floats only.
 template <typename S, typename D>
 ENGINE_INLINE D convert(S v) {
     if constexpr (std::is_floating_point<S>::value && std::is_integral<D>::value) {
@@ -48,6 +50,8 @@ static void strided_copy_from(int nd, const i64* shape, const Operand& src, cons
         case F32: strided_copy_t<S, float>(nd, shape, src, dst); break;
         case F64: strided_copy_t<S, double>(nd, shape, src, dst); break;
         case I32: strided_copy_t<S, int32_t>(nd, shape, src, dst); break;
+        case BF16: strided_copy_t<S, engine_abi::bf16_value>(nd, shape, src, dst); break;
+        case F16: strided_copy_t<S, engine_abi::f16_value>(nd, shape, src, dst); break;
         default: strided_copy_t<S, int64_t>(nd, shape, src, dst); break;
     }
 }
@@ -76,6 +80,8 @@ inline int engine_copy(long long metaAddress) {
             case F32: strided_copy_from<float>(nd, shape, src, dst); break;
             case F64: strided_copy_from<double>(nd, shape, src, dst); break;
             case I32: strided_copy_from<int32_t>(nd, shape, src, dst); break;
+            case BF16: strided_copy_from<engine_abi::bf16_value>(nd, shape, src, dst); break;
+            case F16: strided_copy_from<engine_abi::f16_value>(nd, shape, src, dst); break;
             default: strided_copy_from<int64_t>(nd, shape, src, dst); break;
         }
     });

@@ -1,4 +1,4 @@
-// Strided copy with dtype conversion, and the fused elementwise program interpreter: each thread runs
+// Strided copy with dtype conversion (BF16 / F16 elements through F32), and the fused elementwise program interpreter: each thread runs
 // the whole instruction list for one output element in registers, so a chain reads inputs once.
 #include "ops.cuh"
 #include "context.cuh"
@@ -66,6 +66,8 @@ static void launch_copy_from(int dt, const Strided& s, i64 n) {
         case F32: copy_kernel<S, float><<<b, 256, 0, stream()>>>(s, n); break;
         case F64: copy_kernel<S, double><<<b, 256, 0, stream()>>>(s, n); break;
         case I32: copy_kernel<S, int32_t><<<b, 256, 0, stream()>>>(s, n); break;
+        case BF16: copy_kernel<S, engine_abi::bf16_value><<<b, 256, 0, stream()>>>(s, n); break;
+        case F16: copy_kernel<S, engine_abi::f16_value><<<b, 256, 0, stream()>>>(s, n); break;
         default: copy_kernel<S, int64_t><<<b, 256, 0, stream()>>>(s, n); break;
     }
 }
@@ -120,6 +122,8 @@ int ecu_copy(long long ctx, long long meta) {
         case F32: launch_copy_from<float>(ddt, s, n); break;
         case F64: launch_copy_from<double>(ddt, s, n); break;
         case I32: launch_copy_from<int32_t>(ddt, s, n); break;
+        case BF16: launch_copy_from<engine_abi::bf16_value>(ddt, s, n); break;
+        case F16: launch_copy_from<engine_abi::f16_value>(ddt, s, n); break;
         default: launch_copy_from<int64_t>(ddt, s, n); break;
     }
     return launch_error();

@@ -42,7 +42,13 @@ public abstract sealed class CheckedCore implements Backend permits CheckedMath 
     }
 
     void supported(String op, DType dt) {
+        if (dt != null && dt.isHalf()) throw new DTypeException(op + ": dtype " + dt + " is not taken here" + KernelChecks.HALF_HINT);
         if (!supports(dt)) throw new DTypeException(op + ": the " + name() + " backend does not support dtype " + dt);
+    }
+
+    /** As {@link #supported}, and BF16 / F16 (storage: allocation and copies). */
+    private void storable(String op, DType dt) {
+        if (dt == null || !dt.isHalf()) supported(op, dt);
     }
 
     // ---- memory -----------------------------------------------------------------------------------
@@ -50,7 +56,7 @@ public abstract sealed class CheckedCore implements Backend permits CheckedMath 
     @Override public final Buffer allocate(DType dtype, long length) {
         ready();
         if (dtype == null) throw new EngineException("allocate: dtype is null");
-        supported("allocate", dtype);
+        storable("allocate", dtype);
         if (length < 0) throw new ShapeException("allocate: negative length " + length + " of " + dtype);
         if (length > Long.MAX_VALUE / 8 - 64)
             throw new ShapeException("allocate: " + length + " x " + dtype + " overflows a 64-bit byte size");
@@ -120,10 +126,16 @@ public abstract sealed class CheckedCore implements Backend permits CheckedMath 
 
     /** A strided view: not null, inside its open buffer on this backend, rank at most 16, supported dtype. */
     void view(String op, String what, BufferView v) {
+        storedView(op, what, v);
+        supported(op, v.dtype());
+    }
+
+    /** As {@link #view}, BF16 / F16 allowed. */
+    void storedView(String op, String what, BufferView v) {
         if (v == null) throw new EngineException(op + ": " + what + " is null");
         KernelChecks.fits(op, what, this, v);
         if (v.layout().rank() > MAX_RANK) throw new ShapeException(op + ": rank " + v.layout().rank() + " of " + what + " exceeds " + MAX_RANK);
-        supported(op, v.dtype());
+        storable(op, v.dtype());
     }
 
     /** An output view must not write one element twice (a broadcast, stride-0 view). */
@@ -136,9 +148,11 @@ public abstract sealed class CheckedCore implements Backend permits CheckedMath 
 
     @Override public final void copy(BufferView src, BufferView dst) {
         ready();
-        view("copy", "src", src);
-        view("copy", "dst", dst);
+        storedView("copy", "src", src);
+        storedView("copy", "dst", dst);
         writable("copy", "dst", dst);
+        if ((src.dtype().isHalf() || dst.dtype().isHalf()) && !(src.dtype().isFloating() && dst.dtype().isFloating()))
+            throw new DTypeException("copy: " + src.dtype() + " to " + dst.dtype() + ": BF16 / F16 convert to and from floating dtypes only");
         KernelChecks.sameShape("copy", "src", src.layout().shape(), "dst", dst.layout().shape());
         if (src.layout().numel() == 0) return;
         copyUnchecked(src, dst);
@@ -155,20 +169,45 @@ public abstract sealed class CheckedCore implements Backend permits CheckedMath 
         if (p == null || inputs == null) throw new EngineException(op + ": program or inputs are null");
         if (inputs.length != p.inputs())
             throw new EngineException(op + ": program expects " + p.inputs() + " inputs, got " + inputs.length);
-        view(op, "out", out);
+        storedView(op, "out", out);
         writable(op, "out", out);
         DType dt = out.dtype();
-        floating(op, "out", dt);
+        if (!dt.isHalf()) floating(op, "out", dt);
         long[] shape = out.layout().shape();
         for (int i = 0; i < inputs.length; i++) {
-            view(op, "input " + i, inputs[i]);
+            storedView(op, "input " + i, inputs[i]);
             KernelChecks.sameDType(op, "input " + i, inputs[i].dtype(), "out", dt);
             if (!Arrays.equals(inputs[i].layout().shape(), shape))
                 throw new ShapeException(op + ": input " + i + " has shape " + Arrays.toString(inputs[i].layout().shape())
                         + " but the output has shape " + Arrays.toString(shape) + " (broadcast inputs first)");
         }
         if (out.layout().numel() == 0) return;
-        elementwiseUnchecked(p, inputs, out);
+        if (dt.isHalf()) inF32(inputs, out, (in, o) -> elementwiseUnchecked(p, in, o));
+        else elementwiseUnchecked(p, inputs, out);
+    }
+
+    /**
+     * Runs {@code body} on contiguous F32 copies of {@code inputs} and an F32 output of {@code out}'s shape,
+     * then rounds that output into {@code out}: how BF16 / F16 programs compute (in F32, rounded once).
+     */
+    final void inF32(BufferView[] inputs, BufferView out, java.util.function.BiConsumer<BufferView[], BufferView> body) {
+        long[] shape = out.layout().shape();
+        long n = out.layout().numel();
+        Buffer[] temps = new Buffer[inputs.length + 1];
+        try {
+            BufferView[] in = new BufferView[inputs.length];
+            for (int i = 0; i < inputs.length; i++) {
+                temps[i] = allocateUnchecked(DType.F32, n);
+                in[i] = BufferView.of(temps[i], shape);
+                copyUnchecked(inputs[i], in[i]);
+            }
+            temps[inputs.length] = allocateUnchecked(DType.F32, n);
+            BufferView o = BufferView.of(temps[inputs.length], shape);
+            body.accept(in, o);
+            copyUnchecked(o, out);
+        } finally {
+            for (Buffer t : temps) if (t != null) t.close();
+        }
     }
 
     /** Inputs of the output's shape and floating dtype; at least one element. */

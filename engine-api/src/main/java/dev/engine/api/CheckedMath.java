@@ -271,14 +271,25 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
     @Override public final void reduce(ReduceOp op, BufferView x, int[] axes, Buffer out) {
         ready();
         String name = "reduce." + op;
-        view(name, "x", x);
-        floating(name, "x", x.dtype());
+        storedView(name, "x", x);
+        if (!x.dtype().isHalf()) floating(name, "x", x.dtype());
         KernelChecks.ReductionSplit split = KernelChecks.reductionAxes(name, x.layout(), op, axes);
         long outN = product(name, split.keptShape());
         buffer(name, "out", this, out, outN, op.producesIndices() ? DType.I64 : x.dtype());
         if (outN == 0) return;
         if (op.producesIndices() && product(name, split.reducedShape()) == 0) throw new ShapeException(name + ": cannot reduce an empty axis");
-        reduceUnchecked(op, x, split, out);
+        if (!x.dtype().isHalf()) {
+            reduceUnchecked(op, x, split, out);
+            return;
+        }
+        // BF16 / F16: reduced in F32, the result rounded once (indices as they are)
+        long xn = x.layout().numel();
+        try (Buffer xf = allocateUnchecked(DType.F32, xn); Buffer of = op.producesIndices() ? null : allocateUnchecked(DType.F32, outN)) {
+            BufferView xv = BufferView.of(xf, x.layout().shape());
+            if (xn > 0) copyUnchecked(x, xv);
+            reduceUnchecked(op, xv, KernelChecks.reductionAxes(name, xv.layout(), op, axes), of == null ? out : of);
+            if (of != null) copyUnchecked(BufferView.of(of, outN), BufferView.of(out, outN));
+        }
     }
 
     /** At least one output; the layout already split into kept and reduced axes. */

@@ -2,7 +2,9 @@ package dev.engine.api;
 
 /**
  * Element types. F32 is supported everywhere; F64 on the CPU (gradient checks); I32/I64 hold indices
- * and labels; F16/BF16/I8 are reserved for the CUDA backend and quantised inference.
+ * and labels; BF16/F16 are 16-bit storage (allocation, casting copies, elementwise programs and reductions,
+ * which compute in F32; mixed-precision products take F32 operands, see {@code Backend.gemmRounded});
+ * I8 is quantised inference's.
  *
  * <pre>{@code
  * long bytes = DType.F32.bytes(1024);   // 4096
@@ -21,6 +23,9 @@ public enum DType {
 
     /** Whether this is a floating-point type (can carry gradients). */
     public boolean isFloating() { return floating; }
+
+    /** BF16 or F16: 16-bit floating storage, computed on in F32. */
+    public boolean isHalf() { return this == BF16 || this == F16; }
 
     /** Bytes needed for {@code count} elements; throws on overflow or a negative count. */
     public long bytes(long count) {

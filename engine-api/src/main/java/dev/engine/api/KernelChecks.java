@@ -53,9 +53,12 @@ public final class KernelChecks {
     }
 
     /** Floating dtype (F32/F64) supported by a CPU-style kernel. */
+    /** What a refusal of a BF16 / F16 operand adds. */
+    static final String HALF_HINT = " (BF16/F16 buffers are storage: copies, elementwise programs and reductions; cast to F32 for this op)";
+
     public static void floating(String op, String what, DType d) {
         if (d != DType.F32 && d != DType.F64)
-            throw new DTypeException(op + ": " + what + " has dtype " + d + ", expected F32 or F64");
+            throw new DTypeException(op + ": " + what + " has dtype " + d + ", expected F32 or F64" + (d != null && d.isHalf() ? HALF_HINT : ""));
     }
 
     /** Two operands share a dtype. */

@@ -20,7 +20,7 @@ import java.util.List;
 public final class Abi {
     private Abi() {}
 
-    public static final long VERSION = 5;
+    public static final long VERSION = 6;
     /** Room the native side may fill (abi.h ABI_TABLE_CAPACITY). */
     public static final int TABLE_CAPACITY = 256;
 
@@ -35,7 +35,7 @@ public final class Abi {
     public static long[] expectedTable() {
         List<Long> t = new ArrayList<>();
         t.add(VERSION);
-        for (int c : new int[]{DTypeCodes.F32, DTypeCodes.F64, DTypeCodes.I32, DTypeCodes.I64}) t.add((long) c);
+        for (int c : new int[]{DTypeCodes.F32, DTypeCodes.F64, DTypeCodes.I32, DTypeCodes.I64, DTypeCodes.BF16, DTypeCodes.F16}) t.add((long) c);
         t.add((long) MAX_DIMS);
         t.add((long) ElementwiseProgram.INSTRUCTION_INTS);
         for (int s : new int[]{NativeStatus.OK, NativeStatus.OUT_OF_MEMORY, NativeStatus.INTERNAL}) t.add((long) s);

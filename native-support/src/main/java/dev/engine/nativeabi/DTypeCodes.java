@@ -7,7 +7,7 @@ import dev.engine.api.DTypeException;
 public final class DTypeCodes {
     private DTypeCodes() {}
 
-    public static final int F32 = 0, F64 = 1, I32 = 2, I64 = 3;
+    public static final int F32 = 0, F64 = 1, I32 = 2, I64 = 3, BF16 = 4, F16 = 5;
 
     /**
      * The code of a dtype the native kernels support. The checked layer has already refused any other,
@@ -19,7 +19,9 @@ public final class DTypeCodes {
             case F64 -> F64;
             case I32 -> I32;
             case I64 -> I64;
-            default -> throw new DTypeException("native kernels have no code for dtype " + d + " (F32, F64, I32, I64 only)");
+            case BF16 -> BF16;
+            case F16 -> F16;
+            default -> throw new DTypeException("native kernels have no code for dtype " + d + " (F32, F64, I32, I64, BF16, F16 only)");
         };
     }
 }

@@ -30,6 +30,7 @@ public final class BackendContract {
         return Stream.of(
                 family("copy", CopyContract.tests(be)),
                 family("elementwise", ElementwiseContract.tests(be)),
+                family("16-bit storage", HalfStorageContract.tests(be)),
                 family("gemm", GemmContract.tests(be)),
                 family("reduce", ReduceContract.tests(be)),
                 family("softmax and cross-entropy", SoftmaxContract.tests(be)),

@@ -79,6 +79,18 @@ final class BadInputContract {
         bad("gemmRounded with a null A", EngineException.class, "gemmRounded: A is null",
                 f -> f.be.gemmRounded(DType.F16, false, false, 2, 2, 2, 1, null, MatrixRef.of(f.alloc(DType.F32, 4), 2), 0,
                         MatrixRef.of(f.alloc(DType.F32, 4), 2), 1, null));
+        String half = " (BF16/F16 buffers are storage: copies, elementwise programs and reductions; cast to F32 for this op)";
+        bad("gemm on BF16 buffers", DTypeException.class, "gemm: C has dtype BF16, expected F32 or F64" + half,
+                f -> f.be.gemm(false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.BF16, 4), 2), MatrixRef.of(f.alloc(DType.BF16, 4), 2), 0,
+                        MatrixRef.of(f.alloc(DType.BF16, 4), 2), 1, null));
+        bad("softmax on F16", DTypeException.class, "softmax: x has dtype F16, expected F32 or F64" + half,
+                f -> f.be.softmax(f.alloc(DType.F16, 4), f.alloc(DType.F16, 4), 2, 2, false));
+        bad("gatherRows of BF16 rows", DTypeException.class, "gatherRows: dtype BF16 is not taken here" + half,
+                f -> f.be.gatherRows(f.alloc(DType.BF16, 4), 2, 2, f.longs(0), 1, f.alloc(DType.BF16, 2)));
+        bad("a BF16 to I64 copy", DTypeException.class, "copy: BF16 to I64: BF16 / F16 convert to and from floating dtypes only",
+                f -> f.be.copy(BufferView.of(f.alloc(DType.BF16, 3), 3), BufferView.of(f.alloc(DType.I64, 3), 3)));
+        bad("copyIn of floats into a BF16 buffer", DTypeException.class, null,
+                f -> f.be.copyIn(new float[2], 0, f.alloc(DType.BF16, 2), 0, 2));
         bad("softmax with a null x", EngineException.class, "softmax: x is null", f -> f.be.softmax(null, f.alloc(DType.F32, 4), 2, 2, false));
         bad("softmax with a null out", EngineException.class, "softmax: out is null", f -> f.be.softmax(f.alloc(DType.F32, 4), null, 2, 2, false));
         bad("softmaxBackward with a null gy", EngineException.class, "softmaxBackward: gy is null",

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engine.api.Backend;
 import dev.engine.api.Buffer;
+import dev.engine.api.BufferView;
 import dev.engine.api.DType;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -66,6 +67,12 @@ final class Fx implements AutoCloseable {
             case F64 -> be.copyIn(data, 0, b, 0, n);
             case I32 -> { int[] f = new int[n]; for (int i = 0; i < n; i++) f[i] = (int) data[i]; be.copyIn(f, 0, b, 0, n); }
             case I64 -> { long[] f = new long[n]; for (int i = 0; i < n; i++) f[i] = (long) data[i]; be.copyIn(f, 0, b, 0, n); }
+            case BF16, F16 -> {  // through an F32 buffer and a rounding copy
+                try (Buffer t = be.allocate(DType.F32, n)) {
+                    write(t, data);
+                    be.copy(BufferView.of(t, n), BufferView.of(b, n));
+                }
+            }
             default -> throw new IllegalArgumentException(b.dtype().toString());
         }
     }
@@ -78,6 +85,12 @@ final class Fx implements AutoCloseable {
             case F64 -> be.copyOut(b, 0, out, 0, n);
             case I32 -> { int[] f = new int[n]; be.copyOut(b, 0, f, 0, n); for (int i = 0; i < n; i++) out[i] = f[i]; }
             case I64 -> { long[] f = new long[n]; be.copyOut(b, 0, f, 0, n); for (int i = 0; i < n; i++) out[i] = f[i]; }
+            case BF16, F16 -> {  // widened exactly through an F64 buffer
+                try (Buffer t = be.allocate(DType.F64, n)) {
+                    be.copy(BufferView.of(b, n), BufferView.of(t, n));
+                    return read(t);
+                }
+            }
             default -> throw new IllegalArgumentException(b.dtype().toString());
         }
         return out;
