@@ -20,7 +20,9 @@
  *   <li>{@link dev.engine.nn.Init}: Kaiming/Xavier uniform/normal from a seeded generator; layers default to
  *       PyTorch's init</li>
  * </ul>
- * Losses live in {@link dev.engine.nn.loss}; optimizers, schedules and clipping in {@link dev.engine.optim}.
+ * Losses live in {@link dev.engine.nn.loss}; optimizers, schedules and clipping in {@link dev.engine.optim}. Every
+ * layer trains in mixed precision inside a {@code dev.engine.autograd.Autocast} scope (its products round their
+ * operands to BF16 or F16, sums and parameters stay F32).
  *
  * <h2>Fighting overfitting</h2>
  * Two tools: L2 regularisation through the optimizers' {@code weightDecay} (coupled into the gradient for

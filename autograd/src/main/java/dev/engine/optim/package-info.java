@@ -5,7 +5,8 @@
  * state saved and restored through {@link dev.engine.optim.Optimizer#stateDict()}. Schedules:
  * {@link dev.engine.optim.StepLR}, {@link dev.engine.optim.ExponentialLR},
  * {@link dev.engine.optim.CosineWithWarmup}, {@link dev.engine.optim.OneCycleLR},
- * {@link dev.engine.optim.ReduceLROnPlateau}. Clipping: {@link dev.engine.optim.GradClip}.
+ * {@link dev.engine.optim.ReduceLROnPlateau}. Clipping: {@link dev.engine.optim.GradClip}. Loss scaling for F16 mixed
+ * precision ({@code dev.engine.autograd.Autocast}): {@link dev.engine.optim.LossScaler}.
  *
  * <pre>{@code
  * var opt = new SGD(model.parameters(), 0.1, 0.9, 0, 5e-4, true);
