@@ -19,6 +19,7 @@ import dev.engine.api.ElementwiseOp;
  *     try (Autocast a = Autocast.bf16()) {
  *         loss = lossFn.forward(model.forward(x), y);
  *     }
+ *     opt.zeroGrad();
  *     loss.backward();
  *     opt.step();
  * }
