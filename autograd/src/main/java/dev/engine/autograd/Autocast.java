@@ -11,7 +11,9 @@ import dev.engine.api.ElementwiseOp;
  * on the CPU). Tensors stay F32, so parameters are F32 master weights and optimizer state stays F32; every
  * other op runs as without the scope. The backward of a product recorded under the scope uses the same
  * precision, wherever {@code backward()} is called. F64 tensors (gradient checks) are never rounded. F16's
- * narrow range needs a {@code dev.engine.optim.LossScaler}; BF16 has F32's range and needs none.
+ * narrow range needs a {@code dev.engine.optim.LossScaler}; BF16 has F32's range and needs none. Products of
+ * BF16 / F16 tensors (a model after {@code Module.to(DType.BF16)}) run the same way on their F32 casts, with or
+ * without a scope, and give a tensor of their dtype.
  *
  * <pre>{@code
  * try (MemoryScope s = MemoryScope.open()) {
@@ -69,6 +71,20 @@ public final class Autocast implements AutoCloseable {
             return ElementwiseOps.unary(op, 0, t.detach());
         }
     }
+
+    /**
+     * A product of 16-bit tensors: {@code f32Product} runs on their F32 casts (exact) with products in
+     * {@code half} (F32 sums), and its result is cast back to {@code half} (rounded once). Recorded ops
+     * throughout, so gradients reach the 16-bit inputs.
+     */
+    static Tensor halfProduct(DType half, java.util.function.Supplier<Tensor> f32Product) {
+        try (Autocast scope = new Autocast(half)) {
+            return f32Product.get().to(half);
+        }
+    }
+
+    /** {@code t} as F32 (null stays null). */
+    static Tensor f32(Tensor t) { return t == null ? null : t.to(DType.F32); }
 
     @Override public void close() {
         if (!closed) {

@@ -12,6 +12,10 @@ final class ConvOps {
 
     static Tensor conv2d(Tensor x, Tensor w, Tensor b, int[] stride, int[] padding, int[] dilation, int groups) {
         ElementwiseOps.checkPair("conv2d", x, w);
+        if (x.dtype().isHalf()) {
+            if (b != null) ElementwiseOps.checkPair("conv2d", x, b);
+            return Autocast.halfProduct(x.dtype(), () -> conv2d(Autocast.f32(x), Autocast.f32(w), Autocast.f32(b), stride, padding, dilation, groups));
+        }
         if (x.dim() == 3) return conv2d(x.unsqueeze(0), w, b, stride, padding, dilation, groups).squeeze(0);
         if (x.dim() != 4) throw new ShapeException("conv2d: input must be [N, C, H, W], got " + Shapes.str(x.shape()));
         if (w.dim() != 4) throw new ShapeException("conv2d: weight must be [K, C/groups, R, S], got " + Shapes.str(w.shape()));

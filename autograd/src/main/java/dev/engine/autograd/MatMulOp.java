@@ -32,6 +32,7 @@ final class MatMulOp {
 
     static Tensor matmul(Tensor a, Tensor b) {
         ElementwiseOps.checkPair("matmul", a, b);
+        if (a.dtype().isHalf()) return Autocast.halfProduct(a.dtype(), () -> matmul(Autocast.f32(a), Autocast.f32(b)));
         if (a.dim() == 0 || b.dim() == 0)
             throw new ShapeException("matmul: both operands need at least 1 dim, got " + Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()));
         if (a.dim() == 1) return matmul(a.unsqueeze(0), b).squeeze(-2);
@@ -155,6 +156,10 @@ final class MatMulOp {
     /** {@code x W^T + bias} for x [..., in], W [out, in], bias [out] (may be null): one GEMM with the bias fused. */
     static Tensor linear(Tensor x, Tensor w, Tensor bias) {
         ElementwiseOps.checkPair("linear", x, w);
+        if (x.dtype().isHalf()) {
+            if (bias != null) ElementwiseOps.checkPair("linear", x, bias);
+            return Autocast.halfProduct(x.dtype(), () -> linear(Autocast.f32(x), Autocast.f32(w), Autocast.f32(bias)));
+        }
         if (w.dim() != 2) throw new ShapeException("linear: weight must be 2-D [out, in], got " + Shapes.str(w.shape()));
         long in = w.shape()[1], out = w.shape()[0];
         if (x.dim() < 1 || x.shape()[x.dim() - 1] != in)

@@ -39,10 +39,43 @@ class HalfTensorTest {
         }
     }
 
-    @Test void productsOfHalfTensorsSayHowToRunThem() {
+    @Test void productsOfHalfTensorsSumInF32AndRoundOnce() {
         try (MemoryScope s = MemoryScope.open()) {
-            Tensor a = Tensor.of(new float[]{1, 2, 3, 4}, 2, 2).to(DType.BF16);
-            DTypeException e = assertThrows(DTypeException.class, () -> a.matmul(a));
+            Generator g = new Generator(3);
+            Tensor a = Tensor.randn(g, 5, 40).to(DType.BF16).requiresGrad(true), b = Tensor.randn(g, 40, 7).to(DType.BF16).requiresGrad(true);
+            Tensor y = a.matmul(b);
+            assertEquals(DType.BF16, y.dtype());
+            float[] av = a.toFloatArray(), bv = b.toFloatArray(), yv = y.toFloatArray();
+            for (int i = 0; i < 5; i++)
+                for (int j = 0; j < 7; j++) {
+                    double exact = 0;
+                    for (int q = 0; q < 40; q++) exact += (double) av[i * 40 + q] * bv[q * 7 + j];
+                    double want = AutocastTest.bf16((float) exact);
+                    assertEquals(want, yv[i * 7 + j], Math.abs(want) * 0x1p-7 + 1e-6, "(" + i + ", " + j + ")");
+                }
+            y.sum().backward();
+            assertEquals(DType.BF16, a.grad().dtype());
+            float[] ga = a.grad().toFloatArray();
+            for (int q = 0; q < 40; q++) {
+                double rowSum = 0;
+                for (int j = 0; j < 7; j++) rowSum += bv[q * 7 + j];
+                assertEquals(AutocastTest.bf16((float) rowSum), ga[q], Math.abs(rowSum) * 0x1p-7 + 1e-6, "dA[0, " + q + "]");
+            }
+        }
+    }
+
+    @Test void aModelCastToBf16RunsItsLinearAndConvolutionLayers() {
+        try (MemoryScope s = MemoryScope.open()) {
+            Generator g = new Generator(4);
+            Tensor x = Tensor.randn(g, 2, 1, 6, 6), w = Tensor.randn(g, 3, 1, 3, 3), b = Tensor.randn(g, 3);
+            Tensor wl = Tensor.randn(g, 4, 48), bl = Tensor.randn(g, 4);
+            Tensor ref = Functional.linear(Functional.conv2d(x, w, b, 1, 0).relu().reshape(2, 48), wl, bl);
+            Tensor half = Functional.linear(Functional.conv2d(x.to(DType.BF16), w.to(DType.BF16), b.to(DType.BF16), 1, 0).relu().reshape(2, 48),
+                    wl.to(DType.BF16), bl.to(DType.BF16));
+            assertEquals(DType.BF16, half.dtype());
+            float[] r = ref.toFloatArray(), h = half.toFloatArray();
+            for (int i = 0; i < r.length; i++) assertEquals(r[i], h[i], 0.05 * (1 + Math.abs(r[i])), "output " + i);
+            DTypeException e = assertThrows(DTypeException.class, () -> Functional.maxPool2d(x.to(DType.BF16), 2));
             assertTrue(e.getMessage().contains("BF16/F16 buffers are storage") && e.getMessage().contains("cast to F32"), e.getMessage());
         }
     }
