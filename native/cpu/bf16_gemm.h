@@ -18,6 +18,7 @@
 #include "elementwise.h"
 #include "packed_gemm.h"
 #include "amx.h"
+#include "../common/rounding.h"
 #include <cstdlib>
 #include <string>
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -43,13 +44,8 @@ inline i64 bf_stride(i64 k) { return (bf_pairs(k) + BKSTEP - 1) / BKSTEP * BKSTE
 // 32-bit words of a packed k x n matrix.
 inline i64 bf_packed_words(i64 k, i64 n) { return packed_panels(n) * bf_stride(k) * BSTEP; }
 
-// Round to nearest even; a NaN stays a (quiet) NaN, overflow becomes infinity as IEEE rounding says.
-ENGINE_INLINE uint32_t bf16_bits(float f) {
-    uint32_t u;
-    std::memcpy(&u, &f, 4);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (u >> 16) | 0x40u;
-    return (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-}
+// The 16 bits of f rounded to bfloat16 (native/common/rounding.h's rule: nearest even, NaN stays a quiet NaN).
+ENGINE_INLINE uint32_t bf16_bits(float f) { return engine_abi::bf16_encode(f); }
 
 // Panels [p0, p1) of dst <- op(B) (k x n) in bf16 pairs: B row-major with row stride ldb, or (trans) B's
 // transpose stored n x k. Each loop order reads its source along rows.

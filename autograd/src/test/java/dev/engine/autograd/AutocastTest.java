@@ -8,29 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engine.api.DType;
 import dev.engine.api.DTypeException;
+import dev.engine.api.contract.ScalarRef;
 import org.junit.jupiter.api.Test;
 
 /**
  * Autocast: products of F32 tensors on operands rounded to BF16 / F16 (forward and backward), against naive
- * double loops on operands rounded here by an independent rule; scopes nest and restore; the backward of a
+ * double loops on operands rounded by an independent rule ({@link ScalarRef}); scopes nest and restore; the backward of a
  * product runs in the precision it was recorded with; F64 is never rounded.
  */
 class AutocastTest {
-    /** The nearer of the two bfloat16 neighbours of x (ties to the even one). */
-    static double bf16(float x) {
-        int bits = Float.floatToRawIntBits(x);
-        float lo = Float.intBitsToFloat(bits & 0xffff0000), hi = Float.intBitsToFloat((bits & 0xffff0000) + 0x10000);
-        double dl = Math.abs((double) x - lo), dh = Math.abs((double) hi - x);
-        return dh < dl || (dh == dl && ((bits >>> 16) & 1) == 1) ? hi : lo;
-    }
-
-    /** x on half's grid: a multiple of 2^(e-10), at least 2^-24 (no overflow in these tests). */
-    static double f16(float x) {
-        double q = Math.scalb(1.0, Math.max(Math.getExponent(x), -14) - 10);
-        return Math.rint(x / q) * q;
-    }
-
-    static double round(DType p, float x) { return p == DType.BF16 ? bf16(x) : p == DType.F16 ? f16(x) : x; }
+    static double round(DType p, float x) { return p == DType.BF16 ? ScalarRef.roundBf16(x) : p == DType.F16 ? ScalarRef.roundF16(x) : x; }
 
     /** C[m x n] = op(A) op(B) in double on rounded operands; A is m x k (or k x m when ta), B k x n (or n x k). */
     static double[] product(DType p, float[] a, boolean ta, float[] b, boolean tb, int m, int n, int k) {
@@ -132,7 +119,7 @@ class AutocastTest {
 
     static float[] roundAll(float[] v) {
         float[] r = new float[v.length];
-        for (int i = 0; i < v.length; i++) r[i] = (float) bf16(v[i]);
+        for (int i = 0; i < v.length; i++) r[i] = (float) ScalarRef.roundBf16(v[i]);
         return r;
     }
 

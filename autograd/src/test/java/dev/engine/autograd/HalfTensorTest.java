@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engine.api.DType;
 import dev.engine.api.DTypeException;
+import dev.engine.api.contract.ScalarRef;
 import org.junit.jupiter.api.Test;
 
 /** BF16 / F16 tensors: casts, elementwise ops and reductions (computed in F32, rounded once), gradients through them. */
@@ -18,14 +19,14 @@ class HalfTensorTest {
             assertEquals(DType.BF16, b.dtype());
             float[] bv = b.toFloatArray(), hv = h.toFloatArray();
             for (int i = 0; i < 4; i++) {
-                assertEquals((float) AutocastTest.bf16(x.toFloatArray()[i]), bv[i], 0, "bf16 " + i);
-                assertEquals((float) AutocastTest.f16(x.toFloatArray()[i]), hv[i], 0, "f16 " + i);
+                assertEquals((float) ScalarRef.roundBf16(x.toFloatArray()[i]), bv[i], 0, "bf16 " + i);
+                assertEquals((float) ScalarRef.roundF16(x.toFloatArray()[i]), hv[i], 0, "f16 " + i);
             }
             float[] sum = b.add(b).toFloatArray();
-            for (int i = 0; i < 4; i++) assertEquals((float) AutocastTest.bf16(bv[i] + bv[i]), sum[i], 0, "bf16 add " + i);
+            for (int i = 0; i < 4; i++) assertEquals((float) ScalarRef.roundBf16(bv[i] + bv[i]), sum[i], 0, "bf16 add " + i);
             Tensor total = h.sum();
             assertEquals(DType.F16, total.dtype());
-            assertEquals(AutocastTest.f16((float) (hv[0] + hv[1] + hv[2] + hv[3])), total.item(), 0);
+            assertEquals(ScalarRef.roundF16((float) (hv[0] + hv[1] + hv[2] + hv[3])), total.item(), 0);
             assertArrayEquals(new float[]{0.5f, 0.5f}, Tensor.full(DType.BF16, 0.5, 2).toFloatArray(), 0f);
         }
     }
@@ -50,7 +51,7 @@ class HalfTensorTest {
                 for (int j = 0; j < 7; j++) {
                     double exact = 0;
                     for (int q = 0; q < 40; q++) exact += (double) av[i * 40 + q] * bv[q * 7 + j];
-                    double want = AutocastTest.bf16((float) exact);
+                    double want = ScalarRef.roundBf16((float) exact);
                     assertEquals(want, yv[i * 7 + j], Math.abs(want) * 0x1p-7 + 1e-6, "(" + i + ", " + j + ")");
                 }
             y.sum().backward();
@@ -59,7 +60,7 @@ class HalfTensorTest {
             for (int q = 0; q < 40; q++) {
                 double rowSum = 0;
                 for (int j = 0; j < 7; j++) rowSum += bv[q * 7 + j];
-                assertEquals(AutocastTest.bf16((float) rowSum), ga[q], Math.abs(rowSum) * 0x1p-7 + 1e-6, "dA[0, " + q + "]");
+                assertEquals(ScalarRef.roundBf16((float) rowSum), ga[q], Math.abs(rowSum) * 0x1p-7 + 1e-6, "dA[0, " + q + "]");
             }
         }
     }

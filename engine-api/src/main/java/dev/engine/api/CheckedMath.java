@@ -150,15 +150,20 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
 
     @Override public final void gemmPacked(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epilogue) {
         ready();
-        String op = "gemmPacked";
-        if (b == null) throw new EngineException(op + ": packed B is null");
-        b.check(op, this, packedMatrixFormat());
-        Epilogue epi = checkPackedProduct(op, m, a, b, packedMatrixLength(b.rows(), b.cols()), DType.F32, c, epilogue);
-        if (m == 0 || b.cols() == 0) return;
-        gemmPackedUnchecked(m, a, b, c, epi);
+        Epilogue epi = checkPacked("gemmPacked", m, a, b, packedMatrixFormat(), this::packedMatrixLength, DType.F32, c, epilogue);
+        if (epi != null) gemmPackedUnchecked(m, a, b, c, epi);
     }
 
     /** The checks both packed products share: m, the packed buffer, A, C and the epilogue; returns the epilogue. */
+    /** B present and packed in {@code format}, then {@link #checkPackedProduct}; null when there is nothing to compute. */
+    private Epilogue checkPacked(String op, long m, MatrixRef a, PackedMatrix b, String format, java.util.function.LongBinaryOperator length,
+                                 DType packedDtype, MatrixRef c, Epilogue epilogue) {
+        if (b == null) throw new EngineException(op + ": packed B is null");
+        b.check(op, this, format);
+        Epilogue epi = checkPackedProduct(op, m, a, b, length.applyAsLong(b.rows(), b.cols()), packedDtype, c, epilogue);
+        return m == 0 || b.cols() == 0 ? null : epi;
+    }
+
     private Epilogue checkPackedProduct(String op, long m, MatrixRef a, PackedMatrix b, long packedLength, DType packedDtype, MatrixRef c,
                                         Epilogue epilogue) {
         long k = b.rows(), n = b.cols();
@@ -253,12 +258,8 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
 
     @Override public final void gemmBf16Packed(long m, MatrixRef a, PackedMatrix b, MatrixRef c, Epilogue epilogue) {
         ready();
-        String op = "gemmBf16Packed";
-        if (b == null) throw new EngineException(op + ": packed B is null");
-        b.check(op, this, packedBf16Format());
-        Epilogue epi = checkPackedProduct(op, m, a, b, packedBf16Length(b.rows(), b.cols()), DType.I32, c, epilogue);
-        if (m == 0 || b.cols() == 0) return;
-        gemmBf16PackedUnchecked(m, a, b, c, epi);
+        Epilogue epi = checkPacked("gemmBf16Packed", m, a, b, packedBf16Format(), this::packedBf16Length, DType.I32, c, epilogue);
+        if (epi != null) gemmBf16PackedUnchecked(m, a, b, c, epi);
     }
 
     /** m, n > 0, b in {@link #packedBf16Format()}; only reached on a backend whose packer made b. */
