@@ -7,10 +7,9 @@
 #include <cmath>
 #include <string>
 #include "../common/abi.h"
+#include "kernel_args.cuh"
 
 namespace ecu {
-
-typedef int64_t i64;
 
 // dtype codes (F32 ...), MAX_DIMS, INSTR_INTS and the opcodes: native/common/abi.h, shared with native/cpu
 // (only the codes: this tree still decodes its argument blocks itself, into structs of its own)
@@ -53,7 +52,6 @@ inline int launch_error() {
     return u ? u : e;
 }
 
-template <typename T> __host__ __device__ inline T* ptr(i64 address) { return reinterpret_cast<T*>(static_cast<uintptr_t>(address)); }
 inline double bits_to_double(i64 v) { double d; std::memcpy(&d, &v, sizeof d); return d; }
 
 inline unsigned blocks_for(i64 n, int threads, i64 cap = 65535LL * 8) {

@@ -1,12 +1,12 @@
-// GEMM kernels: a register-tiled SIMT kernel for F32/F64 (each thread owns a TM x TN block of C, tiles
-// of A and B staged through shared memory), a skinny kernel for m <= 8, and a TF32 tensor-core kernel
-// (wmma m16n16k8, sm_80+) for F32 when enabled. All apply the epilogue while storing, so C is written once.
+// Our GEMM kernels and the dispatch between them and cuBLASLt: a skinny kernel for m <= 8, the tiled F32
+// kernels of tiled_gemm.cuh (SIMT, and TF32 tensor cores when enabled), and a register-tiled SIMT kernel
+// for F64. All apply the epilogue while storing, so C is written once.
 #include "gemm.cuh"
+#include "tiled_gemm.cuh"
 #include "cublaslt.cuh"
 #include "ops.cuh"
 #include "context.cuh"
 #include "engine_cuda.h"
-#include <mma.h>
 
 namespace ecu {
 
@@ -33,6 +33,7 @@ __device__ __forceinline__ T load_b(const GemmArgs& g, const T* b, i64 kk, i64 j
     return g.transB ? b[j * g.ldb + kk] : b[kk * g.ldb + j];
 }
 
+// F64: each thread owns a TM x TN block of C; tiles of A and B staged through shared memory
 template <typename T, int BM, int BN, int BK, int TM, int TN>
 __global__ void __launch_bounds__((BM / TM) * (BN / TN))
 gemm_simt(GemmArgs g, i64 z0) {
@@ -127,79 +128,71 @@ __global__ void __launch_bounds__(32 * SK_WARPS) gemm_skinny(GemmArgs g, i64 z0)
     }
 }
 
-// TF32 tensor cores: a 64x64 tile per block of 4 warps, each warp 32x32 as 2x2 wmma fragments.
-const int TC_BM = 64, TC_BN = 64, TC_BK = 16, TC_LDA = TC_BK + 4, TC_LDB = TC_BN + 4, TC_LDC = TC_BN + 4;
-
-__global__ void __launch_bounds__(128) gemm_tf32(GemmArgs g, i64 z0) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-    using namespace nvcuda;
-    __shared__ __align__(128) float As[TC_BM * TC_LDA];
-    __shared__ __align__(128) float Bs[TC_BK * TC_LDB];
-    __shared__ __align__(128) float Cs[TC_BM * TC_LDC];
-    i64 z = z0 + blockIdx.z;
-    const float* a = ptr<float>(g.a) + z * g.sa;
-    const float* b = ptr<float>(g.b) + z * g.sb;
-    i64 row0 = (i64)blockIdx.y * TC_BM, col0 = (i64)blockIdx.x * TC_BN;
-    int tid = threadIdx.x, warp = tid / 32, wm = warp / 2, wn = warp % 2;
-    wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[2][2];
-    for (int i = 0; i < 2; i++) for (int j = 0; j < 2; j++) wmma::fill_fragment(acc[i][j], 0.0f);
-    for (i64 k0 = 0; k0 < g.k; k0 += TC_BK) {
-        for (int l = tid; l < TC_BM * TC_BK; l += 128) {
-            int i, kk;
-            if (g.transA) { kk = l / TC_BM; i = l % TC_BM; } else { i = l / TC_BK; kk = l % TC_BK; }
-            As[i * TC_LDA + kk] = wmma::__float_to_tf32(load_a(g, a, row0 + i, k0 + kk));
-        }
-        for (int l = tid; l < TC_BK * TC_BN; l += 128) {
-            int j, kk;
-            if (g.transB) { j = l / TC_BK; kk = l % TC_BK; } else { kk = l / TC_BN; j = l % TC_BN; }
-            Bs[kk * TC_LDB + j] = wmma::__float_to_tf32(load_b(g, b, k0 + kk, col0 + j));
-        }
-        __syncthreads();
-        for (int kk = 0; kk < TC_BK; kk += 8) {
-            wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fa[2];
-            wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fb[2];
-            for (int i = 0; i < 2; i++) wmma::load_matrix_sync(fa[i], As + (wm * 32 + i * 16) * TC_LDA + kk, TC_LDA);
-            for (int j = 0; j < 2; j++) wmma::load_matrix_sync(fb[j], Bs + kk * TC_LDB + wn * 32 + j * 16, TC_LDB);
-            for (int i = 0; i < 2; i++)
-                for (int j = 0; j < 2; j++) wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
-        }
-        __syncthreads();
-    }
-    for (int i = 0; i < 2; i++)
-        for (int j = 0; j < 2; j++)
-            wmma::store_matrix_sync(Cs + (wm * 32 + i * 16) * TC_LDC + wn * 32 + j * 16, acc[i][j], TC_LDC, wmma::mem_row_major);
-    __syncthreads();
-    for (int l = tid; l < TC_BM * TC_BN; l += 128) {
-        int i = l / TC_BN, j = l % TC_BN;
-        if (row0 + i < g.m && col0 + j < g.n) store_epilogue<float>(g, z, row0 + i, col0 + j, Cs[i * TC_LDC + j]);
-    }
-#endif
-}
-
 template <typename T, int BM, int BN, int BK, int TM, int TN>
 static void launch_simt(const GemmArgs& g, i64 z0, unsigned nz) {
     dim3 grid((unsigned)((g.n + BN - 1) / BN), (unsigned)((g.m + BM - 1) / BM), nz);
     gemm_simt<T, BM, BN, BK, TM, TN><<<grid, (BM / TM) * (BN / TN), 0, stream()>>>(g, z0);
 }
 
+// The tiled kernels' epilogue: gemm.cu's full one
+struct EpilogueStore {
+    __device__ static void apply(const GemmArgs& g, i64 z, i64 i, i64 j, float acc) { store_epilogue<float>(g, z, i, j, acc); }
+};
+
+static bool aligned16(i64 address) { return (address & 15) == 0; }
+
+// 16-byte moves are safe when every row (and every batch entry) of A and B starts 16-byte aligned
+static bool vector_loads(const GemmArgs& g, i64 batch) {
+    return aligned16(g.a) && aligned16(g.b) && g.lda % 4 == 0 && g.ldb % 4 == 0 &&
+           (batch == 1 || (g.sa % 4 == 0 && g.sb % 4 == 0));
+}
+
+template <bool VEC>
+static void launch_tf32(const GemmArgs& g, i64 z0, unsigned nz) {
+    dim3 grid((unsigned)((g.n + MMA_BN - 1) / MMA_BN), (unsigned)((g.m + MMA_BM - 1) / MMA_BM), nz);
+    if (g.transA) {
+        if (g.transB) gemm_tf32_mma<EpilogueStore, true, true, VEC><<<grid, MMA_THREADS, 0, stream()>>>(g, z0);
+        else gemm_tf32_mma<EpilogueStore, true, false, VEC><<<grid, MMA_THREADS, 0, stream()>>>(g, z0);
+    } else {
+        if (g.transB) gemm_tf32_mma<EpilogueStore, false, true, VEC><<<grid, MMA_THREADS, 0, stream()>>>(g, z0);
+        else gemm_tf32_mma<EpilogueStore, false, false, VEC><<<grid, MMA_THREADS, 0, stream()>>>(g, z0);
+    }
+}
+
+template <int BM, int BN, bool VEC>
+static void launch_simt_f32(const GemmArgs& g, i64 z0, unsigned nz) {
+    dim3 grid((unsigned)((g.n + BN - 1) / BN), (unsigned)((g.m + BM - 1) / BM), nz);
+    gemm_simt_f32<EpilogueStore, BM, BN, VEC><<<grid, SIMT_THREADS, 0, stream()>>>(g, z0);
+}
+
+template <bool VEC>
+static void launch_f32(const GemmArgs& g, i64 batch, i64 z0, unsigned nz) {
+    // operands rounded to BF16 / F16 are exact in TF32, so the tensor cores give the F32 kernel's result
+    if (g.k > 0 && (tf32_on() || g.fast)) {
+        launch_tf32<VEC>(g, z0, nz);
+        return;
+    }
+    // 128 x 128 tiles once there are enough of them to give every SM one, else 64 x 64 (four times as many)
+    i64 tiles = ((g.m + 127) / 128) * ((g.n + 127) / 128) * batch;
+    if (tiles >= device_sm_count()) launch_simt_f32<128, 128, VEC>(g, z0, nz);
+    else launch_simt_f32<64, 64, VEC>(g, z0, nz);
+}
+
 static int own_gemm(int dtype, const GemmArgs& g, i64 batch) {
     if ((g.m + 31) / 32 > 65535) return (int)cudaErrorInvalidConfiguration;
-    // big tiles only pay off when there are enough of them to fill the GPU
-    bool big = g.m * g.n * batch >= (i64)512 * 512;
+    const bool vec = vector_loads(g, batch);
     for (i64 z0 = 0; z0 < batch; z0 += 65535) {
         unsigned nz = (unsigned)std::min<i64>(65535, batch - z0);
         if (g.m <= SK_ROWS) {  // exact F32/F64 even with TF32 on: these products are memory-bound anyway
             dim3 grid((unsigned)((g.n + 31) / 32), 1, nz);
             if (dtype == F32) gemm_skinny<float><<<grid, 32 * SK_WARPS, 0, stream()>>>(g, z0);
             else gemm_skinny<double><<<grid, 32 * SK_WARPS, 0, stream()>>>(g, z0);
-        } else if (dtype == F32 && tf32_on()) {
-            dim3 grid((unsigned)((g.n + TC_BN - 1) / TC_BN), (unsigned)((g.m + TC_BM - 1) / TC_BM), nz);
-            gemm_tf32<<<grid, 128, 0, stream()>>>(g, z0);
         } else if (dtype == F32) {
-            if (big) launch_simt<float, 128, 128, 8, 8, 8>(g, z0, nz);
-            else launch_simt<float, 32, 32, 16, 2, 2>(g, z0, nz);
+            if (vec) launch_f32<true>(g, batch, z0, nz);
+            else launch_f32<false>(g, batch, z0, nz);
         } else {
-            if (big) launch_simt<double, 64, 64, 8, 4, 4>(g, z0, nz);
+            // big tiles only pay off when there are enough of them to fill the GPU
+            if (g.m * g.n * batch >= (i64)512 * 512) launch_simt<double, 64, 64, 8, 4, 4>(g, z0, nz);
             else launch_simt<double, 32, 32, 16, 2, 2>(g, z0, nz);
         }
         int e = launch_error();

@@ -5,17 +5,6 @@
 
 namespace ecu {
 
-struct GemmArgs {
-    int transA, transB;
-    i64 m, n, k;
-    double alpha, beta;
-    i64 a, lda, sa, b, ldb, sb, c, ldc, sc;
-    i64 bias, res, ldr, sr;   // 0 = none
-    int act;
-    double actParam;
-    int fast;  // 0: F32 (or TF32 when enabled); 1 / 2: operands already rounded to BF16 / F16, which cuBLASLt may take exactly
-};
-
 // Decodes the ecu_gemm argument block (the layout native/cpu/gemm.h reads: [dtype, transA, transB, m, n, k,
 // alpha, beta, a, lda, strideA, b, ldb, strideB, c, ldc, strideC, batch, bias, residual, ldr, strideR,
 // act opcode, actParam bits]); dtype and batch (q[0], q[17]) stay with the caller.

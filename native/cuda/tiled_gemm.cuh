@@ -1,0 +1,249 @@
+// Our tiled F32 GEMM kernels for m > 8 (gemm.cu launches them; emu/gemm_emu_test.cpp runs them on the host):
+//   - gemm_simt_f32: BM x BN tiles (64 or 128 each) on 256 threads, each thread (BM/64) x (BN/64) blocks of
+//     4x4 outputs read from shared memory as float4; the next k-slice is loaded into registers while the
+//     current one is multiplied, two shared-memory buffers, one barrier per slice.
+//   - gemm_tf32_mma: 128 x 128 tiles on 8 warps (each 64 x 32 as 4 x 4 mma.m16n8k8 tiles), k-slices of 16
+//     copied with cp.async into two stages while the other is multiplied.
+// Both take every transpose and any ld; VEC (host-checked: 16-byte aligned bases, ld and batch strides a
+// multiple of 4) lets them move 16 bytes at a time. The epilogue is the Store policy's (Store::apply(g, z,
+// i, j, acc) writes C[z][i][j]), called once per element.
+#pragma once
+#include "kernel_args.cuh"
+#include "device_ops.cuh"
+
+namespace ecu {
+
+// Elements (r, c .. c+3) of a row-major rows x cols matrix, zero outside it; one 16-byte load when VEC.
+template <bool VEC>
+__device__ __forceinline__ void load4(const float* m, i64 ld, i64 rows, i64 cols, i64 r, i64 c, float out[4]) {
+    if (VEC && r < rows && c + 3 < cols) {
+        float4 v = *reinterpret_cast<const float4*>(m + r * ld + c);
+        out[0] = v.x; out[1] = v.y; out[2] = v.z; out[3] = v.w;
+        return;
+    }
+#pragma unroll
+    for (int e = 0; e < 4; e++) out[e] = (r < rows && c + e < cols) ? m[r * ld + c + e] : 0.f;
+}
+
+const int SIMT_THREADS = 256, SIMT_BK = 8;
+
+// One k-slice of an operand for gemm_simt_f32, staged in registers: the op(X) tile of `span` rows (of C)
+// by SIMT_BK, from X stored row-major, either span-major (not transposed: rows of C down, k across) or
+// k-major (transposed). Each thread moves at most one float4.
+template <int SPAN, bool VEC>
+struct SimtSlice {
+    static const int CHUNKS = SPAN * SIMT_BK / 4;  // float4 chunks per slice
+    float v[4];
+    bool mine;
+    int s, kk;  // where the chunk starts in the slice: span index and k index
+    __device__ __forceinline__ void load(const float* x, i64 ld, bool transposed, i64 span0, i64 spanTotal, i64 k0, i64 k) {
+        int l = threadIdx.x;
+        mine = l < CHUNKS;
+        if (!mine) return;
+        if (!transposed) {  // x[span][k]: 4 consecutive k of one span row
+            s = l / (SIMT_BK / 4); kk = (l % (SIMT_BK / 4)) * 4;
+            load4<VEC>(x, ld, spanTotal, k, span0 + s, k0 + kk, v);
+        } else {            // x[k][span]: 4 consecutive span indices of one k row
+            kk = l / (SPAN / 4); s = (l % (SPAN / 4)) * 4;
+            load4<VEC>(x, ld, k, spanTotal, k0 + kk, span0 + s, v);
+        }
+    }
+    // into smem[k][span] (row stride LD)
+    template <int LD>
+    __device__ __forceinline__ void store(float* smem, bool transposed) const {
+        if (!mine) return;
+        if (!transposed) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) smem[(kk + e) * LD + s] = v[e];
+        } else {
+            *reinterpret_cast<float4*>(smem + kk * LD + s) = float4{v[0], v[1], v[2], v[3]};
+        }
+    }
+};
+
+template <class Store, int BM, int BN, bool VEC>
+__global__ void __launch_bounds__(SIMT_THREADS) gemm_simt_f32(GemmArgs g, i64 z0) {
+    // +4 keeps the transposing stores (threads 2 apart, 4 k rows apart) off each other's banks
+    const int LDA = BM + 4, LDB = BN + 4, RM = BM / 64, RN = BN / 64;
+    __shared__ __align__(16) float As[2][SIMT_BK * LDA];
+    __shared__ __align__(16) float Bs[2][SIMT_BK * LDB];
+    const i64 z = z0 + blockIdx.z;
+    const float* a = ptr<float>(g.a) + z * g.sa;
+    const float* b = ptr<float>(g.b) + z * g.sb;
+    const i64 row0 = (i64)blockIdx.y * BM, col0 = (i64)blockIdx.x * BN;
+    const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
+    // A is m x k (transA: stored k x m); B is k x n, i.e. op(B)^T is n x k (transB: stored n x k)
+    SimtSlice<BM, VEC> sa;
+    SimtSlice<BN, VEC> sb;
+    const bool bSpanMajor = g.transB;  // B stored n x k is "span-major" for the n span
+
+    float acc[RM * 4][RN * 4];
+#pragma unroll
+    for (int i = 0; i < RM * 4; i++)
+#pragma unroll
+        for (int j = 0; j < RN * 4; j++) acc[i][j] = 0.f;
+
+    sa.load(a, g.lda, g.transA, row0, g.m, 0, g.k);
+    sb.load(b, g.ldb, !bSpanMajor, col0, g.n, 0, g.k);
+    sa.template store<LDA>(As[0], g.transA);
+    sb.template store<LDB>(Bs[0], !bSpanMajor);
+    __syncthreads();
+    int buf = 0;
+    for (i64 k0 = 0; k0 < g.k; k0 += SIMT_BK) {
+        const bool more = k0 + SIMT_BK < g.k;
+        if (more) {
+            sa.load(a, g.lda, g.transA, row0, g.m, k0 + SIMT_BK, g.k);
+            sb.load(b, g.ldb, !bSpanMajor, col0, g.n, k0 + SIMT_BK, g.k);
+        }
+        const float* as = As[buf];
+        const float* bs = Bs[buf];
+#pragma unroll
+        for (int kk = 0; kk < SIMT_BK; kk++) {
+            float ar[RM * 4], br[RN * 4];
+#pragma unroll
+            for (int h = 0; h < RM; h++) {
+                float4 v = *reinterpret_cast<const float4*>(as + kk * LDA + h * 64 + ty * 4);
+                ar[h * 4] = v.x; ar[h * 4 + 1] = v.y; ar[h * 4 + 2] = v.z; ar[h * 4 + 3] = v.w;
+            }
+#pragma unroll
+            for (int h = 0; h < RN; h++) {
+                float4 v = *reinterpret_cast<const float4*>(bs + kk * LDB + h * 64 + tx * 4);
+                br[h * 4] = v.x; br[h * 4 + 1] = v.y; br[h * 4 + 2] = v.z; br[h * 4 + 3] = v.w;
+            }
+#pragma unroll
+            for (int i = 0; i < RM * 4; i++)
+#pragma unroll
+                for (int j = 0; j < RN * 4; j++) acc[i][j] += ar[i] * br[j];
+        }
+        if (more) {
+            sa.template store<LDA>(As[buf ^ 1], g.transA);
+            sb.template store<LDB>(Bs[buf ^ 1], !bSpanMajor);
+        }
+        __syncthreads();
+        buf ^= 1;
+    }
+#pragma unroll
+    for (int i = 0; i < RM * 4; i++) {
+        const i64 r = row0 + (i / 4) * 64 + ty * 4 + i % 4;
+        if (r >= g.m) continue;
+#pragma unroll
+        for (int j = 0; j < RN * 4; j++) {
+            const i64 c = col0 + (j / 4) * 64 + tx * 4 + j % 4;
+            if (c < g.n) Store::apply(g, z, r, c, acc[i][j]);
+        }
+    }
+}
+
+const int MMA_BM = 128, MMA_BN = 128, MMA_BK = 16, MMA_THREADS = 256;
+
+// Copies the R x C tile at (r0, c0) of a row-major rows x cols matrix into smem[R][LD] with cp.async, zero
+// outside the matrix: 16 bytes per copy when VEC, else 4.
+template <int R, int C, int LD, bool VEC>
+__device__ __forceinline__ void copy_tile_async(float* smem, const float* m, i64 ld, i64 rows, i64 cols, i64 r0, i64 c0) {
+    if (VEC) {
+        for (int l = threadIdx.x; l < R * C / 4; l += MMA_THREADS) {
+            const int r = l / (C / 4), c = (l % (C / 4)) * 4;
+            const i64 gr = r0 + r, gc = c0 + c;
+            const i64 valid = gr < rows ? min((i64)4, max((i64)0, cols - gc)) : 0;
+            cp_async<16>(smem + r * LD + c, valid > 0 ? m + gr * ld + gc : m, (int)(valid * 4));
+        }
+    } else {
+        for (int l = threadIdx.x; l < R * C; l += MMA_THREADS) {
+            const int r = l / C, c = l % C;
+            const i64 gr = r0 + r, gc = c0 + c;
+            const bool in = gr < rows && gc < cols;
+            cp_async<4>(smem + r * LD + c, in ? m + gr * ld + gc : m, in ? 4 : 0);
+        }
+    }
+}
+
+// Shared-memory layouts of one stage: A as [m][k] (or [k][m] when transposed), B as [k][n] (or [n][k]);
+// the pads make the fragment reads of a warp hit 32 different banks.
+template <bool TA, bool TB>
+struct MmaStage {
+    static const int LDA = TA ? MMA_BM + 8 : MMA_BK + 4;
+    static const int LDB = TB ? MMA_BK + 4 : MMA_BN + 8;
+    static const int A_SIZE = TA ? MMA_BK * LDA : MMA_BM * LDA;
+    static const int B_SIZE = TB ? MMA_BN * LDB : MMA_BK * LDB;
+    __device__ static float a(const float* s, int m, int k) { return TA ? s[k * LDA + m] : s[m * LDA + k]; }
+    __device__ static float b(const float* s, int k, int n) { return TB ? s[n * LDB + k] : s[k * LDB + n]; }
+};
+
+template <class Store, bool TA, bool TB, bool VEC>
+__global__ void __launch_bounds__(MMA_THREADS) gemm_tf32_mma(GemmArgs g, i64 z0) {
+    using S = MmaStage<TA, TB>;
+    __shared__ __align__(16) float As[2][S::A_SIZE];
+    __shared__ __align__(16) float Bs[2][S::B_SIZE];
+    const i64 z = z0 + blockIdx.z;
+    const float* a = ptr<float>(g.a) + z * g.sa;
+    const float* b = ptr<float>(g.b) + z * g.sb;
+    const i64 row0 = (i64)blockIdx.y * MMA_BM, col0 = (i64)blockIdx.x * MMA_BN;
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
+    const int wm = (warp / 4) * 64, wn = (warp % 4) * 32;  // this warp's 64 x 32 part of the tile
+
+    auto issue = [&](int stage, i64 k0) {
+        if (TA) copy_tile_async<MMA_BK, MMA_BM, S::LDA, VEC>(As[stage], a, g.lda, g.k, g.m, k0, row0);
+        else copy_tile_async<MMA_BM, MMA_BK, S::LDA, VEC>(As[stage], a, g.lda, g.m, g.k, row0, k0);
+        if (TB) copy_tile_async<MMA_BN, MMA_BK, S::LDB, VEC>(Bs[stage], b, g.ldb, g.n, g.k, col0, k0);
+        else copy_tile_async<MMA_BK, MMA_BN, S::LDB, VEC>(Bs[stage], b, g.ldb, g.k, g.n, k0, col0);
+        cp_async_commit();
+    };
+
+    float acc[4][4][4];
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+#pragma unroll
+            for (int v = 0; v < 4; v++) acc[i][j][v] = 0.f;
+
+    const i64 slices = (g.k + MMA_BK - 1) / MMA_BK;
+    issue(0, 0);
+    for (i64 s = 0; s < slices; s++) {
+        const int stage = (int)(s & 1);
+        if (s + 1 < slices) {
+            issue(stage ^ 1, (s + 1) * MMA_BK);  // the other stage was released by the barrier ending slice s-1
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
+        __syncthreads();
+        const float* as = As[stage];
+        const float* bs = Bs[stage];
+#pragma unroll
+        for (int ks = 0; ks < MMA_BK; ks += 8) {
+            uint32_t fa[4][4], fb[4][2];
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                const int r = wm + i * 16 + gq;
+                fa[i][0] = to_tf32(S::a(as, r, ks + tq));
+                fa[i][1] = to_tf32(S::a(as, r + 8, ks + tq));
+                fa[i][2] = to_tf32(S::a(as, r, ks + tq + 4));
+                fa[i][3] = to_tf32(S::a(as, r + 8, ks + tq + 4));
+            }
+#pragma unroll
+            for (int j = 0; j < 4; j++) {
+                const int c = wn + j * 8 + gq;
+                fb[j][0] = to_tf32(S::b(bs, ks + tq, c));
+                fb[j][1] = to_tf32(S::b(bs, ks + tq + 4, c));
+            }
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+#pragma unroll
+                for (int j = 0; j < 4; j++) mma_tf32_m16n8k8(acc[i][j], fa[i], fb[j]);
+        }
+        __syncthreads();
+    }
+#pragma unroll
+    for (int i = 0; i < 4; i++)
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+#pragma unroll
+            for (int v = 0; v < 4; v++) {
+                const i64 r = row0 + wm + i * 16 + gq + 8 * (v >> 1);
+                const i64 c = col0 + wn + j * 8 + 2 * tq + (v & 1);
+                if (r < g.m && c < g.n) Store::apply(g, z, r, c, acc[i][j][v]);
+            }
+}
+
+}  // namespace ecu
