@@ -67,4 +67,14 @@ __device__ __forceinline__ void mma_tf32_m16n8k8(float d[4], const uint32_t a[4]
 #endif
 }
 
+// The block's dynamic shared memory (the launch's third parameter), 16-byte aligned.
+__device__ __forceinline__ float* dynamic_shared_floats() {
+#ifdef ECU_EMULATE
+    return emu::dynamic_shared;
+#else
+    extern __shared__ __align__(16) float ecu_dynamic_shared[];
+    return ecu_dynamic_shared;
+#endif
+}
+
 }  // namespace ecu

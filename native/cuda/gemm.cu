@@ -1,7 +1,9 @@
-// Our GEMM kernels and the dispatch between them and cuBLASLt: a skinny kernel for m <= 8, the tiled F32
+// Our GEMM kernels and the dispatch between them and cuBLASLt: skinny kernels for m <= 16 (skinny_gemm.cu
+// streams row-major weights; the general one here takes transposes and F64 for m <= 8), the tiled F32
 // kernels of tiled_gemm.cuh (SIMT, and TF32 tensor cores when enabled), and a register-tiled SIMT kernel
 // for F64. All apply the epilogue while storing, so C is written once.
 #include "gemm.cuh"
+#include "gemm_epilogue.cuh"
 #include "tiled_gemm.cuh"
 #include "cublaslt.cuh"
 #include "ops.cuh"
@@ -9,17 +11,6 @@
 #include "engine_cuda.h"
 
 namespace ecu {
-
-template <typename T>
-__device__ __forceinline__ void store_epilogue(const GemmArgs& g, i64 z, i64 i, i64 j, T acc) {
-    T* c = ptr<T>(g.c) + z * g.sc + i * g.ldc + j;
-    T v = (T)g.alpha * acc;
-    if (g.beta != 0) v += (T)g.beta * *c;
-    if (g.bias) v += ptr<T>(g.bias)[j];
-    if (g.res) v += ptr<T>(g.res)[z * g.sr + i * g.ldr + j];
-    if (g.act != OP_IDENTITY) v = apply_op<T>(g.act, v, v, v, (T)g.actParam);
-    *c = v;
-}
 
 // op(A)[i][kk] and op(B)[kk][j] with zero outside the matrix
 template <typename T>
@@ -134,11 +125,6 @@ static void launch_simt(const GemmArgs& g, i64 z0, unsigned nz) {
     gemm_simt<T, BM, BN, BK, TM, TN><<<grid, (BM / TM) * (BN / TN), 0, stream()>>>(g, z0);
 }
 
-// The tiled kernels' epilogue: gemm.cu's full one
-struct EpilogueStore {
-    __device__ static void apply(const GemmArgs& g, i64 z, i64 i, i64 j, float acc) { store_epilogue<float>(g, z, i, j, acc); }
-};
-
 static bool aligned16(i64 address) { return (address & 15) == 0; }
 
 // 16-byte moves are safe when every row (and every batch entry) of A and B starts 16-byte aligned
@@ -147,15 +133,22 @@ static bool vector_loads(const GemmArgs& g, i64 batch) {
            (batch == 1 || (g.sa % 4 == 0 && g.sb % 4 == 0));
 }
 
-template <bool VEC>
+template <class K, bool TA, bool TB>
 static void launch_tf32(const GemmArgs& g, i64 z0, unsigned nz) {
-    dim3 grid((unsigned)((g.n + MMA_BN - 1) / MMA_BN), (unsigned)((g.m + MMA_BM - 1) / MMA_BM), nz);
+    dim3 grid((unsigned)((g.n + K::BN - 1) / K::BN), (unsigned)((g.m + K::BM - 1) / K::BM), nz);
+    const int bytes = MmaStage<K, TA, TB>::BYTES;
+    auto kernel = gemm_tf32_mma<EpilogueStore, K, TA, TB>;
+    // above 48 KB a block must ask for its shared memory (per device, so on every launch)
+    if (bytes > 48 * 1024 && cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes) != cudaSuccess) return;
+    kernel<<<grid, K::THREADS, bytes, stream()>>>(g, z0);
+}
+
+template <class K>
+static void launch_tf32(const GemmArgs& g, i64 z0, unsigned nz) {
     if (g.transA) {
-        if (g.transB) gemm_tf32_mma<EpilogueStore, true, true, VEC><<<grid, MMA_THREADS, 0, stream()>>>(g, z0);
-        else gemm_tf32_mma<EpilogueStore, true, false, VEC><<<grid, MMA_THREADS, 0, stream()>>>(g, z0);
+        if (g.transB) launch_tf32<K, true, true>(g, z0, nz); else launch_tf32<K, true, false>(g, z0, nz);
     } else {
-        if (g.transB) gemm_tf32_mma<EpilogueStore, false, true, VEC><<<grid, MMA_THREADS, 0, stream()>>>(g, z0);
-        else gemm_tf32_mma<EpilogueStore, false, false, VEC><<<grid, MMA_THREADS, 0, stream()>>>(g, z0);
+        if (g.transB) launch_tf32<K, false, true>(g, z0, nz); else launch_tf32<K, false, false>(g, z0, nz);
     }
 }
 
@@ -167,14 +160,16 @@ static void launch_simt_f32(const GemmArgs& g, i64 z0, unsigned nz) {
 
 template <bool VEC>
 static void launch_f32(const GemmArgs& g, i64 batch, i64 z0, unsigned nz) {
-    // operands rounded to BF16 / F16 are exact in TF32, so the tensor cores give the F32 kernel's result
-    if (g.k > 0 && (tf32_on() || g.fast)) {
-        launch_tf32<VEC>(g, z0, nz);
+    // 128 x 128 tiles once there are enough of them to give every SM one, else 64 x 64 (four times as many)
+    const bool big = ((g.m + 127) / 128) * ((g.n + 127) / 128) * batch >= device_sm_count();
+    // operands rounded to BF16 / F16 are exact in TF32, so the tensor cores give the F32 kernel's result;
+    // the TF32 kernel copies 16-byte pieces, unaligned operands stay on the (exact) SIMT kernel
+    if (VEC && g.k > 0 && (tf32_on() || g.fast)) {
+        if (big) launch_tf32<MmaLarge>(g, z0, nz);
+        else launch_tf32<MmaSmall>(g, z0, nz);
         return;
     }
-    // 128 x 128 tiles once there are enough of them to give every SM one, else 64 x 64 (four times as many)
-    i64 tiles = ((g.m + 127) / 128) * ((g.n + 127) / 128) * batch;
-    if (tiles >= device_sm_count()) launch_simt_f32<128, 128, VEC>(g, z0, nz);
+    if (big) launch_simt_f32<128, 128, VEC>(g, z0, nz);
     else launch_simt_f32<64, 64, VEC>(g, z0, nz);
 }
 
@@ -183,6 +178,10 @@ static int own_gemm(int dtype, const GemmArgs& g, i64 batch) {
     const bool vec = vector_loads(g, batch);
     for (i64 z0 = 0; z0 < batch; z0 += 65535) {
         unsigned nz = (unsigned)std::min<i64>(65535, batch - z0);
+        if (dtype == F32 && batch == 1 && g.m <= 16) {  // the weight-streaming kernel, where it covers the call
+            int e = skinny_gemm_f32(g);
+            if (e != -1) return e;
+        }
         if (g.m <= SK_ROWS) {  // exact F32/F64 even with TF32 on: these products are memory-bound anyway
             dim3 grid((unsigned)((g.n + 31) / 32), 1, nz);
             if (dtype == F32) gemm_skinny<float><<<grid, 32 * SK_WARPS, 0, stream()>>>(g, z0);

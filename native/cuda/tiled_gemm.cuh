@@ -2,10 +2,10 @@
 //   - gemm_simt_f32: BM x BN tiles (64 or 128 each) on 256 threads, each thread (BM/64) x (BN/64) blocks of
 //     4x4 outputs read from shared memory as float4; the next k-slice is loaded into registers while the
 //     current one is multiplied, two shared-memory buffers, one barrier per slice.
-//   - gemm_tf32_mma: 128 x 128 tiles on 8 warps (each 64 x 32 as 4 x 4 mma.m16n8k8 tiles), k-slices of 16
-//     copied with cp.async into two stages while the other is multiplied.
-// Both take every transpose and any ld; VEC (host-checked: 16-byte aligned bases, ld and batch strides a
-// multiple of 4) lets them move 16 bytes at a time. The epilogue is the Store policy's (Store::apply(g, z,
+//   - gemm_tf32_mma: tiles of a MmaShape on warps of mma.m16n8k8 tiles, k-slices of 32 copied with cp.async
+//     into three stages, two in flight while the third is multiplied.
+// Both take every transpose. The SIMT kernel takes any ld and moves 16 bytes at a time when VEC (host-checked:
+// 16-byte aligned bases, ld and batch strides a multiple of 4); the TF32 kernel needs that alignment. The epilogue is the Store policy's (Store::apply(g, z,
 // i, j, acc) writes C[z][i][j]), called once per element.
 #pragma once
 #include "kernel_args.cuh"
@@ -134,87 +134,97 @@ __global__ void __launch_bounds__(SIMT_THREADS) gemm_simt_f32(GemmArgs g, i64 z0
     }
 }
 
-const int MMA_BM = 128, MMA_BN = 128, MMA_BK = 16, MMA_THREADS = 256;
+// A tensor-core kernel shape: BM x BN tiles on WARPS_M x WARPS_N warps (each a (BM/WARPS_M) x (BN/WARPS_N)
+// grid of m16n8k8 tiles), k-slices of BK floats, STAGES shared-memory stages filled by cp.async.
+template <int BM_, int BN_, int BK_, int WARPS_M_, int WARPS_N_, int STAGES_>
+struct MmaShape {
+    static const int BM = BM_, BN = BN_, BK = BK_, WARPS_M = WARPS_M_, WARPS_N = WARPS_N_, STAGES = STAGES_;
+    static const int THREADS = 32 * WARPS_M * WARPS_N;
+    static const int WM = BM / WARPS_M, WN = BN / WARPS_N, MT = WM / 16, NT = WN / 8;
+};
+// 64 x 64 per warp (the register-rich shape CUTLASS uses on sm_80) for big products; 64 x 64 tiles, four
+// times as many blocks, when 128 x 128 ones cannot give every SM one.
+using MmaLarge = MmaShape<128, 128, 32, 2, 2, 3>;
+using MmaSmall = MmaShape<64, 64, 32, 2, 2, 3>;
 
-// Copies the R x C tile at (r0, c0) of a row-major rows x cols matrix into smem[R][LD] with cp.async, zero
-// outside the matrix: 16 bytes per copy when VEC, else 4.
-template <int R, int C, int LD, bool VEC>
+// Copies the R x C tile at (r0, c0) of a row-major rows x cols matrix (16-byte aligned rows) into
+// smem[R][LD] with 16-byte cp.async, zero outside the matrix.
+template <int R, int C, int LD, int THREADS>
 __device__ __forceinline__ void copy_tile_async(float* smem, const float* m, i64 ld, i64 rows, i64 cols, i64 r0, i64 c0) {
-    if (VEC) {
-        for (int l = threadIdx.x; l < R * C / 4; l += MMA_THREADS) {
-            const int r = l / (C / 4), c = (l % (C / 4)) * 4;
-            const i64 gr = r0 + r, gc = c0 + c;
-            const i64 valid = gr < rows ? min((i64)4, max((i64)0, cols - gc)) : 0;
-            cp_async<16>(smem + r * LD + c, valid > 0 ? m + gr * ld + gc : m, (int)(valid * 4));
-        }
-    } else {
-        for (int l = threadIdx.x; l < R * C; l += MMA_THREADS) {
-            const int r = l / C, c = l % C;
-            const i64 gr = r0 + r, gc = c0 + c;
-            const bool in = gr < rows && gc < cols;
-            cp_async<4>(smem + r * LD + c, in ? m + gr * ld + gc : m, in ? 4 : 0);
-        }
+    static_assert(R * C / 4 % THREADS == 0, "every thread copies the same number of pieces");
+#pragma unroll
+    for (int it = 0; it < R * C / 4 / THREADS; it++) {
+        const int l = threadIdx.x + it * THREADS, r = l / (C / 4), c = (l % (C / 4)) * 4;
+        const i64 gr = r0 + r, gc = c0 + c;
+        const i64 valid = gr < rows ? min((i64)4, max((i64)0, cols - gc)) : 0;
+        cp_async<16>(smem + r * LD + c, valid > 0 ? m + gr * ld + gc : m, (int)(valid * 4));
     }
 }
 
-// Shared-memory layouts of one stage: A as [m][k] (or [k][m] when transposed), B as [k][n] (or [n][k]);
-// the pads make the fragment reads of a warp hit 32 different banks.
-template <bool TA, bool TB>
+// Shared-memory layout of one stage: A as [m][k] (or [k][m] when transposed), B as [k][n] (or [n][k]); the
+// pads put the 32 lanes' fragment reads in 32 different banks and keep rows 16-byte aligned.
+template <class K, bool TA, bool TB>
 struct MmaStage {
-    static const int LDA = TA ? MMA_BM + 8 : MMA_BK + 4;
-    static const int LDB = TB ? MMA_BK + 4 : MMA_BN + 8;
-    static const int A_SIZE = TA ? MMA_BK * LDA : MMA_BM * LDA;
-    static const int B_SIZE = TB ? MMA_BN * LDB : MMA_BK * LDB;
+    static const int LDA = TA ? K::BM + 8 : K::BK + 4;
+    static const int LDB = TB ? K::BK + 4 : K::BN + 8;
+    static const int A_SIZE = TA ? K::BK * LDA : K::BM * LDA;
+    static const int B_SIZE = TB ? K::BN * LDB : K::BK * LDB;
+    static const int FLOATS = A_SIZE + B_SIZE;
+    static const int BYTES = FLOATS * K::STAGES * 4;  // dynamic shared memory per block
     __device__ static float a(const float* s, int m, int k) { return TA ? s[k * LDA + m] : s[m * LDA + k]; }
     __device__ static float b(const float* s, int k, int n) { return TB ? s[n * LDB + k] : s[k * LDB + n]; }
 };
 
-template <class Store, bool TA, bool TB, bool VEC>
-__global__ void __launch_bounds__(MMA_THREADS) gemm_tf32_mma(GemmArgs g, i64 z0) {
-    using S = MmaStage<TA, TB>;
-    __shared__ __align__(16) float As[2][S::A_SIZE];
-    __shared__ __align__(16) float Bs[2][S::B_SIZE];
+// TF32 tensor-core GEMM (operands rounded to nearest TF32, F32 sums); A and B rows must be 16-byte aligned
+// (the host's VEC check). Launch with K::THREADS threads and MmaStage<K, TA, TB>::BYTES of dynamic smem.
+template <class Store, class K, bool TA, bool TB>
+__global__ void __launch_bounds__(K::THREADS) gemm_tf32_mma(GemmArgs g, i64 z0) {
+    using S = MmaStage<K, TA, TB>;
+    float* smem = dynamic_shared_floats();
     const i64 z = z0 + blockIdx.z;
     const float* a = ptr<float>(g.a) + z * g.sa;
     const float* b = ptr<float>(g.b) + z * g.sb;
-    const i64 row0 = (i64)blockIdx.y * MMA_BM, col0 = (i64)blockIdx.x * MMA_BN;
+    const i64 row0 = (i64)blockIdx.y * K::BM, col0 = (i64)blockIdx.x * K::BN;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
-    const int wm = (warp / 4) * 64, wn = (warp % 4) * 32;  // this warp's 64 x 32 part of the tile
+    const int wm = (warp / K::WARPS_N) * K::WM, wn = (warp % K::WARPS_N) * K::WN;  // this warp's part of the tile
 
-    auto issue = [&](int stage, i64 k0) {
-        if (TA) copy_tile_async<MMA_BK, MMA_BM, S::LDA, VEC>(As[stage], a, g.lda, g.k, g.m, k0, row0);
-        else copy_tile_async<MMA_BM, MMA_BK, S::LDA, VEC>(As[stage], a, g.lda, g.m, g.k, row0, k0);
-        if (TB) copy_tile_async<MMA_BN, MMA_BK, S::LDB, VEC>(Bs[stage], b, g.ldb, g.n, g.k, col0, k0);
-        else copy_tile_async<MMA_BK, MMA_BN, S::LDB, VEC>(Bs[stage], b, g.ldb, g.k, g.n, k0, col0);
+    const i64 slices = (g.k + K::BK - 1) / K::BK;
+    // fills stage (slice % STAGES) with slice `slice` when there is one; always one commit, so that group
+    // counts stay uniform
+    auto issue = [&](i64 slice) {
+        if (slice < slices) {
+            float* as = smem + (int)(slice % K::STAGES) * S::FLOATS;
+            float* bs = as + S::A_SIZE;
+            const i64 k0 = slice * K::BK;
+            if (TA) copy_tile_async<K::BK, K::BM, S::LDA, K::THREADS>(as, a, g.lda, g.k, g.m, k0, row0);
+            else copy_tile_async<K::BM, K::BK, S::LDA, K::THREADS>(as, a, g.lda, g.m, g.k, row0, k0);
+            if (TB) copy_tile_async<K::BN, K::BK, S::LDB, K::THREADS>(bs, b, g.ldb, g.n, g.k, col0, k0);
+            else copy_tile_async<K::BK, K::BN, S::LDB, K::THREADS>(bs, b, g.ldb, g.k, g.n, k0, col0);
+        }
         cp_async_commit();
     };
 
-    float acc[4][4][4];
+    float acc[K::MT][K::NT][4];
 #pragma unroll
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < K::MT; i++)
 #pragma unroll
-        for (int j = 0; j < 4; j++)
+        for (int j = 0; j < K::NT; j++)
 #pragma unroll
             for (int v = 0; v < 4; v++) acc[i][j][v] = 0.f;
 
-    const i64 slices = (g.k + MMA_BK - 1) / MMA_BK;
-    issue(0, 0);
+#pragma unroll
+    for (int st = 0; st < K::STAGES - 1; st++) issue(st);
     for (i64 s = 0; s < slices; s++) {
-        const int stage = (int)(s & 1);
-        if (s + 1 < slices) {
-            issue(stage ^ 1, (s + 1) * MMA_BK);  // the other stage was released by the barrier ending slice s-1
-            cp_async_wait<1>();
-        } else {
-            cp_async_wait<0>();
-        }
-        __syncthreads();
-        const float* as = As[stage];
-        const float* bs = Bs[stage];
+        cp_async_wait<K::STAGES - 2>();  // slice s has landed (for this thread's copies) ...
+        __syncthreads();                 // ... for everyone's, and everyone is done with slice s - 1
+        issue(s + K::STAGES - 1);        // into the stage slice s - 1 used
+        const float* as = smem + (int)(s % K::STAGES) * S::FLOATS;
+        const float* bs = as + S::A_SIZE;
 #pragma unroll
-        for (int ks = 0; ks < MMA_BK; ks += 8) {
-            uint32_t fa[4][4], fb[4][2];
+        for (int ks = 0; ks < K::BK; ks += 8) {
+            uint32_t fa[K::MT][4], fb[K::NT][2];
 #pragma unroll
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < K::MT; i++) {
                 const int r = wm + i * 16 + gq;
                 fa[i][0] = to_tf32(S::a(as, r, ks + tq));
                 fa[i][1] = to_tf32(S::a(as, r + 8, ks + tq));
@@ -222,22 +232,22 @@ __global__ void __launch_bounds__(MMA_THREADS) gemm_tf32_mma(GemmArgs g, i64 z0)
                 fa[i][3] = to_tf32(S::a(as, r + 8, ks + tq + 4));
             }
 #pragma unroll
-            for (int j = 0; j < 4; j++) {
+            for (int j = 0; j < K::NT; j++) {
                 const int c = wn + j * 8 + gq;
                 fb[j][0] = to_tf32(S::b(bs, ks + tq, c));
                 fb[j][1] = to_tf32(S::b(bs, ks + tq + 4, c));
             }
 #pragma unroll
-            for (int i = 0; i < 4; i++)
+            for (int i = 0; i < K::MT; i++)
 #pragma unroll
-                for (int j = 0; j < 4; j++) mma_tf32_m16n8k8(acc[i][j], fa[i], fb[j]);
+                for (int j = 0; j < K::NT; j++) mma_tf32_m16n8k8(acc[i][j], fa[i], fb[j]);
         }
-        __syncthreads();
     }
+    cp_async_wait<0>();  // only empty groups are left; nothing may be in flight when the block exits
 #pragma unroll
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < K::MT; i++)
 #pragma unroll
-        for (int j = 0; j < 4; j++)
+        for (int j = 0; j < K::NT; j++)
 #pragma unroll
             for (int v = 0; v < 4; v++) {
                 const i64 r = row0 + wm + i * 16 + gq + 8 * (v >> 1);

@@ -49,6 +49,7 @@ struct WarpScratch {
     std::unique_ptr<std::barrier<>> barrier;
     uint32_t a[32][4], b[32][2];
     float c[32][4];
+    float x[32];  // __shfl_xor_sync
 };
 inline std::unique_ptr<std::barrier<>> block_barrier;
 inline std::vector<WarpScratch> warps;
@@ -59,14 +60,20 @@ struct PendingCopy { void* dst; unsigned char bytes[16]; int size; };
 inline thread_local std::vector<std::vector<PendingCopy>> async_groups;  // committed groups, oldest first
 inline thread_local std::vector<PendingCopy> async_open;                   // issued, not yet committed
 
-// Runs kernel() for every thread of every block of the grid (1-D blocks).
-inline void launch(dim3 grid, dim3 block, const std::function<void()>& kernel) {
+inline float* dynamic_shared = nullptr;  // the running block's dynamic shared memory
+
+// Runs kernel() for every thread of every block of the grid (1-D blocks), with dynamic_bytes of dynamic
+// shared memory (filled with NaN, so a read of what no copy wrote shows).
+inline void launch(dim3 grid, dim3 block, const std::function<void()>& kernel, size_t dynamic_bytes = 0) {
+    std::vector<float4> dynamic((dynamic_bytes + 15) / 16 + 1);
+    dynamic_shared = reinterpret_cast<float*>(dynamic.data());
     grid_dim = grid;
     block_dim = block;
     unsigned threads = block.x;
     for (unsigned bz = 0; bz < grid.z; bz++)
         for (unsigned by = 0; by < grid.y; by++)
             for (unsigned bx = 0; bx < grid.x; bx++) {
+                std::fill(dynamic_shared, dynamic_shared + dynamic.size() * 4, std::nanf(""));
                 block_barrier = std::make_unique<std::barrier<>>(threads);
                 warps = std::vector<WarpScratch>((threads + 31) / 32);
                 for (unsigned w = 0; w < warps.size(); w++)
@@ -142,6 +149,17 @@ inline void mma_tf32_m16n8k8(float d[4], const uint32_t a[4], const uint32_t b[2
     std::memcpy(d, out, sizeof out);
 }
 
+// __shfl_xor_sync with a full mask: every lane of the warp calls it
+inline float shfl_xor(float v, int mask) {
+    unsigned tid = thread_index.x, lane = tid % 32;
+    WarpScratch& w = warps[tid / 32];
+    w.x[lane] = v;
+    w.barrier->arrive_and_wait();
+    float r = w.x[lane ^ mask];
+    w.barrier->arrive_and_wait();
+    return r;
+}
+
 }  // namespace emu
 
 #define threadIdx (emu::thread_index)
@@ -150,3 +168,9 @@ inline void mma_tf32_m16n8k8(float d[4], const uint32_t a[4], const uint32_t b[2
 #define gridDim (emu::grid_dim)
 
 inline void __syncthreads() { emu::block_barrier->arrive_and_wait(); }
+inline float __shfl_xor_sync(unsigned, float v, int mask) { return emu::shfl_xor(v, mask); }
+template <typename T> inline T __ldg(const T* p) { return *p; }
+template <typename T> inline T __ldcg(const T* p) { return *p; }
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
+inline unsigned atomicAdd(unsigned* p, unsigned v) { return __atomic_fetch_add(p, v, __ATOMIC_SEQ_CST); }
+inline void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }

@@ -1,10 +1,11 @@
-// Runs our tiled GEMM kernels (tiled_gemm.cuh) on the host emulator against double-precision loops: every
+// Runs our tiled and skinny GEMM kernels (tiled_gemm.cuh, skinny_gemm.cuh) on the host emulator against double-precision loops: every
 // transpose, ragged edges, unaligned leading dimensions, batches, k = 0, alpha/beta, and both cp.async
 // completion orders. Prints one line per case; exits 1 on the first mismatch.
 //   g++ -std=c++20 -O2 -pthread -I native/cuda native/cuda/emu/gemm_emu_test.cpp -o gemm_emu_test
 // (cuda-backend's KernelEmulationTest builds and runs it in the test suite.)
 #include "cuda_emu.h"
 #include "../tiled_gemm.cuh"
+#include "../skinny_gemm.cuh"
 #include <cstdio>
 #include <random>
 #include <string>
@@ -31,20 +32,30 @@ struct Case {
     double alpha, beta;
 };
 
-enum class Kernel { SIMT64, SIMT128, TF32 };
+enum class Kernel { SIMT64, SIMT128, TF32_LARGE, TF32_SMALL };
 
 static const char* name(Kernel k) {
     switch (k) {
         case Kernel::SIMT64: return "simt 64x64";
         case Kernel::SIMT128: return "simt 128x128";
-        default: return "tf32 mma";
+        case Kernel::TF32_LARGE: return "tf32 128x128";
+        default: return "tf32 64x64";
     }
 }
 
-template <bool TA, bool TB, bool VEC>
+template <class K, bool TA, bool TB>
 static void launch_tf32(const GemmArgs& g, i64 batch) {
-    dim3 grid((unsigned)((g.n + MMA_BN - 1) / MMA_BN), (unsigned)((g.m + MMA_BM - 1) / MMA_BM), (unsigned)batch);
-    emu::launch(grid, dim3(MMA_THREADS), [&] { gemm_tf32_mma<PlainStore, TA, TB, VEC>(g, 0); });
+    dim3 grid((unsigned)((g.n + K::BN - 1) / K::BN), (unsigned)((g.m + K::BM - 1) / K::BM), (unsigned)batch);
+    emu::launch(grid, dim3(K::THREADS), [&] { gemm_tf32_mma<PlainStore, K, TA, TB>(g, 0); }, MmaStage<K, TA, TB>::BYTES);
+}
+
+template <class K>
+static void launch_tf32(const GemmArgs& g, i64 batch) {
+    if (g.transA) {
+        if (g.transB) launch_tf32<K, true, true>(g, batch); else launch_tf32<K, true, false>(g, batch);
+    } else {
+        if (g.transB) launch_tf32<K, false, true>(g, batch); else launch_tf32<K, false, false>(g, batch);
+    }
 }
 
 template <int BM, int BN, bool VEC>
@@ -58,17 +69,18 @@ static void run(Kernel kernel, const GemmArgs& g, i64 batch) {
     switch (kernel) {
         case Kernel::SIMT64: launch_simt<64, 64, VEC>(g, batch); break;
         case Kernel::SIMT128: launch_simt<128, 128, VEC>(g, batch); break;
-        case Kernel::TF32:
-            if (g.transA) {
-                if (g.transB) launch_tf32<true, true, VEC>(g, batch); else launch_tf32<true, false, VEC>(g, batch);
-            } else {
-                if (g.transB) launch_tf32<false, true, VEC>(g, batch); else launch_tf32<false, false, VEC>(g, batch);
-            }
+        case Kernel::TF32_LARGE: launch_tf32<MmaLarge>(g, batch); break;
+        case Kernel::TF32_SMALL: launch_tf32<MmaSmall>(g, batch); break;
     }
 }
 
+static bool tensor_cores(Kernel k) { return k == Kernel::TF32_LARGE || k == Kernel::TF32_SMALL; }
+
+// whether gemm.cu would hand these operands to the TF32 kernel: 16-byte aligned rows (else the SIMT kernel)
+static bool aligned(const Case& t) { return t.pad % 4 == 0 && t.offset % 4 == 0; }
+
 static bool check(Kernel kernel, const Case& t, std::mt19937& rng) {
-    const bool tc = kernel == Kernel::TF32;
+    const bool tc = tensor_cores(kernel);
     // stored shapes: A m x k (k x m transposed), B k x n (n x k transposed)
     const i64 aRows = t.transA ? t.k : t.m, aCols = t.transA ? t.m : t.k;
     const i64 bRows = t.transB ? t.n : t.k, bCols = t.transB ? t.k : t.n;
@@ -108,7 +120,7 @@ static bool check(Kernel kernel, const Case& t, std::mt19937& rng) {
                 const double want = t.alpha * s + t.beta * C0[at];
                 const double err = std::fabs(C[at] - want) / (1e-6 + std::fabs(t.alpha) * mag + std::fabs(t.beta));
                 worst = std::max(worst, err);
-                if (err > 1e-5) {
+                if (!(err <= 1e-5)) {  // NaN fails too
                     std::printf("FAIL %s trans %d%d %lldx%lldx%lld batch %lld pad %d offset %d: C[%lld][%lld][%lld] = %.8g, want %.8g\n",
                                 name(kernel), t.transA, t.transB, (long long)t.m, (long long)t.n, (long long)t.k, (long long)t.batch,
                                 t.pad, t.offset, (long long)z, (long long)i, (long long)j, C[at], want);
@@ -129,6 +141,61 @@ static bool check(Kernel kernel, const Case& t, std::mt19937& rng) {
     return true;
 }
 
+// The skinny kernel (m <= 16, B k x n row-major with 16-byte rows) on `sms` SMs' worth of splits
+template <int MR>
+static void launch_skinny(const GemmArgs& g, const SkinnyPlan& p, float* ws, unsigned* counters) {
+    emu::launch(dim3((unsigned)p.tiles, (unsigned)p.splits), dim3(32 * SG_WARPS),
+                [&] { skinny_f32<PlainStore, MR>(g, p.k_per_split, ws, counters); });
+}
+
+static bool check_skinny(i64 m, i64 n, i64 k, int sms, double beta, std::mt19937& rng) {
+    const i64 lda = k + 1, ldb = n + 4, ldc = n + 2;
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    std::vector<float> A(m * lda), C(m * ldc);
+    std::vector<float4> Bstore((k * ldb + 3) / 4 + 1);  // 16-byte aligned B
+    float* B = reinterpret_cast<float*>(Bstore.data());
+    for (auto& x : A) x = u(rng);
+    for (i64 i = 0; i < k * ldb; i++) B[i] = u(rng);
+    for (auto& x : C) x = u(rng);
+    std::vector<float> C0 = C;
+    GemmArgs g{};
+    g.m = m; g.n = n; g.k = k; g.alpha = 1; g.beta = beta;
+    g.a = (i64)A.data(); g.lda = lda; g.b = (i64)B; g.ldb = ldb; g.c = (i64)C.data(); g.ldc = ldc;
+    SkinnyPlan p = skinny_plan(n, k, sms);
+    std::vector<float> ws(p.splits * m * n, std::nanf(""));
+    std::vector<unsigned> counters(p.tiles, 0u);
+    if (m == 1) launch_skinny<1>(g, p, ws.data(), counters.data());
+    else if (m <= 2) launch_skinny<2>(g, p, ws.data(), counters.data());
+    else if (m <= 4) launch_skinny<4>(g, p, ws.data(), counters.data());
+    else if (m <= 8) launch_skinny<8>(g, p, ws.data(), counters.data());
+    else launch_skinny<16>(g, p, ws.data(), counters.data());
+    double worst = 0;
+    for (i64 i = 0; i < m; i++)
+        for (i64 j = 0; j < n; j++) {
+            double s = 0, mag = 0;
+            for (i64 kk = 0; kk < k; kk++) {
+                s += (double)A[i * lda + kk] * B[kk * ldb + j];
+                mag += std::fabs((double)A[i * lda + kk] * B[kk * ldb + j]);
+            }
+            const double want = s + beta * C0[i * ldc + j];
+            const double err = std::fabs(C[i * ldc + j] - want) / (1e-6 + mag + std::fabs(beta));
+            worst = std::max(worst, err);
+            if (!(err <= 1e-5)) {
+                std::printf("FAIL skinny %lldx%lldx%lld splits %lld: C[%lld][%lld] = %.8g, want %.8g\n", (long long)m, (long long)n,
+                            (long long)k, (long long)p.splits, (long long)i, (long long)j, C[i * ldc + j], want);
+                return false;
+            }
+        }
+    for (unsigned c : counters)
+        if (c != 0) {
+            std::printf("FAIL skinny %lldx%lldx%lld: a split counter was left at %u\n", (long long)m, (long long)n, (long long)k, c);
+            return false;
+        }
+    std::printf("ok   skinny       %4lldx%4lldx%4lld tiles %lld splits %lld  max rel err %.2e\n", (long long)m, (long long)n,
+                (long long)k, (long long)p.tiles, (long long)p.splits, worst);
+    return true;
+}
+
 int main() {
     std::mt19937 rng(20261207);
     std::vector<Case> shapes = {
@@ -139,24 +206,33 @@ int main() {
         {0, 0, 70, 50, 22, 1, 0, 0, 1.0, 0.0},     // 16-byte rows, matrices ending mid-vector
         {0, 0, 64, 64, 0, 1, 0, 0, 1.0, 0.5},      // k = 0: C = beta * C
         {0, 0, 9, 300, 70, 1, 0, 0, 1.0, 0.0},     // few rows, many columns
+        {0, 0, 96, 72, 200, 1, 0, 0, 1.0, 0.0},    // many k-slices: the stages wrap around twice
     };
-    const Kernel kernels[] = {Kernel::SIMT64, Kernel::SIMT128, Kernel::TF32};
+    const Kernel kernels[] = {Kernel::SIMT64, Kernel::SIMT128, Kernel::TF32_LARGE, Kernel::TF32_SMALL};
     int cases = 0;
     for (bool deferred : {false, true}) {
         emu::defer_async_copies = deferred;
         for (Kernel kernel : kernels) {
-            if (deferred && kernel != Kernel::TF32) continue;  // only the TF32 kernel copies asynchronously
+            if (deferred && !tensor_cores(kernel)) continue;  // only the TF32 kernel copies asynchronously
             for (const Case& s : shapes)
                 for (int ta = 0; ta < 2; ta++)
                     for (int tb = 0; tb < 2; tb++) {
                         Case t = s;
                         t.transA = ta; t.transB = tb;
-                        if (kernel == Kernel::TF32 && t.k == 0) continue;  // gemm.cu sends k = 0 to the SIMT kernel
+                        // gemm.cu sends k = 0 and unaligned operands to the SIMT kernel
+                        if (tensor_cores(kernel) && (t.k == 0 || !aligned(t))) continue;
                         if (!check(kernel, t, rng)) return 1;
                         cases++;
                     }
         }
     }
+    // skinny: every row-count variant; one split and many (a workspace and the last block's sum), ragged k
+    const i64 skinny_shapes[][3] = {{1, 512, 784}, {2, 16, 1}, {3, 20, 300}, {5, 12, 7}, {8, 64, 1000}, {13, 36, 100}, {16, 48, 517}};
+    for (const auto& sh : skinny_shapes)
+        for (int sms : {1, 8, 64}) {
+            if (!check_skinny(sh[0], sh[1], sh[2], sms, sms == 8 ? 0.5 : 0.0, rng)) return 1;
+            cases++;
+        }
     std::printf("all %d cases passed\n", cases);
     return 0;
 }

@@ -106,6 +106,6 @@ final class CudaNative {
     static native int ecu_call_destroy(long ctx, long call);
     static native long ecu_pinned_stat(int which);
 
-    // skinny_gemm.cu: the m <= 16 F32 kernel, for its parity test until it joins ecu_gemm's dispatch
+    // skinny_gemm.cu: the m <= 16 F32 kernel alone (ecu_gemm takes it where it covers the call), for its parity test
     static native int ecu_skinny_gemm(long ctx, long meta);
 }

@@ -14,7 +14,7 @@ import dev.engine.api.MatrixRef;
 import org.junit.jupiter.api.Test;
 
 /**
- * GPU-only: the m <= 16 F32 kernel (native/cuda/skinny_gemm.cu, not yet in the GEMM dispatch) against the
+ * GPU-only: the m <= 16 F32 kernel (native/cuda/skinny_gemm.cu; our GEMM takes it for the calls it covers) against the
  * CPU's GEMM, with every epilogue and with k split across blocks; and its time for 1 x 784 x 512.
  */
 class SkinnyGemmTest {
