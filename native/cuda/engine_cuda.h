@@ -119,6 +119,10 @@ inline int ecu_call_run(JNIEnv* env, jclass, long long ctx, long long call, jflo
 }
 #endif
 
-// skinny_gemm.cu: the F32 kernel for m <= 16 (not yet in ecu_gemm's dispatch). Same meta as ecu_gemm, batch 1;
+// attention.cu: fused attention, meta AttentionArgs (native/common/abi.h); -2 when the kernel does not take the
+// shape (head dimensions over 128 in F32, 64 in F64; other dtypes), else a cudaError_t or ECU_MESSAGE.
+extern "C" int ecu_attention(long long ctx, long long meta);
+
+// skinny_gemm.cu: the F32 kernel for m <= 16 alone (ecu_gemm takes it where it covers the call). Same meta as ecu_gemm, batch 1;
 // -2 when the shape is not covered, else a cudaError_t or ECU_MESSAGE.
 extern "C" int ecu_skinny_gemm(long long ctx, long long meta);

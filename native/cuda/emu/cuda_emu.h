@@ -38,6 +38,7 @@ struct alignas(16) float4 { float x, y, z, w; };
 
 using std::min;
 using std::max;
+using std::isinf;
 
 namespace emu {
 
@@ -49,7 +50,7 @@ struct WarpScratch {
     std::unique_ptr<std::barrier<>> barrier;
     uint32_t a[32][4], b[32][2];
     float c[32][4];
-    float x[32];  // __shfl_xor_sync
+    double x[32];  // shuffles and votes (float and double values both fit)
 };
 inline std::unique_ptr<std::barrier<>> block_barrier;
 inline std::vector<WarpScratch> warps;
@@ -149,13 +150,25 @@ inline void mma_tf32_m16n8k8(float d[4], const uint32_t a[4], const uint32_t b[2
     std::memcpy(d, out, sizeof out);
 }
 
-// __shfl_xor_sync with a full mask: every lane of the warp calls it
-inline float shfl_xor(float v, int mask) {
+// A warp-wide exchange (full mask: every lane of the warp calls it): lane l gets the value of lane src(l)
+template <typename T, typename F>
+inline T exchange(T v, F src) {
     unsigned tid = thread_index.x, lane = tid % 32;
     WarpScratch& w = warps[tid / 32];
-    w.x[lane] = v;
+    w.x[lane] = (double)v;
     w.barrier->arrive_and_wait();
-    float r = w.x[lane ^ mask];
+    T r = (T)w.x[src(lane) % 32];
+    w.barrier->arrive_and_wait();
+    return r;
+}
+
+inline bool any_lane(bool p) {
+    unsigned tid = thread_index.x;
+    WarpScratch& w = warps[tid / 32];
+    w.x[tid % 32] = p ? 1.0 : 0.0;
+    w.barrier->arrive_and_wait();
+    bool r = false;
+    for (int l = 0; l < 32; l++) r = r || w.x[l] != 0.0;
     w.barrier->arrive_and_wait();
     return r;
 }
@@ -168,7 +181,9 @@ inline float shfl_xor(float v, int mask) {
 #define gridDim (emu::grid_dim)
 
 inline void __syncthreads() { emu::block_barrier->arrive_and_wait(); }
-inline float __shfl_xor_sync(unsigned, float v, int mask) { return emu::shfl_xor(v, mask); }
+template <typename T> inline T __shfl_xor_sync(unsigned, T v, int mask) { return emu::exchange(v, [&](unsigned l) { return l ^ mask; }); }
+template <typename T> inline T __shfl_sync(unsigned, T v, int src) { return emu::exchange(v, [&](unsigned) { return (unsigned)src; }); }
+inline bool __any_sync(unsigned, bool p) { return emu::any_lane(p); }
 template <typename T> inline T __ldg(const T* p) { return *p; }
 template <typename T> inline T __ldcg(const T* p) { return *p; }
 inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }

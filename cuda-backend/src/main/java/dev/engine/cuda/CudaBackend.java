@@ -319,9 +319,17 @@ public final class CudaBackend extends CheckedBackend implements AutoCloseable {
         check("softmax", CudaNative.ecu_softmax(ctx(), DTypeCodes.of(x.dtype()), x.address(), out.address(), rows, cols, log ? 1 : 0));
     }
 
-    /** No fused kernel on CUDA yet: GEMMs, softmax and elementwise kernels per batch (see CheckedBackend). */
+    /**
+     * One fused kernel (scores never stored; native/cuda/attention.cuh) for head dimensions up to 128 (F32) or 64
+     * (F64); wider heads are composed from GEMMs, softmax and elementwise kernels per batch (see CheckedBackend).
+     */
     @Override protected void attentionUnchecked(BufferView q, BufferView k, BufferView v, Buffer keyPadding, boolean causal, double scale,
                                                 BufferView out) {
+        int rc = CudaNative.ecu_attention(ctx(), ArgBlocks.attention(q, k, v, keyPadding, causal, scale, out).address());
+        if (rc != -2) {
+            check("attention", rc);
+            return;
+        }
         attentionByComposition(q, k, v, keyPadding, causal, scale, out);
     }
 

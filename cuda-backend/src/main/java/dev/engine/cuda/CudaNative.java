@@ -106,6 +106,8 @@ final class CudaNative {
     static native int ecu_call_destroy(long ctx, long call);
     static native long ecu_pinned_stat(int which);
 
+    // attention.cu: fused attention (meta: AttentionArgs); -2 when the kernel does not take the shape
+    static native int ecu_attention(long ctx, long meta);
     // skinny_gemm.cu: the m <= 16 F32 kernel alone (ecu_gemm takes it where it covers the call), for its parity test
     static native int ecu_skinny_gemm(long ctx, long meta);
 }

@@ -11,29 +11,40 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs our tiled GEMM kernels (native/cuda/tiled_gemm.cuh) on the host kernel emulator (native/cuda/emu),
- * so their tiling, edge handling, asynchronous copies and tensor-core fragment indexing are checked against
- * double loops on every machine, GPU or not (the GPU parity tests then check the hardware agrees). Skipped
+ * Runs our GEMM kernels (native/cuda/tiled_gemm.cuh, skinny_gemm.cuh) and the fused attention kernel
+ * (attention.cuh) on the host kernel emulator (native/cuda/emu), so their tiling, edge handling, asynchronous
+ * copies, warp exchanges and tensor-core fragment indexing are checked against double loops on every machine,
+ * GPU or not (the GPU parity and contract tests then check the hardware agrees). Skipped
  * where the sources are not beside the tests (the GPU bundle) or no C++20 compiler is found.
  */
 class KernelEmulationTest {
     private static final Path SOURCES = Path.of("..", "native", "cuda");
 
     @Test
-    void tiledGemmKernelsMatchDoubleLoops() throws IOException, InterruptedException {
-        Path test = SOURCES.resolve("emu").resolve("gemm_emu_test.cpp");
+    void gemmKernelsMatchDoubleLoops() throws IOException, InterruptedException {
+        emulate("gemm_emu_test");
+    }
+
+    @Test
+    void fusedAttentionMatchesTheCpuRule() throws IOException, InterruptedException {
+        emulate("attention_emu_test");
+    }
+
+    /** Builds native/cuda/emu/NAME.cpp with the host's C++ compiler and runs it: exit 0 and "cases passed". */
+    private static void emulate(String name) throws IOException, InterruptedException {
+        Path test = SOURCES.resolve("emu").resolve(name + ".cpp");
         Assumptions.assumeTrue(Files.isRegularFile(test), "kernel sources not found at " + test.toAbsolutePath());
         Path dir = Files.createDirectories(Path.of("target", "kernel-emulation"));
-        Path binary = dir.resolve("gemm_emu_test");
+        Path binary = dir.resolve(name);
         String compiler = System.getenv().getOrDefault("CXX", "g++");
         Run build = run(dir, List.of(compiler, "-std=c++20", "-O2", "-pthread", "-I", SOURCES.toAbsolutePath().toString(),
                 test.toAbsolutePath().toString(), "-o", binary.toAbsolutePath().toString()), 300);
         Assumptions.assumeTrue(build.started, "no C++ compiler '" + compiler + "': " + build.output);
-        assertEquals(0, build.exit, "building the kernel emulation test failed:\n" + build.output);
+        assertEquals(0, build.exit, "building " + name + " failed:\n" + build.output);
         Run result = run(dir, List.of(binary.toAbsolutePath().toString()), 600);
         assertEquals(0, result.exit, "emulated kernels disagree with the reference:\n" + result.output);
         assertTrue(result.output.contains("cases passed"), result.output);
-        System.out.println(result.output.lines().reduce((a, b) -> b).orElse(""));
+        System.out.println(name + ": " + result.output.lines().reduce((a, b) -> b).orElse(""));
     }
 
     private record Run(boolean started, int exit, String output) {}
