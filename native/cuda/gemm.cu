@@ -133,44 +133,81 @@ static bool vector_loads(const GemmArgs& g, i64 batch) {
            (batch == 1 || (g.sa % 4 == 0 && g.sb % 4 == 0));
 }
 
+// Split k (batch 1, small tiles too few to fill the SMs): how, or splits 1 for one pass over k
+static SplitK split_plan(const GemmArgs& g, i64 batch, dim3 grid, int bk) {
+    if (batch != 1) return {1, g.k};
+    return split_k((i64)grid.x * grid.y, g.k, bk, device_sm_count());
+}
+
+// Runs launch(s, k_per_split, splits) with s's partials in a workspace, then adds them through the epilogue.
+template <class Launch>
+static int run_split(const GemmArgs& g, const SplitK& sk, Launch launch) {
+    void* ws = cache_alloc(sizeof(float) * (size_t)(sk.splits * g.m * g.n));
+    if (!ws) return (int)cudaErrorMemoryAllocation;
+    GemmArgs s = g;
+    s.partials = (i64)(uintptr_t)ws;
+    launch(s, sk.k_per_split, (unsigned)sk.splits);
+    splitk_reduce<EpilogueStore><<<blocks_for(g.m * g.n, 256), 256, 0, stream()>>>(s, (int)sk.splits);
+    cache_free(ws);  // one stream: whatever gets the block next runs after these kernels
+    return 0;
+}
+
+// above 48 KB a block must ask for its shared memory (per device, so on every launch)
+template <class Kernel>
+static bool allow_shared(Kernel kernel, int bytes) {
+    return bytes <= 48 * 1024 || cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes) == cudaSuccess;
+}
+
 template <class K, bool TA, bool TB>
-static void launch_tf32(const GemmArgs& g, i64 z0, unsigned nz) {
+static int launch_tf32(const GemmArgs& g, i64 batch, i64 z0, unsigned nz) {
     dim3 grid((unsigned)((g.n + K::BN - 1) / K::BN), (unsigned)((g.m + K::BM - 1) / K::BM), nz);
     const int bytes = MmaStage<K, TA, TB>::BYTES;
+    if constexpr (K::BM == MmaSmall::BM) {  // only the small tiles are ever too few
+        SplitK sk = split_plan(g, batch, grid, K::BK);
+        if (sk.splits > 1) {
+            auto kernel = gemm_tf32_mma<PartialStore, K, TA, TB, true>;
+            if (!allow_shared(kernel, bytes)) return launch_error();
+            return run_split(g, sk, [&](const GemmArgs& s, i64 kps, unsigned splits) {
+                kernel<<<dim3(grid.x, grid.y, splits), K::THREADS, bytes, stream()>>>(s, 0, kps);
+            });
+        }
+    }
     auto kernel = gemm_tf32_mma<EpilogueStore, K, TA, TB>;
-    // above 48 KB a block must ask for its shared memory (per device, so on every launch)
-    if (bytes > 48 * 1024 && cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes) != cudaSuccess) return;
-    kernel<<<grid, K::THREADS, bytes, stream()>>>(g, z0);
+    if (!allow_shared(kernel, bytes)) return launch_error();
+    kernel<<<grid, K::THREADS, bytes, stream()>>>(g, z0, 0);
+    return 0;
 }
 
 template <class K>
-static void launch_tf32(const GemmArgs& g, i64 z0, unsigned nz) {
-    if (g.transA) {
-        if (g.transB) launch_tf32<K, true, true>(g, z0, nz); else launch_tf32<K, true, false>(g, z0, nz);
-    } else {
-        if (g.transB) launch_tf32<K, false, true>(g, z0, nz); else launch_tf32<K, false, false>(g, z0, nz);
-    }
+static int launch_tf32(const GemmArgs& g, i64 batch, i64 z0, unsigned nz) {
+    if (g.transA) return g.transB ? launch_tf32<K, true, true>(g, batch, z0, nz) : launch_tf32<K, true, false>(g, batch, z0, nz);
+    return g.transB ? launch_tf32<K, false, true>(g, batch, z0, nz) : launch_tf32<K, false, false>(g, batch, z0, nz);
 }
 
 template <int BM, int BN, bool VEC>
-static void launch_simt_f32(const GemmArgs& g, i64 z0, unsigned nz) {
+static int launch_simt_f32(const GemmArgs& g, i64 batch, i64 z0, unsigned nz) {
     dim3 grid((unsigned)((g.n + BN - 1) / BN), (unsigned)((g.m + BM - 1) / BM), nz);
+    if constexpr (BM == 64) {  // only the small tiles are ever too few
+        SplitK sk = split_plan(g, batch, grid, SIMT_BK);
+        if (sk.splits > 1)
+            return run_split(g, sk, [&](const GemmArgs& s, i64 kps, unsigned splits) {
+                gemm_simt_f32<PartialStore, BM, BN, VEC, true><<<dim3(grid.x, grid.y, splits), SIMT_THREADS, 0, stream()>>>(s, 0, kps);
+            });
+    }
     gemm_simt_f32<EpilogueStore, BM, BN, VEC><<<grid, SIMT_THREADS, 0, stream()>>>(g, z0);
+    return 0;
 }
 
 template <bool VEC>
-static void launch_f32(const GemmArgs& g, i64 batch, i64 z0, unsigned nz) {
-    // 128 x 128 tiles once there are enough of them to give every SM one, else 64 x 64 (four times as many)
+static int launch_f32(const GemmArgs& g, i64 batch, i64 z0, unsigned nz) {
+    // 128 x 128 tiles once there are enough of them to give every SM one, else 64 x 64 (four times as many,
+    // and k split across blocks when even those are too few)
     const bool big = ((g.m + 127) / 128) * ((g.n + 127) / 128) * batch >= device_sm_count();
     // operands rounded to BF16 / F16 are exact in TF32, so the tensor cores give the F32 kernel's result;
     // the TF32 kernel copies 16-byte pieces, unaligned operands stay on the (exact) SIMT kernel
-    if (VEC && g.k > 0 && (tf32_on() || g.fast)) {
-        if (big) launch_tf32<MmaLarge>(g, z0, nz);
-        else launch_tf32<MmaSmall>(g, z0, nz);
-        return;
-    }
-    if (big) launch_simt_f32<128, 128, VEC>(g, z0, nz);
-    else launch_simt_f32<64, 64, VEC>(g, z0, nz);
+    if (VEC && g.k > 0 && (tf32_on() || g.fast))
+        return big ? launch_tf32<MmaLarge>(g, batch, z0, nz) : launch_tf32<MmaSmall>(g, batch, z0, nz);
+    return big ? launch_simt_f32<128, 128, VEC>(g, batch, z0, nz) : launch_simt_f32<64, 64, VEC>(g, batch, z0, nz);
 }
 
 static int own_gemm(int dtype, const GemmArgs& g, i64 batch) {
@@ -187,8 +224,8 @@ static int own_gemm(int dtype, const GemmArgs& g, i64 batch) {
             if (dtype == F32) gemm_skinny<float><<<grid, 32 * SK_WARPS, 0, stream()>>>(g, z0);
             else gemm_skinny<double><<<grid, 32 * SK_WARPS, 0, stream()>>>(g, z0);
         } else if (dtype == F32) {
-            if (vec) launch_f32<true>(g, batch, z0, nz);
-            else launch_f32<false>(g, batch, z0, nz);
+            int e = vec ? launch_f32<true>(g, batch, z0, nz) : launch_f32<false>(g, batch, z0, nz);
+            if (e) return e;
         } else {
             // big tiles only pay off when there are enough of them to fill the GPU
             if (g.m * g.n * batch >= (i64)512 * 512) launch_simt<double, 64, 64, 8, 4, 4>(g, z0, nz);

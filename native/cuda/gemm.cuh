@@ -18,6 +18,7 @@ inline GemmArgs read_gemm_args(const i64* q) {
     g.bias = q[18]; g.res = q[19]; g.ldr = q[20]; g.sr = q[21];
     g.act = (int)q[22]; g.actParam = bits_to_double(q[23]);
     g.fast = 0;
+    g.partials = 0;
     return g;
 }
 

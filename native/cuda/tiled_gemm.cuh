@@ -10,6 +10,7 @@
 #pragma once
 #include "kernel_args.cuh"
 #include "device_ops.cuh"
+#include <algorithm>
 
 namespace ecu {
 
@@ -61,15 +62,28 @@ struct SimtSlice {
     }
 };
 
-template <class Store, int BM, int BN, bool VEC>
-__global__ void __launch_bounds__(SIMT_THREADS) gemm_simt_f32(GemmArgs g, i64 z0) {
+// The k range a block multiplies: all of k, or with SPLIT (batch 1) the slice of split blockIdx.z, whose product
+// goes to the partials (PartialStore) for splitk_reduce to add.
+template <bool SPLIT>
+struct KRange {
+    i64 lo, hi, z;  // k range, batch entry of the operands
+    __device__ KRange(const GemmArgs& g, i64 z0, i64 k_per_split) {
+        lo = SPLIT ? (i64)blockIdx.z * k_per_split : 0;
+        hi = SPLIT ? min(g.k, lo + k_per_split) : g.k;
+        z = SPLIT ? 0 : z0 + blockIdx.z;
+    }
+    __device__ i64 out() const { return SPLIT ? (i64)blockIdx.z : z; }  // the Store's first index
+};
+
+template <class Store, int BM, int BN, bool VEC, bool SPLIT = false>
+__global__ void __launch_bounds__(SIMT_THREADS) gemm_simt_f32(GemmArgs g, i64 z0, i64 k_per_split = 0) {
     // +4 keeps the transposing stores (threads 2 apart, 4 k rows apart) off each other's banks
     const int LDA = BM + 4, LDB = BN + 4, RM = BM / 64, RN = BN / 64;
     __shared__ __align__(16) float As[2][SIMT_BK * LDA];
     __shared__ __align__(16) float Bs[2][SIMT_BK * LDB];
-    const i64 z = z0 + blockIdx.z;
-    const float* a = ptr<float>(g.a) + z * g.sa;
-    const float* b = ptr<float>(g.b) + z * g.sb;
+    const KRange<SPLIT> kr(g, z0, k_per_split);
+    const float* a = ptr<float>(g.a) + kr.z * g.sa;
+    const float* b = ptr<float>(g.b) + kr.z * g.sb;
     const i64 row0 = (i64)blockIdx.y * BM, col0 = (i64)blockIdx.x * BN;
     const int tx = threadIdx.x % 16, ty = threadIdx.x / 16;
     // A is m x k (transA: stored k x m); B is k x n, i.e. op(B)^T is n x k (transB: stored n x k)
@@ -83,17 +97,17 @@ __global__ void __launch_bounds__(SIMT_THREADS) gemm_simt_f32(GemmArgs g, i64 z0
 #pragma unroll
         for (int j = 0; j < RN * 4; j++) acc[i][j] = 0.f;
 
-    sa.load(a, g.lda, g.transA, row0, g.m, 0, g.k);
-    sb.load(b, g.ldb, !bSpanMajor, col0, g.n, 0, g.k);
+    sa.load(a, g.lda, g.transA, row0, g.m, kr.lo, kr.hi);
+    sb.load(b, g.ldb, !bSpanMajor, col0, g.n, kr.lo, kr.hi);
     sa.template store<LDA>(As[0], g.transA);
     sb.template store<LDB>(Bs[0], !bSpanMajor);
     __syncthreads();
     int buf = 0;
-    for (i64 k0 = 0; k0 < g.k; k0 += SIMT_BK) {
-        const bool more = k0 + SIMT_BK < g.k;
+    for (i64 k0 = kr.lo; k0 < kr.hi; k0 += SIMT_BK) {
+        const bool more = k0 + SIMT_BK < kr.hi;
         if (more) {
-            sa.load(a, g.lda, g.transA, row0, g.m, k0 + SIMT_BK, g.k);
-            sb.load(b, g.ldb, !bSpanMajor, col0, g.n, k0 + SIMT_BK, g.k);
+            sa.load(a, g.lda, g.transA, row0, g.m, k0 + SIMT_BK, kr.hi);
+            sb.load(b, g.ldb, !bSpanMajor, col0, g.n, k0 + SIMT_BK, kr.hi);
         }
         const float* as = As[buf];
         const float* bs = Bs[buf];
@@ -129,7 +143,7 @@ __global__ void __launch_bounds__(SIMT_THREADS) gemm_simt_f32(GemmArgs g, i64 z0
 #pragma unroll
         for (int j = 0; j < RN * 4; j++) {
             const i64 c = col0 + (j / 4) * 64 + tx * 4 + j % 4;
-            if (c < g.n) Store::apply(g, z, r, c, acc[i][j]);
+            if (c < g.n) Store::apply(g, kr.out(), r, c, acc[i][j]);
         }
     }
 }
@@ -177,29 +191,29 @@ struct MmaStage {
 
 // TF32 tensor-core GEMM (operands rounded to nearest TF32, F32 sums); A and B rows must be 16-byte aligned
 // (the host's VEC check). Launch with K::THREADS threads and MmaStage<K, TA, TB>::BYTES of dynamic smem.
-template <class Store, class K, bool TA, bool TB>
-__global__ void __launch_bounds__(K::THREADS) gemm_tf32_mma(GemmArgs g, i64 z0) {
+template <class Store, class K, bool TA, bool TB, bool SPLIT = false>
+__global__ void __launch_bounds__(K::THREADS) gemm_tf32_mma(GemmArgs g, i64 z0, i64 k_per_split = 0) {
     using S = MmaStage<K, TA, TB>;
     float* smem = dynamic_shared_floats();
-    const i64 z = z0 + blockIdx.z;
-    const float* a = ptr<float>(g.a) + z * g.sa;
-    const float* b = ptr<float>(g.b) + z * g.sb;
+    const KRange<SPLIT> kr(g, z0, k_per_split);
+    const float* a = ptr<float>(g.a) + kr.z * g.sa;
+    const float* b = ptr<float>(g.b) + kr.z * g.sb;
     const i64 row0 = (i64)blockIdx.y * K::BM, col0 = (i64)blockIdx.x * K::BN;
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, gq = lane / 4, tq = lane % 4;
     const int wm = (warp / K::WARPS_N) * K::WM, wn = (warp % K::WARPS_N) * K::WN;  // this warp's part of the tile
 
-    const i64 slices = (g.k + K::BK - 1) / K::BK;
+    const i64 slices = (kr.hi - kr.lo + K::BK - 1) / K::BK;
     // fills stage (slice % STAGES) with slice `slice` when there is one; always one commit, so that group
     // counts stay uniform
     auto issue = [&](i64 slice) {
         if (slice < slices) {
             float* as = smem + (int)(slice % K::STAGES) * S::FLOATS;
             float* bs = as + S::A_SIZE;
-            const i64 k0 = slice * K::BK;
-            if (TA) copy_tile_async<K::BK, K::BM, S::LDA, K::THREADS>(as, a, g.lda, g.k, g.m, k0, row0);
-            else copy_tile_async<K::BM, K::BK, S::LDA, K::THREADS>(as, a, g.lda, g.m, g.k, row0, k0);
-            if (TB) copy_tile_async<K::BN, K::BK, S::LDB, K::THREADS>(bs, b, g.ldb, g.n, g.k, col0, k0);
-            else copy_tile_async<K::BK, K::BN, S::LDB, K::THREADS>(bs, b, g.ldb, g.k, g.n, k0, col0);
+            const i64 k0 = kr.lo + slice * K::BK, kh = kr.hi;
+            if (TA) copy_tile_async<K::BK, K::BM, S::LDA, K::THREADS>(as, a, g.lda, kh, g.m, k0, row0);
+            else copy_tile_async<K::BM, K::BK, S::LDA, K::THREADS>(as, a, g.lda, g.m, kh, row0, k0);
+            if (TB) copy_tile_async<K::BN, K::BK, S::LDB, K::THREADS>(bs, b, g.ldb, g.n, kh, col0, k0);
+            else copy_tile_async<K::BK, K::BN, S::LDB, K::THREADS>(bs, b, g.ldb, kh, g.n, k0, col0);
         }
         cp_async_commit();
     };
@@ -252,8 +266,38 @@ __global__ void __launch_bounds__(K::THREADS) gemm_tf32_mma(GemmArgs g, i64 z0) 
             for (int v = 0; v < 4; v++) {
                 const i64 r = row0 + wm + i * 16 + gq + 8 * (v >> 1);
                 const i64 c = col0 + wn + j * 8 + 2 * tq + (v & 1);
-                if (r < g.m && c < g.n) Store::apply(g, z, r, c, acc[i][j][v]);
+                if (r < g.m && c < g.n) Store::apply(g, kr.out(), r, c, acc[i][j][v]);
             }
+}
+
+// Split-k: a block's product of its k slice, stored raw in the partials ([split][m][n]) ...
+struct PartialStore {
+    __device__ static void apply(const GemmArgs& g, i64 split, i64 i, i64 j, float acc) {
+        ptr<float>(g.partials)[(split * g.m + i) * g.n + j] = acc;
+    }
+};
+
+// ... and their sum in split order (deterministic), through the Store's epilogue (grid-stride over m x n).
+template <class Store>
+__global__ void splitk_reduce(GemmArgs g, int splits) {
+    const i64 mn = g.m * g.n;
+    for (i64 t = (i64)blockIdx.x * blockDim.x + threadIdx.x; t < mn; t += (i64)gridDim.x * blockDim.x) {
+        float s = 0.f;
+        for (int sp = 0; sp < splits; sp++) s += ptr<float>(g.partials)[sp * mn + t];
+        Store::apply(g, 0, t / g.n, t % g.n, s);
+    }
+}
+
+// How to cut k for a product whose tiles (of BK-deep slices) cannot fill `sms` SMs: splits >= 2 when it pays
+// (each split keeps at least four slices), k_per_split a whole number of slices; splits 1 otherwise.
+struct SplitK { i64 splits, k_per_split; };
+
+inline SplitK split_k(i64 tiles, i64 k, int bk, int sms) {
+    if (tiles * 2 > sms) return {1, k};
+    i64 splits = std::min<i64>(std::min<i64>((sms + tiles - 1) / tiles, k / (4 * (i64)bk)), 32);
+    if (splits < 2) return {1, k};
+    i64 per = ((k + splits - 1) / splits + bk - 1) / bk * bk;
+    return {(k + per - 1) / per, per};
 }
 
 }  // namespace ecu

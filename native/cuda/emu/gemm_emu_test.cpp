@@ -30,6 +30,7 @@ struct Case {
     int pad;         // added to each leading dimension (odd: unaligned rows)
     int offset;      // floats the operands start past an aligned base (nonzero: unaligned base)
     double alpha, beta;
+    int sms = 0;     // > 0: split k as gemm.cu would on that many SMs (batch 1)
 };
 
 enum class Kernel { SIMT64, SIMT128, TF32_LARGE, TF32_SMALL };
@@ -43,34 +44,57 @@ static const char* name(Kernel k) {
     }
 }
 
+static i64 last_splits = 1;  // for the report line
+
+// Launches kernel(store args, k_per_split) as gemm.cu would: over the whole k, or with sms > 0 (batch 1) cut
+// into the splits split_k chooses for that many SMs, partial products then splitk_reduce.
+template <class Whole, class Split>
+static void launch_maybe_split(const GemmArgs& g, dim3 grid, int threads, size_t smem, int bk, int sms, Whole whole, Split split) {
+    SplitK sk = sms > 0 ? split_k((i64)grid.x * grid.y, g.k, bk, sms) : SplitK{1, g.k};
+    last_splits = sk.splits;
+    if (sk.splits == 1) {
+        emu::launch(grid, dim3(threads), [&] { whole(g); }, smem);
+        return;
+    }
+    std::vector<float> partials(sk.splits * g.m * g.n, std::nanf(""));
+    GemmArgs s = g;
+    s.partials = (i64)partials.data();
+    emu::launch(dim3(grid.x, grid.y, (unsigned)sk.splits), dim3(threads), [&] { split(s, sk.k_per_split); }, smem);
+    emu::launch(dim3(3), dim3(64), [&] { splitk_reduce<PlainStore>(s, (int)sk.splits); });
+}
+
 template <class K, bool TA, bool TB>
-static void launch_tf32(const GemmArgs& g, i64 batch) {
+static void launch_tf32(const GemmArgs& g, i64 batch, int sms) {
     dim3 grid((unsigned)((g.n + K::BN - 1) / K::BN), (unsigned)((g.m + K::BM - 1) / K::BM), (unsigned)batch);
-    emu::launch(grid, dim3(K::THREADS), [&] { gemm_tf32_mma<PlainStore, K, TA, TB>(g, 0); }, MmaStage<K, TA, TB>::BYTES);
+    launch_maybe_split(g, grid, K::THREADS, MmaStage<K, TA, TB>::BYTES, K::BK, sms,
+                       [](const GemmArgs& x) { gemm_tf32_mma<PlainStore, K, TA, TB>(x, 0); },
+                       [](const GemmArgs& x, i64 kps) { gemm_tf32_mma<PartialStore, K, TA, TB, true>(x, 0, kps); });
 }
 
 template <class K>
-static void launch_tf32(const GemmArgs& g, i64 batch) {
+static void launch_tf32(const GemmArgs& g, i64 batch, int sms) {
     if (g.transA) {
-        if (g.transB) launch_tf32<K, true, true>(g, batch); else launch_tf32<K, true, false>(g, batch);
+        if (g.transB) launch_tf32<K, true, true>(g, batch, sms); else launch_tf32<K, true, false>(g, batch, sms);
     } else {
-        if (g.transB) launch_tf32<K, false, true>(g, batch); else launch_tf32<K, false, false>(g, batch);
+        if (g.transB) launch_tf32<K, false, true>(g, batch, sms); else launch_tf32<K, false, false>(g, batch, sms);
     }
 }
 
 template <int BM, int BN, bool VEC>
-static void launch_simt(const GemmArgs& g, i64 batch) {
+static void launch_simt(const GemmArgs& g, i64 batch, int sms) {
     dim3 grid((unsigned)((g.n + BN - 1) / BN), (unsigned)((g.m + BM - 1) / BM), (unsigned)batch);
-    emu::launch(grid, dim3(SIMT_THREADS), [&] { gemm_simt_f32<PlainStore, BM, BN, VEC>(g, 0); });
+    launch_maybe_split(g, grid, SIMT_THREADS, 0, SIMT_BK, sms,
+                       [](const GemmArgs& x) { gemm_simt_f32<PlainStore, BM, BN, VEC>(x, 0); },
+                       [](const GemmArgs& x, i64 kps) { gemm_simt_f32<PartialStore, BM, BN, VEC, true>(x, 0, kps); });
 }
 
 template <bool VEC>
-static void run(Kernel kernel, const GemmArgs& g, i64 batch) {
+static void run(Kernel kernel, const GemmArgs& g, i64 batch, int sms) {
     switch (kernel) {
-        case Kernel::SIMT64: launch_simt<64, 64, VEC>(g, batch); break;
-        case Kernel::SIMT128: launch_simt<128, 128, VEC>(g, batch); break;
-        case Kernel::TF32_LARGE: launch_tf32<MmaLarge>(g, batch); break;
-        case Kernel::TF32_SMALL: launch_tf32<MmaSmall>(g, batch); break;
+        case Kernel::SIMT64: launch_simt<64, 64, VEC>(g, batch, sms); break;
+        case Kernel::SIMT128: launch_simt<128, 128, VEC>(g, batch, sms); break;
+        case Kernel::TF32_LARGE: launch_tf32<MmaLarge>(g, batch, sms); break;
+        case Kernel::TF32_SMALL: launch_tf32<MmaSmall>(g, batch, sms); break;
     }
 }
 
@@ -102,7 +126,7 @@ static bool check(Kernel kernel, const Case& t, std::mt19937& rng) {
     g.b = (i64)(B.data() + t.offset); g.ldb = ldb; g.sb = sb;
     g.c = (i64)(C.data() + t.offset); g.ldc = ldc; g.sc = sc;
     const bool vec = t.pad % 4 == 0 && t.offset % 4 == 0 && sa % 4 == 0 && sb % 4 == 0;
-    if (vec) run<true>(kernel, g, t.batch); else run<false>(kernel, g, t.batch);
+    if (vec) run<true>(kernel, g, t.batch, t.sms); else run<false>(kernel, g, t.batch, t.sms);
 
     double worst = 0;
     for (i64 z = 0; z < t.batch; z++)
@@ -135,9 +159,9 @@ static bool check(Kernel kernel, const Case& t, std::mt19937& rng) {
                     std::printf("FAIL %s: wrote past column %lld of row %lld\n", name(kernel), (long long)t.n, (long long)i);
                     return false;
                 }
-    std::printf("ok   %-12s trans %d%d %4lldx%4lldx%4lld batch %lld pad %d offset %d async %s  max rel err %.2e\n", name(kernel),
-                t.transA, t.transB, (long long)t.m, (long long)t.n, (long long)t.k, (long long)t.batch, t.pad, t.offset,
-                emu::defer_async_copies ? "deferred" : "at once", worst);
+    std::printf("ok   %-12s trans %d%d %4lldx%4lldx%4lld batch %lld pad %d offset %d splits %lld async %s  max rel err %.2e\n",
+                name(kernel), t.transA, t.transB, (long long)t.m, (long long)t.n, (long long)t.k, (long long)t.batch, t.pad,
+                t.offset, (long long)last_splits, emu::defer_async_copies ? "deferred" : "at once", worst);
     return true;
 }
 
@@ -207,6 +231,8 @@ int main() {
         {0, 0, 64, 64, 0, 1, 0, 0, 1.0, 0.5},      // k = 0: C = beta * C
         {0, 0, 9, 300, 70, 1, 0, 0, 1.0, 0.0},     // few rows, many columns
         {0, 0, 96, 72, 200, 1, 0, 0, 1.0, 0.0},    // many k-slices: the stages wrap around twice
+        {0, 0, 64, 136, 784, 1, 0, 0, 1.0, 0.5, 132},  // few tiles, long k: split k on an H100's 132 SMs
+        {0, 0, 21, 70, 301, 1, 1, 1, 0.5, 1.0, 40},    // split k, ragged last split, unaligned (SIMT only)
     };
     const Kernel kernels[] = {Kernel::SIMT64, Kernel::SIMT128, Kernel::TF32_LARGE, Kernel::TF32_SMALL};
     int cases = 0;
