@@ -5,8 +5,8 @@
 //   - gemm_tf32_mma: tiles of a MmaShape on warps of mma.m16n8k8 tiles, k-slices of 32 copied with cp.async
 //     into three stages, two in flight while the third is multiplied.
 // Both take every transpose. The SIMT kernel takes any ld and moves 16 bytes at a time when VEC (host-checked:
-// 16-byte aligned bases, ld and batch strides a multiple of 4); the TF32 kernel needs that alignment. The epilogue is the Store policy's (Store::apply(g, z,
-// i, j, acc) writes C[z][i][j]), called once per element.
+// 16-byte aligned bases, ld and batch strides a multiple of 4); the TF32 kernel needs that alignment. The
+// epilogue is the Store policy's (Store::apply(g, z, i, j, acc) writes C[z][i][j]), called once per element.
 #pragma once
 #include "kernel_args.cuh"
 #include "device_ops.cuh"
@@ -89,7 +89,7 @@ __global__ void __launch_bounds__(SIMT_THREADS) gemm_simt_f32(GemmArgs g, i64 z0
     // A is m x k (transA: stored k x m); B is k x n, i.e. op(B)^T is n x k (transB: stored n x k)
     SimtSlice<BM, VEC> sa;
     SimtSlice<BN, VEC> sb;
-    const bool bSpanMajor = g.transB;  // B stored n x k is "span-major" for the n span
+    const bool bKMajor = !g.transB;  // B stored k x n: k-major for the n span (A's transA case)
 
     float acc[RM * 4][RN * 4];
 #pragma unroll
@@ -98,16 +98,16 @@ __global__ void __launch_bounds__(SIMT_THREADS) gemm_simt_f32(GemmArgs g, i64 z0
         for (int j = 0; j < RN * 4; j++) acc[i][j] = 0.f;
 
     sa.load(a, g.lda, g.transA, row0, g.m, kr.lo, kr.hi);
-    sb.load(b, g.ldb, !bSpanMajor, col0, g.n, kr.lo, kr.hi);
+    sb.load(b, g.ldb, bKMajor, col0, g.n, kr.lo, kr.hi);
     sa.template store<LDA>(As[0], g.transA);
-    sb.template store<LDB>(Bs[0], !bSpanMajor);
+    sb.template store<LDB>(Bs[0], bKMajor);
     __syncthreads();
     int buf = 0;
     for (i64 k0 = kr.lo; k0 < kr.hi; k0 += SIMT_BK) {
         const bool more = k0 + SIMT_BK < kr.hi;
         if (more) {
             sa.load(a, g.lda, g.transA, row0, g.m, k0 + SIMT_BK, kr.hi);
-            sb.load(b, g.ldb, !bSpanMajor, col0, g.n, k0 + SIMT_BK, kr.hi);
+            sb.load(b, g.ldb, bKMajor, col0, g.n, k0 + SIMT_BK, kr.hi);
         }
         const float* as = As[buf];
         const float* bs = Bs[buf];
@@ -131,7 +131,7 @@ __global__ void __launch_bounds__(SIMT_THREADS) gemm_simt_f32(GemmArgs g, i64 z0
         }
         if (more) {
             sa.template store<LDA>(As[buf ^ 1], g.transA);
-            sb.template store<LDB>(Bs[buf ^ 1], !bSpanMajor);
+            sb.template store<LDB>(Bs[buf ^ 1], bKMajor);
         }
         __syncthreads();
         buf ^= 1;
