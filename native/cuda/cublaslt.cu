@@ -5,7 +5,8 @@
 // query and allocates nothing; only the bias pointer is set per call.
 //
 // Row-major C (m x n) is column-major C^T (n x m), so C^T = op(B)^T op(A)^T: our B is cuBLASLt's A and
-// our A its B, with no copies. Bias per column of C is per row of C^T: cuBLASLt's BIAS epilogues.
+// our A its B, with no copies. Bias per column of C is per row of C^T: cuBLASLt's BIAS epilogues. The row sums
+// of our op(A) (a linear layer's bias gradient) are the k-sums of cuBLASLt's op(B): its BGRADB epilogue.
 #include "cublaslt.cuh"
 #include "cublaslt_api.h"
 #include "ops.cuh"
@@ -191,6 +192,9 @@ struct LtCall {
     uint32_t epilogue;
 };
 
+// The epilogues that read (BIAS) or write (BGRADB) the vector behind MATMUL_DESC_BIAS_POINTER.
+static bool uses_bias_pointer(uint32_t epilogue) { return (epilogue & ecl::EPILOGUE_BIAS) || epilogue == ecl::EPILOGUE_BGRADB; }
+
 static ecl::Status make_layout(const LtMatrix& x, int32_t type, i64 batch, ecl::MatrixLayout* out) {
     LtApi& a = lt().api;
     ecl::Status st = a.layout_create(out, type, (uint64_t)x.rows, (uint64_t)x.cols, (int64_t)x.ld);
@@ -217,7 +221,7 @@ static bool build_plan(LtContext& lc, const LtCall& k, size_t es, LtPlan* p, std
     if (st == ecl::STATUS_SUCCESS) st = a.desc_set(p->desc, ecl::MATMUL_DESC_TRANSA, &ta, sizeof ta);
     if (st == ecl::STATUS_SUCCESS) st = a.desc_set(p->desc, ecl::MATMUL_DESC_TRANSB, &tb, sizeof tb);
     if (st == ecl::STATUS_SUCCESS) st = a.desc_set(p->desc, ecl::MATMUL_DESC_EPILOGUE, &k.epilogue, sizeof k.epilogue);
-    if (st == ecl::STATUS_SUCCESS && (k.epilogue & ecl::EPILOGUE_BIAS))  // its alignment guides the heuristic
+    if (st == ecl::STATUS_SUCCESS && uses_bias_pointer(k.epilogue))  // its alignment guides the heuristic
         st = a.desc_set(p->desc, ecl::MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
     if (st == ecl::STATUS_SUCCESS) st = make_layout(k.a, k.data_type, k.batch, &p->a);
     if (st == ecl::STATUS_SUCCESS) st = make_layout(k.b, k.data_type, k.batch, &p->b);
@@ -290,7 +294,8 @@ static LtPlan* plan_for(LtContext& lc, const LtCall& k, size_t es, std::string* 
         LtCall plain = k;  // e.g. F64 has no fused epilogues: the product alone, our tail kernel for the rest
         plain.epilogue = ecl::EPILOGUE_DEFAULT;
         std::string why2;
-        if (k.epilogue == ecl::EPILOGUE_DEFAULT || !build_plan(lc, plain, es, &p, &why2)) {
+        // a bias gradient is an output: without its epilogue the call is declined, never run without it
+        if (k.epilogue == ecl::EPILOGUE_DEFAULT || k.epilogue == ecl::EPILOGUE_BGRADB || !build_plan(lc, plain, es, &p, &why2)) {
             destroy_plan(p);
             if (!why2.empty()) *why += "; without the epilogue: " + why2;
             cache[key].declined = *why;
@@ -322,8 +327,8 @@ static bool describe_call(int dtype, const GemmArgs& g, i64 batch, LtCall* k, bo
     *residual_in_c = g.res && g.beta == 0 && !(g.sr == 0 && batch > 1);
     k->c = *residual_in_c ? LtMatrix{g.res, g.n, g.m, g.ldr, g.sr} : k->d;
     bool tail_residual = g.res && !*residual_in_c;
-    k->bias = g.bias;
-    k->epilogue = compose_epilogue(g.bias != 0, tail_residual ? OP_IDENTITY : g.act);
+    k->bias = g.bias_grad ? g.bias_grad : g.bias;
+    k->epilogue = g.bias_grad ? ecl::EPILOGUE_BGRADB : compose_epilogue(g.bias != 0, tail_residual ? OP_IDENTITY : g.act);
     return true;
 }
 
@@ -384,8 +389,8 @@ int lt_gemm(int dtype, const GemmArgs& g, i64 batch, std::string* why) {
     LtPlan* p = plan_for(*lc, k, es, why);
     if (!p) return LT_DECLINED;
     LtApi& a = lt().api;
-    if (p->epilogue & ecl::EPILOGUE_BIAS) {
-        const void* bias = ptr<void>(g.bias);
+    if (uses_bias_pointer(p->epilogue)) {
+        const void* bias = ptr<void>(k.bias);
         ecl::Status st = a.desc_set(p->desc, ecl::MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
         if (st != ecl::STATUS_SUCCESS) { *why = "setting the bias pointer failed: " + status_text(st); return LT_DECLINED; }
     }
@@ -404,6 +409,8 @@ int lt_gemm(int dtype, const GemmArgs& g, i64 batch, std::string* why) {
     if (tail_bias || tail_res || tail_act != OP_IDENTITY) return gemm_tail(dtype, g, batch, tail_bias, tail_res, tail_act);
     return 0;
 }
+
+static std::atomic<long long> g_bias_grads_fused{0};
 
 static std::atomic<long long> g_fallbacks{0};
 static std::mutex g_fallback_mu;
@@ -480,6 +487,26 @@ int ecu_set_gemm_mode(int mode) {
 int ecu_gemm_mode() { return g_gemm_mode; }
 
 long long ecu_gemm_fallbacks() { return g_fallbacks.load(); }
+
+// meta: as ecu_gemm (batch 1, no bias, residual or activation); also writes bias_grad[i] = sum over j of op(A)[i][j]
+// through cuBLASLt's BGRADB epilogue. -2 when that path does not take the call (mode own, no cuBLASLt, k or n 0,
+// alpha not 1, no algorithm): the caller then runs the product and the sums apart.
+int ecu_gemm_bias_grad(long long ctx, long long meta, long long bias_grad) {
+    ECU_BIND_STATUS(ctx);
+    const i64* q = ptr<i64>(meta);
+    GemmArgs g = read_gemm_args(q);
+    g.bias_grad = bias_grad;
+    int dtype = (int)q[0];
+    if (gemm_mode() == GEMM_OWN || !lt_loaded() || q[17] != 1 || g.k == 0 || g.n == 0 || g.alpha != 1 || g.bias || g.res ||
+        g.act != OP_IDENTITY)
+        return LT_DECLINED;
+    std::string why;
+    int e = lt_gemm(dtype, g, 1, &why);
+    if (e == 0) g_bias_grads_fused++;
+    return e;
+}
+
+long long ecu_gemm_bias_grads_fused() { return g_bias_grads_fused.load(); }
 
 long long ecu_cublaslt_heuristic_queries() { return g_heuristic_queries.load(); }
 

@@ -39,7 +39,7 @@ const int MATMUL_PREF_MAX_WORKSPACE_BYTES = 1, MATMUL_PREF_MIN_ALIGNMENT_A_BYTES
           MATMUL_PREF_MIN_ALIGNMENT_C_BYTES = 7, MATMUL_PREF_MIN_ALIGNMENT_D_BYTES = 8;
 // cublasLtEpilogue_t (a uint32_t attribute)
 const uint32_t EPILOGUE_DEFAULT = 1, EPILOGUE_RELU = 2, EPILOGUE_BIAS = 4, EPILOGUE_RELU_BIAS = 6, EPILOGUE_GELU = 32,
-               EPILOGUE_GELU_BIAS = 36;
+               EPILOGUE_GELU_BIAS = 36, EPILOGUE_BGRADB = 512;
 
 // cublasLtMatmulAlgo_t: semi-opaque, copied by value
 struct MatmulAlgo { uint64_t data[8]; };

@@ -55,6 +55,8 @@ int ecu_elementwise(long long ctx, long long meta);
 int ecu_gemm(long long ctx, long long meta);
 // The same product on F32 operands already rounded to BF16 (fast 1) or F16 (fast 2): cuBLASLt may use those units.
 int ecu_gemm_rounded_operands(long long ctx, long long meta, int fast);
+int ecu_gemm_bias_grad(long long ctx, long long meta, long long bias_grad);
+long long ecu_gemm_bias_grads_fused();
 int ecu_reduce(long long ctx, long long meta);
 int ecu_softmax(long long ctx, int dtype, long long x, long long y, long long rows, long long cols, int log);
 int ecu_softmax_backward(long long ctx, int dtype, long long y, long long gy, long long gx, long long rows, long long cols, int log);

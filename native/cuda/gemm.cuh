@@ -19,6 +19,7 @@ inline GemmArgs read_gemm_args(const i64* q) {
     g.act = (int)q[22]; g.actParam = bits_to_double(q[23]);
     g.fast = 0;
     g.partials = 0;
+    g.bias_grad = 0;
     return g;
 }
 

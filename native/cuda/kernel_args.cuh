@@ -20,6 +20,7 @@ struct GemmArgs {
     double actParam;
     int fast;  // 0: F32 (or TF32 when enabled); 1 / 2: operands already rounded to BF16 / F16, which cuBLASLt may take exactly
     i64 partials;  // split-k: [splits][m][n] F32 partial products (our tiled kernels), 0 = none
+    i64 bias_grad;  // cuBLASLt only: also write the row sums of op(A) (length m) here, 0 = none
 };
 
 }  // namespace ecu

@@ -195,13 +195,27 @@ final class MatMulOp {
             Tensor x = saved(0), w = saved(1);
             long in = w.shape()[1], out = w.shape()[0];
             Tensor g2 = g.reshape(-1, out);
-            Tensor gx, gw;
+            boolean wantBias = inputs[2] != null && needsGrad(2);
+            Tensor gx, gw = null, gb = null;
             try (Autocast scope = Autocast.of(precision)) {
                 gx = needsGrad(0) ? g.matmul(w) : null;
-                gw = needsGrad(1) ? g2.t().matmul(x.reshape(-1, in)) : null;
+                if (needsGrad(1) && wantBias) {
+                    gb = Tensor.empty(g.backend(), g.dtype(), out);
+                    gw = weightGradient(g2, x.reshape(-1, in), gb);
+                } else if (needsGrad(1)) {
+                    gw = g2.t().matmul(x.reshape(-1, in));
+                }
             }
-            Tensor gb = inputs[2] != null && needsGrad(2) ? g2.sum(0, false) : null;
+            if (gb == null && wantBias) gb = g2.sum(0, false);
             return new Tensor[]{gx, gw, gb};
         }
+    }
+
+    /** dW = dY^T X for dY [rows, out] and X [rows, in], with db (the column sums of dY) written by the same GEMM. */
+    private static Tensor weightGradient(Tensor dy, Tensor x, Tensor db) {
+        long rows = dy.shape()[0], out = dy.shape()[1], in = x.shape()[1];
+        Tensor gw = Tensor.empty(dy.backend(), dy.dtype(), out, in);
+        gemm(operand(dy.t(), 0), operand(x, 0), gw, out, in, rows, 1, Epilogue.biasGradient(db.buffer()));
+        return gw;
     }
 }

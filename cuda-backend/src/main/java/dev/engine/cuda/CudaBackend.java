@@ -225,6 +225,8 @@ public final class CudaBackend extends CheckedBackend implements AutoCloseable {
         else s = CublasLt.status() + ", mode " + mode;
         long fallbacks = CudaNative.ecu_gemm_fallbacks();
         if (fallbacks > 0) s += "; " + fallbacks + " products fell back to ours, last: " + CudaNative.ecu_gemm_last_fallback();
+        long biasGrads = CudaNative.ecu_gemm_bias_grads_fused();
+        if (biasGrads > 0) s += "; " + biasGrads + " bias gradients fused by cuBLASLt";
         return s;
     }
 
@@ -280,6 +282,18 @@ public final class CudaBackend extends CheckedBackend implements AutoCloseable {
     @Override protected void gemmUnchecked(boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a, MatrixRef b,
                                            double beta, MatrixRef c, long batch, Epilogue epi) {
         check("gemm", CudaNative.ecu_gemm(ctx(), gemmArgs(transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi).address()));
+    }
+
+    /** The product and the row sums of op(A) in one cuBLASLt call (its BGRADB epilogue) where it takes them, else apart. */
+    @Override protected void gemmBiasGradientUnchecked(boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a,
+                                                       MatrixRef b, double beta, MatrixRef c, Buffer out) {
+        int rc = CudaNative.ecu_gemm_bias_grad(ctx(), gemmArgs(transA, transB, m, n, k, alpha, a, b, beta, c, 1, Epilogue.NONE).address(),
+                out.address());
+        if (rc != -2) {
+            check("gemm", rc);
+            return;
+        }
+        super.gemmBiasGradientUnchecked(transA, transB, m, n, k, alpha, a, b, beta, c, out);
     }
 
     /**

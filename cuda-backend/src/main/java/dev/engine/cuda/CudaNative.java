@@ -73,6 +73,8 @@ final class CudaNative {
     static native int ecu_elementwise(long ctx, long meta);
     static native int ecu_gemm(long ctx, long meta);
     static native int ecu_gemm_rounded_operands(long ctx, long meta, int fast);
+    static native int ecu_gemm_bias_grad(long ctx, long meta, long biasGrad);
+    static native long ecu_gemm_bias_grads_fused();
     static native int ecu_reduce(long ctx, long meta);
     static native int ecu_softmax(long ctx, int dtype, long x, long y, long rows, long cols, int log);
     static native int ecu_softmax_backward(long ctx, int dtype, long y, long gy, long gx, long rows, long cols, int log);

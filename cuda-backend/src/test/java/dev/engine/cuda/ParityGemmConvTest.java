@@ -106,6 +106,43 @@ class ParityGemmConvTest {
         }
     }
 
+    /**
+     * The bias-gradient epilogue (a linear layer's dW and db in one call): cuBLASLt's BGRADB where it takes the call,
+     * else the product and the sums apart; both give the CPU's C and row sums. How many were fused is printed.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})
+    void gemmBiasGradient(GemmImplementation impl) throws Exception {
+        try (AutoCloseable mode = gemmMode(impl)) {
+            long fusedBefore = CudaNative.ecu_gemm_bias_grads_fused();
+            // {m = out features, n = in features, k = rows}: linear layers of the GPU benchmarks, and odd sizes
+            int[][] shapes = {{512, 784, 128}, {10, 512, 128}, {4096, 4096, 256}, {37, 53, 29}, {1, 9, 5}, {6, 5, 1}};
+            for (DType dt : FLOATS)
+                for (int[] s : shapes)
+                    for (boolean tb : new boolean[]{false, true}) biasGradientCase(dt, null, s[0], s[1], s[2], true, tb, 0);
+            biasGradientCase(DType.F32, null, 33, 17, 9, false, false, 0.5);
+            biasGradientCase(DType.F32, DType.BF16, 512, 784, 128, true, false, 0);
+            System.out.println("gemmBiasGradient " + impl + ": " + (CudaNative.ecu_gemm_bias_grads_fused() - fusedBefore) + " fused by cuBLASLt; "
+                    + gpu().gemmDescription());
+        }
+    }
+
+    private static void biasGradientCase(DType dt, DType rounding, int m, int n, int k, boolean ta, boolean tb, double beta) {
+        int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+        try (Twin a = random(dt, (long) ar * ac, 1); Twin b = random(dt, (long) br * bc, 2); Twin c = random(dt, (long) m * n, 3);
+             Twin sums = random(dt, m, 4)) {
+            for (Backend be : both()) {
+                MatrixRef ra = MatrixRef.of(a.on(be), ac), rb = MatrixRef.of(b.on(be), bc), rc = MatrixRef.of(c.on(be), n);
+                if (rounding == null) be.gemm(ta, tb, m, n, k, 1, ra, rb, beta, rc, 1, Epilogue.biasGradient(sums.on(be)));
+                else be.gemmRounded(rounding, ta, tb, m, n, k, 1, ra, rb, beta, rc, 1, Epilogue.biasGradient(sums.on(be)));
+            }
+            String what = "gemm bias gradient " + dt + (rounding == null ? "" : " " + rounding) + " ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k
+                    + " beta=" + beta + " gemm=" + gpu().gemmImplementation();
+            assertClose(what + " C", c, Parity.tol(dt) * 5);
+            assertClose(what + " sums", sums, Parity.tol(dt) * 5);
+        }
+    }
+
     /** Every epilogue the cuBLASLt path splits differently: bias/activation fused or not, residual as its C (beta 0) or added after. */
     @ParameterizedTest
     @EnumSource(value = GemmImplementation.class, names = {"OWN", "CUBLASLT"})

@@ -32,7 +32,25 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
     @Override public final void gemm(boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a, MatrixRef b,
                                      double beta, MatrixRef c, long batch, Epilogue epilogue) {
         Epilogue epi = checkGemm("gemm", transA, transB, m, n, k, a, b, c, batch, epilogue);
-        if (epi != null) gemmUnchecked(transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi);
+        if (epi != null && epi.biasGradient() != null) gemmBiasGradientUnchecked(transA, transB, m, n, k, alpha, a, b, beta, c, epi.biasGradient());
+        else if (epi != null) gemmUnchecked(transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi);
+    }
+
+    /**
+     * Checked as {@link #gemm} with {@link Epilogue#biasGradient}: batch 1, m > 0 (n may be 0), out of length m in
+     * C's dtype. The default runs the product, then sums op(A)'s rows with {@link #reduceUnchecked}.
+     */
+    protected void gemmBiasGradientUnchecked(boolean transA, boolean transB, long m, long n, long k, double alpha, MatrixRef a, MatrixRef b,
+                                             double beta, MatrixRef c, Buffer out) {
+        if (n > 0) gemmUnchecked(transA, transB, m, n, k, alpha, a, b, beta, c, 1, Epilogue.NONE);
+        rowSumsUnchecked(transA, m, k, a, out);
+    }
+
+    /** out[i] = sum over j of op(A)[i][j] for the m x k matrix op(A). */
+    protected final void rowSumsUnchecked(boolean transA, long m, long k, MatrixRef a, Buffer out) {
+        long[] strides = transA ? new long[]{1, a.ld()} : new long[]{a.ld(), 1};
+        Layout l = new Layout(new long[]{m, k}, strides, a.offset());
+        reduceUnchecked(ReduceOp.SUM, new BufferView(a.buffer(), l), KernelChecks.reductionAxes("gemm", l, ReduceOp.SUM, new int[]{1}), out);
     }
 
     @Override public final void gemmRounded(DType precision, boolean transA, boolean transB, long m, long n, long k, double alpha,
@@ -43,7 +61,13 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
         if (c != null && c.buffer() != null && c.buffer().dtype() != DType.F32)
             throw new DTypeException(op + ": operands and C must be F32, got C " + c.buffer().dtype());
         Epilogue epi = checkGemm(op, transA, transB, m, n, k, a, b, c, batch, epilogue);
-        if (epi != null) gemmRoundedUnchecked(precision, transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi);
+        if (epi == null) return;
+        if (epi.biasGradient() == null) {
+            gemmRoundedUnchecked(precision, transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi);
+            return;
+        }
+        if (n > 0) gemmRoundedUnchecked(precision, transA, transB, m, n, k, alpha, a, b, beta, c, 1, Epilogue.NONE);
+        rowSumsUnchecked(transA, m, k, a, epi.biasGradient());
     }
 
     /**
@@ -103,7 +127,19 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
         Epilogue epi = epilogue == null ? Epilogue.NONE : epilogue;
         if (epi.bias() != null) buffer(op, "bias", this, epi.bias(), n, dt);
         if (epi.residual() != null) matrix(op, "residual", epi.residual(), m, n, batch, dt);
+        if (epi.biasGradient() != null) {
+            checkBiasGradient(op, epi, m, batch, dt);
+            return m == 0 ? null : epi;  // the row sums are owed even when C is empty (n = 0)
+        }
         return m == 0 || n == 0 || batch == 0 ? null : epi;
+    }
+
+    /** The bias-gradient epilogue: batch 1, nothing else in the epilogue, out of length m in C's dtype. */
+    private void checkBiasGradient(String op, Epilogue epi, long m, long batch, DType dt) {
+        if (batch != 1) throw new ShapeException(op + ": the bias-gradient epilogue takes batch 1, got batch " + batch);
+        if (epi.bias() != null || epi.residual() != null || epi.activation() != Activation.NONE)
+            throw new EngineException(op + ": the bias-gradient epilogue combines with no bias, residual or activation");
+        buffer(op, "bias gradient", this, epi.biasGradient(), m, dt);
     }
 
     /** m, n, batch > 0 (k may be 0: C = beta C); every operand inside its buffer; epilogue not null. */
@@ -173,6 +209,7 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
         matrix(op, "A", a, m, k, 1, DType.F32);
         matrix(op, "C", c, m, n, 1, DType.F32);
         Epilogue epi = epilogue == null ? Epilogue.NONE : epilogue;
+        if (epi.biasGradient() != null) throw new EngineException(op + ": the bias-gradient epilogue is for gemm and gemmRounded only");
         if (epi.bias() != null) buffer(op, "bias", this, epi.bias(), n, DType.F32);
         if (epi.residual() != null) matrix(op, "residual", epi.residual(), m, n, 1, DType.F32);
         return epi;

@@ -67,6 +67,26 @@ final class BadInputContract {
                 f -> f.be.gemm(false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.F32, 4), 2), null, 0, MatrixRef.of(f.alloc(DType.F32, 4), 2), 1, null));
         bad("gemm with a null C", EngineException.class, "gemm: C is null",
                 f -> f.be.gemm(false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.F32, 4), 2), MatrixRef.of(f.alloc(DType.F32, 4), 2), 0, null, 1, null));
+        bad("bias-gradient epilogue on a batch", ShapeException.class, "gemm: the bias-gradient epilogue takes batch 1, got batch 2",
+                f -> f.be.gemm(false, false, 2, 2, 2, 1, new MatrixRef(f.alloc(DType.F32, 8), 0, 2, 4), new MatrixRef(f.alloc(DType.F32, 8), 0, 2, 4), 0,
+                        new MatrixRef(f.alloc(DType.F32, 8), 0, 2, 4), 2, Epilogue.biasGradient(f.alloc(DType.F32, 2))));
+        bad("bias-gradient epilogue with a bias", EngineException.class,
+                "gemm: the bias-gradient epilogue combines with no bias, residual or activation",
+                f -> f.be.gemm(false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.F32, 4), 2), MatrixRef.of(f.alloc(DType.F32, 4), 2), 0,
+                        MatrixRef.of(f.alloc(DType.F32, 4), 2), 1, new Epilogue(null, null, Activation.RELU, 0, f.alloc(DType.F32, 2))));
+        bad("bias-gradient output too short", ShapeException.class, "gemmRounded: bias gradient holds 2 elements, needs 3",
+                f -> f.be.gemmRounded(DType.BF16, true, false, 3, 2, 2, 1, MatrixRef.of(f.alloc(DType.F32, 6), 3), MatrixRef.of(f.alloc(DType.F32, 4), 2),
+                        0, MatrixRef.of(f.alloc(DType.F32, 6), 2), 1, Epilogue.biasGradient(f.alloc(DType.F32, 2))));
+        bad("bias-gradient output of another dtype", DTypeException.class, "gemm: bias gradient has dtype F32, expected F64",
+                f -> f.be.gemm(false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.F64, 4), 2), MatrixRef.of(f.alloc(DType.F64, 4), 2), 0,
+                        MatrixRef.of(f.alloc(DType.F64, 4), 2), 1, Epilogue.biasGradient(f.alloc(DType.F32, 2))));
+        bad("gemmPacked with a bias-gradient epilogue", EngineException.class, "gemmPacked: the bias-gradient epilogue is for gemm and gemmRounded only",
+                f -> {
+                    try (PackedMatrix p = f.be.packMatrix(f.alloc(DType.F32, 4), 2, 2)) {
+                        f.be.gemmPacked(2, MatrixRef.of(f.alloc(DType.F32, 4), 2), p, MatrixRef.of(f.alloc(DType.F32, 4), 2),
+                                Epilogue.biasGradient(f.alloc(DType.F32, 2)));
+                    }
+                });
         bad("gemmRounded to F32", DTypeException.class, "gemmRounded: operands round to BF16 or F16, not F32",
                 f -> f.be.gemmRounded(DType.F32, false, false, 2, 2, 2, 1, MatrixRef.of(f.alloc(DType.F32, 4), 2), MatrixRef.of(f.alloc(DType.F32, 4), 2),
                         0, MatrixRef.of(f.alloc(DType.F32, 4), 2), 1, null));

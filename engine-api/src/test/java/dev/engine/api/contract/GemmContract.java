@@ -55,6 +55,34 @@ final class GemmContract {
         return differ;
     }
 
+    /**
+     * The bias-gradient epilogue: C as the plain product (rounded operands with a precision) and out[i] the sum of
+     * op(A)'s row i, unrounded and unscaled by alpha; out starts as NaN so a missed row shows.
+     */
+    private static void checkBiasGradient(Fx f, DType precision, DType dt, boolean ta, boolean tb, int m, int n, int k, double alpha,
+                                          double beta) {
+        int ar = ta ? k : m, ac = ta ? m : k, br = tb ? n : k, bc = tb ? k : n;
+        int lda = ac + 2, ldb = bc + 1, ldc = n + 3;
+        double[] a = f.random(dt, 1 + Math.max(1, ar * lda)), b = f.random(dt, 1 + Math.max(1, br * ldb)), c = f.random(dt, Math.max(1, m * ldc));
+        Buffer bc0 = f.buf(dt, c), out = f.alloc(dt, Math.max(1, m));
+        MatrixRef ra = new MatrixRef(f.buf(dt, a), 1, lda, 0), rb = new MatrixRef(f.buf(dt, b), 1, ldb, 0), rc = new MatrixRef(bc0, 0, ldc, 0);
+        if (precision == null) f.be.gemm(ta, tb, m, n, k, alpha, ra, rb, beta, rc, 1, Epilogue.biasGradient(out));
+        else f.be.gemmRounded(precision, ta, tb, m, n, k, alpha, ra, rb, beta, rc, 1, Epilogue.biasGradient(out));
+        String what = "bias gradient " + (precision == null ? "" : precision + " ") + dt + (ta ? " A^T" : "") + (tb ? " B^T" : "") + " " + m + "x"
+                + n + "x" + k;
+        double[] want = m == 0 || n == 0 ? c
+                : Ref.gemm(ta, tb, m, n, k, alpha, rounded(a, precision), 1, lda, 0, rounded(b, precision), 1, ldb, 0, beta, c, 0, ldc, 0, 1, null,
+                           null, n, Activation.NONE, 0);
+        Fx.close(want, f.read(bc0), dt, Math.max(4, k), what + " C");
+        if (m == 0) {
+            assertArrayEquals(new double[]{Double.NaN}, f.read(out), 0, what + ": out written for m = 0");
+            return;
+        }
+        double[] sums = new double[m];
+        for (int i = 0; i < m; i++) for (int j = 0; j < k; j++) sums[i] += a[1 + (ta ? j * lda + i : i * lda + j)];
+        Fx.close(sums, f.read(out), dt, Math.max(4, k), what + " sums");
+    }
+
     private static double[] rounded(double[] v, DType precision) {
         if (precision == null) return v;
         double[] r = new double[v.length];
@@ -107,6 +135,21 @@ final class GemmContract {
                         check(f, p, DType.F32, false, false, 3, 4, 0, 1, 0.5, 1, false, false, false, Activation.NONE);
                         check(f, p, DType.F32, false, false, 0, 4, 3, 1, 0, 1, false, false, false, Activation.NONE);
                         if (differ == 0) throw new AssertionError("gemmRounded " + p + ": no result differs from the unrounded product");
+                    }
+                }),
+                test(be, "bias-gradient epilogue: row sums of op(A) beside the product, every transpose, rounded too", f -> {
+                    for (DType dt : Fx.FLOATS) {
+                        for (boolean ta : new boolean[]{false, true}) for (boolean tb : new boolean[]{false, true})
+                            checkBiasGradient(f, null, dt, ta, tb, 5, 7, 3, 1.5, 0.5);
+                        checkBiasGradient(f, null, dt, true, false, 64, 48, 200, 1, 0);   // a linear layer's dW and db
+                        checkBiasGradient(f, null, dt, true, false, 10, 33, 1, 1, 0);
+                        checkBiasGradient(f, null, dt, false, false, 3, 4, 0, 1, 0.5);   // k = 0: zero sums, C = beta C
+                        checkBiasGradient(f, null, dt, true, false, 6, 0, 5, 1, 0);       // n = 0: the sums alone
+                        checkBiasGradient(f, null, dt, true, false, 0, 4, 5, 1, 0);
+                    }
+                    for (DType p : new DType[]{DType.BF16, DType.F16}) {
+                        checkBiasGradient(f, p, DType.F32, true, false, 37, 45, 70, 1, 0);
+                        checkBiasGradient(f, p, DType.F32, false, true, 5, 7, 3, 2, 0.5);
                     }
                 }),
                 test(be, "packed B with the frozen epilogue", f -> {
