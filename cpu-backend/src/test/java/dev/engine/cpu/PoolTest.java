@@ -77,6 +77,10 @@ class PoolTest extends CpuTestBase {
                 new Pool2dShape(1, 2, 4, 2100, 2, 2, 2, 2, 0, 0, false),  // 2x2 flat path, one row pair per block
                 new Pool2dShape(1, 2, 8, 9, 2, 2, 2, 2, 0, 0, false),     // odd width: not the 2x2 flat path
                 new Pool2dShape(1, 2, 9, 8, 2, 2, 2, 2, 0, 0, false),     // odd height: not the 2x2 flat path
+                new Pool2dShape(1, 6, 28, 28, 2, 2, 2, 2, 0, 0, false),   // LeNet with padding 2: AVX-512 rows of 28 (masked)
+                new Pool2dShape(1, 16, 10, 10, 2, 2, 2, 2, 0, 0, false),  // ... and 10
+                new Pool2dShape(2, 3, 4, 32, 2, 2, 2, 2, 0, 0, false),    // whole 32-wide vectors, no masked rest
+                new Pool2dShape(1, 3, 6, 66, 2, 2, 2, 2, 0, 0, false),    // two whole vectors and a rest of 2
         };
         java.util.List<Pool2dShape> all = new java.util.ArrayList<>(java.util.List.of(extra));
         all.addAll(java.util.List.of(shapes(false)));
