@@ -68,7 +68,10 @@ ENGINE_INLINE void max_pool_values_2x2(const T* x, T* y, i64 rows, i64 w, T* buf
 template <typename T>
 ENGINE_INLINE void max_pool_values_nopad(const PoolGeom& g, const T* x, T* y, T* rowmax, i64 rowmax_len) {
     if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.h == 2 * g.oh && g.w == 2 * g.ow) {
-        max_pool_values_2x2(x, y, g.nc * g.oh, g.w, rowmax, rowmax_len);
+        if (sizeof(T) == 4 && max_pool_2x2_avx512_runs())
+            max_pool_2x2_avx512(reinterpret_cast<const float*>(x), reinterpret_cast<float*>(y), g.nc * g.oh, g.w);
+        else
+            max_pool_values_2x2(x, y, g.nc * g.oh, g.w, rowmax, rowmax_len);
         return;
     }
     const i64 span = (g.ow - 1) * g.sw + g.kw;  // input columns the windows of one row touch
@@ -103,15 +106,6 @@ ENGINE_DISPATCH void max_pool_values_nopad_f32(const PoolGeom& g, const float* x
 template <typename T>
 static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
     if (!idx && sizeof(T) == 4 && g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0) {
-        const bool whole_2x2 = g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.h == 2 * g.oh && g.w == 2 * g.ow;
-        if (whole_2x2 && max_pool_2x2_avx512_runs()) {
-            run_shares(threads_for(g.nc * g.oh * g.ow * 4), g.nc, [&](int t, int nt) {
-                const i64 p0 = g.nc * t / nt, p1 = g.nc * (t + 1) / nt;
-                max_pool_2x2_avx512(reinterpret_cast<const float*>(x) + p0 * g.h * g.w, reinterpret_cast<float*>(y) + p0 * g.oh * g.ow,
-                                    (p1 - p0) * g.oh, g.w);
-            });
-            return;
-        }
         run_shares(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), g.nc, [&](int t, int nt) {
             const i64 span = (g.ow - 1) * g.sw + g.kw;
             float onStack[1024];

@@ -488,7 +488,7 @@ int ecu_gemm_mode() { return g_gemm_mode; }
 
 long long ecu_gemm_fallbacks() { return g_fallbacks.load(); }
 
-// meta: as ecu_gemm (batch 1, no bias, residual or activation); also writes bias_grad[i] = sum over j of op(A)[i][j]
+// meta: as ecu_gemm (batch 1, no bias, residual or activation: checked in Java); also writes bias_grad[i] = sum over j of op(A)[i][j]
 // through cuBLASLt's BGRADB epilogue. -2 when that path does not take the call (mode own, no cuBLASLt, k or n 0,
 // alpha not 1, no algorithm): the caller then runs the product and the sums apart.
 int ecu_gemm_bias_grad(long long ctx, long long meta, long long bias_grad) {
@@ -497,9 +497,7 @@ int ecu_gemm_bias_grad(long long ctx, long long meta, long long bias_grad) {
     GemmArgs g = read_gemm_args(q);
     g.bias_grad = bias_grad;
     int dtype = (int)q[0];
-    if (gemm_mode() == GEMM_OWN || !lt_loaded() || q[17] != 1 || g.k == 0 || g.n == 0 || g.alpha != 1 || g.bias || g.res ||
-        g.act != OP_IDENTITY)
-        return LT_DECLINED;
+    if (gemm_mode() == GEMM_OWN || !lt_loaded() || g.k == 0 || g.n == 0 || g.alpha != 1) return LT_DECLINED;
     std::string why;
     int e = lt_gemm(dtype, g, 1, &why);
     if (e == 0) g_bias_grads_fused++;

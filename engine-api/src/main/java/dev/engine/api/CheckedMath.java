@@ -47,7 +47,7 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
     }
 
     /** out[i] = sum over j of op(A)[i][j] for the m x k matrix op(A). */
-    protected final void rowSumsUnchecked(boolean transA, long m, long k, MatrixRef a, Buffer out) {
+    private void rowSumsUnchecked(boolean transA, long m, long k, MatrixRef a, Buffer out) {
         long[] strides = transA ? new long[]{1, a.ld()} : new long[]{a.ld(), 1};
         Layout l = new Layout(new long[]{m, k}, strides, a.offset());
         reduceUnchecked(ReduceOp.SUM, new BufferView(a.buffer(), l), KernelChecks.reductionAxes("gemm", l, ReduceOp.SUM, new int[]{1}), out);
@@ -62,12 +62,11 @@ public abstract sealed class CheckedMath extends CheckedCore permits CheckedBack
             throw new DTypeException(op + ": operands and C must be F32, got C " + c.buffer().dtype());
         Epilogue epi = checkGemm(op, transA, transB, m, n, k, a, b, c, batch, epilogue);
         if (epi == null) return;
-        if (epi.biasGradient() == null) {
-            gemmRoundedUnchecked(precision, transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi);
-            return;
+        if (epi.biasGradient() == null) gemmRoundedUnchecked(precision, transA, transB, m, n, k, alpha, a, b, beta, c, batch, epi);
+        else {  // rounded copies have no fused path: the product, then the sums of the unrounded A
+            if (n > 0) gemmRoundedUnchecked(precision, transA, transB, m, n, k, alpha, a, b, beta, c, 1, Epilogue.NONE);
+            rowSumsUnchecked(transA, m, k, a, epi.biasGradient());
         }
-        if (n > 0) gemmRoundedUnchecked(precision, transA, transB, m, n, k, alpha, a, b, beta, c, 1, Epilogue.NONE);
-        rowSumsUnchecked(transA, m, k, a, epi.biasGradient());
     }
 
     /**
