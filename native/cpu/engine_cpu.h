@@ -113,6 +113,21 @@ inline int engine_conv2d_int8(long long metaAddress) {
     });
 }
 
+// meta: ConvInt8Args, y holding the 2x2, stride-2 max pool of the convolution's output.
+inline int engine_conv2d_int8_max_pool(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const ConvInt8Args& q = *ptr<ConvInt8Args>(metaAddress);
+        conv2d_int8_max_pool(q.g, ptr<float>(q.x), ptr<uint8_t>(q.packed_w), ENGINE_P(float, q.bias), (int)q.act, ptr<float>(q.y),
+                             q.dynamic != 0, (float)bits_to_double(q.a_scale_bits), (int)q.a_zero_point);
+    });
+}
+
+// Whether engine_conv2d_int8_max_pool has a fused kernel here for ConvInt8Args' shape (only g is read): 1 or 0.
+inline int engine_conv2d_int8_max_pool_fuses(long long metaAddress) {
+    return engine::q_plane_usable(engine::ptr<engine::ConvInt8Args>(metaAddress)->g) ? 1 : 0;
+}
+
 // The int8 GEMM kernel in use: "amx", "avx512vnni", "avx2" or "baseline".
 inline const char* engine_int8_isa() {
     const char* name = "";

@@ -2,7 +2,8 @@
 // kernels: int8_x86.h): the widest kernels this CPU runs, chosen once, and the entry points on the pool.
 #pragma once
 #include "int8_x86.h"
-#include "int8_conv_plane.h"
+#include "int8_conv_pool.h"
+#include "pool.h"
 
 namespace engine {
 
@@ -182,11 +183,13 @@ inline bool q_plane_usable(const ConvShape& g) { return q_plane_runs() && q_plan
 #ifdef ENGINE_X86_INT8
 // conv2d_int8 by the plane kernel: a chunk of images quantised into padded planes, then (image, run of
 // 16-position vectors) items on the pool; an image alone is split into runs when it is worth two threads.
+// pool: y is the 2x2, stride-2 max pool of the output instead (int8_conv_pool.h; runs of pooled rows).
 inline void conv2d_int8_plane(const QKernels& kern, const ConvShape& g, const float* x, const uint8_t* packed, const float* bias, int act,
-                              float* y, float sa, int za) {
+                              float* y, float sa, int za, bool pool) {
     const i64 oh = g.out_h(), ow = g.out_w(), P = oh * ow, img = g.c * g.h * g.w, crs = g.c * g.r * g.s;
     const i64 ph = q_padded_h(g), pw = q_padded_w(g), pimg = q_planes_bytes(g) + Q_PLANE_SLACK;
     const i64 positions = (oh - 1) * pw + ow, vecs = (positions + 15) / 16;
+    const i64 units = pool ? oh / 2 : vecs, out = pool ? g.k * (oh / 2) * (ow / 2) : g.k * P;
     const QColumns cols = q_columns(packed, crs, g.k, sa, za);
     const std::vector<QPlaneGroup>& groups = q_plane_groups_cached(g, ph, pw);
     QPlaneCall c{&g, pw, positions, groups.data(), (i64)groups.size(), reinterpret_cast<const int8_t*>(packed), q_panel_bytes(crs),
@@ -205,15 +208,16 @@ inline void conv2d_int8_plane(const QKernels& kern, const ConvShape& g, const fl
         const int nt = nb * macs_per_image < 4 * PACKED_PARALLEL_MACS ? 1 : threads;
         const i64 runs = nb >= nt ? 1 : (nt + nb - 1) / nb;
         parallel_for(nb * runs, nt, [&](i64 item) {
-            const i64 i = item / runs, r = item % runs;
-            q_plane_vectors(c, xq.data() + i * pimg, y + (b0 + i) * g.k * P, vecs * r / runs, vecs * (r + 1) / runs);
+            const i64 i = item / runs, r = item % runs, u0 = units * r / runs, u1 = units * (r + 1) / runs;
+            if (pool) q_plane_pool_rows(c, xq.data() + i * pimg, y + (b0 + i) * out, u0, u1);
+            else q_plane_vectors(c, xq.data() + i * pimg, y + (b0 + i) * out, u0, u1);
         });
-        // NaN images, and activations other than ReLU (which the kernel applied)
+        // NaN images, and activations other than ReLU (which the kernel applied; a pooled call has none)
         const bool other_act = act != OP_IDENTITY && act != OP_RELU;
         if (!other_act && std::none_of(bad, bad + nb, [](uint8_t v) { return v != 0; })) continue;
-        parallel_for(nb, threads_for(nb * g.k * P), [&](i64 i) {
-            float* yb = y + (b0 + i) * g.k * P;
-            if (bad[i]) std::fill(yb, yb + g.k * P, NAN);
+        parallel_for(nb, threads_for(nb * out), [&](i64 i) {
+            float* yb = y + (b0 + i) * out;
+            if (bad[i]) std::fill(yb, yb + out, NAN);
             else if (other_act)
                 for (i64 k = 0; k < g.k; k++) epilogue_row<float>(yb + k * P, P, nullptr, nullptr, act, 0.f);
         });
@@ -234,7 +238,7 @@ inline void conv2d_int8(const ConvShape& g, const float* x, const uint8_t* packe
     if (g.n == 0 || g.k == 0 || P == 0) return;
     if (dynamic) dynamic_params(kern.range, x, 0, 1, g.n * img, &sa, &za);
 #ifdef ENGINE_X86_INT8
-    if (q_plane_usable(g)) { conv2d_int8_plane(kern, g, x, packed, bias, act, y, sa, za); return; }
+    if (q_plane_usable(g)) { conv2d_int8_plane(kern, g, x, packed, bias, act, y, sa, za, false); return; }
 #endif
     const i64 kq = 4 * q_groups(crs);
     // images per chunk: its quantised inputs, windows and F32 GEMM output about 8 MB (at least one image)
@@ -270,6 +274,29 @@ inline void conv2d_int8(const ConvShape& g, const float* x, const uint8_t* packe
             }
         });
     }
+}
+
+// conv2d_int8, then a 2x2, stride-2, unpadded max pool into y (n x k x oh/2 x ow/2), without the unpooled
+// output: shapes the plane kernel takes (q_plane_usable), no activation or ReLU. Where a scale would not
+// keep the epilogue non-decreasing (a negative or non-finite sa x column scale), the two steps one after
+// the other.
+inline void conv2d_int8_max_pool(const ConvShape& g, const float* x, const uint8_t* packed, const float* bias, int act, float* y,
+                                 bool dynamic, float sa, int za) {
+    const QKernels& kern = q_kernels();
+    const i64 oh = g.out_h(), ow = g.out_w(), crs = g.c * g.r * g.s, img = g.c * g.h * g.w;
+    if (g.n == 0 || g.k == 0 || oh < 2 || ow < 2) return;
+    if (dynamic) dynamic_params(kern.range, x, 0, 1, g.n * img, &sa, &za);
+    const QColumns cols = q_columns(packed, crs, g.k, sa, za);
+    const bool monotone = std::all_of(cols.scale, cols.scale + g.k, [](float s) { return s >= 0 && std::isfinite(s); });
+#ifdef ENGINE_X86_INT8
+    if (monotone && q_plane_usable(g) && (act == OP_IDENTITY || act == OP_RELU)) {
+        conv2d_int8_plane(kern, g, x, packed, bias, act, y, sa, za, true);
+        return;
+    }
+#endif
+    std::vector<float> full((size_t)(g.n * g.k * oh * ow));
+    conv2d_int8(g, x, packed, bias, act, full.data(), false, sa, za);
+    max_pool_fwd<float>(PoolGeom{g.n * g.k, oh, ow, 2, 2, 2, 2, 0, 0, 0, oh / 2, ow / 2}, full.data(), y, nullptr);
 }
 
 }  // namespace engine

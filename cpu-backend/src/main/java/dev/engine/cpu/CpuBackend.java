@@ -234,6 +234,20 @@ public final class CpuBackend extends CheckedBackend {
         CpuPackedGemm.convInt8(g, x, aq, w, bias, act, y);
     }
 
+    /**
+     * Stride-1 int8 convolutions the plane kernel takes (AVX-512 VNNI + VBMI), no activation or ReLU, then a
+     * 2x2, stride-2, unpadded max pool.
+     */
+    @Override public boolean fusesConvMaxPoolInt8(Conv2dShape g, Activation act, Pool2dShape p) {
+        return g != null && p != null && (act == Activation.NONE || act == Activation.RELU) && g.groups() == 1
+                && p.kernelH() == 2 && p.kernelW() == 2 && p.strideH() == 2 && p.strideW() == 2 && p.padH() == 0 && p.padW() == 0
+                && p.n() == g.n() && p.c() == g.k() && p.h() == g.outH() && p.w() == g.outW() && CpuPackedGemm.convInt8MaxPoolFuses(g);
+    }
+    @Override protected void conv2dMaxPoolForwardInt8PackedUnchecked(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix w, Buffer bias,
+                                                                     Activation act, Pool2dShape pool, Buffer y) {
+        CpuPackedGemm.convInt8MaxPool(g, x, aq, w, bias, act, y);
+    }
+
     static EngineException badInt8Weight(long position, long rows, long cols) { return badInt8(position, rows, cols); }
 
     /**

@@ -67,14 +67,31 @@ final class CpuPackedGemm {
         return new PackedMatrix(packed, rows, cols, INT8_FORMAT);
     }
 
-    /** ConvInt8Args (22 int64s, see abi.h). */
     static void convInt8(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
-        NativeArgs q = NativeArgs.begin().put(g.n()).put(g.c()).put(g.h()).put(g.w()).put(g.k()).put(g.r()).put(g.s())
+        CpuBackend.ok("conv2dForwardInt8Packed", CpuNative.engine_conv2d_int8(convInt8Args(g, x, aq, w, bias, act, y).address()));
+    }
+
+    /** {@link #convInt8} then a 2x2, stride-2 max pool, {@code y} holding the pooled output. */
+    static void convInt8MaxPool(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
+        CpuBackend.ok("conv2dMaxPoolForwardInt8Packed", CpuNative.engine_conv2d_int8_max_pool(convInt8Args(g, x, aq, w, bias, act, y).address()));
+    }
+
+    /** Whether the native side has a fused int8 convolution + max pool kernel for g's shape. */
+    static boolean convInt8MaxPoolFuses(Conv2dShape g) {
+        return CpuNative.engine_conv2d_int8_max_pool_fuses(shapeArgs(g).put(0L).put(0L).put(0L).put(0L).put(0L).put(0L).put(0.0).put(0L).address()) != 0;
+    }
+
+    /** ConvInt8Args (22 int64s, see abi.h). */
+    private static NativeArgs convInt8Args(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
+        NativeArgs q = shapeArgs(g);
+        q.put(x.address()).put(w.buffer().address()).put(addr(bias)).put((long) act.op().code()).put(y.address());
+        return q.put(aq.perCall() ? 1L : 0L).put((double) aq.scale()).put((long) aq.zeroPoint());
+    }
+
+    private static NativeArgs shapeArgs(Conv2dShape g) {
+        return NativeArgs.begin().put(g.n()).put(g.c()).put(g.h()).put(g.w()).put(g.k()).put(g.r()).put(g.s())
                 .put((long) g.strideH()).put((long) g.strideW()).put((long) g.padH()).put((long) g.padW())
                 .put((long) g.dilationH()).put((long) g.dilationW()).put((long) g.groups());
-        q.put(x.address()).put(w.buffer().address()).put(addr(bias)).put((long) act.op().code()).put(y.address());
-        q.put(aq.perCall() ? 1L : 0L).put((double) aq.scale()).put((long) aq.zeroPoint());
-        CpuBackend.ok("conv2dForwardInt8Packed", CpuNative.engine_conv2d_int8(q.address()));
     }
 
     /** Int8GemmArgs (16 int64s, see abi.h). */

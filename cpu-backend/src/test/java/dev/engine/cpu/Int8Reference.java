@@ -97,6 +97,35 @@ final class Int8Reference {
             // four runs of 16, rows wider than 16 positions, a single filter
             {2, 5, 13, 7, 33, 3, 4, 1, 2, 1}, {1, 16, 12, 12, 64, 3, 3, 1, 1, 1}, {3, 2, 20, 40, 9, 7, 7, 1, 3, 1}, {2, 4, 6, 6, 1, 3, 3, 1, 0, 1}};
 
+    /**
+     * The int8 convolution of {@code x} by direct loops over the valid taps: int sums of (q(x) - za) * w (w as
+     * [K][C*R*S]), times sa * scale, plus bias, then ReLU where {@code relu}; NCHW.
+     */
+    static float[] conv(dev.engine.api.Conv2dShape g, float[] x, int[] wt, float[] sc, float[] bias, float sa, int za, boolean relu) {
+        int n = (int) g.n(), c = (int) g.c(), h = (int) g.h(), w = (int) g.w(), k = (int) g.k(), rr = (int) g.r(), ss = (int) g.s();
+        int oh = (int) g.outH(), ow = (int) g.outW(), crs = c * rr * ss;
+        float[] want = new float[n * k * oh * ow];
+        for (int b = 0; b < n; b++)
+            for (int f = 0; f < k; f++)
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) {
+                        int acc = 0;
+                        for (int ci = 0; ci < c; ci++)
+                            for (int ky = 0; ky < rr; ky++)
+                                for (int kx = 0; kx < ss; kx++) {
+                                    int iy = oy * g.strideH() - g.padH() + ky * g.dilationH(), ix = ox * g.strideW() - g.padW() + kx * g.dilationW();
+                                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                    float q = (float) Math.rint(x[((b * c + ci) * h + iy) * w + ix] / sa) + za;
+                                    int qi = (int) Math.max(0f, Math.min(255f, q));
+                                    acc += (qi - za) * wt[f * crs + (ci * rr + ky) * ss + kx];
+                                }
+                        float y = (float) acc * (sa * sc[f]);
+                        if (bias != null) y += bias[f];
+                        want[((b * k + f) * oh + oy) * ow + ox] = relu ? Math.max(0f, y) : y;
+                    }
+        return want;
+    }
+
     /** The int8 convolution against a direct loop over valid taps of (q(x) - za) * w; returns "conv checked N" or the first mismatch. */
     static String checkConv(Backend be) {
         Random r = new Random(9);
@@ -104,7 +133,7 @@ final class Int8Reference {
         for (int[] v : CONVS) {
             dev.engine.api.Conv2dShape g = new dev.engine.api.Conv2dShape(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[7], v[8], v[8], v[9], v[9], 1);
             int n = v[0], c = v[1], h = v[2], w = v[3], k = v[4], rr = v[5], ss = v[6];
-            int oh = (int) g.outH(), ow = (int) g.outW(), crs = c * rr * ss;
+            int crs = c * rr * ss;
             float[] x = new float[n * c * h * w];
             for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextGaussian() + 0.3);
             int[] wt = new int[k * crs], cols = new int[crs * k];
@@ -117,25 +146,7 @@ final class Int8Reference {
                 if (aq.perCall()) p = dynamicParams(new Case(1, x.length, 1, x.length, x, null, null, null, null));
                 float sa = p.scale();
                 int za = p.zeroPoint();
-                float[] want = new float[n * k * oh * ow];
-                for (int b = 0; b < n; b++)
-                    for (int f = 0; f < k; f++)
-                        for (int oy = 0; oy < oh; oy++)
-                            for (int ox = 0; ox < ow; ox++) {
-                                int acc = 0;
-                                for (int ci = 0; ci < c; ci++)
-                                    for (int ky = 0; ky < rr; ky++)
-                                        for (int kx = 0; kx < ss; kx++) {
-                                            int iy = oy * v[7] - v[8] + ky * v[9], ix = ox * v[7] - v[8] + kx * v[9];
-                                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                            float q = (float) Math.rint(x[((b * c + ci) * h + iy) * w + ix] / sa) + za;
-                                            int qi = (int) Math.max(0f, Math.min(255f, q));
-                                            acc += (qi - za) * wt[f * crs + (ci * rr + ky) * ss + kx];
-                                        }
-                                float y = (float) acc * (sa * sc[f]);
-                                y += bias[f];
-                                want[((b * k + f) * oh + oy) * ow + ox] = Math.max(0f, y);
-                            }
+                float[] want = conv(g, x, wt, sc, bias, sa, za, true);
                 float[] got = new float[want.length];
                 try (Buffer bx = be.allocate(DType.F32, x.length); Buffer bw = be.allocate(DType.I32, cols.length); Buffer bs = be.allocate(DType.F32, k);
                      Buffer bb = be.allocate(DType.F32, k); Buffer by = be.allocate(DType.F32, want.length)) {

@@ -278,6 +278,28 @@ public sealed interface Backend permits CheckedCore {
      */
     void conv2dForwardInt8Packed(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias, Activation activation, Buffer y);
 
+    /**
+     * Whether {@link #conv2dMaxPoolForwardInt8Packed} has a fused kernel for this chain: an int8 convolution,
+     * its activation, then {@code pool} over its output. A frozen int8 plan fuses a convolution with the max
+     * pool that alone reads it only where this says so. The default: no fused kernel.
+     */
+    default boolean fusesConvMaxPoolInt8(Conv2dShape g, Activation activation, Pool2dShape pool) { return false; }
+
+    /**
+     * {@link #conv2dForwardInt8Packed} followed by a max pool of its output ({@code pool} takes the
+     * convolution's output shape) in one call, {@code y} holding only the pooled values. Only for chains
+     * {@link #fusesConvMaxPoolInt8} accepts; others throw an {@link EngineException}. Same values as the two
+     * calls.
+     *
+     * <pre>{@code
+     * var pool = new Pool2dShape(g.n(), g.k(), g.outH(), g.outW(), 2, 2, 2, 2, 0, 0, true);
+     * if (be.fusesConvMaxPoolInt8(g, Activation.RELU, pool))
+     *     be.conv2dMaxPoolForwardInt8Packed(g, x, InputQuantization.dynamic(), w, bias, Activation.RELU, pool, y);
+     * }</pre>
+     */
+    void conv2dMaxPoolForwardInt8Packed(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias, Activation activation,
+                                        Pool2dShape pool, Buffer y);
+
     /** Gradient of the input. */
     void conv2dBackwardInput(Conv2dShape g, Buffer gy, Buffer weight, Buffer gx);
 

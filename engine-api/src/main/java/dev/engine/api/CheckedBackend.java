@@ -133,6 +133,30 @@ public abstract non-sealed class CheckedBackend extends CheckedMath {
                                                         Activation activation, Buffer y) {
         ready();
         String op = "conv2dForwardInt8Packed";
+        convInt8(op, g, x, aq, weight, bias, y, product(op, g.outputShape()));
+        if (g.n() == 0) return;
+        conv2dForwardInt8PackedUnchecked(g, x, aq, weight, bias, activation == null ? Activation.NONE : activation, y);
+    }
+
+    @Override public final void conv2dMaxPoolForwardInt8Packed(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias,
+                                                               Activation activation, Pool2dShape pool, Buffer y) {
+        ready();
+        String op = "conv2dMaxPoolForwardInt8Packed";
+        convSizes(op, g);
+        if (pool == null) throw new EngineException(op + ": pool geometry is null");
+        if (pool.n() != g.n() || pool.c() != g.k() || pool.h() != g.outH() || pool.w() != g.outW())
+            throw new ShapeException(op + ": " + pool + " does not pool the convolution's output " + Shapes.str(g.outputShape()));
+        Activation act = activation == null ? Activation.NONE : activation;
+        if (!fusesConvMaxPoolInt8(g, act, pool))
+            throw new EngineException(op + ": the " + name() + " backend has no fused kernel for " + g + " with " + act + " and " + pool
+                    + " (run conv2dForwardInt8Packed, then maxPool2dForward)");
+        convInt8(op, g, x, aq, weight, bias, y, product(op, pool.outputShape()));
+        if (g.n() == 0) return;
+        conv2dMaxPoolForwardInt8PackedUnchecked(g, x, aq, weight, bias, act, pool, y);
+    }
+
+    /** The checks both int8 convolutions make; {@code outputs}: the elements {@code y} must hold. */
+    private void convInt8(String op, Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias, Buffer y, long outputs) {
         if (weight == null) throw new EngineException(op + ": packed weight is null");
         if (aq == null) throw new EngineException(op + ": input quantization is null");
         convSizes(op, g);
@@ -144,9 +168,13 @@ public abstract non-sealed class CheckedBackend extends CheckedMath {
         buffer(op, "packed weight", this, weight.buffer(), packedInt8Length(crs, g.k()), DType.I32);
         buffer(op, "x", this, x, product(op, g.inputShape()), DType.F32);
         optional(op, "bias", bias, g.k(), DType.F32);
-        buffer(op, "y", this, y, product(op, g.outputShape()), DType.F32);
-        if (g.n() == 0) return;
-        conv2dForwardInt8PackedUnchecked(g, x, aq, weight, bias, activation == null ? Activation.NONE : activation, y);
+        buffer(op, "y", this, y, outputs, DType.F32);
+    }
+
+    /** n > 0, a chain {@link #fusesConvMaxPoolInt8} accepts, weight in {@link #packedInt8Format()}; the default has no fused kernel. */
+    protected void conv2dMaxPoolForwardInt8PackedUnchecked(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias,
+                                                           Activation activation, Pool2dShape pool, Buffer y) {
+        throw new EngineException("conv2dMaxPoolForwardInt8Packed: the " + name() + " backend has no fused int8 convolution and max pool kernel");
     }
 
     /** n > 0, groups 1, weight in {@link #packedInt8Format()}; only reached on a backend whose packer made it. */

@@ -210,6 +210,10 @@ public final class ExecutionContext implements AutoCloseable {
         Activation act = conv.activation();
         Buffer x = buf(conv.input(0), w), y = buf(next.output(), w), bias = w.get(conv, "bias");
         Backend be = backend;
+        if (Int8Quantizer.isInt8(conv)) {
+            InputQuantization aq = inputQuantization(conv);
+            return () -> be.conv2dMaxPoolForwardInt8Packed(cg, x, aq, wp, bias, act, pg, y);
+        }
         return () -> be.conv2dMaxPoolForwardPacked(cg, x, wp, bias, act, pg, y);
     }
 

@@ -34,8 +34,9 @@ public final class ExecutionPlan {
     public enum Home { INPUT, OUTPUT, CONSTANT, ARENA, FUSED }
 
     /**
-     * Whether a packed F32 convolution and the max pool that alone reads its output run as one call on the
-     * plan's backend ({@link dev.engine.api.Backend#fusesConvMaxPool}); the convolution's output then gets no memory.
+     * Whether a packed convolution and the max pool that alone reads its output run as one call on the plan's
+     * backend ({@link dev.engine.api.Backend#fusesConvMaxPool}, {@link dev.engine.api.Backend#fusesConvMaxPoolInt8}
+     * for an int8 one); the convolution's output then gets no memory.
      */
     @FunctionalInterface
     public interface ConvPoolFusion {
@@ -192,9 +193,9 @@ public final class ExecutionPlan {
                 inputElements, Set.copyOf(fusedWithNext));
     }
 
-    /** A packed F32 convolution, then the max pool that alone reads its output, where {@code fusion} runs them as one call. */
+    /** A convolution, then the max pool that alone reads its output, where {@code fusion} runs them as one call. */
     private static boolean fusesWithNext(Graph g, Node conv, Node next, Map<Integer, long[]> shapes, ConvPoolFusion fusion) {
-        if (conv.kind() != OpKind.CONV2D || next.kind() != OpKind.MAXPOOL2D || Int8Quantizer.isInt8(conv)) return false;
+        if (conv.kind() != OpKind.CONV2D || next.kind() != OpKind.MAXPOOL2D) return false;
         Value mid = conv.output();
         if (!next.input(0).equals(mid) || g.uses(mid) != 1 || mid.equals(g.output())) return false;
         Conv2dShape cg = ShapeInference.conv(conv, shapes.get(conv.input(0).id()), conv.name());

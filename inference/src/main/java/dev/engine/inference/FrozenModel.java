@@ -102,7 +102,8 @@ public final class FrozenModel implements AutoCloseable {
     public ExecutionPlan plan(int batch) {
         if (batch < 1) throw new ShapeException("frozen model: batch size must be at least 1, got " + batch);
         return plans.computeIfAbsent(batch, b -> ExecutionPlan.build(graph, b, shareMemory,
-                (conv, g, pool, p) -> weights.packed(conv) != null && backend.fusesConvMaxPool(g, conv.activation(), p)));
+                (conv, g, pool, p) -> weights.packed(conv) != null && (Int8Quantizer.isInt8(conv)
+                        ? backend.fusesConvMaxPoolInt8(g, conv.activation(), p) : backend.fusesConvMaxPool(g, conv.activation(), p))));
     }
 
     /** The applied passes and the plan for a batch size, with readable fused names. */

@@ -12,9 +12,11 @@ import dev.engine.api.ShapeException;
 import dev.engine.graph.Const;
 import dev.engine.graph.Node;
 import dev.engine.graph.Traceable;
+import dev.engine.graph.Value;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -136,6 +138,35 @@ class QuantizationTest {
             // three int8 layers in a row (two of them convolutions of unnormalised random weights): a few per cent
             assertTrue(Math.sqrt(err2 / ref2) < 0.03 && maxErr < 0.05 * maxRef,
                     "relative RMS error " + Math.sqrt(err2 / ref2) + ", max error " + maxErr + " of outputs up to " + maxRef);
+        }
+    }
+
+    /**
+     * An int8 convolution and the ReLU + 2x2 max pool after it run as one step where the backend fuses them
+     * (not conv3, whose output is read twice), with the bits of the plan that runs them one by one.
+     */
+    @Test void int8ConvolutionAndPoolRunAsOneStep() {
+        Random r = new Random(21);
+        float[] w1 = Models.randn(r, 6 * 25, 0.3), b1 = Models.randn(r, 6, 0.1), w2 = Models.randn(r, 16 * 6 * 25, 0.1), b2 = Models.randn(r, 16, 0.1);
+        float[] w3 = Models.randn(r, 16 * 16 * 9, 0.1);
+        Traceable model = (t, x) -> {
+            Value h = t.maxPool2d(t.relu(t.named("conv1").conv2d(x, w1, 6, 1, 5, b1, 1, 0)), 2, 2, 0);     // 28 -> 24 -> 12
+            h = t.maxPool2d(t.relu(t.named("conv2").conv2d(h, w2, 16, 6, 5, b2, 1, 2)), 2, 2, 0);         // 12 -> 12 -> 6
+            Value c = t.relu(t.named("conv3").conv2d(h, w3, 16, 16, 3, null, 1, 1));
+            return t.flatten(t.add(t.maxPool2d(c, 2, 2, 0), t.avgPool2d(c, 2, 2, 0, true)));
+        };
+        try (FrozenModel q = Freezer.freeze(model, new long[]{1, 1, 28, 28}, FreezeOptions.defaults().quantize(Quantization.int8Static(rows(r, 16, 784, 1))))) {
+            assertEquals(3, q.graph().nodes().stream().filter(Int8Quantizer::isInt8).count(), q.describePlan(1));
+            Assumptions.assumeTrue(q.backend().describe().contains("int8 convolution: plane"), "no fused int8 kernel here: " + q.backend().describe());
+            ExecutionPlan fused = q.plan(9), unfused = ExecutionPlan.build(q.graph(), 9);
+            long fusedSteps = java.util.stream.IntStream.range(0, fused.steps().size()).filter(fused::fusedWithNext).count();
+            assertEquals(2, fusedSteps, fused.toString());
+            assertTrue(fused.fusedWithNext(0) && fused.arenaBytes() < unfused.arenaBytes(), fused + "\n" + unfused);
+            float[] in = flat(rows(r, 9, 784, 1)), got = q.run(in, 9), want = new float[got.length];
+            try (Weights w = Weights.upload(q.graph(), q.backend()); ExecutionContext ctx = new ExecutionContext(unfused, w)) {
+                ctx.run(in, 0, want, 0);
+            }
+            assertArrayEquals(want, got);
         }
     }
 

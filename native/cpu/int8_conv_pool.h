@@ -1,0 +1,105 @@
+// The plane kernel (int8_conv_plane.h) with a 2x2, stride-2 max pool in its epilogue. Its vectors are laid
+// out by pooled row: for pooled row i, 16 columns of convolution row 2i and the same 16 of row 2i + 1 (one
+// padded row further on), so the pool is a vertical max of two accumulators and a max of even and odd lanes,
+// all on the int32 sums. Taking the max before dequantising gives the same bits as after: the epilogue
+// (acc - corr) * scale + bias, then ReLU or nothing, never decreases when acc grows, as long as the scale
+// is >= 0 and finite (the caller checks). Neither the convolution's output nor a pool step is left.
+#pragma once
+#include "int8_conv_plane.h"
+
+namespace engine {
+
+#ifdef ENGINE_X86_INT8
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi")
+
+// Pooled rows [r0, r1) of one image, output channels [k0, k0 + KB), pooled columns from 8 * chunk0 on, NC
+// chunks of 16 convolution columns (8 pooled ones) at a time, up to chunk1; y is the image's pooled output.
+template <int KB, int NC>
+inline void q_plane_pool_run(const QPlaneCall& c, const uint8_t* xp, float* y, i64 k0, i64 r0, i64 r1, i64 chunk0, i64 chunk1) {
+    const ConvShape& g = *c.g;
+    const i64 pw = c.pw, poh = g.out_h() / 2, pow_ = g.out_w() / 2, plane = poh * pow_;
+    const __m512i lane_j = _mm512_set_epi32(0x0F0F0F0F, 0x0E0E0E0E, 0x0D0D0D0D, 0x0C0C0C0C, 0x0B0B0B0B, 0x0A0A0A0A, 0x09090909,
+                                            0x08080808, 0x07070707, 0x06060606, 0x05050505, 0x04040404, 0x03030303, 0x02020202,
+                                            0x01010101, 0x00000000);
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const int8_t* wk = c.bp + (k0 / QPANEL) * c.panel_bytes + (k0 % QPANEL) * 4;
+    constexpr int NV = 2 * NC;  // vector b: convolution row 2i + b % 2, chunk b / 2
+    for (i64 r = r0; r < r1; r++)
+        for (i64 ch = chunk0; ch < chunk1; ch += NC) {
+            const uint8_t* at = xp + 2 * r * pw + 16 * ch;
+            __m512i acc[KB * NV];
+            #pragma GCC unroll 16
+            for (int kb = 0; kb < KB; kb++)
+                #pragma GCC unroll 4
+                for (int b = 0; b < NV; b++) acc[kb * NV + b] = _mm512_setzero_si512();
+            for (i64 q = 0; q < c.ngroups; q++) {
+                const QPlaneGroup& gr = c.groups[q];
+                const __m512i idx = _mm512_add_epi8(_mm512_set1_epi32(gr.pattern), lane_j);
+                __m512i d[NV];
+                #pragma GCC unroll 4
+                for (int b = 0; b < NV; b++) {
+                    const uint8_t* v = at + (b % 2) * pw + (b / 2) * 16;
+                    d[b] = _mm512_permutex2var_epi8(_mm512_loadu_si512(v + gr.off_a), idx, _mm512_loadu_si512(v + gr.off_b));
+                }
+                const int8_t* wq = wk + q * QSTEP;
+                #pragma GCC unroll 16
+                for (int kb = 0; kb < KB; kb++) {
+                    const __m512i w = q_bcast4(reinterpret_cast<const uint8_t*>(wq + 4 * kb));
+                    #pragma GCC unroll 4
+                    for (int b = 0; b < NV; b++) Q_DPBUSD(acc[kb * NV + b], d[b], w);
+                }
+            }
+            // pooled columns 8 * ch on: 8 per chunk, as many as the pooled row still has
+            const i64 pc = 8 * ch, left = std::min<i64>(8 * NC, pow_ - pc);
+            const __mmask16 keep = (__mmask16)((1u << left) - 1);
+            float* yr = y + r * pow_ + pc;
+            #pragma GCC unroll 16
+            for (int kb = 0; kb < KB; kb++) {
+                const i64 k = k0 + kb;
+                const __m512i m0 = _mm512_max_epi32(acc[kb * NV], acc[kb * NV + 1]);
+                const __m512i m1 = NC == 2 ? _mm512_max_epi32(acc[kb * NV + NV - 2], acc[kb * NV + NV - 1]) : m0;
+                const __m512i p = _mm512_max_epi32(_mm512_permutex2var_epi32(m0, even, m1), _mm512_permutex2var_epi32(m0, odd, m1));
+                __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(p, _mm512_set1_epi32(c.corr[k]))), _mm512_set1_ps(c.scale[k]));
+                if (c.bias) f = _mm512_add_ps(f, _mm512_set1_ps(c.bias[k]));
+                if (c.relu) f = _mm512_max_ps(f, _mm512_setzero_ps());
+                _mm512_mask_storeu_ps(yr + k * plane, keep, f);
+            }
+        }
+}
+
+// Output channels [k0, k0 + KB) of pooled rows [r0, r1): chunk pairs, then a last single chunk.
+template <int KB>
+inline void q_plane_pool_channels(const QPlaneCall& c, const uint8_t* xp, float* y, i64 k0, i64 r0, i64 r1, bool pairs) {
+    const i64 chunks = (c.g->out_w() / 2 + 7) / 8, paired = pairs ? chunks / 2 * 2 : 0;
+    if constexpr (KB <= 6)  // pairs take at most 6 channels
+        if (paired) q_plane_pool_run<KB, 2>(c, xp, y, k0, r0, r1, 0, paired);
+    if (paired < chunks) q_plane_pool_run<KB, 1>(c, xp, y, k0, r0, r1, paired, chunks);
+}
+
+// Pooled rows [r0, r1) of one image, every output channel: blocks of at most 6 channels where chunks go in
+// pairs (24 accumulators), 8 where they go alone (16), never across a 32-column panel of the weights.
+inline void q_plane_pool_rows(const QPlaneCall& c, const uint8_t* xp, float* y, i64 r0, i64 r1) {
+    const bool pairs = (c.g->out_w() / 2 + 7) / 8 >= 2;
+    const i64 most = pairs ? 6 : 8;
+    for (i64 k0 = 0; k0 < c.g->k;) {
+        const int kb = (int)std::min({most, c.g->k - k0, QPANEL - k0 % QPANEL});
+        switch (kb) {
+            case 1: q_plane_pool_channels<1>(c, xp, y, k0, r0, r1, pairs); break;
+            case 2: q_plane_pool_channels<2>(c, xp, y, k0, r0, r1, pairs); break;
+            case 3: q_plane_pool_channels<3>(c, xp, y, k0, r0, r1, pairs); break;
+            case 4: q_plane_pool_channels<4>(c, xp, y, k0, r0, r1, pairs); break;
+            case 5: q_plane_pool_channels<5>(c, xp, y, k0, r0, r1, pairs); break;
+            case 6: q_plane_pool_channels<6>(c, xp, y, k0, r0, r1, pairs); break;
+            case 7: q_plane_pool_channels<7>(c, xp, y, k0, r0, r1, pairs); break;
+            default: q_plane_pool_channels<8>(c, xp, y, k0, r0, r1, pairs); break;
+        }
+        k0 += kb;
+    }
+}
+
+#pragma GCC pop_options
+#endif
+
+}  // namespace engine
