@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The fused int8 convolution + 2x2 max pool ({@code conv2dMaxPoolForwardInt8Packed}, where the CPU runs the
  * int8 plane kernel): the bits of the integer reference's convolution pooled by a loop, and of the two calls
- * it replaces, for LeNet's shapes, odd output sizes, rows of one to five chunks of 16 columns, filter counts
+ * it replaces, for LeNet's shapes, odd output sizes, rows of one to five chunks of 16 columns, compact vectors
+ * for narrow outputs (and the row pairs where their lanes would reach too far), filter counts
  * that cross the weights' 32-column panels, ReLU or no activation, static and dynamic quantisation, images
  * holding NaN, 1 or 2 threads; only the chains it fuses are accepted.
  */
@@ -35,14 +36,18 @@ class Int8ConvMaxPoolTest extends CpuTestBase {
 
     static final Conv2dShape[] SHAPES = {
             conv(1, 1, 28, 28, 6, 5, 5, 2),     // LeNet conv1 (padded): two chunks of 16 columns, one pair
-            conv(1, 6, 14, 14, 16, 5, 5, 0),    // LeNet conv2: one chunk of 10 columns, 16 filters in two blocks of 8
-            conv(3, 3, 9, 7, 5, 3, 3, 1),       // odd output: the pool drops the last row and column
+            conv(1, 6, 14, 14, 16, 5, 5, 0),    // LeNet conv2: 5 pooled columns, compact vectors (7 for 100 positions)
+            conv(3, 3, 9, 7, 5, 3, 3, 1),       // odd output: the pool drops the last row and column (compact)
+            conv(2, 8, 12, 12, 20, 3, 3, 0),    // compact, 16 + 4 filters
+            conv(1, 32, 12, 12, 32, 3, 3, 0),   // compact, one image on two threads (runs of pooled rows)
+            conv(1, 1, 14, 14, 3, 25, 25, 12),  // 7 pooled columns, but 25-wide rows put lanes out of reach: row pairs
             conv(2, 2, 41, 40, 20, 3, 3, 1),    // 40 columns: a pair of chunks and a single one
             conv(2, 4, 17, 33, 64, 3, 3, 0),    // 64 filters: blocks never cross a 32-column panel
             conv(1, 1, 5, 5, 1, 3, 3, 1),       // one filter
             conv(2, 2, 20, 50, 33, 5, 5, 2),    // 33 filters, 25 pooled columns
             conv(3, 3, 11, 19, 7, 7, 7, 3),     // 7x7 taps
             conv(64, 1, 28, 28, 6, 5, 5, 2),    // a batch: images split over threads
+            conv(64, 6, 14, 14, 16, 5, 5, 0),   // a compact batch
     };
 
     /** A random case: input, weights as [K][C*R*S] and as the packer's [C*R*S][K] columns, scales, bias. */
@@ -148,7 +153,7 @@ class Int8ConvMaxPoolTest extends CpuTestBase {
         assumePlaneKernel();
         int before = BE.threads();
         try {
-            for (Conv2dShape g : new Conv2dShape[]{SHAPES[0], SHAPES[3], SHAPES[8]}) {
+            for (Conv2dShape g : new Conv2dShape[]{SHAPES[0], SHAPES[4], SHAPES[6], SHAPES[11], SHAPES[12]}) {
                 Case c = new Case(g, 77);
                 BE.setThreads(1);
                 float[] one = both(c, Activation.RELU, InputQuantization.dynamic())[0];
