@@ -90,41 +90,61 @@ struct QPlaneCall {
     bool relu;
 };
 
+// The 16 byte-lane indices j, as 4 equal bytes per lane: vector lane j reads positions j bytes on.
+inline __m512i q_plane_lane_bytes() {
+    return _mm512_set_epi32(0x0F0F0F0F, 0x0E0E0E0E, 0x0D0D0D0D, 0x0C0C0C0C, 0x0B0B0B0B, 0x0A0A0A0A, 0x09090909, 0x08080808,
+                            0x07070707, 0x06060606, 0x05050505, 0x04040404, 0x03030303, 0x02020202, 0x01010101, 0x00000000);
+}
+
+// acc[kb * NB + b] <- the int32 sums of output channel k0 + kb (its weights from wk on) at vector b: 16
+// positions whose bytes start at at[b], lane l reading lanes[b]'s byte offset l further on (SHARED: every
+// vector reads lanes[0]'s, one index vector per group and fewer registers).
+template <int KB, int NB, bool SHARED>
+__attribute__((always_inline)) inline void q_plane_sums(const QPlaneCall& c, const uint8_t* const* at, const __m512i* lanes, const int8_t* wk,
+                                                         __m512i* acc) {
+    #pragma GCC unroll 64
+    for (int i = 0; i < KB * NB; i++) acc[i] = _mm512_setzero_si512();  // fully unrolled: acc stays in registers
+    for (i64 q = 0; q < c.ngroups; q++) {
+        const QPlaneGroup& gr = c.groups[q];
+        const __m512i pattern = _mm512_set1_epi32(gr.pattern), shared = _mm512_add_epi8(pattern, lanes[0]);
+        __m512i d[NB];
+        #pragma GCC unroll 4
+        for (int b = 0; b < NB; b++)
+            d[b] = _mm512_permutex2var_epi8(_mm512_loadu_si512(at[b] + gr.off_a), SHARED ? shared : _mm512_add_epi8(pattern, lanes[b]),
+                                            _mm512_loadu_si512(at[b] + gr.off_b));
+        const int8_t* wq = wk + q * QSTEP;
+        #pragma GCC unroll 16
+        for (int kb = 0; kb < KB; kb++) {
+            const __m512i w = q_bcast4(reinterpret_cast<const uint8_t*>(wq + 4 * kb));
+            #pragma GCC unroll 4
+            for (int b = 0; b < NB; b++) Q_DPBUSD(acc[kb * NB + b], d[b], w);
+        }
+    }
+}
+
+// Output channel k's F32 values of 16 int32 sums: dequantised, bias, ReLU where the call has it.
+__attribute__((always_inline)) inline __m512 q_plane_dequant(const QPlaneCall& c, i64 k, __m512i sums) {
+    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(sums, _mm512_set1_epi32(c.corr[k]))), _mm512_set1_ps(c.scale[k]));
+    if (c.bias) f = _mm512_add_ps(f, _mm512_set1_ps(c.bias[k]));
+    return c.relu ? _mm512_max_ps(f, _mm512_setzero_ps()) : f;
+}
+
 // Positions [v0 * 16, v1 * 16) of the padded image xp, output channels [k0, k0 + KB), NB vectors at a time.
 template <int KB, int NB>
 inline void q_plane_run(const QPlaneCall& c, const uint8_t* xp, float* y, i64 k0, i64 v0, i64 v1) {
     const ConvShape& g = *c.g;
     const i64 ow = g.out_w(), P = g.out_h() * ow, pw = c.pw;
-    const __m512i lane_j = _mm512_set_epi32(0x0F0F0F0F, 0x0E0E0E0E, 0x0D0D0D0D, 0x0C0C0C0C, 0x0B0B0B0B, 0x0A0A0A0A, 0x09090909,
-                                            0x08080808, 0x07070707, 0x06060606, 0x05050505, 0x04040404, 0x03030303, 0x02020202,
-                                            0x01010101, 0x00000000);
     const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i lanes[1] = {q_plane_lane_bytes()};
     // columns k0 .. k0 + KB - 1 lie in one panel (k0 is a multiple of 16): 4 bytes apart in each group
     const int8_t* wk = c.bp + (k0 / QPANEL) * c.panel_bytes + (k0 % QPANEL) * 4;
     for (i64 v = v0; v < v1; v += NB) {
         const int nb = (int)std::min<i64>(NB, v1 - v);
         __m512i acc[KB * NB];  // one-dimensional: GCC keeps it in registers
-        #pragma GCC unroll 16
-        for (int kb = 0; kb < KB; kb++)
-            #pragma GCC unroll 2
-            for (int b = 0; b < NB; b++) acc[kb * NB + b] = _mm512_setzero_si512();
-        for (i64 q = 0; q < c.ngroups; q++) {
-            const QPlaneGroup& gr = c.groups[q];
-            const __m512i idx = _mm512_add_epi8(_mm512_set1_epi32(gr.pattern), lane_j);
-            __m512i d[NB];
-            #pragma GCC unroll 2
-            for (int b = 0; b < NB; b++) {
-                const uint8_t* at = xp + (v + b) * 16;
-                d[b] = _mm512_permutex2var_epi8(_mm512_loadu_si512(at + gr.off_a), idx, _mm512_loadu_si512(at + gr.off_b));
-            }
-            const int8_t* wq = wk + q * QSTEP;
-            #pragma GCC unroll 16
-            for (int kb = 0; kb < KB; kb++) {
-                const __m512i w = q_bcast4(reinterpret_cast<const uint8_t*>(wq + 4 * kb));
-                #pragma GCC unroll 2
-                for (int b = 0; b < NB; b++) Q_DPBUSD(acc[kb * NB + b], d[b], w);
-            }
-        }
+        const uint8_t* src[NB];
+        #pragma GCC unroll 2
+        for (int b = 0; b < NB; b++) src[b] = xp + (v + b) * 16;
+        q_plane_sums<KB, NB, true>(c, src, lanes, wk, acc);
         #pragma GCC unroll 2
         for (int b = 0; b < NB; b++) {  // NB, not nb: a constant index keeps acc in registers
             if (b >= nb) break;
@@ -140,13 +160,8 @@ inline void q_plane_run(const QPlaneCall& c, const uint8_t* xp, float* y, i64 k0
             const i64 at = ((p0 + first) / pw) * ow + (p0 + first) % pw;
             const __mmask16 out = (__mmask16)((1u << __builtin_popcount(keep)) - 1);
             #pragma GCC unroll 16
-            for (int kb = 0; kb < KB; kb++) {
-                const i64 k = k0 + kb;
-                __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[kb * NB + b], _mm512_set1_epi32(c.corr[k]))), _mm512_set1_ps(c.scale[k]));
-                if (c.bias) f = _mm512_add_ps(f, _mm512_set1_ps(c.bias[k]));
-                if (c.relu) f = _mm512_max_ps(f, _mm512_setzero_ps());
-                _mm512_mask_storeu_ps(y + k * P + at, out, _mm512_maskz_compress_ps(keep, f));
-            }
+            for (int kb = 0; kb < KB; kb++)
+                _mm512_mask_storeu_ps(y + (k0 + kb) * P + at, out, _mm512_maskz_compress_ps(keep, q_plane_dequant(c, k0 + kb, acc[kb * NB + b])));
         }
     }
 }

@@ -23,38 +23,18 @@ template <int KB, int NC>
 inline void q_plane_pool_run(const QPlaneCall& c, const uint8_t* xp, float* y, i64 k0, i64 r0, i64 r1, i64 chunk0, i64 chunk1) {
     const ConvShape& g = *c.g;
     const i64 pw = c.pw, poh = g.out_h() / 2, pow_ = g.out_w() / 2, plane = poh * pow_;
-    const __m512i lane_j = _mm512_set_epi32(0x0F0F0F0F, 0x0E0E0E0E, 0x0D0D0D0D, 0x0C0C0C0C, 0x0B0B0B0B, 0x0A0A0A0A, 0x09090909,
-                                            0x08080808, 0x07070707, 0x06060606, 0x05050505, 0x04040404, 0x03030303, 0x02020202,
-                                            0x01010101, 0x00000000);
     const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
     const int8_t* wk = c.bp + (k0 / QPANEL) * c.panel_bytes + (k0 % QPANEL) * 4;
     constexpr int NV = 2 * NC;  // vector b: convolution row 2i + b % 2, chunk b / 2
+    const __m512i lanes[1] = {q_plane_lane_bytes()};
     for (i64 r = r0; r < r1; r++)
         for (i64 ch = chunk0; ch < chunk1; ch += NC) {
-            const uint8_t* at = xp + 2 * r * pw + 16 * ch;
+            const uint8_t* src[NV];
+            #pragma GCC unroll 4
+            for (int b = 0; b < NV; b++) src[b] = xp + (2 * r + b % 2) * pw + 16 * (ch + b / 2);
             __m512i acc[KB * NV];
-            #pragma GCC unroll 16
-            for (int kb = 0; kb < KB; kb++)
-                #pragma GCC unroll 4
-                for (int b = 0; b < NV; b++) acc[kb * NV + b] = _mm512_setzero_si512();
-            for (i64 q = 0; q < c.ngroups; q++) {
-                const QPlaneGroup& gr = c.groups[q];
-                const __m512i idx = _mm512_add_epi8(_mm512_set1_epi32(gr.pattern), lane_j);
-                __m512i d[NV];
-                #pragma GCC unroll 4
-                for (int b = 0; b < NV; b++) {
-                    const uint8_t* v = at + (b % 2) * pw + (b / 2) * 16;
-                    d[b] = _mm512_permutex2var_epi8(_mm512_loadu_si512(v + gr.off_a), idx, _mm512_loadu_si512(v + gr.off_b));
-                }
-                const int8_t* wq = wk + q * QSTEP;
-                #pragma GCC unroll 16
-                for (int kb = 0; kb < KB; kb++) {
-                    const __m512i w = q_bcast4(reinterpret_cast<const uint8_t*>(wq + 4 * kb));
-                    #pragma GCC unroll 4
-                    for (int b = 0; b < NV; b++) Q_DPBUSD(acc[kb * NV + b], d[b], w);
-                }
-            }
+            q_plane_sums<KB, NV, true>(c, src, lanes, wk, acc);
             // pooled columns 8 * ch on: 8 per chunk, as many as the pooled row still has
             const i64 pc = 8 * ch, left = std::min<i64>(8 * NC, pow_ - pc);
             const __mmask16 keep = (__mmask16)((1u << left) - 1);
@@ -65,10 +45,7 @@ inline void q_plane_pool_run(const QPlaneCall& c, const uint8_t* xp, float* y, i
                 const __m512i m0 = _mm512_max_epi32(acc[kb * NV], acc[kb * NV + 1]);
                 const __m512i m1 = NC == 2 ? _mm512_max_epi32(acc[kb * NV + NV - 2], acc[kb * NV + NV - 1]) : m0;
                 const __m512i p = _mm512_max_epi32(_mm512_permutex2var_epi32(m0, even, m1), _mm512_permutex2var_epi32(m0, odd, m1));
-                __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(p, _mm512_set1_epi32(c.corr[k]))), _mm512_set1_ps(c.scale[k]));
-                if (c.bias) f = _mm512_add_ps(f, _mm512_set1_ps(c.bias[k]));
-                if (c.relu) f = _mm512_max_ps(f, _mm512_setzero_ps());
-                _mm512_mask_storeu_ps(yr + k * plane, keep, f);
+                _mm512_mask_storeu_ps(yr + k * plane, keep, q_plane_dequant(c, k, p));
             }
         }
 }
@@ -132,33 +109,16 @@ inline void q_compact_sums(const QPlaneCall& c, const QCompact& cv, const uint8_
     const i64 nv = (i64)cv.base.size();
     for (i64 v = v0; v < v1; v += NB) {
         const int nb = (int)std::min<i64>(NB, v1 - v);
-        __m512i acc[KB * NB];
-        #pragma GCC unroll 16
-        for (int i = 0; i < KB * NB; i++) acc[i] = _mm512_setzero_si512();
-        const uint8_t* at[NB];
+        const uint8_t* src[NB];
         __m512i lanes[NB];
         #pragma GCC unroll 2
         for (int b = 0; b < NB; b++) {
             const i64 vb = std::min(v + b, nv - 1);  // a missing second vector repeats the first
-            at[b] = xp + cv.base[(size_t)vb];
+            src[b] = xp + cv.base[(size_t)vb];
             lanes[b] = _mm512_loadu_si512(cv.lanes.data() + 16 * vb);
         }
-        for (i64 q = 0; q < c.ngroups; q++) {
-            const QPlaneGroup& gr = c.groups[q];
-            const __m512i pat = _mm512_set1_epi32(gr.pattern);
-            __m512i d[NB];
-            #pragma GCC unroll 2
-            for (int b = 0; b < NB; b++)
-                d[b] = _mm512_permutex2var_epi8(_mm512_loadu_si512(at[b] + gr.off_a), _mm512_add_epi8(pat, lanes[b]),
-                                                _mm512_loadu_si512(at[b] + gr.off_b));
-            const int8_t* wq = wk + q * QSTEP;
-            #pragma GCC unroll 16
-            for (int kb = 0; kb < KB; kb++) {
-                const __m512i w = q_bcast4(reinterpret_cast<const uint8_t*>(wq + 4 * kb));
-                #pragma GCC unroll 2
-                for (int b = 0; b < NB; b++) Q_DPBUSD(acc[kb * NB + b], d[b], w);
-            }
-        }
+        __m512i acc[KB * NB];
+        q_plane_sums<KB, NB, false>(c, src, lanes, wk, acc);
         #pragma GCC unroll 16
         for (int kb = 0; kb < KB; kb++)
             #pragma GCC unroll 2
@@ -202,15 +162,10 @@ inline void q_plane_pool_compact_rows(const QPlaneCall& c, const uint8_t* xp, fl
         for (int kb2 = 0; kb2 < kb; kb2++) {
             const i64 k = k0 + kb2;
             const int32_t* s = buf.data() + kb2 * row;
-            const __m512i corr = _mm512_set1_epi32(c.corr[k]);
-            const __m512 scale = _mm512_set1_ps(c.scale[k]), bias = _mm512_set1_ps(c.bias ? c.bias[k] : 0.f);
             for (i64 r = r0; r < r1; r++) {
                 const __m512i m = _mm512_max_epi32(_mm512_maskz_loadu_epi32(in_row, s + 2 * r * ow), _mm512_maskz_loadu_epi32(in_row, s + (2 * r + 1) * ow));
                 const __m512i p = _mm512_max_epi32(_mm512_permutexvar_epi32(even, m), _mm512_permutexvar_epi32(odd, m));
-                __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(p, corr)), scale);
-                if (c.bias) f = _mm512_add_ps(f, bias);
-                if (c.relu) f = _mm512_max_ps(f, _mm512_setzero_ps());
-                _mm512_mask_storeu_ps(y + k * plane + r * pow_, keep, f);
+                _mm512_mask_storeu_ps(y + k * plane + r * pow_, keep, q_plane_dequant(c, k, p));
             }
         }
     }

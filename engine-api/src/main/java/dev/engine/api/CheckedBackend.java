@@ -111,16 +111,22 @@ public abstract non-sealed class CheckedBackend extends CheckedMath {
         ready();
         String op = "conv2dMaxPoolForwardPacked";
         packedConv(op, g, x, weight);
+        Activation act = fusedPool(op, g, activation, pool, false);
+        convForward(op, g, x, weight.buffer(), bias, y, product(op, pool.outputShape()));
+        if (g.n() == 0) return;
+        conv2dMaxPoolForwardPackedUnchecked(g, x, weight, bias, act, pool, y);
+    }
+
+    /** The pool of a fused convolution + max pool call: it pools g's output and the backend fuses the chain; returns the activation. */
+    private Activation fusedPool(String op, Conv2dShape g, Activation activation, Pool2dShape pool, boolean int8) {
         if (pool == null) throw new EngineException(op + ": pool geometry is null");
         if (pool.n() != g.n() || pool.c() != g.k() || pool.h() != g.outH() || pool.w() != g.outW())
             throw new ShapeException(op + ": " + pool + " does not pool the convolution's output " + Shapes.str(g.outputShape()));
         Activation act = activation == null ? Activation.NONE : activation;
-        if (!fusesConvMaxPool(g, act, pool))
+        if (!(int8 ? fusesConvMaxPoolInt8(g, act, pool) : fusesConvMaxPool(g, act, pool)))
             throw new EngineException(op + ": the " + name() + " backend has no fused kernel for " + g + " with " + act + " and " + pool
-                    + " (run conv2dForwardPacked, then maxPool2dForward)");
-        convForward(op, g, x, weight.buffer(), bias, y, product(op, pool.outputShape()));
-        if (g.n() == 0) return;
-        conv2dMaxPoolForwardPackedUnchecked(g, x, weight, bias, act, pool, y);
+                    + " (run " + (int8 ? "conv2dForwardInt8Packed" : "conv2dForwardPacked") + ", then maxPool2dForward)");
+        return act;
     }
 
     /** n > 0, a chain {@link #fusesConvMaxPool} accepts; the default has no fused kernel. */
@@ -143,13 +149,7 @@ public abstract non-sealed class CheckedBackend extends CheckedMath {
         ready();
         String op = "conv2dMaxPoolForwardInt8Packed";
         convSizes(op, g);
-        if (pool == null) throw new EngineException(op + ": pool geometry is null");
-        if (pool.n() != g.n() || pool.c() != g.k() || pool.h() != g.outH() || pool.w() != g.outW())
-            throw new ShapeException(op + ": " + pool + " does not pool the convolution's output " + Shapes.str(g.outputShape()));
-        Activation act = activation == null ? Activation.NONE : activation;
-        if (!fusesConvMaxPoolInt8(g, act, pool))
-            throw new EngineException(op + ": the " + name() + " backend has no fused kernel for " + g + " with " + act + " and " + pool
-                    + " (run conv2dForwardInt8Packed, then maxPool2dForward)");
+        Activation act = fusedPool(op, g, activation, pool, true);
         convInt8(op, g, x, aq, weight, bias, y, product(op, pool.outputShape()));
         if (g.n() == 0) return;
         conv2dMaxPoolForwardInt8PackedUnchecked(g, x, aq, weight, bias, act, pool, y);

@@ -39,14 +39,7 @@ class EquivalenceTest {
      */
     @Test void convReluPoolChains() {
         Random r = new Random(5);
-        float[] w1 = Models.randn(r, 6 * 25, 0.3), b1 = Models.randn(r, 6, 0.1), w2 = Models.randn(r, 16 * 6 * 25, 0.1), b2 = Models.randn(r, 16, 0.1);
-        float[] w3 = Models.randn(r, 16 * 16 * 9, 0.1);
-        Traceable model = (t, x) -> {
-            Value h = t.maxPool2d(t.relu(t.named("conv1").conv2d(x, w1, 6, 1, 5, b1, 1, 0)), 2, 2, 0);     // 28 -> 24 -> 12
-            h = t.maxPool2d(t.relu(t.named("conv2").conv2d(h, w2, 16, 6, 5, b2, 1, 2)), 2, 2, 0);         // 12 -> 12 -> 6
-            Value c = t.relu(t.named("conv3").conv2d(h, w3, 16, 16, 3, null, 1, 1));
-            return t.flatten(t.add(t.maxPool2d(c, 2, 2, 0), t.avgPool2d(c, 2, 2, 0, true)));              // conv3 read twice
-        };
+        Traceable model = Models.convReluPoolChains(5);
         assertSame(model, new long[]{1, 1, 28, 28}, 1, 3, 9);
         try (FrozenModel f = Freezer.freeze(model, new long[]{1, 1, 28, 28}, FreezeOptions.defaults())) {
             String table = StepTiming.table(f.profile(new float[][]{Models.randn(r, 2 * 784, 1)}, 2, 2));

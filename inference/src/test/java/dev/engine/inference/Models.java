@@ -99,6 +99,22 @@ final class Models {
         };
     }
 
+    /**
+     * Two convolution + ReLU + 2x2 max pool chains on 1x28x28 (the fusable kind), then conv3 + ReLU whose output
+     * a max pool and an average pool both read (not fusable).
+     */
+    static Traceable convReluPoolChains(long seed) {
+        Random r = new Random(seed);
+        float[] w1 = randn(r, 6 * 25, 0.3), b1 = randn(r, 6, 0.1), w2 = randn(r, 16 * 6 * 25, 0.1), b2 = randn(r, 16, 0.1);
+        float[] w3 = randn(r, 16 * 16 * 9, 0.1);
+        return (t, x) -> {
+            Value h = t.maxPool2d(t.relu(t.named("conv1").conv2d(x, w1, 6, 1, 5, b1, 1, 0)), 2, 2, 0);     // 28 -> 24 -> 12
+            h = t.maxPool2d(t.relu(t.named("conv2").conv2d(h, w2, 16, 6, 5, b2, 1, 2)), 2, 2, 0);         // 12 -> 12 -> 6
+            Value c = t.relu(t.named("conv3").conv2d(h, w3, 16, 16, 3, null, 1, 1));
+            return t.flatten(t.add(t.maxPool2d(c, 2, 2, 0), t.avgPool2d(c, 2, 2, 0, true)));              // conv3 read twice
+        };
+    }
+
     /** Residual MLP: x -> fc1 -> relu -> fc2 (+x) -> relu -> *2+1 -> fc3 -> softmax. */
     static Traceable residual(long seed, int d, int out) {
         Random r = new Random(seed);

@@ -12,7 +12,6 @@ import dev.engine.api.ShapeException;
 import dev.engine.graph.Const;
 import dev.engine.graph.Node;
 import dev.engine.graph.Traceable;
-import dev.engine.graph.Value;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -147,14 +146,7 @@ class QuantizationTest {
      */
     @Test void int8ConvolutionAndPoolRunAsOneStep() {
         Random r = new Random(21);
-        float[] w1 = Models.randn(r, 6 * 25, 0.3), b1 = Models.randn(r, 6, 0.1), w2 = Models.randn(r, 16 * 6 * 25, 0.1), b2 = Models.randn(r, 16, 0.1);
-        float[] w3 = Models.randn(r, 16 * 16 * 9, 0.1);
-        Traceable model = (t, x) -> {
-            Value h = t.maxPool2d(t.relu(t.named("conv1").conv2d(x, w1, 6, 1, 5, b1, 1, 0)), 2, 2, 0);     // 28 -> 24 -> 12
-            h = t.maxPool2d(t.relu(t.named("conv2").conv2d(h, w2, 16, 6, 5, b2, 1, 2)), 2, 2, 0);         // 12 -> 12 -> 6
-            Value c = t.relu(t.named("conv3").conv2d(h, w3, 16, 16, 3, null, 1, 1));
-            return t.flatten(t.add(t.maxPool2d(c, 2, 2, 0), t.avgPool2d(c, 2, 2, 0, true)));
-        };
+        Traceable model = Models.convReluPoolChains(21);
         try (FrozenModel q = Freezer.freeze(model, new long[]{1, 1, 28, 28}, FreezeOptions.defaults().quantize(Quantization.int8Static(rows(r, 16, 784, 1))))) {
             assertEquals(3, q.graph().nodes().stream().filter(Int8Quantizer::isInt8).count(), q.describePlan(1));
             Assumptions.assumeTrue(q.backend().describe().contains("int8 convolution: plane"), "no fused int8 kernel here: " + q.backend().describe());
