@@ -123,11 +123,6 @@ inline int engine_conv2d_int8_max_pool(long long metaAddress) {
     });
 }
 
-// Whether engine_conv2d_int8_max_pool has a fused kernel here for ConvInt8Args' shape (only g is read): 1 or 0.
-inline int engine_conv2d_int8_max_pool_fuses(long long metaAddress) {
-    return engine::q_plane_usable(engine::ptr<engine::ConvInt8Args>(metaAddress)->g) ? 1 : 0;
-}
-
 // The int8 GEMM kernel in use: "amx", "avx512vnni", "avx2" or "baseline".
 inline const char* engine_int8_isa() {
     const char* name = "";

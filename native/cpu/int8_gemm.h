@@ -56,10 +56,14 @@ inline std::vector<float>& conv_tmp() {
 // A call's per-column zero-point corrections (za x the packed column sums) and output scales (sa x the
 // column scales) of a packed k x n matrix, in this thread's scratch.
 struct QColumns { const int32_t* corr; const float* scale; };
+// The packed matrix's per-column weight scales (n of them, then padding).
+inline const float* q_column_scales(const uint8_t* packed, i64 k, i64 n) {
+    return reinterpret_cast<const float*>(packed + q_data_bytes(k, n) + 4 * q_cols_padded(n));
+}
 inline QColumns q_columns(const uint8_t* packed, i64 k, i64 n, float sa, int za) {
     const i64 npad = q_cols_padded(n);
     const int32_t* sums = reinterpret_cast<const int32_t*>(packed + q_data_bytes(k, n));
-    const float* wsc = reinterpret_cast<const float*>(sums + npad);
+    const float* wsc = q_column_scales(packed, k, n);
     std::vector<int32_t>& corr = q_scratch<int32_t>();
     std::vector<float>& scale = q_scratch<float>();
     corr.resize((size_t)npad);
@@ -286,8 +290,8 @@ inline void conv2d_int8_max_pool(const ConvShape& g, const float* x, const uint8
     const i64 oh = g.out_h(), ow = g.out_w(), crs = g.c * g.r * g.s, img = g.c * g.h * g.w;
     if (g.n == 0 || g.k == 0 || oh < 2 || ow < 2) return;
     if (dynamic) dynamic_params(kern.range, x, 0, 1, g.n * img, &sa, &za);
-    const QColumns cols = q_columns(packed, crs, g.k, sa, za);
-    const bool monotone = std::all_of(cols.scale, cols.scale + g.k, [](float s) { return s >= 0 && std::isfinite(s); });
+    const float* wsc = q_column_scales(packed, crs, g.k);
+    const bool monotone = std::all_of(wsc, wsc + g.k, [sa](float s) { return sa * s >= 0 && std::isfinite(sa * s); });
 #ifdef ENGINE_X86_INT8
     if (monotone && q_plane_usable(g) && (act == OP_IDENTITY || act == OP_RELU)) {
         conv2d_int8_plane(kern, g, x, packed, bias, act, y, sa, za, true);

@@ -66,7 +66,6 @@ final class CpuNative {
     static native int engine_int8_gemm(long meta);
     static native int engine_conv2d_int8(long meta);
     static native int engine_conv2d_int8_max_pool(long meta);
-    static native int engine_conv2d_int8_max_pool_fuses(long meta);
     static native String engine_int8_isa();
     static native String engine_int8_conv_kernels();
     static native double engine_int8_peak(int millis);

@@ -76,22 +76,27 @@ final class CpuPackedGemm {
         CpuBackend.ok("conv2dMaxPoolForwardInt8Packed", CpuNative.engine_conv2d_int8_max_pool(convInt8Args(g, x, aq, w, bias, act, y).address()));
     }
 
-    /** Whether the native side has a fused int8 convolution + max pool kernel for g's shape. */
+    /** Whether int8 convolutions run the plane kernel here (AVX-512 VNNI + VBMI, not narrowed by ENGINE_CPU_ISA). */
+    private static final boolean PLANE_RUNS = CpuNative.engine_int8_conv_kernels().startsWith("plane");
+
+    /**
+     * Whether the plane kernel, and with it the fused int8 convolution + max pool, takes g: q_plane_shape in
+     * native/cpu/int8_conv_plane.h, asked in Java so that the fused call's check crosses into native code once
+     * (a shape the two disagreed on would still be right: the native call then runs the two steps).
+     */
     static boolean convInt8MaxPoolFuses(Conv2dShape g) {
-        return CpuNative.engine_conv2d_int8_max_pool_fuses(shapeArgs(g).put(0L).put(0L).put(0L).put(0L).put(0L).put(0L).put(0.0).put(0L).address()) != 0;
+        long ph = g.h() + 2L * g.padH(), pw = g.w() + 2L * g.padW();
+        return PLANE_RUNS && g.groups() == 1 && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
+                && g.s() >= 3 && g.s() <= 49 && g.k() <= 64 && g.c() * g.r() * g.s() <= 1 << 16 && ph * pw < 1 << 24;
     }
 
     /** ConvInt8Args (22 int64s, see abi.h). */
     private static NativeArgs convInt8Args(Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
-        NativeArgs q = shapeArgs(g);
-        q.put(x.address()).put(w.buffer().address()).put(addr(bias)).put((long) act.op().code()).put(y.address());
-        return q.put(aq.perCall() ? 1L : 0L).put((double) aq.scale()).put((long) aq.zeroPoint());
-    }
-
-    private static NativeArgs shapeArgs(Conv2dShape g) {
-        return NativeArgs.begin().put(g.n()).put(g.c()).put(g.h()).put(g.w()).put(g.k()).put(g.r()).put(g.s())
+        NativeArgs q = NativeArgs.begin().put(g.n()).put(g.c()).put(g.h()).put(g.w()).put(g.k()).put(g.r()).put(g.s())
                 .put((long) g.strideH()).put((long) g.strideW()).put((long) g.padH()).put((long) g.padW())
                 .put((long) g.dilationH()).put((long) g.dilationW()).put((long) g.groups());
+        q.put(x.address()).put(w.buffer().address()).put(addr(bias)).put((long) act.op().code()).put(y.address());
+        return q.put(aq.perCall() ? 1L : 0L).put((double) aq.scale()).put((long) aq.zeroPoint());
     }
 
     /** Int8GemmArgs (16 int64s, see abi.h). */

@@ -139,6 +139,7 @@ public abstract non-sealed class CheckedBackend extends CheckedMath {
                                                         Activation activation, Buffer y) {
         ready();
         String op = "conv2dForwardInt8Packed";
+        convSizes(op, g);
         convInt8(op, g, x, aq, weight, bias, y, product(op, g.outputShape()));
         if (g.n() == 0) return;
         conv2dForwardInt8PackedUnchecked(g, x, aq, weight, bias, activation == null ? Activation.NONE : activation, y);
@@ -155,11 +156,10 @@ public abstract non-sealed class CheckedBackend extends CheckedMath {
         conv2dMaxPoolForwardInt8PackedUnchecked(g, x, aq, weight, bias, act, pool, y);
     }
 
-    /** The checks both int8 convolutions make; {@code outputs}: the elements {@code y} must hold. */
+    /** The checks both int8 convolutions make after {@link #convSizes}; {@code outputs}: the elements {@code y} must hold. */
     private void convInt8(String op, Conv2dShape g, Buffer x, InputQuantization aq, PackedMatrix weight, Buffer bias, Buffer y, long outputs) {
         if (weight == null) throw new EngineException(op + ": packed weight is null");
         if (aq == null) throw new EngineException(op + ": input quantization is null");
-        convSizes(op, g);
         if (g.groups() != 1) throw new ShapeException(op + ": int8 convolutions take groups = 1, got " + g);
         long crs = product(op, g.c(), g.r(), g.s());
         if (weight.rows() != crs || weight.cols() != g.k())
