@@ -1,6 +1,6 @@
 """Makes the small ONNX test models in this folder with PyTorch (Debian python3-torch 1.13, python3-onnx 1.12).
 
-Run from this folder: /usr/bin/python3 make_models.py
+Run from this folder: /usr/bin/python3 make_models.py (add "coverage" for only the op-coverage models)
 Each model NAME_opsetK.onnx comes with NAME_opsetK.ref_in.f32 / .ref_out.f32: a batch of 4 inputs and
 PyTorch's outputs, raw little-endian float32, row-major. Never needed at build time: the files are committed.
 The masked encoder layer (two graph inputs) has a batch of 2 and adds .ref_mask.f32: its bool
@@ -221,7 +221,114 @@ def conv_bn_by_hand(seed):
     print("conv_bn_opset15", tuple(x.shape), "->", tuple(y.shape))
 
 
+class SqueezeExcite(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Conv2d(c, c // 2, 1), nn.Conv2d(c // 2, c, 1)
+
+    def forward(self, x):
+        return x * F.hardsigmoid(self.fc2(F.relu(self.fc1(F.adaptive_avg_pool2d(x, 1)))))
+
+
+class MobileBlocks(nn.Module):
+    """MobileNetV3-style ops: Hardswish, depthwise conv + ReLU6, squeeze-excite with Hardsigmoid, ELU/SELU/CELU, PReLU, global max pool."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.Hardswish())
+        self.dw = nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.BatchNorm2d(8), nn.ReLU6())
+        self.se = SqueezeExcite(8)
+        self.pw = nn.Sequential(nn.Conv2d(8, 12, 1), nn.BatchNorm2d(12))
+        self.prelu = nn.PReLU(12)
+        self.fc = nn.Linear(12, 5)
+
+    def forward(self, x):
+        h = self.pw(self.se(self.dw(self.stem(x))))
+        h = torch.cat([F.elu(h[:, :4], 0.7), F.selu(h[:, 4:8]), F.celu(h[:, 8:], 0.5)], 1)
+        return self.fc(F.adaptive_max_pool2d(self.prelu(h), 1).flatten(1))
+
+
+class PoolsAndPads(nn.Module):
+    """ceil_mode pools, padded averages with and without the pads counted, rectangular windows, asymmetric and
+    symmetric zero padding before convolutions, reflect / replicate / constant padding, instance and group norm."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv_asym = nn.Sequential(nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(3, 4, 3, stride=2))
+        self.conv_sym = nn.Conv2d(3, 4, 3)
+        self.inorm = nn.InstanceNorm2d(3, affine=True)
+        self.gnorm = nn.GroupNorm(1, 3)
+
+    def forward(self, x):
+        parts = [F.max_pool2d(x, 3, 2, ceil_mode=True), F.avg_pool2d(x, 3, 2, padding=1),
+                 F.avg_pool2d(x, 2, 2, ceil_mode=True, count_include_pad=False), F.avg_pool2d(x, 3, 2, padding=1, ceil_mode=True),
+                 F.avg_pool2d(x, (3, 2), stride=(2, 1)), F.max_pool2d(x, (2, 3), stride=(1, 2), padding=(1, 0)),
+                 self.conv_asym(x), self.conv_sym(F.pad(x, (1, 1, 1, 1))),
+                 F.pad(x, (2, 1, 1, 2), mode="reflect"), F.pad(x, (1, 0, 2, 1), mode="replicate"), F.pad(x, (1, 1, 0, 2), value=0.25),
+                 self.inorm(x), self.gnorm(x)]
+        return torch.cat([p.flatten(1) for p in parts], 1)
+
+
+class UNetResize(nn.Module):
+    """A small U-Net (bilinear upsampling, skip concat) and nearest / align_corners resizes of its output."""
+
+    def __init__(self):
+        super().__init__()
+        self.d1 = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())
+        self.d2 = nn.Sequential(nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU())
+        self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+        self.u1 = nn.Sequential(nn.Conv2d(24, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 2, 1))
+
+    def forward(self, x):
+        a = self.d1(x)
+        y = self.u1(torch.cat([a, self.up(self.d2(a))], 1))
+        return torch.cat([y.flatten(1), F.interpolate(y, size=(11, 13), mode="nearest").flatten(1),
+                          F.interpolate(y, scale_factor=3, mode="nearest").flatten(1),
+                          F.interpolate(y, size=(5, 7), mode="bilinear", align_corners=True).flatten(1)], 1)
+
+
+class Signal1d(nn.Module):
+    """1-D convolutions, batch norm, pools (one in ceil mode), a transposed 1-D convolution, global average and max."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv1d(3, 8, 5, padding=2), nn.BatchNorm1d(8), nn.ReLU(), nn.MaxPool1d(3, 2, padding=1),
+                                  nn.Conv1d(8, 8, 3, dilation=2), nn.AvgPool1d(2, ceil_mode=True), nn.ConvTranspose1d(8, 4, 3, stride=2))
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, x):
+        h = self.body(x)
+        return self.fc(torch.cat([F.adaptive_avg_pool1d(h, 1), F.adaptive_max_pool1d(h, 1)], 1).flatten(1))
+
+
+class Reductions(nn.Module):
+    """ReduceMax / ReduceMin / ReduceMean / ReduceSum / ReduceL2 over inner and outer non-batch axes, kept or dropped."""
+
+    def forward(self, x):
+        parts = [x.amax(dim=(2, 3)), x.amin(dim=1, keepdim=True), x.mean(dim=(1, 3)), x.sum(dim=2),
+                 torch.linalg.vector_norm(x, dim=3), x.abs().sum(-1, keepdim=True), x.mean(dim=-2, keepdim=True)]
+        return torch.cat([p.flatten(1) for p in parts], 1)
+
+
+def coverage():
+    """The models of the op-coverage test (PyTorchOpCoverageTest), at opsets 13 and 17."""
+    for i, (m, name, shape) in enumerate([(MobileBlocks(), "mobile_blocks", (4, 3, 16, 16)), (PoolsAndPads(), "pools_pads", (4, 3, 11, 10)),
+                                          (UNetResize(), "unet_resize", (4, 3, 8, 8)), (Signal1d(), "signal1d", (4, 3, 24)),
+                                          (Reductions(), "reductions", (4, 5, 6, 7))]):
+        torch.manual_seed(20 + i)
+        for mod in m.modules():  # PReLU and norm affine parameters start at constants; random ones make the test see them
+            if isinstance(mod, (nn.PReLU, nn.InstanceNorm2d, nn.GroupNorm)):
+                with torch.no_grad():
+                    for prm in mod.parameters():
+                        prm.copy_(prm + 0.3 * torch.randn(prm.shape))
+        export(m, name, shape, [13, 17], 30 + i)
+
+
 if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] == ["coverage"]:  # only the op-coverage models
+        coverage()
+        sys.exit(0)
     torch.manual_seed(0)
     export(ResNet(), "resnet_bn", (4, 3, 16, 16), [13, 17], 1)
     torch.manual_seed(1)
@@ -233,3 +340,4 @@ if __name__ == "__main__":
     masked_transformer()
     torch.manual_seed(5)
     export(Decoder(), "conv_transpose", (4, 3, 5, 6), [13, 17], 9)
+    coverage()

@@ -183,6 +183,18 @@ public final class Tracer {
                 .ints("padding", padding, padding).ints("countIncludePad", countIncludePad ? 1 : 0), x);
     }
 
+    /** Max pooling with a (H, W) window, stride and symmetric padding each. */
+    public Value maxPool2d(Value x, int[] kernel, int[] stride, int[] padding) {
+        return add(Node.builder(OpKind.MAXPOOL2D, null).input(x).ints("kernel", kernel[0], kernel[1]).ints("stride", stride[0], stride[1])
+                .ints("padding", padding[0], padding[1]), x);
+    }
+
+    /** Average pooling with a (H, W) window, stride and symmetric padding each. */
+    public Value avgPool2d(Value x, int[] kernel, int[] stride, int[] padding, boolean countIncludePad) {
+        return add(Node.builder(OpKind.AVGPOOL2D, null).input(x).ints("kernel", kernel[0], kernel[1]).ints("stride", stride[0], stride[1])
+                .ints("padding", padding[0], padding[1]).ints("countIncludePad", countIncludePad ? 1 : 0), x);
+    }
+
     public Value adaptiveAvgPool2d(Value x, long outH, long outW) {
         return add(Node.builder(OpKind.ADAPTIVEAVGPOOL2D, null).input(x).ints("output", outH, outW), x);
     }

@@ -7,7 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Layout ops: Gather, Squeeze/Unsqueeze, Reshape, Flatten, Split, Transpose, Expand, Concat, Slice. On
+ * Layout ops: Gather, Squeeze/Unsqueeze, Reshape, Flatten, Split, Transpose, Expand, Concat, Slice, Pad. On
  * constants they fold ({@link ConstOps}); on graph values they become RESHAPE/FLATTEN views or
  * PERMUTE/SLICE/CONCAT copies, always keeping the batch axis first (anything that would move it is refused).
  *
@@ -213,5 +213,45 @@ final class LayoutOps extends OnnxNodeContext {
             v = t.slice(v, ax, se[0], end, step);
         }
         return v;
+    }
+
+    /**
+     * Pad (constant, reflect, edge, wrap; negative pads crop) of a graph value's non-batch axes. Zero padding of
+     * the spatial axes that only a Conv reads (or a pool without pads of its own) is left to that consumer, whose
+     * own padding absorbs it.
+     */
+    void pad(List<Object> ins) {
+        Value x = dyn(ins, 0);
+        String mode = attrString("mode", "constant");
+        if (!List.of("constant", "reflect", "edge", "wrap").contains(mode)) throw unsupported("mode '" + mode + "'");
+        long[] pads = k(ins, 1).asLongs();
+        float value = ins.size() > 2 && ins.get(2) != null ? (float) k(ins, 2).get(0) : 0f;
+        int r = x.rank();
+        long[] axes = optLongs(ins, 3);
+        if (axes == null) { axes = new long[r]; for (int a = 0; a < r; a++) axes[a] = a; }
+        if (pads.length != 2 * axes.length) throw unsupported("pads " + Arrays.toString(pads) + " must hold 2 x " + axes.length + " entries");
+        long[] begin = new long[r], end = new long[r];
+        for (int i = 0; i < axes.length; i++) {
+            int a = ConstOps.axis(axes[i], r, what);
+            if (Math.abs(pads[i]) > 1 << 20 || Math.abs(pads[i + axes.length]) > 1 << 20) throw unsupported("pads " + Arrays.toString(pads) + " out of range");
+            begin[a] = pads[i];
+            end[a] = pads[i + axes.length];
+        }
+        if (mode.equals("constant") && value == 0 && deferToConsumer(x, begin, end)) { out(x); return; }
+        out(Padding.pad(im.tracer, x, begin, end, mode, value, what));
+    }
+
+    private boolean deferToConsumer(Value x, long[] begin, long[] end) {
+        if (x.rank() != 4 || begin[1] != 0 || end[1] != 0) return false;
+        for (int a = 2; a < 4; a++) if (begin[a] < 0 || end[a] < 0) return false;
+        String y = n.outputs().get(0);
+        List<OnnxProto.Node> cs = im.consumers.get(y);
+        if (im.usesOf(y) != 1 || cs == null || cs.size() != 1) return false;
+        OnnxProto.Node c = cs.get(0);
+        if (!c.domain().isEmpty() || c.inputs().isEmpty() || !c.inputs().get(0).equals(y)) return false;
+        boolean ownPads = c.attributes().containsKey("pads") || c.attributes().containsKey("auto_pad");
+        boolean ok = c.opType().equals("Conv") || (c.opType().equals("AveragePool") && !ownPads);
+        if (ok) im.deferredPads.put(c, new long[][]{{begin[2], begin[3]}, {end[2], end[3]}});
+        return ok;
     }
 }

@@ -37,6 +37,8 @@ final class OnnxImporter {
     final Set<OnnxProto.Node> absorbed = new HashSet<>();
     final Map<String, OnnxProto.Node> producers = new HashMap<>();
     final Map<String, List<OnnxProto.Node>> consumers = new HashMap<>();
+    /** Zero padding a Pad node left to its only consumer (a Conv, or a pool without pads): {{top, left}, {bottom, right}}. */
+    final Map<OnnxProto.Node, long[][]> deferredPads = new HashMap<>();
     final long opset;
     long batch;
     Value inputValue;

@@ -34,17 +34,26 @@ final class OnnxOps extends OnnxNodeContext {
 
     private final LayoutOps layout;
     private final LayerOps layers;
+    private final ActivationOps activations;
+    private final ResizeOps resize;
+    private final ReduceOps reductions;
 
     OnnxOps(OnnxImporter im) {
         super(im);
         layout = new LayoutOps(im);
         layers = new LayerOps(im);
+        activations = new ActivationOps(im);
+        resize = new ResizeOps(im);
+        reductions = new ReduceOps(im);
     }
 
     void convert(OnnxProto.Node node) {
         bind(node);
         layout.bind(node);
         layers.bind(node);
+        activations.bind(node);
+        resize.bind(node);
+        reductions.bind(node);
         String op = n.opType();
         List<Object> ins = new ArrayList<>();
         boolean allConst = true;
@@ -58,8 +67,11 @@ final class OnnxOps extends OnnxNodeContext {
             binary(op, ins, allConst);
             return;
         }
+        if (ActivationOps.OPS.contains(op)) { activations.convert(ins); return; }
         switch (op) {
             case "Constant" -> out(constantAttr());
+            case "Pad" -> layout.pad(ins);
+            case "Resize", "Upsample" -> resize.resize(ins);
             case "Identity" -> out(arg(ins, 0));
             case "Dropout" -> {
                 if (n.outputs().size() > 1 && im.usesOf(n.outputs().get(1)) > 0) throw unsupported("its mask output is used");
@@ -92,15 +104,13 @@ final class OnnxOps extends OnnxNodeContext {
             case "Conv" -> layers.conv(ins);
             case "ConvTranspose" -> layers.convTranspose(ins);
             case "MaxPool", "AveragePool" -> layers.pool(op.equals("MaxPool"), dyn(ins, 0));
-            case "GlobalAveragePool" -> {
-                Value x = dyn(ins, 0);
-                if (x.rank() != 4) throw unsupported("input " + Arrays.toString(x.shape()) + " is not NCHW");
-                out(im.named(n).adaptiveAvgPool2d(x, 1, 1));
-            }
+            case "GlobalAveragePool" -> reductions.globalPool(false, dyn(ins, 0));
             case "BatchNormalization" -> layers.batchNorm(ins);
             case "LayerNormalization" -> layers.layerNorm(ins);
+            case "InstanceNormalization" -> layers.instanceNorm(ins);
             case "Softmax", "LogSoftmax" -> layers.softmax(op.equals("LogSoftmax"), dyn(ins, 0));
-            case "ReduceMean", "ReduceSum" -> layers.reduce(op.equals("ReduceMean"), ins);
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL1", "ReduceL2", "ReduceSumSquare" -> reductions.reduce(ins);
+            case "GlobalMaxPool" -> reductions.globalPool(true, dyn(ins, 0));
             case OnnxAttention.ATTENTION -> layers.attention(ins);
             case OnnxAttention.TORCH_MHA -> layers.torchMultiheadAttention(ins);
             default -> throw new ModelFormatException("onnx: unsupported op " + n.label() + " (opset " + im.opset + ")");

@@ -1,0 +1,75 @@
+package dev.engine.inference.onnx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.engine.api.ModelFormatException;
+import dev.engine.graph.OpKind;
+import dev.engine.inference.ExecutionPlan;
+import dev.engine.inference.FrozenModel;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Assertions;
+
+/**
+ * The op-coverage models of make_models.py (coverage()), exported by PyTorch at opsets 13 and 17, match PyTorch:
+ * MobileNetV3-style activations (Hardswish, Hardsigmoid, ReLU6, ELU, SELU, CELU, PReLU, squeeze-excite, global
+ * max pool), pools in ceil mode / rectangular / padded with and without the pads counted, Pad in every mode,
+ * instance and group norm, a U-Net with bilinear and nearest Resize, 1-D convolutions and pools, and reductions.
+ */
+class PyTorchOpCoverageTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"mobile_blocks", "pools_pads", "unet_resize", "signal1d", "reductions"})
+    void matchesPyTorchAtOpsets13And17(String model) throws Exception {
+        for (int opset : new int[]{13, 17}) OnnxImportTest.check(OnnxFiles.OWN, model + "_opset" + opset, 4, 2e-5);
+    }
+
+    @Test void symmetricZeroPadFoldsIntoTheConvolution() {
+        // pools_pads pads symmetrically before conv_sym: no concat feeds that convolution
+        try (FrozenModel m = Onnx.load(OnnxFiles.OWN.resolve("pools_pads_opset17.onnx"))) {
+            List<ExecutionPlan.Step> steps = m.plan(1).steps();
+            String plan = m.describePlan(1);
+            long convs = steps.stream().filter(s -> s.node().kind() == OpKind.CONV2D).count();
+            assertEquals(2, convs, plan);
+            assertTrue(m.graph().nodes().stream().anyMatch(n -> n.kind() == OpKind.CONV2D && n.ints("padding")[0] == 1 && n.ints("padding")[1] == 1), plan);
+        }
+    }
+
+    @Test void integerNearestUpsamplingCopiesValuesExactly() {
+        // infinities survive a nearest resize (a product with a 0/1 matrix would turn them into NaN)
+        OnnxBuilder b = new OnnxBuilder().input("x", -1, 1, 2, 2).output("y", -1, 1, 4, 6)
+                .init("scales", new long[]{4}, new float[]{1, 1, 2, 3})
+                .node("Resize", "up", new String[]{"x", "", "scales"}, new String[]{"y"}, OnnxBuilder.attrString("mode", "nearest"),
+                        OnnxBuilder.attrString("coordinate_transformation_mode", "asymmetric"), OnnxBuilder.attrString("nearest_mode", "floor"));
+        try (FrozenModel m = dev.engine.inference.Freezer.freeze(Onnx.toGraph(b.bytes(), null, null), dev.engine.inference.FreezeOptions.defaults())) {
+            float inf = Float.POSITIVE_INFINITY;
+            float[] y = m.run(new float[]{1, inf, -inf, Float.NaN}, 1);
+            Assertions.assertArrayEquals(new float[]{1, 1, 1, inf, inf, inf, 1, 1, 1, inf, inf, inf,
+                    -inf, -inf, -inf, Float.NaN, Float.NaN, Float.NaN, -inf, -inf, -inf, Float.NaN, Float.NaN, Float.NaN}, y);
+        }
+    }
+
+    @Test void unsupportedVariantsAreRefusedByName() {
+        OnnxBuilder cubic = new OnnxBuilder().input("x", -1, 1, 2, 2).output("y", -1, 1, 4, 4)
+                .init("scales", new long[]{4}, new float[]{1, 1, 2, 2})
+                .node("Resize", "up", new String[]{"x", "", "scales"}, new String[]{"y"}, OnnxBuilder.attrString("mode", "cubic"));
+        assertTrue(fails(cubic).contains("Resize 'up'") && fails(cubic).contains("mode 'cubic'"), fails(cubic));
+        OnnxBuilder batchPad = new OnnxBuilder().input("x", -1, 3).output("y", -1, 5)
+                .init(OnnxBuilder.longTensor("pads", new long[]{4}, new long[]{1, 1, 0, 1}))
+                .node("Pad", "p", new String[]{"x", "pads"}, new String[]{"y"});
+        assertTrue(fails(batchPad).contains("padding the batch axis"), fails(batchPad));
+        OnnxBuilder reflect = new OnnxBuilder().input("x", -1, 3).output("y", -1, 9)
+                .init(OnnxBuilder.longTensor("pads", new long[]{4}, new long[]{0, 3, 0, 3}))
+                .node("Pad", "p", new String[]{"x", "pads"}, new String[]{"y"}, OnnxBuilder.attrString("mode", "reflect"));
+        assertTrue(fails(reflect).contains("reflect padding of 3 needs more than 3"), fails(reflect));
+        OnnxBuilder dilated = new OnnxBuilder().input("x", -1, 1, 5, 5).output("y", -1, 1, 1, 1)
+                .node("MaxPool", "mp", new String[]{"x"}, new String[]{"y"}, OnnxBuilder.attrInts("kernel_shape", 3, 3), OnnxBuilder.attrInts("dilations", 2, 2));
+        assertTrue(fails(dilated).contains("MaxPool 'mp'") && fails(dilated).contains("dilated"), fails(dilated));
+    }
+
+    private static String fails(OnnxBuilder b) {
+        return Assertions.assertThrows(ModelFormatException.class, () -> Onnx.toGraph(b.bytes(), null, null)).getMessage();
+    }
+}
