@@ -1,4 +1,5 @@
-"""Makes the small ONNX test models in this folder with PyTorch (Debian python3-torch 1.13, python3-onnx 1.12).
+"""Makes the small ONNX test models in this folder with PyTorch (Debian python3-torch 1.13, python3-onnx 1.12,
+python3-torchvision 0.14 for the tiny ViT).
 
 Run from this folder: /usr/bin/python3 make_models.py (add "coverage" for only the op-coverage models)
 Each model NAME_opsetK.onnx comes with NAME_opsetK.ref_in.f32 / .ref_out.f32: a batch of 4 inputs and
@@ -322,6 +323,20 @@ def coverage():
                     for prm in mod.parameters():
                         prm.copy_(prm + 0.3 * torch.randn(prm.shape))
         export(m, name, shape, [13, 17], 30 + i)
+    tiny_vit()
+
+
+def tiny_vit():
+    """torchvision's VisionTransformer, tiny: its attention biases keep their zero start, so the export shares
+    them between the layers through Identity nodes, which the attention pattern must see through."""
+    from torchvision.models import VisionTransformer
+    torch.manual_seed(40)
+    vit = VisionTransformer(image_size=16, patch_size=8, num_layers=2, num_heads=4, hidden_dim=32, mlp_dim=64, num_classes=5)
+    with torch.no_grad():
+        for name, prm in vit.named_parameters():
+            if not name.endswith("in_proj_bias") and not name.endswith("out_proj.bias"):
+                prm.add_(0.1 * torch.randn(prm.shape))
+    export(vit, "tiny_vit", (4, 3, 16, 16), [13, 17], 41)
 
 
 if __name__ == "__main__":

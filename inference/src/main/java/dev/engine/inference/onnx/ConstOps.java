@@ -93,8 +93,13 @@ final class ConstOps {
         int[] ic = broadcastIndex(c.shape(), out), ix = broadcastIndex(x.shape(), out), iy = broadcastIndex(y.shape(), out);
         if (x.isInt() && y.isInt()) {
             long[] r = new long[ic.length];
-            for (int i = 0; i < r.length; i++) r[i] = c.get(ic[i]) != 0 ? x.l()[ix[i]] : y.l()[iy[i]];
-            return ConstTensor.ints(out, r);
+            boolean[] m = new boolean[ic.length];  // a picked batch size stays marked (PyTorch's expand(n, -1, -1) shape)
+            for (int i = 0; i < r.length; i++) {
+                boolean pickX = c.get(ic[i]) != 0;
+                r[i] = pickX ? x.l()[ix[i]] : y.l()[iy[i]];
+                m[i] = pickX ? x.batchAt(ix[i]) : y.batchAt(iy[i]);
+            }
+            return ConstTensor.ints(out, r, m);
         }
         float[] r = new float[ic.length];
         for (int i = 0; i < r.length; i++) r[i] = (float) (c.get(ic[i]) != 0 ? x.get(ix[i]) : y.get(iy[i]));

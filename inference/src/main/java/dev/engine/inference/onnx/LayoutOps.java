@@ -1,5 +1,7 @@
 package dev.engine.inference.onnx;
 
+import dev.engine.api.ElementwiseOp;
+import dev.engine.api.ElementwiseProgram;
 import dev.engine.graph.Tracer;
 import dev.engine.graph.Value;
 import java.util.ArrayList;
@@ -167,11 +169,34 @@ final class LayoutOps extends OnnxNodeContext {
     }
 
     void expand(Object x, ConstTensor shape) {
-        if (x instanceof ConstTensor c) { out(ConstOps.expand(c, shape.asLongs(), what)); return; }
+        if (x instanceof ConstTensor c) {
+            long[] to = shape.asLongs();
+            if (to.length >= 1 && shape.batchAt(0) && (c.rank() < to.length || c.shape()[0] == 1)) { // e.g. a class token expanded to the batch
+                to = to.clone();
+                to[0] = 1;
+                out(overBatch(ConstOps.expand(c, to, what)));
+                return;
+            }
+            out(ConstOps.expand(c, to, what));
+            return;
+        }
         Value v = (Value) x;
         long[] s = ConstOps.broadcast(v.shape(), shape.asLongs(), what);
         if (!Arrays.equals(s, v.shape())) throw unsupported("expanding a graph value " + Arrays.toString(v.shape()) + " to " + Arrays.toString(s) + " is not supported");
         out(v);
+    }
+
+    /** The constant c [1, ...] repeated over the batch: a graph value [N, ...] that follows the batch of the model's input. */
+    private Value overBatch(ConstTensor c) {
+        Tracer t = im.tracer;
+        Value in = im.inputValue;
+        long rest = 1;
+        for (int i = 1; i < in.rank(); i++) rest *= in.dim(i);
+        long[] ones = new long[c.rank() - 1];
+        Arrays.fill(ones, 1);
+        Value anchor = t.reshape(t.slice(t.reshape(in, rest), 1, 0, 1, 1), ones);  // [N, 1, ..., 1], its values unused
+        ElementwiseProgram.Builder p = ElementwiseProgram.builder(2);
+        return im.named(n).elementwise(p.build(p.op(ElementwiseOp.IDENTITY, 1)), anchor, im.constantValue(c));
     }
 
     void concat(List<Object> ins, boolean allConst) {

@@ -58,7 +58,16 @@ final class OnnxPatterns {
     private record Ctx(OnnxImporter im, List<OnnxProto.Node> nodes) implements OnnxAttention.Ctx {
         @Override public OnnxProto.Node producer(String v) { return im.producers.get(v); }
 
-        @Override public ConstTensor constant(String v) { return im.constant(v); }
+        /** An initializer, also seen through Identity nodes (PyTorch's export shares equal initializers that way). */
+        @Override public ConstTensor constant(String v) {
+            for (int hops = 0; hops < 8; hops++) {
+                ConstTensor k = im.constant(v);
+                OnnxProto.Node p = k == null ? producer(v) : null;
+                if (p == null || !p.opType().equals("Identity") || !p.domain().isEmpty() || p.inputs().isEmpty()) return k;
+                v = p.inputs().get(0);
+            }
+            return null;
+        }
 
         @Override public OnnxProto.Node main(String v) {
             List<OnnxProto.Node> cs = im.consumers.get(v);
@@ -97,7 +106,7 @@ final class OnnxPatterns {
 
         /** The value of a scalar constant (initializer or Constant node), or NaN. */
         @Override public double scalar(String v) {
-            ConstTensor k = im.constant(v);
+            ConstTensor k = constant(v);
             if (k == null) {
                 OnnxProto.Node p = producer(v);
                 if (p != null && p.opType().equals("Constant") && p.attributes().containsKey("value") && p.attributes().get("value").t() != null) {

@@ -17,11 +17,12 @@ import org.junit.jupiter.api.Assertions;
  * The op-coverage models of make_models.py (coverage()), exported by PyTorch at opsets 13 and 17, match PyTorch:
  * MobileNetV3-style activations (Hardswish, Hardsigmoid, ReLU6, ELU, SELU, CELU, PReLU, squeeze-excite, global
  * max pool), pools in ceil mode / rectangular / padded with and without the pads counted, Pad in every mode,
- * instance and group norm, a U-Net with bilinear and nearest Resize, 1-D convolutions and pools, and reductions.
+ * instance and group norm, a U-Net with bilinear and nearest Resize, 1-D convolutions and pools, reductions, and
+ * torchvision's VisionTransformer (tiny).
  */
 class PyTorchOpCoverageTest {
     @ParameterizedTest
-    @ValueSource(strings = {"mobile_blocks", "pools_pads", "unet_resize", "signal1d", "reductions"})
+    @ValueSource(strings = {"mobile_blocks", "pools_pads", "unet_resize", "signal1d", "reductions", "tiny_vit"})
     void matchesPyTorchAtOpsets13And17(String model) throws Exception {
         for (int opset : new int[]{13, 17}) OnnxImportTest.check(OnnxFiles.OWN, model + "_opset" + opset, 4, 2e-5);
     }
@@ -35,6 +36,16 @@ class PyTorchOpCoverageTest {
             assertEquals(2, convs, plan);
             assertTrue(m.graph().nodes().stream().anyMatch(n -> n.kind() == OpKind.CONV2D && n.ints("padding")[0] == 1 && n.ints("padding")[1] == 1), plan);
         }
+    }
+
+    @Test void visionTransformerAttentionFusesThroughSharedInitializers() {
+        // torchvision's ViT: zero attention biases shared through Identity nodes; both layers still fuse
+        for (int opset : new int[]{13, 17})
+            try (FrozenModel m = Onnx.load(OnnxFiles.OWN.resolve("tiny_vit_opset" + opset + ".onnx"))) {
+                List<OpKind> k = m.plan(2).steps().stream().map(s -> s.node().kind()).toList();
+                assertEquals(2, k.stream().filter(x -> x == OpKind.ATTENTION).count(), k.toString());
+                assertTrue(!k.contains(OpKind.SOFTMAX) && !k.contains(OpKind.MATMUL), k.toString());
+            }
     }
 
     @Test void integerNearestUpsamplingCopiesValuesExactly() {
