@@ -311,12 +311,29 @@ class Reductions(nn.Module):
         return torch.cat([p.flatten(1) for p in parts], 1)
 
 
+class LayoutExtras(nn.Module):
+    """DepthToSpace / SpaceToDepth (pixel shuffle), Tile (repeat), Expand of a graph value, CumSum, flip (a backwards Slice)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 1)
+
+    def forward(self, x):
+        y = F.pixel_shuffle(self.conv(x), 2)                  # [B, 2, 2H, 2W]
+        z = F.pixel_unshuffle(y, 2)                            # [B, 8, H, W]
+        t = z[:, :2].repeat(1, 2, 1, 3)                        # [B, 4, H, 3W]
+        e = z[:, :, :1, :].expand(-1, -1, 3, -1)               # [B, 8, 3, W]
+        c = torch.cumsum(z, dim=2) + torch.cumsum(z, dim=3).flip(3)
+        return torch.cat([y.flatten(1), t.flatten(1), e.flatten(1), c.flatten(1)], 1)
+
+
 def coverage():
     """The models of the op-coverage test (PyTorchOpCoverageTest), at opsets 13 and 17."""
-    for i, (m, name, shape) in enumerate([(MobileBlocks(), "mobile_blocks", (4, 3, 16, 16)), (PoolsAndPads(), "pools_pads", (4, 3, 11, 10)),
-                                          (UNetResize(), "unet_resize", (4, 3, 8, 8)), (Signal1d(), "signal1d", (4, 3, 24)),
-                                          (Reductions(), "reductions", (4, 5, 6, 7))]):
+    for i, (make, name, shape) in enumerate([(MobileBlocks, "mobile_blocks", (4, 3, 16, 16)), (PoolsAndPads, "pools_pads", (4, 3, 11, 10)),
+                                             (UNetResize, "unet_resize", (4, 3, 8, 8)), (Signal1d, "signal1d", (4, 3, 24)),
+                                             (Reductions, "reductions", (4, 5, 6, 7)), (LayoutExtras, "layout_extras", (4, 3, 4, 5))]):
         torch.manual_seed(20 + i)
+        m = make()
         for mod in m.modules():  # PReLU and norm affine parameters start at constants; random ones make the test see them
             if isinstance(mod, (nn.PReLU, nn.InstanceNorm2d, nn.GroupNorm)):
                 with torch.no_grad():

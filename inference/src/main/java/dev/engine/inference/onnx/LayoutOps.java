@@ -182,8 +182,79 @@ final class LayoutOps extends OnnxNodeContext {
         }
         Value v = (Value) x;
         long[] s = ConstOps.broadcast(v.shape(), shape.asLongs(), what);
-        if (!Arrays.equals(s, v.shape())) throw unsupported("expanding a graph value " + Arrays.toString(v.shape()) + " to " + Arrays.toString(s) + " is not supported");
+        if (s.length != v.rank() || s[0] != v.dim(0))
+            throw unsupported("expanding a graph value " + Arrays.toString(v.shape()) + " to " + Arrays.toString(s) + " would move or grow the batch axis");
+        for (int a = 1; a < s.length; a++) if (s[a] != v.dim(a)) v = copies(v, a, s[a]);
         out(v);
+    }
+
+    /** v, whose axis a has size 1, repeated n times along it: a product with a row of ones (exact: each output is x * 1). */
+    private Value copies(Value v, int a, long n) {
+        Tracer t = im.tracer;
+        float[] ones = new float[(int) n];
+        Arrays.fill(ones, 1f);
+        int last = v.rank() - 1;
+        if (a == last) return t.linear(v, ones, n, 1, null);
+        long[] perm = swap(v.rank(), a, last);
+        return t.permute(t.linear(t.permute(v, perm), ones, n, 1, null), perm);
+    }
+
+    static long[] swap(int rank, int a, int b) {
+        long[] perm = new long[rank];
+        for (int i = 0; i < rank; i++) perm[i] = i;
+        perm[a] = b;
+        perm[b] = a;
+        return perm;
+    }
+
+    /** Tile: each non-batch axis repeated as a whole (concatenated copies). */
+    void tile(Value v, ConstTensor repeats) {
+        long[] r = repeats.asLongs();
+        if (r.length != v.rank()) throw unsupported("repeats " + Arrays.toString(r) + " must have " + v.rank() + " entries");
+        if (r[0] != 1) throw unsupported("repeating the batch axis is not supported");
+        for (int a = 1; a < r.length; a++) {
+            if (r[a] < 1 || r[a] > 1 << 16) throw unsupported("repeats " + Arrays.toString(r) + " must be between 1 and 65536");
+            if (r[a] == 1) continue;
+            Value[] parts = new Value[(int) r[a]];
+            Arrays.fill(parts, v);
+            v = im.tracer.concat(a, parts);
+        }
+        out(im.named(n).identity(v));
+    }
+
+    /** DepthToSpace (DCR or CRD) and SpaceToDepth of NCHW: a 6-D reshape, a permute and a reshape back. */
+    void depthSpace(boolean toSpace, Value x) {
+        if (x.rank() != 4) throw unsupported("input " + Arrays.toString(x.shape()) + " is not NCHW");
+        long b = attrInt("blocksize", Long.MIN_VALUE), c = x.dim(1), h = x.dim(2), w = x.dim(3);
+        if (b < 1 || b > 1 << 10) throw unsupported("blocksize " + b);
+        Tracer t = im.tracer;
+        if (toSpace) {
+            if (c % (b * b) != 0) throw unsupported(c + " channels do not split into blocks of " + b + "x" + b);
+            boolean crd = attrString("mode", "DCR").equals("CRD");
+            if (!crd && !attrString("mode", "DCR").equals("DCR")) throw unsupported("mode '" + attrString("mode", "") + "'");
+            long co = c / (b * b);
+            Value six = crd ? t.reshape(x, co, b, b, h, w) : t.reshape(x, b, b, co, h, w);
+            Value p = crd ? t.permute(six, 0, 1, 4, 2, 5, 3) : t.permute(six, 0, 3, 4, 1, 5, 2);
+            out(im.named(n).reshape(p, co, h * b, w * b));
+        } else {
+            if (h % b != 0 || w % b != 0) throw unsupported(h + "x" + w + " does not split into blocks of " + b + "x" + b);
+            Value p = t.permute(t.reshape(x, c, h / b, b, w / b, b), 0, 3, 5, 1, 2, 4);
+            out(im.named(n).reshape(p, c * b * b, h / b, w / b));
+        }
+    }
+
+    /** A slice with a negative step (e.g. PyTorch's flip): the picked positions, one slice each, concatenated in order. */
+    private Value backwards(Tracer t, Value v, int ax, long start, long end, long step) {
+        if (ax == 0) throw unsupported("slicing the batch axis is not supported");
+        long d = v.dim(ax);
+        long s = start < 0 ? start + d : Math.min(start, d - 1), e = end < -d ? -1 : end < 0 ? end + d : Math.min(end, d - 1);
+        List<Value> parts = new ArrayList<>();
+        for (long i = s; i > e && i >= 0; i += step) {
+            if (parts.size() >= 1024) throw unsupported("a backwards slice of more than 1024 positions is not supported");
+            parts.add(t.slice(v, ax, i, i + 1, 1));
+        }
+        if (parts.isEmpty()) throw unsupported("the slice selects nothing on axis " + ax);
+        return parts.size() == 1 ? parts.get(0) : t.concat(ax, parts.toArray(new Value[0]));
     }
 
     /** The constant c [1, ...] repeated over the batch: a graph value [N, ...] that follows the batch of the model's input. */
@@ -230,7 +301,8 @@ final class LayoutOps extends OnnxNodeContext {
         for (int i = 0; i < starts.length; i++) {
             int ax = ConstOps.axis(axes == null ? i : axes[i], x.rank(), what);
             long step = steps == null ? 1 : steps[i];
-            if (step < 1) throw unsupported("step " + step + " (only positive steps are supported on graph values)");
+            if (step == 0) throw unsupported("step 0");
+            if (step < 0) { v = backwards(t, v, ax, starts[i], ends[i], step); continue; }
             long[] se = ConstOps.sliceBounds(starts[i], ends[i], step, v.dim(ax));
             long end = Math.max(se[0], se[1]);
             if (se[0] == 0 && end == v.dim(ax) && step == 1) continue;

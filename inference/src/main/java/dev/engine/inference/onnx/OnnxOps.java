@@ -71,6 +71,9 @@ final class OnnxOps extends OnnxNodeContext {
         switch (op) {
             case "Constant" -> out(constantAttr());
             case "Pad" -> layout.pad(ins);
+            case "Tile" -> layout.tile(dyn(ins, 0), k(ins, 1));
+            case "DepthToSpace", "SpaceToDepth" -> layout.depthSpace(op.equals("DepthToSpace"), dyn(ins, 0));
+            case "CumSum" -> reductions.cumSum(dyn(ins, 0), k(ins, 1));
             case "Resize", "Upsample" -> resize.resize(ins);
             case "Identity" -> out(arg(ins, 0));
             case "Dropout" -> {

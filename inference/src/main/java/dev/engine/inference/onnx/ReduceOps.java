@@ -98,4 +98,25 @@ final class ReduceOps extends OnnxNodeContext {
     }
 
     private static Value unary(Tracer t, Value x, ElementwiseOp op) { return t.unary(x, op, 0, op.name().toLowerCase()); }
+
+    /** CumSum along a non-batch axis (exclusive and reverse as ONNX defines them): a product with a triangular constant. */
+    void cumSum(Value x, ConstTensor axisT) {
+        if (axisT.size() != 1) throw unsupported("axis must be one value");
+        int a = ConstOps.axis(axisT.asLongs()[0], x.rank(), what);
+        if (a == 0) throw unsupported("a running sum over the batch axis is not supported");
+        boolean exclusive = attrInt("exclusive", 0) != 0, reverse = attrInt("reverse", 0) != 0;
+        long d = x.dim(a);
+        if (d * d > 1 << 24) throw unsupported("a running sum over " + d + " values is too long for its " + d + "x" + d + " matrix");
+        float[] w = new float[(int) (d * d)];  // w[j][i]: input i counts towards output j
+        for (int j = 0; j < d; j++)
+            for (int i = 0; i < d; i++) {
+                boolean in = reverse ? (exclusive ? i > j : i >= j) : (exclusive ? i < j : i <= j);
+                if (in) w[(int) (j * d + i)] = 1;
+            }
+        Tracer t = im.named(n), aux = im.tracer;
+        int last = x.rank() - 1;
+        if (a == last) { out(t.linear(x, w, d, d, null)); return; }
+        long[] perm = LayoutOps.swap(x.rank(), a, last);
+        out(aux.permute(t.linear(aux.permute(x, perm), w, d, d, null), perm));
+    }
 }

@@ -17,12 +17,13 @@ import org.junit.jupiter.api.Assertions;
  * The op-coverage models of make_models.py (coverage()), exported by PyTorch at opsets 13 and 17, match PyTorch:
  * MobileNetV3-style activations (Hardswish, Hardsigmoid, ReLU6, ELU, SELU, CELU, PReLU, squeeze-excite, global
  * max pool), pools in ceil mode / rectangular / padded with and without the pads counted, Pad in every mode,
- * instance and group norm, a U-Net with bilinear and nearest Resize, 1-D convolutions and pools, reductions, and
+ * instance and group norm, a U-Net with bilinear and nearest Resize, 1-D convolutions and pools, reductions,
+ * DepthToSpace / SpaceToDepth, Tile, Expand, CumSum and flip, and
  * torchvision's VisionTransformer (tiny).
  */
 class PyTorchOpCoverageTest {
     @ParameterizedTest
-    @ValueSource(strings = {"mobile_blocks", "pools_pads", "unet_resize", "signal1d", "reductions", "tiny_vit"})
+    @ValueSource(strings = {"mobile_blocks", "pools_pads", "unet_resize", "signal1d", "reductions", "layout_extras", "tiny_vit"})
     void matchesPyTorchAtOpsets13And17(String model) throws Exception {
         for (int opset : new int[]{13, 17}) OnnxImportTest.check(OnnxFiles.OWN, model + "_opset" + opset, 4, 2e-5);
     }
