@@ -327,11 +327,30 @@ class LayoutExtras(nn.Module):
         return torch.cat([y.flatten(1), t.flatten(1), e.flatten(1), c.flatten(1)], 1)
 
 
+class Recurrent(nn.Module):
+    """Stacked LSTM and GRU, a bidirectional LSTM and a ReLU RNN (batch_first): all outputs and last hidden states used."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(5, 6, num_layers=2, batch_first=True)
+        self.gru = nn.GRU(6, 4, num_layers=2, batch_first=True)
+        self.bi = nn.LSTM(5, 3, batch_first=True, bidirectional=True)
+        self.rnn = nn.RNN(5, 4, batch_first=True, nonlinearity="relu")
+
+    def forward(self, x):
+        y, (h, c) = self.lstm(x)
+        g, hg = self.gru(y)
+        b, (hb, _) = self.bi(x)
+        r, hr = self.rnn(x)
+        return torch.cat([g.flatten(1), h[-1], c[0], hg[-1], b[:, 0], b[:, -1], hb[0], hb[1], r.mean(1), hr[0]], 1)
+
+
 def coverage():
     """The models of the op-coverage test (PyTorchOpCoverageTest), at opsets 13 and 17."""
     for i, (make, name, shape) in enumerate([(MobileBlocks, "mobile_blocks", (4, 3, 16, 16)), (PoolsAndPads, "pools_pads", (4, 3, 11, 10)),
                                              (UNetResize, "unet_resize", (4, 3, 8, 8)), (Signal1d, "signal1d", (4, 3, 24)),
-                                             (Reductions, "reductions", (4, 5, 6, 7)), (LayoutExtras, "layout_extras", (4, 3, 4, 5))]):
+                                             (Reductions, "reductions", (4, 5, 6, 7)), (LayoutExtras, "layout_extras", (4, 3, 4, 5)),
+                                             (Recurrent, "recurrent", (4, 7, 5))]):
         torch.manual_seed(20 + i)
         m = make()
         for mod in m.modules():  # PReLU and norm affine parameters start at constants; random ones make the test see them

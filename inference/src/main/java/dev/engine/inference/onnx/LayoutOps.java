@@ -25,6 +25,14 @@ final class LayoutOps extends OnnxNodeContext {
     void gather(List<Object> ins) {
         Object data = arg(ins, 0), idx = arg(ins, 1);
         long axis = attrInt("axis", 0);
+        if (data instanceof BatchMoved b && idx instanceof ConstTensor i && i.rank() == 0 && i.size() == 1) { // h_n[0] or h_n[-1]
+            int ax = ConstOps.axis(axis, b.axes().length, what);
+            long j = i.asLongs()[0];
+            Object y = b.pick(ax, j, im.tracer);
+            if (y == null) throw unsupported("gathering index " + j + " on axis " + ax + " of " + b + " is not supported");
+            out(y);
+            return;
+        }
         if (data instanceof ConstTensor d && idx instanceof ConstTensor i) { out(ConstOps.gather(d, i, axis, what)); return; }
         if (data instanceof ConstTensor d && idx instanceof Value i && d.rank() == 2 && (axis == 0 || axis == -2) && !d.isInt()) {
             out(im.named(n).embedding(i, d.f(), d.shape()[0], d.shape()[1]));
@@ -51,6 +59,7 @@ final class LayoutOps extends OnnxNodeContext {
 
     void squeeze(boolean unsqueeze, List<Object> ins) {
         Object x = arg(ins, 0);
+        if (x instanceof BatchMoved b) { squeezeMoved(unsqueeze, b, ins); return; }
         long[] s = x instanceof Value v ? v.shape() : ((ConstTensor) x).shape();
         long[] axes = ins.size() > 1 && ins.get(1) != null ? k(ins, 1).asLongs() : null;
         long[] ns;
@@ -83,10 +92,21 @@ final class LayoutOps extends OnnxNodeContext {
         else out(im.named(n).reshape((Value) x, Arrays.copyOfRange(ns, 1, ns.length)));
     }
 
+    private void squeezeMoved(boolean unsqueeze, BatchMoved b, List<Object> ins) {
+        long[] axes = ins.size() > 1 && ins.get(1) != null ? k(ins, 1).asLongs() : attrInts("axes");
+        if (axes == null) throw unsupported("axes are required for " + b);
+        int r = b.axes().length + (unsqueeze ? axes.length : 0);
+        boolean[] mark = new boolean[r];
+        for (long a : axes) mark[ConstOps.axis(a, r, what)] = true;
+        Object y = unsqueeze ? b.unsqueeze(mark, im.tracer) : b.squeeze(mark, im.tracer);
+        if (y == null) throw unsupported("axes " + Arrays.toString(axes) + " of " + b + " are not inserted size-1 axes");
+        out(y);
+    }
+
     void reshape(List<Object> ins) {
         Object x = arg(ins, 0);
         ConstTensor target = k(ins, 1);
-        long[] s = x instanceof Value v ? v.shape() : ((ConstTensor) x).shape();
+        long[] s = x instanceof Value v ? v.shape() : x instanceof BatchMoved b ? b.shape() : ((ConstTensor) x).shape();
         long[] want = target.asLongs().clone();
         boolean allowZero = attrInt("allowzero", 0) != 0;
         int infer = -1;
@@ -109,11 +129,47 @@ final class LayoutOps extends OnnxNodeContext {
         }
         if (ConstTensor.numel(want, what) != total) throw unsupported("cannot reshape " + Arrays.toString(s) + " to " + Arrays.toString(target.asLongs()));
         if (x instanceof ConstTensor c) { out(ConstOps.reshape(c, want)); return; }
+        if (x instanceof BatchMoved b) { out(reshapeMoved(b, want)); return; }
         long t0 = target.asLongs().length > 0 ? target.asLongs()[0] : 1;
         boolean keepsBatch = want.length > 0 && want[0] == s[0] && (target.batchAt(0) || (t0 == 0 && !allowZero) || t0 == -1 || t0 == im.batch);
         if (!keepsBatch) throw unsupported("reshape " + Arrays.toString(s) + " -> " + Arrays.toString(want) + " does not keep the batch axis");
         long[] rest = Arrays.copyOfRange(want, 1, want.length);
         out(im.named(n).reshape((Value) x, rest));
+    }
+
+    /**
+     * A reshape of a batch-moved value that keeps every axis up to the batch and regroups only those after it,
+     * which must be the last axes of v in order (a bidirectional layer's [L, N, 2, H] -> [L, N, 2H]).
+     */
+    private Object reshapeMoved(BatchMoved b, long[] want) {
+        int ba = b.batchAxis();
+        long[] s = b.shape();
+        int[] a = b.axes();
+        boolean ok = want.length > ba;
+        for (int i = 0; ok && i <= ba; i++) ok = want[i] == s[i];
+        int first = -1;
+        for (int i = ba + 1; ok && i < a.length; i++) {
+            if (a[i] < 0) continue;
+            if (first < 0) first = a[i];
+            ok = a[i] == first + countReal(a, ba + 1, i);
+        }
+        int tail = first < 0 ? b.v().rank() : first;
+        ok &= first < 0 || first + countReal(a, ba + 1, a.length) == b.v().rank();
+        for (int i = 0; ok && i <= ba; i++) ok = a[i] < tail;
+        if (!ok) throw unsupported("reshape " + Arrays.toString(s) + " -> " + Arrays.toString(want) + " of " + b + " is not supported");
+        long[] vs = new long[tail - 1 + want.length - ba - 1];
+        for (int i = 1; i < tail; i++) vs[i - 1] = b.v().dim(i);
+        for (int i = ba + 1; i < want.length; i++) vs[tail - 1 + i - ba - 1] = want[i];
+        int[] na = new int[want.length];
+        for (int i = 0; i <= ba; i++) na[i] = a[i];
+        for (int i = ba + 1; i < want.length; i++) na[i] = tail + i - ba - 1;
+        return BatchMoved.settle(na, im.tracer.reshape(b.v(), vs), im.tracer);
+    }
+
+    private static int countReal(int[] a, int from, int to) {
+        int k = 0;
+        for (int i = from; i < to; i++) if (a[i] >= 0) k++;
+        return k;
     }
 
     void flatten(Object x) {
@@ -160,9 +216,26 @@ final class LayoutOps extends OnnxNodeContext {
     void transpose(Object x) {
         long[] perm = attrInts("perm");
         if (x instanceof ConstTensor c) { out(ConstOps.transpose(c, perm, what)); return; }
+        if (x instanceof BatchMoved b) {
+            Object y = perm == null ? null : b.transpose(perm, im.tracer);
+            if (y == null) throw unsupported("perm " + Arrays.toString(perm) + " does not fit " + b);
+            out(y);
+            return;
+        }
         Value v = (Value) x;
         if (perm == null) throw unsupported("a transpose of a graph value without perm reverses the batch axis");
-        if (perm.length != v.rank() || perm[0] != 0) throw unsupported("perm " + Arrays.toString(perm) + " moves the batch axis");
+        if (perm.length != v.rank()) throw unsupported("perm " + Arrays.toString(perm) + " does not fit " + Arrays.toString(v.shape()));
+        if (perm[0] != 0) { // the batch leaves axis 0: only a recurrent layer or a transpose back may read this (see BatchMoved)
+            int[] a = new int[perm.length];
+            boolean[] seen = new boolean[perm.length];
+            for (int i = 0; i < a.length; i++) {
+                if (perm[i] < 0 || perm[i] >= a.length || seen[(int) perm[i]]) throw unsupported("perm " + Arrays.toString(perm) + " is not a permutation");
+                seen[(int) perm[i]] = true;
+                a[i] = (int) perm[i];
+            }
+            out(new BatchMoved(v, a));
+            return;
+        }
         boolean identity = true;
         for (int i = 0; i < perm.length; i++) identity &= perm[i] == i;
         out(identity ? v : im.named(n).permute(v, perm));
@@ -272,6 +345,14 @@ final class LayoutOps extends OnnxNodeContext {
 
     void concat(List<Object> ins, boolean allConst) {
         long axis = attrInt("axis", Long.MIN_VALUE);
+        if (ins.stream().anyMatch(o -> o instanceof BatchMoved)) { // e.g. the last hidden states of stacked LSTM layers
+            List<BatchMoved> parts = new ArrayList<>();
+            for (Object o : ins) if (o instanceof BatchMoved b) parts.add(b); else throw unsupported("joins " + ins.get(0) + " with a batch-first value");
+            BatchMoved y = BatchMoved.concat(parts, ConstOps.axis(axis, parts.get(0).axes().length, what), im.tracer);
+            if (y == null) throw unsupported("cannot join " + parts.get(0) + " and the others along axis " + axis);
+            out(y);
+            return;
+        }
         if (allConst) {
             List<ConstTensor> cs = new ArrayList<>();
             for (int i = 0; i < ins.size(); i++) cs.add(k(ins, i));
@@ -351,4 +432,5 @@ final class LayoutOps extends OnnxNodeContext {
         if (ok) im.deferredPads.put(c, new long[][]{{begin[2], begin[3]}, {end[2], end[3]}});
         return ok;
     }
+
 }

@@ -58,11 +58,11 @@ final class OnnxAttention {
     private static String out(OnnxProto.Node n) { return n.outputs().get(0); }
 
     private static OnnxProto.Attribute intAttr(String name, long v) {
-        return new OnnxProto.Attribute(name, 2, 0, v, null, null, new float[0], new long[0]);
+        return new OnnxProto.Attribute(name, 2, 0, v, null, null, new float[0], new long[0], new String[0]);
     }
 
     private static OnnxProto.Attribute floatAttr(String name, float v) {
-        return new OnnxProto.Attribute(name, 1, v, 0, null, null, new float[0], new long[0]);
+        return new OnnxProto.Attribute(name, 1, v, 0, null, null, new float[0], new long[0], new String[0]);
     }
 
     /** Tries both patterns at {@code sm}; on a match fills {@code drop} and {@code replace}. */

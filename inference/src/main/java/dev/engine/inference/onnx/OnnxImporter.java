@@ -100,6 +100,7 @@ final class OnnxImporter {
         String out = g.outputs().get(0).name();
         Object y = env.get(out);
         if (y == null) throw new ModelFormatException("onnx: the graph output '" + out + "' is never produced");
+        if (y instanceof BatchMoved b) throw new ModelFormatException("onnx: the graph output '" + out + "' is " + b + "; outputs must keep the batch first");
         Value v = y instanceof Value val ? val : constantValue((ConstTensor) y);
         return tracer.build(v);
     }

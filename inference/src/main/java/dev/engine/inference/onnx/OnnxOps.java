@@ -30,6 +30,7 @@ final class OnnxOps extends OnnxNodeContext {
     private static final Map<String, ElementwiseOp> BINARY = Map.of("Add", ElementwiseOp.ADD, "Sub", ElementwiseOp.SUB,
             "Mul", ElementwiseOp.MUL, "Div", ElementwiseOp.DIV, "Pow", ElementwiseOp.POW, "Max", ElementwiseOp.MAXIMUM,
             "Min", ElementwiseOp.MINIMUM, "Equal", ElementwiseOp.EQ, "Less", ElementwiseOp.LT, "Greater", ElementwiseOp.GT);
+    private static final java.util.Set<String> READS_MOVED = java.util.Set.of("Transpose", "Squeeze", "Unsqueeze", "Gather", "Shape", "Concat", "Reshape", "LSTM", "GRU", "RNN");
     private static final Map<String, ElementwiseOp> BINARY2 = Map.of("LessOrEqual", ElementwiseOp.LE, "GreaterOrEqual", ElementwiseOp.GE);
 
     private final LayoutOps layout;
@@ -37,6 +38,7 @@ final class OnnxOps extends OnnxNodeContext {
     private final ActivationOps activations;
     private final ResizeOps resize;
     private final ReduceOps reductions;
+    private final RecurrentOps recurrent;
 
     OnnxOps(OnnxImporter im) {
         super(im);
@@ -45,6 +47,7 @@ final class OnnxOps extends OnnxNodeContext {
         activations = new ActivationOps(im);
         resize = new ResizeOps(im);
         reductions = new ReduceOps(im);
+        recurrent = new RecurrentOps(im);
     }
 
     void convert(OnnxProto.Node node) {
@@ -54,6 +57,7 @@ final class OnnxOps extends OnnxNodeContext {
         activations.bind(node);
         resize.bind(node);
         reductions.bind(node);
+        recurrent.bind(node);
         String op = n.opType();
         List<Object> ins = new ArrayList<>();
         boolean allConst = true;
@@ -62,6 +66,10 @@ final class OnnxOps extends OnnxNodeContext {
             ins.add(o);
             if (o instanceof Value) allConst = false;
         }
+        for (int i = 0; i < ins.size(); i++)
+            if (ins.get(i) instanceof BatchMoved b && !READS_MOVED.contains(op))
+                throw unsupported("input " + i + " ('" + n.inputs().get(i) + "') is " + b + "; only Transpose, Squeeze, Unsqueeze, Gather, Concat, Reshape, Shape"
+                        + " and the recurrent layers read such values");
         if (UNARY.containsKey(op) || op.equals("LeakyRelu") || op.equals("Gelu")) { unary(op, ins, allConst); return; }
         if (BINARY.containsKey(op) || BINARY2.containsKey(op) || op.equals("Mod") || op.equals("And") || op.equals("Or")) {
             binary(op, ins, allConst);
@@ -74,6 +82,7 @@ final class OnnxOps extends OnnxNodeContext {
             case "Tile" -> layout.tile(dyn(ins, 0), k(ins, 1));
             case "DepthToSpace", "SpaceToDepth" -> layout.depthSpace(op.equals("DepthToSpace"), dyn(ins, 0));
             case "CumSum" -> reductions.cumSum(dyn(ins, 0), k(ins, 1));
+            case "LSTM", "GRU", "RNN" -> recurrent.convert(ins);
             case "Resize", "Upsample" -> resize.resize(ins);
             case "Identity" -> out(arg(ins, 0));
             case "Dropout" -> {
@@ -139,14 +148,15 @@ final class OnnxOps extends OnnxNodeContext {
     }
 
     private ConstTensor shape(Object x) {
-        long[] s = x instanceof Value v ? v.shape() : ((ConstTensor) x).shape();
+        long[] s = x instanceof Value v ? v.shape() : x instanceof BatchMoved bm ? bm.shape() : ((ConstTensor) x).shape();
+        int batchAxis = x instanceof Value ? 0 : x instanceof BatchMoved bm ? bm.batchAxis() : -1;
         int r = s.length;
         long start = attrInt("start", 0), end = attrInt("end", r);
         int a = (int) Math.max(0, Math.min(r, start < 0 ? start + r : start)), b = (int) Math.max(0, Math.min(r, end < 0 ? end + r : end));
         int len = Math.max(0, b - a);
         long[] d = Arrays.copyOfRange(s, a, a + len);
         boolean[] m = new boolean[len];
-        if (x instanceof Value && a == 0 && len > 0) m[0] = true;
+        if (batchAxis >= a && batchAxis < a + len) m[batchAxis - a] = true;
         return ConstTensor.ints(new long[]{len}, d, m);
     }
 

@@ -207,8 +207,8 @@ final class OnnxPatterns {
             }
         }
         drop.addAll(inner);
-        Map<String, OnnxProto.Attribute> attrs = Map.of("epsilon", new OnnxProto.Attribute("epsilon", 1, (float) eps, 0, null, null, new float[0], new long[0]),
-                "axis", new OnnxProto.Attribute("axis", 2, 0, -1, null, null, new float[0], new long[0]));
+        Map<String, OnnxProto.Attribute> attrs = Map.of("epsilon", new OnnxProto.Attribute("epsilon", 1, (float) eps, 0, null, null, new float[0], new long[0], new String[0]),
+                "axis", new OnnxProto.Attribute("axis", 2, 0, -1, null, null, new float[0], new long[0], new String[0]));
         List<String> ins = new ArrayList<>(List.of(x, gamma));
         if (!beta.isEmpty()) ins.add(beta);
         replace.put(last, new OnnxProto.Node(mean.name().isEmpty() ? "layernorm" : mean.name(), "LayerNormalization", "", ins,

@@ -33,7 +33,7 @@ final class OnnxProto {
     }
 
     /** AttributeProto; {@code type} is the AttributeType code (1 FLOAT, 2 INT, 3 STRING, 4 TENSOR, 5 GRAPH, 6 FLOATS, 7 INTS). */
-    record Attribute(String name, int type, float f, long i, String s, Tensor t, float[] floats, long[] ints) {}
+    record Attribute(String name, int type, float f, long i, String s, Tensor t, float[] floats, long[] ints, String[] strings) {}
 
     /** A tensor's data as stored: exactly one of the data fields or raw bytes or an external location. */
     record Tensor(String name, long[] dims, int dataType, float[] floatData, long[] intData, byte[] raw, Map<String, String> external) {}
@@ -120,6 +120,7 @@ final class OnnxProto {
         Tensor t = null;
         ProtoReader.FloatList fs = new ProtoReader.FloatList();
         ProtoReader.LongList is = new ProtoReader.LongList();
+        java.util.List<String> ss = new java.util.ArrayList<>();
         while (r.next()) {
             switch (r.field()) {
                 case 1 -> name = r.string();
@@ -130,12 +131,13 @@ final class OnnxProto {
                 case 6, 11 -> { r.skip(); type = type == 0 ? 5 : type; }
                 case 7 -> r.floats(fs);
                 case 8 -> r.varints(is);
+                case 9 -> ss.add(r.string());
                 case 20 -> type = (int) r.varint();
                 default -> r.skip();
             }
         }
         if (name == null || name.isEmpty()) throw r.fail("attribute without a name");
-        return new Attribute(name, type, f, i, s, t, fs.toArray(), is.toArray());
+        return new Attribute(name, type, f, i, s, t, fs.toArray(), is.toArray(), ss.toArray(new String[0]));
     }
 
     static Tensor tensor(ProtoReader r) {

@@ -18,12 +18,12 @@ import org.junit.jupiter.api.Assertions;
  * MobileNetV3-style activations (Hardswish, Hardsigmoid, ReLU6, ELU, SELU, CELU, PReLU, squeeze-excite, global
  * max pool), pools in ceil mode / rectangular / padded with and without the pads counted, Pad in every mode,
  * instance and group norm, a U-Net with bilinear and nearest Resize, 1-D convolutions and pools, reductions,
- * DepthToSpace / SpaceToDepth, Tile, Expand, CumSum and flip, and
+ * DepthToSpace / SpaceToDepth, Tile, Expand, CumSum and flip, stacked / bidirectional LSTM, GRU and RNN, and
  * torchvision's VisionTransformer (tiny).
  */
 class PyTorchOpCoverageTest {
     @ParameterizedTest
-    @ValueSource(strings = {"mobile_blocks", "pools_pads", "unet_resize", "signal1d", "reductions", "layout_extras", "tiny_vit"})
+    @ValueSource(strings = {"mobile_blocks", "pools_pads", "unet_resize", "signal1d", "reductions", "layout_extras", "recurrent", "tiny_vit"})
     void matchesPyTorchAtOpsets13And17(String model) throws Exception {
         for (int opset : new int[]{13, 17}) OnnxImportTest.check(OnnxFiles.OWN, model + "_opset" + opset, 4, 2e-5);
     }
@@ -79,6 +79,26 @@ class PyTorchOpCoverageTest {
         OnnxBuilder dilated = new OnnxBuilder().input("x", -1, 1, 5, 5).output("y", -1, 1, 1, 1)
                 .node("MaxPool", "mp", new String[]{"x"}, new String[]{"y"}, OnnxBuilder.attrInts("kernel_shape", 3, 3), OnnxBuilder.attrInts("dilations", 2, 2));
         assertTrue(fails(dilated).contains("MaxPool 'mp'") && fails(dilated).contains("dilated"), fails(dilated));
+    }
+
+    @Test void recurrentLayersRefuseWhatTheyCannotRunByName() {
+        float[] w = new float[16], r = new float[16];
+        OnnxBuilder seqFirst = new OnnxBuilder().input("x", -1, 4, 2).output("y", 4, 1, -1, 2)
+                .init("W", new long[]{1, 8, 2}, w).init("R", new long[]{1, 8, 2}, r)
+                .node("LSTM", "l", new String[]{"x", "W", "R"}, new String[]{"y"}, OnnxBuilder.attrInt("hidden_size", 2));
+        assertTrue(fails(seqFirst).contains("LSTM 'l'") && fails(seqFirst).contains("batch_first"), fails(seqFirst));
+        OnnxBuilder state = new OnnxBuilder().input("x", -1, 4, 2).output("y", 4, 1, -1, 2)
+                .init("W", new long[]{1, 8, 2}, w).init("R", new long[]{1, 8, 2}, r).init("h0", new long[]{1, 1, 2}, new float[]{0.5f, 0})
+                .node("Transpose", "t", new String[]{"x"}, new String[]{"xt"}, OnnxBuilder.attrInts("perm", 1, 0, 2))
+                .node("LSTM", "l", new String[]{"xt", "W", "R", "", "", "h0"}, new String[]{"y"}, OnnxBuilder.attrInt("hidden_size", 2));
+        assertTrue(fails(state).contains("initial_h must be zero"), fails(state));
+        OnnxBuilder moved = new OnnxBuilder().input("x", -1, 4, 2).output("y", 4, -1, 2)
+                .node("Transpose", "t", new String[]{"x"}, new String[]{"y"}, OnnxBuilder.attrInts("perm", 1, 0, 2));
+        assertTrue(fails(moved).contains("outputs must keep the batch first"), fails(moved));
+        OnnxBuilder relu = new OnnxBuilder().input("x", -1, 4, 2).output("y", 4, -1, 2)
+                .node("Transpose", "t", new String[]{"x"}, new String[]{"xt"}, OnnxBuilder.attrInts("perm", 1, 0, 2))
+                .node("Relu", "r", new String[]{"xt"}, new String[]{"y"});
+        assertTrue(fails(relu).contains("Relu 'r'") && fails(relu).contains("batch on axis 1"), fails(relu));
     }
 
     private static String fails(OnnxBuilder b) {
