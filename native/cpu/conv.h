@@ -7,6 +7,7 @@
 #include "conv_pool.h"
 #include "pool.h"
 #include "conv_packed.h"
+#include "conv_depthwise.h"
 #include "conv_wgrad.h"
 #include <new>
 #include <stdexcept>
@@ -107,8 +108,21 @@ inline void conv_fwd_tiles(const ConvGeom& g, const float* x, const float* wt, c
 }
 inline void conv_fwd_tiles(const ConvGeom&, const double*, const double*, const double*, int, double*) {}
 
+// Depthwise layers (one input channel per group, any channel multiplier): plane by plane (conv_depthwise.h).
+inline bool use_depthwise(const ConvGeom& g) { return g.groups > 1 && g.groups == g.c && g.k % g.c == 0 && g.oh > 0 && g.ow > 0; }
+
+inline void conv_depthwise(const ConvGeom& g, const float* x, const float* w, const float* b, int act, float* y) {
+    const DepthwiseGeom d{g.h, g.w, g.r, g.s, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow};
+    const i64 planes = g.n * g.k;
+    run_shares(threads_for(planes * g.ohw() * g.r * g.s), planes, [&](int t, int nt) {
+        depthwise_planes_f32(d, x, w, b, act, y, planes * t / nt, planes * (t + 1) / nt, g.c, g.k / g.c);
+    });
+}
+
 template <typename T>
 static void conv_fwd(const ConvGeom& g, const T* x, const T* wt, const T* bias, int act, T* y) {
+    if (sizeof(T) == 4 && use_depthwise(g)) { conv_depthwise(g, reinterpret_cast<const float*>(x), reinterpret_cast<const float*>(wt),
+                                                             reinterpret_cast<const float*>(bias), act, reinterpret_cast<float*>(y)); return; }
     if (use_direct(g)) { conv_direct(g, x, wt, bias, act, y); return; }
     if (sizeof(T) == 4) { conv_fwd_tiles(g, x, wt, bias, act, y); return; }
     i64 chunk = batch_chunk(g);

@@ -79,27 +79,33 @@ inline std::vector<float>& conv_scratch(int slot) {
 }
 
 // y <- conv(x, w) + bias, activation; wt is [groups][kg][crs].
+// Panels fewer than threads (one small image: ResNet's last stages at batch 1) split their output channels too,
+// so every thread streams its share of the weights; each split packs the panel it needs.
 template <int R>
 void conv_fwd_packed(const ConvGeom& g, const float* x, const float* wt, const float* bias, int act, float* y) {
     const i64 ohw = g.ohw(), panels = packed_panels(ohw), kg = g.kg(), crs = g.crs();
-    const i64 items = g.n * g.groups * panels;
-    run_shares(threads_for(g.n * g.k * ohw * crs), items, [&](int t, int nt) {
+    const int nt0 = threads_for(g.n * g.k * ohw * crs);
+    const i64 panelItems = g.n * g.groups * panels;
+    const i64 splits = std::max<i64>(1, std::min<i64>((nt0 + panelItems - 1) / panelItems, kg / (4 * R)));
+    const i64 items = panelItems * splits;
+    run_shares(nt0, items, [&](int t, int nt) {
         std::vector<float>& panel = conv_scratch(0);
         panel.resize((size_t)(crs * PANEL));
         for (i64 it = items * t / nt, end = items * (t + 1) / nt; it < end; it++) {
-            const i64 p = it % panels, gi = (it / panels) % g.groups, b = it / (panels * g.groups);
-            const i64 j0 = p * PANEL;
+            const i64 sp = it % splits, pi = it / splits;
+            const i64 p = pi % panels, gi = (pi / panels) % g.groups, b = pi / (panels * g.groups);
+            const i64 j0 = p * PANEL, r0 = kg * sp / splits / R * R, r1 = sp + 1 == splits ? kg : kg * (sp + 1) / splits / R * R;
             const int cols = (int)std::min<i64>(PANEL, ohw - j0);
             im2col_span(g, x + (b * g.c + gi * g.cg()) * g.h * g.w, 0, crs, j0, cols, panel.data(), PANEL);
             if (cols < PANEL)
                 for (i64 row = 0; row < crs; row++) for (int j = cols; j < PANEL; j++) panel[(size_t)(row * PANEL + j)] = 0.f;
-            float* c = y + (b * g.k + gi * kg) * ohw + j0;
-            rows_times_panel<R>(wt + gi * kg * crs, crs, 1, kg, panel.data(), crs, c, ohw, cols, 0.f);
+            float* c = y + (b * g.k + gi * kg + r0) * ohw + j0;
+            rows_times_panel<R>(wt + (gi * kg + r0) * crs, crs, 1, r1 - r0, panel.data(), crs, c, ohw, cols, 0.f);
             if (!bias && act == OP_IDENTITY) continue;
-            for (i64 i = 0; i < kg; i++) {
+            for (i64 i = 0; i < r1 - r0; i++) {
                 float* row = c + i * ohw;
                 if (bias) {
-                    const float bv = bias[gi * kg + i];
+                    const float bv = bias[gi * kg + r0 + i];
                     for (int j = 0; j < cols; j++) row[j] += bv;
                 }
                 if (act != OP_IDENTITY) run_instruction<float>(act, row, row, row, row, 0.01f, cols);

@@ -103,8 +103,61 @@ ENGINE_DISPATCH void max_pool_values_nopad_f32(const PoolGeom& g, const float* x
     max_pool_values_nopad<float>(g, x, y, rowmax, rowmax_len);
 }
 
+// Values only with padding (ResNet's 3x3 stride 2 pad 1): as the unpadded path, each output row's window rows
+// (clipped to the plane) max into a row buffer, whose pw cells on either side hold -inf, so every window is
+// whole in the buffer and the column pass has a fixed trip count. A window always holds a real tap (padding is
+// at most half the window), so -inf never wins over one; the maxes are the general path's.
+ENGINE_INLINE void max_pool_values_padded_f32(const PoolGeom& g, const float* x, float* y, float* buf) {
+    const i64 lead = g.pw, width = (g.ow - 1) * g.sw + g.kw;  // buffer cells the windows span
+    float* row = buf + lead;
+    for (i64 j = 0; j < lead; j++) buf[j] = -INFINITY;
+    for (i64 j = lead + g.w; j < std::max(width, lead + g.w); j++) buf[j] = -INFINITY;
+    for (i64 p = 0; p < g.nc; p++) {
+        const float* xp = x + p * g.h * g.w;
+        float* yp = y + p * g.oh * g.ow;
+        for (i64 oy = 0; oy < g.oh; oy++) {
+            const i64 y0 = std::max<i64>(0, oy * g.sh - g.ph), y1 = std::min<i64>(g.h, oy * g.sh - g.ph + g.kh);
+            const float* r0 = xp + y0 * g.w;
+            for (i64 j = 0; j < g.w; j++) row[j] = r0[j];
+            for (i64 iy = y0 + 1; iy < y1; iy++) {
+                const float* r = xp + iy * g.w;
+                for (i64 j = 0; j < g.w; j++) row[j] = nan_max(row[j], r[j]);
+            }
+            float* yr = yp + oy * g.ow;
+            if (g.kw == 3) {
+                for (i64 ox = 0; ox < g.ow; ox++) {
+                    const float* b = buf + ox * g.sw;
+                    yr[ox] = nan_max(nan_max(b[0], b[1]), b[2]);
+                }
+            } else {
+                for (i64 ox = 0; ox < g.ow; ox++) {
+                    const float* b = buf + ox * g.sw;
+                    float best = b[0];
+                    for (i64 kx = 1; kx < g.kw; kx++) best = nan_max(best, b[kx]);
+                    yr[ox] = best;
+                }
+            }
+        }
+    }
+}
+
+ENGINE_DISPATCH void max_pool_values_padded(const PoolGeom& g, const float* x, float* y, float* rowmax) { max_pool_values_padded_f32(g, x, y, rowmax); }
+
 template <typename T>
 static void max_pool_fwd(const PoolGeom& g, const T* x, T* y, int64_t* idx) {
+    if (!idx && sizeof(T) == 4 && (g.ph > 0 || g.pw > 0) && g.oh > 0 && g.ow > 0) {
+        run_shares(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), g.nc, [&](int t, int nt) {
+            const i64 cells = std::max((g.ow - 1) * g.sw + g.kw, g.pw + g.w);
+            float onStack[1024];
+            std::vector<float> onHeap(cells > 1024 ? (size_t)cells : 0);
+            PoolGeom part = g;
+            i64 p0 = g.nc * t / nt;
+            part.nc = g.nc * (t + 1) / nt - p0;
+            max_pool_values_padded(part, reinterpret_cast<const float*>(x) + p0 * g.h * g.w, reinterpret_cast<float*>(y) + p0 * g.oh * g.ow,
+                                   cells > 1024 ? onHeap.data() : onStack);
+        });
+        return;
+    }
     if (!idx && sizeof(T) == 4 && g.ph == 0 && g.pw == 0 && g.oh > 0 && g.ow > 0) {
         run_shares(threads_for(g.nc * g.oh * g.ow * g.kh * g.kw), g.nc, [&](int t, int nt) {
             const i64 span = (g.ow - 1) * g.sw + g.kw;
