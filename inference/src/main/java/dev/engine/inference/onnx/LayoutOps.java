@@ -288,9 +288,7 @@ final class LayoutOps extends OnnxNodeContext {
         for (int a = 1; a < r.length; a++) {
             if (r[a] < 1 || r[a] > 1 << 16) throw unsupported("repeats " + Arrays.toString(r) + " must be between 1 and 65536");
             if (r[a] == 1) continue;
-            Value[] parts = new Value[(int) r[a]];
-            Arrays.fill(parts, v);
-            v = im.tracer.concat(a, parts);
+            v = Padding.widen(im.tracer, v, a, v.dim(a) * r[a]);
         }
         out(im.named(n).identity(v));
     }

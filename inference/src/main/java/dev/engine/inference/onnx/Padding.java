@@ -56,18 +56,10 @@ final class Padding {
         if (count == 0) return;
         long d = v.dim(a);
         switch (mode) {
-            case "constant" -> {
-                for (long left = count; left > 0; ) {
-                    long w = Math.min(left, d);
-                    parts.add(fill(t, t.slice(v, a, 0, w, 1), value));
-                    left -= w;
-                }
-            }
-            case "edge" -> {
-                Value edge = before ? t.slice(v, a, 0, 1, 1) : t.slice(v, a, d - 1, d, 1);
-                for (long i = 0; i < count; i++) parts.add(edge);
-            }
+            case "constant" -> parts.add(widen(t, fill(t, t.slice(v, a, 0, Math.min(count, d), 1), value), a, count));
+            case "edge" -> parts.add(widen(t, before ? t.slice(v, a, 0, 1, 1) : t.slice(v, a, d - 1, d, 1), a, count));
             case "reflect" -> { // before: x[count] .. x[1]; after: x[d-2] .. x[d-1-count]
+                if (count > 1024) throw new dev.engine.api.ModelFormatException("reflect padding of " + count + " (more than 1024) is not supported");
                 for (long i = 0; i < count; i++) {
                     long src = before ? count - i : d - 2 - i;
                     parts.add(t.slice(v, a, src, src + 1, 1));
@@ -76,6 +68,13 @@ final class Padding {
             case "wrap" -> parts.add(before ? t.slice(v, a, d - count, d, 1) : t.slice(v, a, 0, count, 1));
             default -> throw new IllegalStateException(mode);
         }
+    }
+
+    /** {@code part} (all its slices along axis a alike) repeated up to {@code count} along a: doubling, so log(count) concats. */
+    static Value widen(Tracer t, Value part, int a, long count) {
+        Value w = part;
+        while (w.dim(a) < count) w = t.concat(a, w, w);
+        return w.dim(a) == count ? w : t.slice(w, a, 0, count, 1);
     }
 
     /** A value of {@code like}'s shape holding {@code value} everywhere. */

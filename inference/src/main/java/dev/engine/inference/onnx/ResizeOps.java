@@ -48,7 +48,10 @@ final class ResizeOps extends OnnxNodeContext {
         } else throw unsupported("neither scales nor sizes is given");
         if (scales[0] != 1) throw unsupported("resizing the batch axis is not supported");
         if (outs[1] != x.dim(1)) throw unsupported("resizing the channel axis is not supported");
-        for (int a = 2; a < 4; a++) if (outs[a] < 1 || outs[a] > 1 << 20) throw unsupported("output size " + outs[a] + " on axis " + a);
+        for (int a = 2; a < 4; a++) {
+            if (outs[a] < 1 || outs[a] > 1 << 20) throw unsupported("output size " + outs[a] + " on axis " + a);
+            if (outs[a] * x.dim(a) > 1 << 26) throw unsupported("resizing axis " + a + " from " + x.dim(a) + " to " + outs[a] + " is too large for its interpolation map");
+        }
         Tracer t = im.tracer;
         Value y = x;
         for (int a = 3; a >= 2; a--) {
@@ -100,10 +103,7 @@ final class ResizeOps extends OnnxNodeContext {
     private static Value repeatEach(Tracer t, Value y, int axis, long rep) {
         long[] s = y.shape();
         long[] split = axis == 3 ? new long[]{s[1], s[2], s[3], 1} : new long[]{s[1], s[2], 1, s[3]};
-        Value v = t.reshape(y, split);
-        Value[] copies = new Value[(int) rep];
-        Arrays.fill(copies, v);
-        Value c = t.concat(axis == 3 ? 4 : 3, copies);
+        Value c = Padding.widen(t, t.reshape(y, split), axis == 3 ? 4 : 3, rep);
         return axis == 3 ? t.reshape(c, s[1], s[2], s[3] * rep) : t.reshape(c, s[1], s[2] * rep, s[3]);
     }
 

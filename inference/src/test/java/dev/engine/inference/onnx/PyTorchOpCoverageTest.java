@@ -63,6 +63,28 @@ class PyTorchOpCoverageTest {
         }
     }
 
+    @Test void longPadsAndTilesDoubleInsteadOfOneNodePerElement() {
+        OnnxBuilder edge = new OnnxBuilder().input("x", -1, 3).output("y", -1, 4003)
+                .init(OnnxBuilder.longTensor("pads", new long[]{4}, new long[]{0, 0, 0, 4000}))
+                .node("Pad", "p", new String[]{"x", "pads"}, new String[]{"y"}, OnnxBuilder.attrString("mode", "edge"));
+        try (FrozenModel m = dev.engine.inference.Freezer.freeze(Onnx.toGraph(edge.bytes(), null, null), dev.engine.inference.FreezeOptions.none())) {
+            assertTrue(m.graph().nodes().size() < 30, m.graph().nodes().size() + " nodes");
+            float[] y = m.run(new float[]{1, 2, 3, -4, 5, 6}, 2);
+            for (int i = 0; i < 4003; i++) {
+                assertEquals(i < 3 ? i + 1 : 3, y[i], 0f, "row 0 column " + i);
+                assertEquals(i < 3 ? new float[]{-4, 5, 6}[i] : 6, y[4003 + i], 0f, "row 1 column " + i);
+            }
+        }
+        OnnxBuilder tile = new OnnxBuilder().input("x", -1, 2).output("y", -1, 2000)
+                .init(OnnxBuilder.longTensor("r", new long[]{2}, new long[]{1, 1000}))
+                .node("Tile", "t", new String[]{"x", "r"}, new String[]{"y"});
+        try (FrozenModel m = dev.engine.inference.Freezer.freeze(Onnx.toGraph(tile.bytes(), null, null), dev.engine.inference.FreezeOptions.none())) {
+            assertTrue(m.graph().nodes().size() < 30, m.graph().nodes().size() + " nodes");
+            float[] y = m.run(new float[]{7, 8}, 1);
+            for (int i = 0; i < 2000; i++) assertEquals(i % 2 == 0 ? 7 : 8, y[i], 0f, "column " + i);
+        }
+    }
+
     @Test void unsupportedVariantsAreRefusedByName() {
         OnnxBuilder cubic = new OnnxBuilder().input("x", -1, 1, 2, 2).output("y", -1, 1, 4, 4)
                 .init("scales", new long[]{4}, new float[]{1, 1, 2, 2})
