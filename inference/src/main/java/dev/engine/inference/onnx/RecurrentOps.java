@@ -21,6 +21,8 @@ import java.util.List;
  */
 final class RecurrentOps extends OnnxNodeContext {
     private static final int SIGMOID = 0, TANH = 1;
+    /** Longest sequence unrolled: about 10 graph nodes per step and direction. */
+    static final long MAX_STEPS = 4096;
 
     RecurrentOps(OnnxImporter im) { super(im); }
 
@@ -42,6 +44,7 @@ final class RecurrentOps extends OnnxNodeContext {
         if (op.equals("GRU") && attrInt("linear_before_reset", 0) == 0) throw unsupported("linear_before_reset=0 is not supported (PyTorch and Keras export 1)");
         checkActivations(op, dirs);
         long in = x.dim(2), g = gates * hidden;
+        if (x.dim(1) > MAX_STEPS) throw unsupported("a sequence of " + x.dim(1) + " steps is unrolled into too many nodes (at most " + MAX_STEPS + ")");
         ConstTensor w = k(ins, 1), r = k(ins, 2);
         if (hidden < 1 || !Arrays.equals(w.shape(), new long[]{dirs, g, in}) || !Arrays.equals(r.shape(), new long[]{dirs, g, hidden}))
             throw unsupported("weights " + Arrays.toString(w.shape()) + " and " + Arrays.toString(r.shape()) + " do not fit hidden_size " + hidden

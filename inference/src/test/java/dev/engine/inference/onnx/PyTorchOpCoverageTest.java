@@ -114,6 +114,11 @@ class PyTorchOpCoverageTest {
                 .node("Transpose", "t", new String[]{"x"}, new String[]{"xt"}, OnnxBuilder.attrInts("perm", 1, 0, 2))
                 .node("LSTM", "l", new String[]{"xt", "W", "R", "", "", "h0"}, new String[]{"y"}, OnnxBuilder.attrInt("hidden_size", 2));
         assertTrue(fails(state).contains("initial_h must be zero"), fails(state));
+        OnnxBuilder longSequence = new OnnxBuilder().input("x", -1, 5000, 2).output("y", 5000, 1, -1, 2)
+                .init("W", new long[]{1, 8, 2}, w).init("R", new long[]{1, 8, 2}, r)
+                .node("Transpose", "t", new String[]{"x"}, new String[]{"xt"}, OnnxBuilder.attrInts("perm", 1, 0, 2))
+                .node("LSTM", "l", new String[]{"xt", "W", "R"}, new String[]{"y"}, OnnxBuilder.attrInt("hidden_size", 2));
+        assertTrue(fails(longSequence).contains("5000 steps"), fails(longSequence));
         OnnxBuilder moved = new OnnxBuilder().input("x", -1, 4, 2).output("y", 4, -1, 2)
                 .node("Transpose", "t", new String[]{"x"}, new String[]{"y"}, OnnxBuilder.attrInts("perm", 1, 0, 2));
         assertTrue(fails(moved).contains("outputs must keep the batch first"), fails(moved));
