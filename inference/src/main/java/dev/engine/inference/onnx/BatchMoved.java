@@ -130,8 +130,4 @@ record BatchMoved(Value v, int[] axes) {
         for (int i = 0; i < axes.length; i++) if (axes[i] == 0) return i;
         return -1;
     }
-
-    @Override public boolean equals(Object o) { return o instanceof BatchMoved b && b.v.equals(v) && Arrays.equals(b.axes, axes); }
-
-    @Override public int hashCode() { return v.hashCode() * 31 + Arrays.hashCode(axes); }
 }

@@ -282,8 +282,6 @@ final class LayerOps extends OnnxNodeContext {
         return sp == 1 ? new long[]{1, v[0]} : v;
     }
 
-    long[] pair(String name, long dflt) { return pair(name, dflt, 2); }
-
     /** {{top, left}, {bottom, right}} padding from pads or auto_pad (SAME_UPPER puts the odd cell at the end). */
     long[][] pads(long[] x, long[] k, long[] st, long[] dl, int sp) {
         String auto = attrString("auto_pad", "NOTSET");

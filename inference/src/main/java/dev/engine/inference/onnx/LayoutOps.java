@@ -290,7 +290,7 @@ final class LayoutOps extends OnnxNodeContext {
             if (r[a] == 1) continue;
             v = Padding.widen(im.tracer, v, a, v.dim(a) * r[a]);
         }
-        out(im.named(n).identity(v));
+        out(v);
     }
 
     /** DepthToSpace (DCR or CRD) and SpaceToDepth of NCHW: a 6-D reshape, a permute and a reshape back. */

@@ -60,7 +60,7 @@ final class ResizeOps extends OnnxNodeContext {
             for (int j = 0; j < out; j++) src[j] = source(j, in, out, scales[a], coord);
             y = linear ? matrix(t, y, a, in, out, linearWeights(src, in, out)) : nearest(t, y, a, in, out, src, nearest);
         }
-        out(y == x ? t.identity(x) : y);
+        out(y);
     }
 
     /** The input coordinate of output position j. */
