@@ -39,7 +39,7 @@ const int INSTR_INTS = 5;
     X(GELU, 13, 1) X(SIGMOID, 14, 1) X(TANH, 15, 1) X(SOFTPLUS, 16, 1) X(ADD_SCALAR, 17, 1)                 \
     X(MUL_SCALAR, 18, 1) X(POW_SCALAR, 19, 1) X(CLAMP_MIN, 20, 1) X(CLAMP_MAX, 21, 1) X(RSUB_SCALAR, 22, 1) \
     X(SIN, 23, 1) X(COS, 24, 1) X(GELU_TANH, 25, 1)                                                         \
-    X(ROUND_BF16, 26, 1) X(ROUND_F16, 27, 1)                                                                \
+    X(ROUND_BF16, 26, 1) X(ROUND_F16, 27, 1) X(RELU6, 28, 1) X(HARDSWISH, 29, 1) X(SILU, 30, 1)           \
     X(ADD, 40, 2) X(SUB, 41, 2) X(MUL, 42, 2) X(DIV, 43, 2) X(POW, 44, 2) X(MAXIMUM, 45, 2)                  \
     X(MINIMUM, 46, 2) X(EQ, 47, 2) X(NE, 48, 2) X(LT, 49, 2) X(LE, 50, 2) X(GT, 51, 2) X(GE, 52, 2)          \
     X(RELU_BACKWARD, 60, 2) X(LEAKY_RELU_BACKWARD, 61, 2) X(GELU_BACKWARD, 62, 2)                           \

@@ -17,6 +17,15 @@ template <typename T> ENGINE_INLINE T gelu_tanh_of(T x) {
     const T k = T(0.79788456080286535588);  // sqrt(2/pi)
     return T(0.5) * x * (T(1) + std::tanh(k * (x + T(0.044715) * x * x * x)));
 }
+template <typename T> ENGINE_INLINE T relu6_of(T x) {  // CLAMP_MIN 0 then CLAMP_MAX 6: NaN stays NaN
+    T v = x < T(0) ? T(0) : x;
+    return v > T(6) ? T(6) : v;
+}
+template <typename T> ENGINE_INLINE T hardswish_of(T x) {  // ONNX's x * clamp(x / 6 + 1/2, 0, 1)
+    T v = x * T(1.0 / 6) + T(0.5);
+    v = v < T(0) ? T(0) : v;
+    return x * (v > T(1) ? T(1) : v);
+}
 template <typename T> ENGINE_INLINE T softplus_of(T x) {  // log(1 + e^x) without overflow
     return x > T(20) ? x : std::log1p(std::exp(x));
 }
@@ -57,6 +66,9 @@ ENGINE_INLINE void run_instruction(int op, T* d, const T* a, const T* b,
         case OP_COS: for (int i = 0; i < n; i++) d[i] = std::cos(a[i]); break;
         case OP_ROUND_BF16: for (int i = 0; i < n; i++) d[i] = T(engine_abi::round_to_bf16(float(a[i]))); break;
         case OP_ROUND_F16: for (int i = 0; i < n; i++) d[i] = T(engine_abi::round_to_f16(float(a[i]))); break;
+        case OP_RELU6: for (int i = 0; i < n; i++) d[i] = relu6_of(a[i]); break;
+        case OP_HARDSWISH: for (int i = 0; i < n; i++) d[i] = hardswish_of(a[i]); break;
+        case OP_SILU: for (int i = 0; i < n; i++) d[i] = a[i] * sigmoid_of(a[i]); break;
         case OP_ADD: for (int i = 0; i < n; i++) d[i] = a[i] + b[i]; break;
         case OP_SUB: for (int i = 0; i < n; i++) d[i] = a[i] - b[i]; break;
         case OP_MUL: for (int i = 0; i < n; i++) d[i] = a[i] * b[i]; break;

@@ -42,6 +42,9 @@ __device__ __forceinline__ T apply_op(int op, T a, T b, T c, T imm) {
         case OP_COS: return cos(a);
         case OP_ROUND_BF16: return T(engine_abi::round_to_bf16(float(a)));
         case OP_ROUND_F16: return T(engine_abi::round_to_f16(float(a)));
+        case OP_RELU6: { T v = a < T(0) ? T(0) : a; return v > T(6) ? T(6) : v; }
+        case OP_HARDSWISH: { T v = a * T(1.0 / 6) + T(0.5); v = v < T(0) ? T(0) : v; return a * (v > T(1) ? T(1) : v); }
+        case OP_SILU: return a * sigmoid_of(a);
         case OP_ADD: return a + b;
         case OP_SUB: return a - b;
         case OP_MUL: return a * b;

@@ -102,6 +102,15 @@ final class ElementwiseOps {
                 case SIGMOID -> grad2(ElementwiseOp.SIGMOID_BACKWARD, 0, s, g);
                 case TANH -> grad2(ElementwiseOp.TANH_BACKWARD, 0, s, g);
                 case SOFTPLUS -> grad2(ElementwiseOp.SOFTPLUS_BACKWARD, 0, s, g);
+                case RELU6 -> g.mul(s.gt(Tensor.fullLike(s, 0)).mul(s.lt(Tensor.fullLike(s, 6))));
+                case SILU -> {  // s(x) (1 + x (1 - s(x)))
+                    Tensor sg = s.sigmoid();
+                    yield g.mul(sg.mul(s.mul(sg.neg().add(1)).add(1)));
+                }
+                case HARDSWISH -> {  // x / 3 + 1/2 inside (-3, 3), 1 from 3 on, 0 up to -3 (PyTorch's choice at the ends)
+                    Tensor inside = s.gt(Tensor.fullLike(s, -3)).mul(s.lt(Tensor.fullLike(s, 3)));
+                    yield g.mul(inside.mul(s.mul(1.0 / 3).add(0.5)).add(s.ge(Tensor.fullLike(s, 3))));
+                }
                 default -> throw new IllegalStateException("no gradient rule for " + op);
             };
             return new Tensor[]{r};

@@ -388,6 +388,12 @@ public final class Tensor implements AutoCloseable {
     public Tensor sigmoid() { return ElementwiseOps.unary(ElementwiseOp.SIGMOID, 0, this); }
     public Tensor tanh() { return ElementwiseOps.unary(ElementwiseOp.TANH, 0, this); }
     public Tensor softplus() { return ElementwiseOps.unary(ElementwiseOp.SOFTPLUS, 0, this); }
+    /** min(max(x, 0), 6), as PyTorch's {@code relu6} (its gradient is zero at and beyond 0 and 6). */
+    public Tensor relu6() { return ElementwiseOps.unary(ElementwiseOp.RELU6, 0, this); }
+    /** x * min(max(x / 6 + 1/2, 0), 1), as PyTorch's {@code hardswish}. */
+    public Tensor hardswish() { return ElementwiseOps.unary(ElementwiseOp.HARDSWISH, 0, this); }
+    /** x * sigmoid(x), as PyTorch's {@code silu}. */
+    public Tensor silu() { return ElementwiseOps.unary(ElementwiseOp.SILU, 0, this); }
 
     /** {@code cond != 0 ? a : b}, broadcasting all three. */
     public static Tensor where(Tensor cond, Tensor a, Tensor b) { return ElementwiseOps.where(cond, a, b); }

@@ -59,6 +59,20 @@ class TensorForwardTest {
         assertEquals(Tensor.of(new float[]{1}, 1).gelu().item(), 0.8413447, 1e-6);
     }
 
+    @Test void mobileActivationsMatchPyTorch() {
+        // F.relu6 / F.hardswish / F.silu of these points in PyTorch 1.13
+        Tensor t = Tensor.of(new float[]{-4, -2, -0.5f, 0, 0.5f, 2, 4, 7, Float.NaN}, 9);
+        double[][] want = {
+            {0, 0, 0, 0, 0.5, 2, 4, 6},
+            {0, -0.3333333, -0.2083333, 0, 0.2916667, 1.6666666, 4, 7},
+            {-0.0719448, -0.2384058, -0.1887703, 0, 0.3112297, 1.7615941, 3.928055, 6.9936228}};
+        float[][] got = {t.relu6().toFloatArray(), t.hardswish().toFloatArray(), t.silu().toFloatArray()};
+        for (int f = 0; f < 3; f++) {
+            for (int i = 0; i < 8; i++) assertEquals(want[f][i], got[f][i], 1e-6, "function " + f + " at " + i);
+            assertTrue(Float.isNaN(got[f][8]), "NaN must stay NaN, function " + f);
+        }
+    }
+
     @Test void reductionsMatchLoops() {
         float[] a = seq(24);
         Tensor t = Tensor.of(a, 2, 3, 4);

@@ -47,6 +47,10 @@ class TensorGradTest {
         unary(Tensor::sin, random(18, 6), 2, 3);
         unary(Tensor::cos, random(19, 6), 2, 3);
         unary(t -> t.clamp(-0.5, 0.5), new double[]{-0.9, -0.3, 0.1, 0.4, 0.7, 0.2}, 2, 3);
+        // points on both sides of each kink (0 and 6; -3 and 3), none on one
+        unary(Tensor::relu6, new double[]{-1.5, -0.2, 0.3, 2.5, 5.8, 7.1}, 2, 3);
+        unary(Tensor::hardswish, new double[]{-4.2, -2.9, -0.6, 0.4, 2.8, 3.3}, 2, 3);
+        unary(Tensor::silu, random(20, 6), 2, 3);
     }
 
     @Test void binaryOpsWithBroadcast() {

@@ -52,6 +52,9 @@ class ElementwiseTest extends CpuTestBase {
             case GELU_TANH -> RefMath.geluTanh(x);
             case ROUND_BF16 -> ScalarRef.roundBf16((float) x);
             case ROUND_F16 -> ScalarRef.roundF16((float) x);
+            case RELU6 -> Math.min(Math.max(x, 0), 6);
+            case HARDSWISH -> x * Math.min(Math.max(x / 6 + 0.5, 0), 1);
+            case SILU -> x * RefMath.sigmoid(x);
             case ADD -> x + y;
             case SUB -> x - y;
             case MUL -> x * y;

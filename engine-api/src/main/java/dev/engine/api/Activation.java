@@ -9,7 +9,8 @@ package dev.engine.api;
  */
 public enum Activation {
     NONE(ElementwiseOp.IDENTITY), RELU(ElementwiseOp.RELU), LEAKY_RELU(ElementwiseOp.LEAKY_RELU),
-    GELU(ElementwiseOp.GELU), GELU_TANH(ElementwiseOp.GELU_TANH), SIGMOID(ElementwiseOp.SIGMOID), TANH(ElementwiseOp.TANH);
+    GELU(ElementwiseOp.GELU), GELU_TANH(ElementwiseOp.GELU_TANH), SIGMOID(ElementwiseOp.SIGMOID), TANH(ElementwiseOp.TANH),
+    RELU6(ElementwiseOp.RELU6), HARD_SWISH(ElementwiseOp.HARDSWISH), SILU(ElementwiseOp.SILU);
 
     private final ElementwiseOp op;
 

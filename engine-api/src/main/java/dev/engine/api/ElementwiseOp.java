@@ -22,6 +22,12 @@ public enum ElementwiseOp {
     ROUND_BF16(26, 1),
     /** x rounded to the nearest IEEE half value (nearest even, half's subnormals; beyond 65504 infinity), as F32 */
     ROUND_F16(27, 1),
+    /** min(max(x, 0), 6), as CLAMP_MIN 0 then CLAMP_MAX 6 (NaN stays NaN): MobileNet's ReLU6, ONNX's Clip(0, 6) */
+    RELU6(28, 1),
+    /** x * min(max(x / 6 + 1/2, 0), 1): ONNX's HardSwish, PyTorch's nn.Hardswish */
+    HARDSWISH(29, 1),
+    /** x * sigmoid(x): SiLU (swish), EfficientNet's activation */
+    SILU(30, 1),
     // arity 2
     ADD(40, 2), SUB(41, 2), MUL(42, 2), DIV(43, 2), POW(44, 2), MAXIMUM(45, 2), MINIMUM(46, 2),
     EQ(47, 2), NE(48, 2), LT(49, 2), LE(50, 2), GT(51, 2), GE(52, 2),

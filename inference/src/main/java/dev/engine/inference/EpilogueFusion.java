@@ -7,12 +7,14 @@ import dev.engine.graph.OpKind;
 import dev.engine.api.Activation;
 import dev.engine.api.ElementwiseOp;
 import dev.engine.api.ElementwiseProgram;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Fuses what follows a Linear or Conv2d into its kernel's epilogue: the bias is already there; a following
  * residual {@code add} (Linear only: the GEMM epilogue adds a matrix) and a following activation
- * (ReLU, leaky ReLU, GELU, sigmoid, tanh) are absorbed, so {@code linear1 -> add -> relu} runs as one GEMM
+ * (ReLU, leaky ReLU, GELU, sigmoid, tanh, ReLU6, and hard swish and SiLU also as {@code y * gate(y)}) are absorbed, so {@code linear1 -> add -> relu} runs as one GEMM
  * named "linear1+bias+add+relu". Only outputs read once are fused.
  *
  * <pre>{@code
@@ -30,7 +32,10 @@ public final class EpilogueFusion implements GraphPass {
             changed = false;
             for (Node p : cur.nodes()) {
                 if ((p.kind() != OpKind.LINEAR && p.kind() != OpKind.CONV2D) || p.activation() != Activation.NONE) continue;
-                if (cur.uses(p.output()) != 1 || p.output().equals(cur.output())) continue;
+                if (p.output().equals(cur.output())) continue;
+                Graph gated = fuseGated(cur, p);
+                if (gated != null) { cur = gated; changed = true; break; }
+                if (cur.uses(p.output()) != 1) continue;
                 Node c = consumer(cur, p.output());
                 if (c == null) continue;
                 Node fused = null;
@@ -53,6 +58,49 @@ public final class EpilogueFusion implements GraphPass {
             }
         }
         return cur;
+    }
+
+    /**
+     * {@code y * gate(y)} after the layer, the gate a node read only by a multiply that also reads the layer's
+     * output, becomes the layer's activation: a sigmoid gate is SiLU, a hard sigmoid with slope 1/6 and offset
+     * 1/2 is hard swish (as PyTorch exports both); null when the pattern is not there.
+     */
+    private static Graph fuseGated(Graph g, Node p) {
+        if (g.uses(p.output()) != 2) return null;
+        Node gate = null, mul = null;
+        for (Node n : g.nodes()) {
+            if (!n.inputs().contains(p.output())) continue;
+            if (n.kind() != OpKind.ELEMENTWISE) return null;
+            if (n.inputs().size() == 1) gate = n;
+            else if (n.inputs().size() == 2 && n.program().instructions() == 1 && n.program().op(0) == ElementwiseOp.MUL) mul = n;
+        }
+        if (gate == null || mul == null || g.uses(gate.output()) != 1 || gate.output().equals(g.output())
+                || !mul.inputs().contains(gate.output()) || !Arrays.equals(mul.output().shape(), p.output().shape())) return null;
+        Activation a = gate.program().instructions() == 1 && gate.program().op(0) == ElementwiseOp.SIGMOID ? Activation.SILU
+                : isHardSwishGate(gate.program()) ? Activation.HARD_SWISH : null;
+        if (a == null) return null;
+        Node fused = p.toBuilder().name(label(p) + "+" + a.name().toLowerCase().replace("_", "")).output(mul.output())
+                .string("activation", a.name()).build();
+        List<Node> out = new ArrayList<>();
+        for (Node n : g.nodes()) {
+            if (n == p || n == gate) continue;
+            out.add(n == mul ? fused : n);
+        }
+        return new Graph(out, g.input(), g.output());
+    }
+
+    /** A one-input chain clamp(x * 1/6 + 1/2, 0, 1) (ONNX's HardSigmoid as hard swish uses it), each step reading the last. */
+    static boolean isHardSwishGate(ElementwiseProgram p) {
+        ElementwiseOp[] want = {ElementwiseOp.MUL_SCALAR, ElementwiseOp.ADD_SCALAR, ElementwiseOp.CLAMP_MIN, ElementwiseOp.CLAMP_MAX};
+        double[] imm = {1.0 / 6, 0.5, 0, 1};
+        if (p.inputs() != 1 || p.instructions() != want.length) return false;
+        int prev = 0;  // register of the input
+        for (int i = 0; i < want.length; i++) {
+            int at = i * ElementwiseProgram.INSTRUCTION_INTS;
+            if (p.op(i) != want[i] || (float) p.immediateAt(i) != (float) imm[i] || p.codeAt(at + 2) != prev) return false;
+            prev = p.codeAt(at + 1);
+        }
+        return p.result() == prev;
     }
 
     /** The node's name with "+bias" once when it has a bias. */

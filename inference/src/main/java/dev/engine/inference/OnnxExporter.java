@@ -329,6 +329,9 @@ public final class OnnxExporter {
             case ADD_SCALAR: return op("Add", base, new String[]{x, scalar(v)});
             case MUL_SCALAR: return op("Mul", base, new String[]{x, scalar(v)});
             case POW_SCALAR: return op("Pow", base, new String[]{x, scalar(v)});
+            case RELU6: return op("Clip", base, new String[]{x, scalar(0), scalar(6)});
+            case HARDSWISH: return op("HardSwish", base, new String[]{x});
+            case SILU: return op("Mul", base, new String[]{x, op("Sigmoid", base, new String[]{x})});
             case CLAMP_MIN: return op("Max", base, new String[]{x, scalar(v)});
             case CLAMP_MAX: return op("Min", base, new String[]{x, scalar(v)});
             case RSUB_SCALAR: return op("Sub", base, new String[]{scalar(v), x});

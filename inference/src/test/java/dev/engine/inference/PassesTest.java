@@ -14,6 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.engine.api.Activation;
+import dev.engine.api.ElementwiseProgram;
+import dev.engine.api.ElementwiseOp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -127,6 +129,39 @@ class PassesTest {
         Value cy = ct.gelu(ct.named("conv").conv2d(ci, Models.randn(r, 2 * 9, 0.5), 2, 1, 3, Models.randn(r, 2, 0.1), 1, 0));
         Graph cg = checkPass(ct.build(cy), new EpilogueFusion(), 2, 1e-5);
         assertEquals(List.of("input1", "conv+bias+gelu"), names(cg));
+    }
+
+    @Test void mobileActivationsFuseIntoConvolutions() {
+        Random r = new Random(5);
+        for (Activation a : new Activation[]{Activation.RELU6, Activation.HARD_SWISH, Activation.SILU}) {
+            Tracer t = new Tracer();
+            Value x = t.input(1, 2, 6, 6);
+            // weights large enough that outputs reach past 6 and below -3, where these activations bend
+            Value c = t.named("conv").conv2d(x, Models.randn(r, 3 * 2 * 9, 3), 3, 2, 3, Models.randn(r, 3, 1), 1, 1);
+            Value y = a == Activation.SILU
+                    ? t.elementwise(ElementwiseProgram.single(ElementwiseOp.MUL, 0), c, t.sigmoid(c))  // as PyTorch exports SiLU
+                    : t.activation(c, a, 0);
+            Graph g = checkPass(t.build(y), new EpilogueFusion(), 2, 1e-5);
+            assertEquals(List.of("input1", "conv+bias+" + a.name().toLowerCase().replace("_", "")), names(g), a.name());
+            assertEquals(a, g.nodes().get(1).activation());
+        }
+        // hard swish as PyTorch exports it: y * HardSigmoid(y; 1/6, 1/2)
+        Tracer ht = new Tracer();
+        Value hx = ht.input(1, 2, 6, 6);
+        Value hc = ht.named("conv").conv2d(hx, Models.randn(r, 3 * 2 * 9, 3), 3, 2, 3, Models.randn(r, 3, 1), 1, 1);
+        ElementwiseProgram.Builder hs = ElementwiseProgram.builder(1);
+        int lin = hs.opImm(ElementwiseOp.ADD_SCALAR, 0.5, hs.opImm(ElementwiseOp.MUL_SCALAR, (float) (1.0 / 6), 0));
+        Value gate = ht.elementwise(hs.build(hs.opImm(ElementwiseOp.CLAMP_MAX, 1, hs.opImm(ElementwiseOp.CLAMP_MIN, 0, lin))), hc);
+        Graph hg = checkPass(ht.build(ht.elementwise(ElementwiseProgram.single(ElementwiseOp.MUL, 0), hc, gate)), new EpilogueFusion(), 2, 1e-5);
+        assertEquals(List.of("input1", "conv+bias+hardswish"), names(hg));
+        // a sigmoid read twice is not a SiLU
+        Tracer t = new Tracer();
+        Value x = t.input(1, 1, 4, 4);
+        Value c = t.named("conv").conv2d(x, Models.randn(r, 9, 1), 1, 1, 3, null, 1, 1);
+        Value s = t.sigmoid(c);
+        Value y = t.add(t.elementwise(ElementwiseProgram.single(ElementwiseOp.MUL, 0), c, s), s);
+        Graph g = checkPass(t.build(y), new EpilogueFusion(), 2, 1e-5);
+        assertEquals(Activation.NONE, g.nodes().get(1).activation());
     }
 
     @Test void elementwiseChainsBecomeOneProgram() {

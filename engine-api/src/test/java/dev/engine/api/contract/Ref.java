@@ -53,6 +53,9 @@ final class Ref {
             case GELU_TANH -> 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
             case SIGMOID -> 1 / (1 + Math.exp(-x));
             case TANH -> Math.tanh(x);
+            case RELU6 -> Math.min(Math.max(x, 0), 6);
+            case HARD_SWISH -> x * Math.min(Math.max(x / 6 + 0.5, 0), 1);
+            case SILU -> x / (1 + Math.exp(-x));
         };
     }
 

@@ -14,7 +14,7 @@ import java.util.Set;
  *
  * <pre>{@code
  * activations.bind(node);
- * activations.convert(inputs);   // HardSwish(x) -> x * clamp(x / 6 + 0.5, 0, 1) as one program
+ * activations.convert(inputs);   // Elu(x) -> x > 0 ? x : alpha * (exp(x) - 1) as one program
  * }</pre>
  */
 final class ActivationOps extends OnnxNodeContext {
@@ -27,7 +27,7 @@ final class ActivationOps extends OnnxNodeContext {
         ElementwiseProgram.Builder p = ElementwiseProgram.builder(n.opType().equals("PRelu") ? 2 : 1);
         int r = switch (n.opType()) {
             case "HardSigmoid" -> hardSigmoid(p, 0, attrFloat("alpha", 0.2f), attrFloat("beta", 0.5f));
-            case "HardSwish" -> p.op(ElementwiseOp.MUL, 0, hardSigmoid(p, 0, 1.0 / 6, 0.5));
+            case "HardSwish" -> p.op(ElementwiseOp.HARDSWISH, 0);
             case "Elu" -> elu(p, attrFloat("alpha", 1f), 1);
             // the ONNX defaults are PyTorch's constants to float precision
             case "Selu" -> p.opImm(ElementwiseOp.MUL_SCALAR, attrFloat("gamma", 1.05070102214813232421875f), elu(p, attrFloat("alpha", 1.67326319217681884765625f), 1));

@@ -279,6 +279,10 @@ final class OnnxOps extends OnnxNodeContext {
         }
         Value v = (Value) x;
         Tracer t = im.named(n);
+        if (lo != null && hi != null && lo.size() == 1 && hi.size() == 1 && lo.get(0) == 0 && hi.get(0) == 6) {
+            out(t.unary(v, ElementwiseOp.RELU6, 0, "relu6"));  // the same values as the two clamps, one activation
+            return;
+        }
         if (lo != null) v = t.unary(v, ElementwiseOp.CLAMP_MIN, lo.get(0), "clip");
         if (hi != null) v = t.unary(v, ElementwiseOp.CLAMP_MAX, hi.get(0), "clip");
         out(v);

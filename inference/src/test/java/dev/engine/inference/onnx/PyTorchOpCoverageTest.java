@@ -39,6 +39,19 @@ class PyTorchOpCoverageTest {
         }
     }
 
+    @Test void hardSwishAndRelu6RunInTheConvolutionEpilogue() {
+        // mobile_blocks: stem Conv+BN+Hardswish, depthwise Conv+BN+ReLU6 (exported as Clip(0, 6))
+        for (int opset : new int[]{13, 17})
+            try (FrozenModel m = Onnx.load(OnnxFiles.OWN.resolve("mobile_blocks_opset" + opset + ".onnx"))) {
+                List<ExecutionPlan.Step> convs = m.plan(1).steps().stream().filter(s -> s.node().kind() == OpKind.CONV2D).toList();
+                String plan = m.describePlan(1);
+                assertTrue(convs.stream().anyMatch(s -> s.node().activation() == dev.engine.api.Activation.HARD_SWISH), plan);
+                assertTrue(convs.stream().anyMatch(s -> s.node().activation() == dev.engine.api.Activation.RELU6), plan);
+                assertTrue(m.plan(1).steps().stream().noneMatch(s -> s.node().name().contains("Clip")
+                        && s.node().kind() == OpKind.ELEMENTWISE), plan);
+            }
+    }
+
     @Test void visionTransformerAttentionFusesThroughSharedInitializers() {
         // torchvision's ViT: zero attention biases shared through Identity nodes; both layers still fuse
         for (int opset : new int[]{13, 17})
