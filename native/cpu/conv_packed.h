@@ -1,8 +1,8 @@
 // F32 convolution and its two gradients on the packed-panel GEMM tiles of packed_gemm.h, without a full
 // im2col matrix:
 //  - forward: each thread packs the im2col of 32 output positions of one image straight into a panel
-//    (crs x 32, L1/L2-sized) and runs the weight rows over it as register tiles; bias and activation are
-//    applied to the panel's outputs while they are in L1;
+//    (crs x 32, L1/L2-sized) and runs the weight rows over it as register tiles; bias, ReLU and ReLU6 are
+//    applied in the tiles' registers, other activations to the panel's outputs while they are in L1;
 //  - input gradient, stride 1: the forward convolution of gy with the flipped, transposed weights (so it
 //    also takes the direct kernel when small); other strides: W^T gy per image on the tiles, then col2im;
 //  - weight gradient: per fixed chunk of images, gw^T (crs x kg) = im2col (crs x positions) x gy^T packed
@@ -65,12 +65,68 @@ ENGINE_INLINE void im2col_span(const ConvGeom& g, const float* xg, i64 row0, i64
     }
 }
 
-// C rows [0, m) x one panel (cols columns) <- A(i, kk) over kk < k times the panel, in R-row tiles.
+// C rows [0, m) x one panel (cols columns) <- A(i, kk) over kk < k times the panel, in R-row tiles; with
+// row_bias (beta 0) each row's bias is added, and ReLU / ReLU6 applied, in the tile's registers.
 template <int R>
-ENGINE_INLINE void rows_times_panel(const float* a, i64 lda, i64 acs, i64 m, const float* bp, i64 k, float* c, i64 ldc, int cols, float beta) {
+ENGINE_INLINE void rows_times_panel(const float* a, i64 lda, i64 acs, i64 m, const float* bp, i64 k, float* c, i64 ldc, int cols, float beta,
+                                    const float* row_bias = nullptr, int act = OP_IDENTITY) {
     PackedGemm q{};
     q.a = a; q.lda = lda; q.acs = acs; q.k = k; q.ldc = ldc; q.alpha = 1.f; q.beta = beta;
-    for (i64 i = 0; i < m; i += R) tile_any<R>(q, i, m, bp, c + i * ldc, cols, nullptr);
+    const bool epi = row_bias || act == OP_RELU || act == OP_RELU6;
+    for (i64 i = 0; i < m; i += R) {
+        const TileEpilogue e{nullptr, nullptr, 0, act == OP_RELU, row_bias ? row_bias + i : nullptr, act == OP_RELU6};
+        tile_any<R>(q, i, m, bp, c + i * ldc, cols, epi ? &e : nullptr);
+    }
+}
+
+// One panel of the im2col matrix of one image's group channels xg ([cg][h][w]): dst[row][j] for the PANEL
+// output positions from j0 (those from cols on are 0). The split of the panel's positions into output-row
+// runs, and which of them read padding, depends only on the filter tap, so it is worked out once per tap
+// for all channels; a 1x1 filter at stride 1 without padding reads each channel's positions contiguously.
+ENGINE_INLINE void im2col_panel(const ConvGeom& g, const float* xg, i64 j0, int cols, float* dst) {
+    const i64 rs = g.r * g.s, hw = g.h * g.w, cg = g.cg();
+    if (rs == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0 && g.oh == g.h && g.ow == g.w) {
+        for (i64 ci = 0; ci < cg; ci++) {
+            float* d = dst + ci * PANEL;
+            std::memcpy(d, xg + ci * hw + j0, sizeof(float) * (size_t)cols);
+            for (int j = cols; j < PANEL; j++) d[j] = 0.f;
+        }
+        return;
+    }
+    // a run of the panel's positions within one output row: [j, lo) and [hi, end) read padding, [lo, hi)
+    // read the input at src + t * stride (t the panel column)
+    struct Run { i64 j, lo, hi, end, src; };
+    Run run[PANEL];
+    for (i64 kr = 0; kr < g.r; kr++)
+        for (i64 ks = 0; ks < g.s; ks++) {
+            int runs = 0;
+            i64 oy = j0 / g.ow, ox = j0 % g.ow;
+            for (i64 j = 0; j < cols; ox = 0, oy++) {
+                const i64 len = std::min<i64>(cols - j, g.ow - ox), iy = oy * g.sh - g.ph + kr * g.dh;
+                Run u{j, j + len, j + len, j + len, 0};
+                if (iy >= 0 && iy < g.h) {
+                    const i64 sw = g.sw, ix0 = ox * sw - g.pw + ks * g.dw;
+                    const i64 lo = std::min(len, ix0 >= 0 ? i64(0) : (sw - 1 - ix0) / sw);
+                    const i64 hi = std::max(lo, std::min(len, ix0 < g.w ? (g.w - 1 - ix0) / sw + 1 : i64(0)));
+                    u = Run{j, j + lo, j + hi, j + len, iy * g.w + ix0 - j * sw};
+                }
+                run[runs++] = u;
+                j += len;
+            }
+            for (i64 ci = 0; ci < cg; ci++) {
+                float* d = dst + (ci * rs + kr * g.s + ks) * PANEL;
+                const float* plane = xg + ci * hw;
+                for (int q = 0; q < runs; q++) {
+                    const Run& u = run[q];
+                    const float* src = plane + u.src;
+                    for (i64 t = u.j; t < u.lo; t++) d[t] = 0.f;
+                    if (g.sw == 1) for (i64 t = u.lo; t < u.hi; t++) d[t] = src[t];
+                    else for (i64 t = u.lo; t < u.hi; t++) d[t] = src[t * g.sw];
+                    for (i64 t = u.hi; t < u.end; t++) d[t] = 0.f;
+                }
+                for (int t = cols; t < PANEL; t++) d[t] = 0.f;
+            }
+        }
 }
 
 inline std::vector<float>& conv_scratch(int slot) {
@@ -96,20 +152,12 @@ void conv_fwd_packed(const ConvGeom& g, const float* x, const float* wt, const f
             const i64 p = pi % panels, gi = (pi / panels) % g.groups, b = pi / (panels * g.groups);
             const i64 j0 = p * PANEL, r0 = kg * sp / splits / R * R, r1 = sp + 1 == splits ? kg : kg * (sp + 1) / splits / R * R;
             const int cols = (int)std::min<i64>(PANEL, ohw - j0);
-            im2col_span(g, x + (b * g.c + gi * g.cg()) * g.h * g.w, 0, crs, j0, cols, panel.data(), PANEL);
-            if (cols < PANEL)
-                for (i64 row = 0; row < crs; row++) for (int j = cols; j < PANEL; j++) panel[(size_t)(row * PANEL + j)] = 0.f;
+            im2col_panel(g, x + (b * g.c + gi * g.cg()) * g.h * g.w, j0, cols, panel.data());
             float* c = y + (b * g.k + gi * kg + r0) * ohw + j0;
-            rows_times_panel<R>(wt + (gi * kg + r0) * crs, crs, 1, r1 - r0, panel.data(), crs, c, ohw, cols, 0.f);
-            if (!bias && act == OP_IDENTITY) continue;
-            for (i64 i = 0; i < r1 - r0; i++) {
-                float* row = c + i * ohw;
-                if (bias) {
-                    const float bv = bias[gi * kg + r0 + i];
-                    for (int j = 0; j < cols; j++) row[j] += bv;
-                }
-                if (act != OP_IDENTITY) run_instruction<float>(act, row, row, row, row, 0.01f, cols);
-            }
+            rows_times_panel<R>(wt + (gi * kg + r0) * crs, crs, 1, r1 - r0, panel.data(), crs, c, ohw, cols, 0.f,
+                                bias ? bias + gi * kg + r0 : nullptr, act);
+            if (act == OP_IDENTITY || act == OP_RELU || act == OP_RELU6) continue;
+            for (i64 i = 0; i < r1 - r0; i++) run_instruction<float>(act, c + i * ohw, c + i * ohw, c + i * ohw, c + i * ohw, 0.01f, cols);
         }
     });
 }

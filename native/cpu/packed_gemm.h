@@ -89,12 +89,21 @@ ENGINE_INLINE void load_row(const float* c, int cols, v16& lo, v16& hi) {
 // Bias, residual and ReLU applied to a full tile in its registers before the store (packed_block fuses them
 // there: as a separate pass over C they cost a fifth of a 512x128x512 product). Same additions in the same
 // order as epilogue_row, so the same bits. bias and res point at the tile's first column (res at its first row).
-struct TileEpilogue { const float* bias; const float* res; i64 ldr; bool relu; };
+// A convolution's bias is one value per row (output channel) instead: row_bias points at the tile's first row's,
+// and ReLU6 clamps as CLAMP_MIN 0 then CLAMP_MAX 6 do (NaN stays NaN).
+struct TileEpilogue { const float* bias; const float* res; i64 ldr; bool relu; const float* row_bias; bool relu6; };
+
+ENGINE_INLINE v16 relu6_v16(v16 v) {
+    v = v < 0.f ? v16{} : v;
+    return v > 6.f ? v16{} + 6.f : v;
+}
 
 ENGINE_INLINE void apply_tile_epilogue(const TileEpilogue& e, int r, v16& lo, v16& hi) {
+    if (e.row_bias) { lo += e.row_bias[r]; hi += e.row_bias[r]; }
     if (e.bias) { lo += load16(e.bias); hi += load16(e.bias + 16); }
     if (e.res) { lo += load16(e.res + r * e.ldr); hi += load16(e.res + r * e.ldr + 16); }
     if (e.relu) { lo = lo > 0.f ? lo : v16{}; hi = hi > 0.f ? hi : v16{}; }
+    if (e.relu6) { lo = relu6_v16(lo); hi = relu6_v16(hi); }
 }
 
 // R rows of A x one panel; with WIDE false only the panel's first 16 columns (a last panel of at most 16
