@@ -56,7 +56,14 @@ class ConvTest extends CpuTestBase {
                 new Conv2dShape(1, 12, 21, 40, 24, 5, 5, 2, 2, 2, 2, 1, 1, 12),
                 new Conv2dShape(3, 4, 9, 70, 4, 3, 3, 2, 1, 0, 1, 1, 1, 4),
                 new Conv2dShape(1, 6, 7, 7, 6, 3, 3, 1, 1, 1, 1, 2, 2, 6),
+                new Conv2dShape(1, 16, 112, 112, 16, 3, 3, 2, 2, 1, 1, 1, 1, 16),  // MobileNet's wide stride-2 plane
+                new Conv2dShape(1, 10, 7, 7, 10, 5, 5, 1, 1, 2, 2, 1, 1, 10),       // 5x5 on EfficientNet's last planes
+                new Conv2dShape(1, 4, 14, 14, 4, 5, 5, 2, 2, 2, 2, 1, 1, 4),        // 5x5 stride 2, odd output
+                new Conv2dShape(2, 5, 3, 2, 10, 3, 3, 1, 1, 3, 3, 1, 1, 5),         // multiplier 2, padding beyond the filter
                 new Conv2dShape(3, 2, 4, 4, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1),    // 1x1
+                new Conv2dShape(2, 20, 9, 7, 12, 1, 1, 1, 1, 0, 0, 1, 1, 1),  // 1x1 panels copied by rows: 63 positions, ragged
+                new Conv2dShape(1, 6, 9, 9, 5, 1, 1, 2, 2, 0, 0, 1, 1, 1),    // 1x1 stride 2
+                new Conv2dShape(1, 3, 5, 5, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1),    // 1x1 padded
                 new Conv2dShape(1, 3, 3, 3, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1),    // output 1x1
                 new Conv2dShape(0, 3, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // empty batch
                 new Conv2dShape(2, 3, 11, 13, 5, 5, 3, 3, 2, 2, 1, 1, 2, 1),
