@@ -7,6 +7,7 @@
 #include "conv_pool.h"
 #include "pool.h"
 #include "conv_packed.h"
+#include "conv_vectors.h"
 #include "conv_depthwise.h"
 #include "conv_wgrad.h"
 #include <new>
@@ -264,9 +265,24 @@ inline int engine_conv2d_forward(long long metaAddress) {
     });
 }
 
+// meta: ConvPoolArgs (F32): a frozen model's convolution, w_vectors its weight as filter vectors or 0 (see
+// Backend.packConvWeight). The filter-vector tiles where they run, else as engine_conv2d_forward.
+inline int engine_conv2d_forward_packed(long long metaAddress) {
+    return engine::guarded([&] {
+        using namespace engine;
+        const ConvPoolArgs& q = *ptr<ConvPoolArgs>(metaAddress);
+        ConvGeom g = read_geom(q.g);
+        const float* vectors = ENGINE_P(float, q.w_vectors);
+        if (vectors && !use_depthwise(g) && use_vectors(g))
+            conv_fwd_vectors(g, ptr<float>(q.x), vectors, ENGINE_P(float, q.bias), (int)q.act, ptr<float>(q.y));
+        else
+            conv_fwd<float>(g, ptr<float>(q.x), ptr<float>(q.w), ENGINE_P(float, q.bias), (int)q.act, ptr<float>(q.y));
+    });
+}
+
 // meta: ConvPoolArgs (F32, act ReLU), y the pooled [N][K][OH/2][OW/2]: conv + bias + ReLU + 2x2 stride-2
 // max pool (floor) in one pass where the convolution runs directly (stride 1); otherwise the convolution
-// (im2col tiles, every thread on few large images) into scratch, then the pool.
+// (filter vectors or im2col tiles, every thread on few large images) into scratch, then the pool.
 inline int engine_conv2d_relu_maxpool(long long metaAddress) {
     return engine::guarded([&] {
         using namespace engine;
@@ -279,7 +295,9 @@ inline int engine_conv2d_relu_maxpool(long long metaAddress) {
         if (use_direct(g)) { conv_relu_pool(direct_geom(g), x, w, ENGINE_P(float, q.w_vectors), bias, y); return; }
         static thread_local std::vector<float> full;
         full.resize((size_t)(g.n * g.k * g.ohw()));
-        conv_fwd<float>(g, x, w, bias, OP_RELU, full.data());
+        const float* vectors = ENGINE_P(float, q.w_vectors);
+        if (vectors && use_vectors(g)) conv_fwd_vectors(g, x, vectors, bias, OP_RELU, full.data());
+        else conv_fwd<float>(g, x, w, bias, OP_RELU, full.data());
         max_pool_fwd<float>(PoolGeom{g.n * g.k, g.oh, g.ow, 2, 2, 2, 2, 0, 0, 0, g.oh / 2, g.ow / 2}, full.data(), y, nullptr);
     });
 }

@@ -347,6 +347,15 @@ public final class CpuBackend extends CheckedBackend {
         return new PackedMatrix(b, k, cols, CONV_FILTER_VECTORS);
     }
 
+    @Override protected void conv2dForwardPackedUnchecked(Conv2dShape g, Buffer x, PackedMatrix w, Buffer bias, Activation act, Buffer y) {
+        convPool.conv2dForwardPacked(g, x, w.buffer(), filterVectorsAddress(w), bias, act, y);
+    }
+
+    /** The address of a packed convolution weight's filter vectors ([K/16][C/groups*R*S][16], after its KCRS copy), or 0. */
+    private static long filterVectorsAddress(PackedMatrix w) {
+        return w.format().equals(CONV_FILTER_VECTORS) ? w.buffer().address() + DType.F32.bytes(w.rows() * w.cols()) : 0;
+    }
+
     /** Stride-1 F32 convolutions with a filter larger than 1x1, ReLU, then a 2x2 stride-2 unpadded max pool. */
     @Override public boolean fusesConvMaxPool(Conv2dShape g, Activation act, Pool2dShape p) {
         return g != null && p != null && act == Activation.RELU && g.strideH() == 1 && g.strideW() == 1 && g.r() * g.s() > 1
@@ -355,8 +364,7 @@ public final class CpuBackend extends CheckedBackend {
     }
     @Override protected void conv2dMaxPoolForwardPackedUnchecked(Conv2dShape g, Buffer x, PackedMatrix w, Buffer bias, Activation act,
                                                                  Pool2dShape pool, Buffer y) {
-        long vectors = w.format().equals(CONV_FILTER_VECTORS) ? w.buffer().address() + DType.F32.bytes(w.rows() * w.cols()) : 0;
-        convPool.conv2dReluMaxPool(g, x, w.buffer(), vectors, bias, y);
+        convPool.conv2dReluMaxPool(g, x, w.buffer(), filterVectorsAddress(w), bias, y);
     }
     @Override protected void conv2dBackwardInputUnchecked(Conv2dShape g, Buffer gy, Buffer w, Buffer gx) { convPool.conv2dBackwardInput(g, gy, w, gx); }
     @Override protected void conv2dBackwardWeightUnchecked(Conv2dShape g, Buffer x, Buffer gy, Buffer gw, Buffer gb) {

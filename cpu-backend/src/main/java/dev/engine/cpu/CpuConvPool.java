@@ -23,6 +23,12 @@ final class CpuConvPool {
                 .put((long) act.op().code()).put(y.address()).address()));
     }
 
+    /** A frozen model's convolution; {@code vectors}: the address of the weight as [K/16][C/groups*R*S][16], or 0. */
+    void conv2dForwardPacked(Conv2dShape g, Buffer x, Buffer w, long vectors, Buffer bias, Activation act, Buffer y) {
+        status("conv2dForwardPacked", g, CpuNative.engine_conv2d_forward_packed(ArgBlocks.conv(x.dtype(), g).put(x.address())
+                .put(w.address()).put(addr(bias)).put((long) act.op().code()).put(y.address()).put(vectors).address()));
+    }
+
     /**
      * conv (stride 1) + bias + ReLU + 2x2 stride-2 max pool; y holds the pooled output. {@code vectors}: the
      * address of the weight as [K/16][C*R*S][16], or 0.

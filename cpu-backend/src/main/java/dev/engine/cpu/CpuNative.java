@@ -89,6 +89,7 @@ final class CpuNative {
     static native int engine_batch_norm_backward(long meta);
     static native int engine_conv2d_forward(long meta);
     static native int engine_conv2d_relu_maxpool(long meta);
+    static native int engine_conv2d_forward_packed(long meta);
     static native int engine_conv2d_backward_input(long meta);
     static native int engine_conv2d_backward_weight(long meta);
     static native int engine_pool2d(long meta);

@@ -122,6 +122,7 @@ class ConvTest extends CpuTestBase {
         java.util.List<Conv2dShape> all = new java.util.ArrayList<>(java.util.List.of(shapes()));
         all.add(new Conv2dShape(2, 3, 9, 9, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1));  // strided: im2col tiles
         all.add(new Conv2dShape(1, 4, 40, 40, 32, 5, 5, 1, 1, 2, 2, 1, 1, 2)); // too big for the direct kernel: im2col, 2 groups
+        all.addAll(java.util.List.of(filterVectorShapes()));
         for (Conv2dShape g : all) for (Activation a : new Activation[]{Activation.NONE, Activation.RELU}) {
             int xn = (int) numel(g.inputShape()), wn = (int) numel(g.weightShape()), yn = (int) numel(g.outputShape());
             double[] x = rounded(DType.F32, randn(xn)), w = rounded(DType.F32, randn(wn)), bv = rounded(DType.F32, randn((int) g.k()));
@@ -140,6 +141,44 @@ class ConvTest extends CpuTestBase {
             assertClose(y, read(packedY), Math.max(3e-5, depthTol(DType.F32, cols)), what);
             if (g.n() > 0) assertArrayEquals(read(plainY), read(packedY), 0, what + ": same bits as the unpacked call");
         }
+    }
+
+    /**
+     * Geometries of the filter-vector tiles (AVX-512, groups of 32, 48 or 64k filters, more than a handful of
+     * taps): tiles of 6, 8 or 12 positions running across output rows and past the plane's end, a zero-bordered
+     * copy of padded inputs, channels in several chunks whose partial sums wait between them, position ranges.
+     */
+    static Conv2dShape[] filterVectorShapes() {
+        return new Conv2dShape[]{
+                new Conv2dShape(1, 64, 9, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),     // 4 vectors x 6 positions, 81 positions
+                new Conv2dShape(2, 3, 23, 21, 64, 7, 7, 2, 2, 3, 3, 1, 1, 1),    // ResNet's stem, batch 2
+                new Conv2dShape(1, 70, 7, 7, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1),     // 3 vectors x 8 positions
+                new Conv2dShape(1, 150, 6, 5, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),    // channels in 3 chunks, 30 positions
+                new Conv2dShape(1, 160, 20, 19, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),  // chunks and several position ranges
+                new Conv2dShape(1, 8, 15, 13, 32, 3, 3, 2, 2, 2, 2, 2, 2, 1),    // 2 vectors x 12, strided, dilated
+                new Conv2dShape(2, 16, 8, 8, 128, 3, 3, 1, 1, 1, 1, 1, 1, 2),    // 2 groups of 64 filters
+                new Conv2dShape(1, 96, 7, 9, 48, 1, 1, 1, 1, 0, 0, 1, 1, 1),     // 1x1 over 96 channels, read in place
+                new Conv2dShape(1, 64, 9, 9, 128, 1, 1, 2, 2, 0, 0, 1, 1, 1),    // 1x1 stride 2 (ResNet's downsample)
+                new Conv2dShape(1, 4, 3, 3, 32, 3, 3, 1, 1, 3, 3, 1, 1, 1),      // padding past the filter: 7x7 out of 3x3
+                new Conv2dShape(1, 5, 10, 8, 64, 3, 5, 1, 2, 2, 1, 1, 1, 1),     // rectangular filter, unequal strides and pads
+                new Conv2dShape(3, 32, 30, 30, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1),   // 900 positions per image, 3 images
+        };
+    }
+
+    /** The filter-vector tiles apply every epilogue activation as the unpacked call does, to the same bits. */
+    @Test
+    void filterVectorsApplyEveryActivation() {
+        for (Conv2dShape g : new Conv2dShape[]{filterVectorShapes()[0], filterVectorShapes()[2], filterVectorShapes()[5]})
+            for (Activation a : Activation.values()) {
+                int xn = (int) numel(g.inputShape()), wn = (int) numel(g.weightShape()), yn = (int) numel(g.outputShape());
+                Buffer bx = buf(DType.F32, rounded(DType.F32, randn(xn))), bw = buf(DType.F32, rounded(DType.F32, randn(wn)));
+                Buffer bb = buf(DType.F32, rounded(DType.F32, randn((int) g.k()))), packedY = alloc(DType.F32, yn), plainY = alloc(DType.F32, yn);
+                try (PackedMatrix p = BE.packConvWeight(bw, g.k(), g.c() / g.groups() * g.r() * g.s(), g.groups())) {
+                    BE.conv2dForwardPacked(g, bx, p, bb, a, packedY);
+                }
+                BE.conv2dForward(g, bx, bw, bb, a, plainY);
+                assertArrayEquals(read(plainY), read(packedY), 0, "conv2dForwardPacked " + g + " " + a);
+            }
     }
 
     @Test
