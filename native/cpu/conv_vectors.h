@@ -6,7 +6,9 @@
 // with its own input pointer, so no lane and no tile is spent on a row's end.
 // Every output is one sequential fused multiply-add chain over its filter's taps in (c, r, s) order from
 // zero, then the bias and activation: the same sums in the same order as the im2col tiles (conv_packed.h).
-// Inputs with padding are read from a zero-bordered copy made once per call. Channels are taken in chunks
+// Padded inputs are read from a zero-bordered window of the rows one work item's positions need, which the
+// thread fills itself (a copy of the whole image made first and read by the other thread cost 10 % at two
+// threads). Channels are taken in chunks
 // whose weights stay in L2 while every tile of a range of positions passes over them (ResNet's 512-channel
 // layers hold 9 MB of weights); the partial sums of such a range wait in a per-thread buffer.
 #pragma once
@@ -22,16 +24,15 @@ typedef float cv_v16 __attribute__((vector_size(64)));
 const i64 CV_CHUNK_WEIGHT_BYTES = 160 << 10;  // one block's weights for one chunk of channels: in L2
 const i64 CV_RANGE_POSITIONS = 252;           // positions per work item when channels come in several chunks
 
-// The input as the kernel reads it: image b's channel c, padded row iy, padded column ix at
-// x + ((b * c + c) * hp + iy) * wp + ix (the padded image starts at row -ph, column -pw).
-struct CvInput { const float* x; i64 hp, wp; };
-
 struct CvPlan {
     i64 nv, np;        // vectors per tile and positions per tile
     i64 blocks;        // tiles' filter blocks per group (kg / (16 nv))
     i64 chunk;         // channels per chunk
     i64 range;         // positions per work item
     i64 ranges;        // work items per image and block
+    bool windowed;     // padded: each item reads a zero-bordered window of its rows
+    i64 pitch, plane;  // floats between rows and between channels of what the taps read (x or a window)
+    i64 rows;          // the tallest window
 };
 
 // Vectors per tile for a group of kg filters: the tallest of these shapes (NV vectors x NP positions, at
@@ -40,12 +41,12 @@ struct CvPlan {
 inline int cv_vectors_per_tile(i64 kg) {
     if (kg % 16 != 0) return 0;
     const i64 m = kg / 16;
-    for (int nv : {4, 3, 2, 5, 7})
+    for (int nv : {4, 3, 2})
         if (m % nv == 0) return nv;
     return 0;
 }
 
-inline int cv_positions_per_tile(int nv) { return nv == 4 ? 6 : nv == 3 ? 8 : nv == 5 ? 4 : nv == 7 ? 3 : 12; }
+inline int cv_positions_per_tile(int nv) { return nv == 4 ? 6 : nv == 3 ? 8 : 12; }
 
 // Whether the filter vectors run g: on the AVX-512 GEMM kernel's CPUs (ENGINE_CPU_ISA=avx2 or baseline
 // turns them off too), filters that fill whole tiles, and more than a handful of taps per filter: with a
@@ -81,12 +82,37 @@ __attribute__((target("avx512f"), always_inline)) inline void cv_sums(const floa
 }
 
 // Where each tap (c, r, s) of a group's filter reads, from its output position's tap (0, 0, 0).
-inline void cv_tap_offsets(const ConvGeom& g, const CvInput& in, std::vector<i64>& off) {
+inline void cv_tap_offsets(const ConvGeom& g, const CvPlan& pl, std::vector<i64>& off) {
     off.resize((size_t)g.crs());
     i64 t = 0;
     for (i64 c = 0; c < g.cg(); c++)
         for (i64 kr = 0; kr < g.r; kr++)
-            for (i64 ks = 0; ks < g.s; ks++) off[(size_t)t++] = (c * in.hp + kr * g.dh) * in.wp + ks * g.dw;
+            for (i64 ks = 0; ks < g.s; ks++) off[(size_t)t++] = c * pl.plane + kr * g.dh * pl.pitch + ks * g.dw;
+}
+
+// Padded rows [iy0, iy0 + rows) (padded row i is input row i - ph) of the group's channels xg into win:
+// channel c's row i at win + c * plane + i * pitch, zero where it reads padding.
+__attribute__((target("avx512f"))) inline void cv_fill_window(const ConvGeom& g, const CvPlan& pl, const float* xg, i64 iy0, i64 rows, float* win) {
+    const i64 wp = pl.pitch;
+    for (i64 c = 0; c < g.cg(); c++)
+        for (i64 i = 0; i < rows; i++) {
+            float* d = win + c * pl.plane + i * wp;
+            const i64 iy = iy0 + i - g.ph;
+            if (iy < 0 || iy >= g.h) {
+                for (i64 j = 0; j < wp; j++) d[j] = 0.f;
+                continue;
+            }
+            const float* src = xg + (c * g.h + iy) * g.w;
+            for (i64 j = 0; j < g.pw; j++) d[j] = 0.f;
+            for (i64 j = 0; j < g.w; j++) d[g.pw + j] = src[j];
+            for (i64 j = g.pw + g.w; j < wp; j++) d[j] = 0.f;
+        }
+}
+
+// Output rows [first, last] of positions [q0, q1), and the padded input rows their taps read.
+inline void cv_rows(const ConvGeom& g, i64 q0, i64 q1, i64& first, i64& rows) {
+    first = q0 / g.ow;
+    rows = ((q1 - 1) / g.ow - first) * g.sh + (g.r - 1) * g.dh + 1;
 }
 
 // Bias, activation and the transposed store of a finished tile: filter f of the tile at y + f * ohw, for
@@ -110,16 +136,13 @@ __attribute__((target("avx512f"), always_inline)) inline void cv_finish(cv_v16 (
         for (int j = 0; j < valid; j++) y[f * ohw + j] = t[j][f];
 }
 
-// One work item: filters [f0, f0 + 16 NV) of group gi of image b, output positions [q0, q1).
+// One work item: filters [f0, f0 + 16 NV) of one group, output positions [q0, q1) of one image; xin the
+// group's input as the plan's taps read it, position (oy, ox) at xin + (oy - oy0) * sh * pitch + ox * sw.
 template <int NV, int NP>
-__attribute__((target("avx512f"), noinline)) void cv_item(const ConvGeom& g, const CvInput& in, const CvPlan& pl, const float* wv,
-                                                          const i64* off, const float* bias, int act, float* y, i64 b, i64 gi, i64 f0, i64 q0,
-                                                          i64 q1, std::vector<float>& partial) {
-    const i64 ohw = g.ohw(), cg = g.cg(), crs = g.crs(), vstride = crs * 16, rs = g.r * g.s;
-    const float* xg = in.x + (b * g.c + gi * cg) * in.hp * in.wp;
-    const float* w = wv + (gi * g.kg() + f0) * crs;  // block (gi kg + f0) / 16 starts at that vector
-    const float* bb = bias ? bias + gi * g.kg() + f0 : nullptr;
-    float* yb = y + (b * g.k + gi * g.kg() + f0) * ohw;
+__attribute__((target("avx512f"), noinline)) void cv_item(const ConvGeom& g, const CvPlan& pl, const float* xin, i64 oy0, const float* w,
+                                                          const i64* off, const float* bias, int act, float* yb, i64 q0, i64 q1,
+                                                          std::vector<float>& partial) {
+    const i64 ohw = g.ohw(), cg = g.cg(), vstride = g.crs() * 16, rs = g.r * g.s;
     const bool chunked = pl.chunk < cg;
     if (chunked) partial.resize((size_t)((q1 - q0 + NP) * 16 * NV));
     for (i64 c0 = 0; c0 < cg; c0 += pl.chunk) {
@@ -129,7 +152,7 @@ __attribute__((target("avx512f"), noinline)) void cv_item(const ConvGeom& g, con
             const float* px[NP];
             for (int j = 0; j < NP; j++) {
                 const i64 pos = q + std::min(j, valid - 1), oy = pos / g.ow, ox = pos % g.ow;
-                px[j] = xg + oy * g.sh * in.wp + ox * g.sw;
+                px[j] = xin + (oy - oy0) * g.sh * pl.pitch + ox * g.sw;
             }
             cv_v16 acc[NV][NP];
             float* part = chunked ? partial.data() + (q - q0) * 16 * NV : nullptr;
@@ -139,7 +162,7 @@ __attribute__((target("avx512f"), noinline)) void cv_item(const ConvGeom& g, con
                 for (int v = 0; v < NV; v++) for (int j = 0; j < NP; j++) std::memcpy(&acc[v][j], part + (j * NV + v) * 16, sizeof(cv_v16));
             }
             cv_sums<NV, NP>(px, off, w + c0 * rs * 16, vstride, c0 * rs, c1 * rs, acc);
-            if (c1 == cg) cv_finish<NV, NP>(acc, bb, act, ohw, valid, yb + q);
+            if (c1 == cg) cv_finish<NV, NP>(acc, bias, act, ohw, valid, yb + q);
             else for (int v = 0; v < NV; v++) for (int j = 0; j < NP; j++) std::memcpy(part + (j * NV + v) * 16, &acc[v][j], sizeof(cv_v16));
         }
     }
@@ -156,62 +179,61 @@ inline CvPlan cv_plan(const ConvGeom& g, int nt) {
     // whole tiles each; with several chunks, few enough positions that their partial sums stay near
     i64 ranges = std::max<i64>(1, (4 * nt + g.n * perImage - 1) / (g.n * perImage));
     if (p.chunk < g.cg()) ranges = std::max(ranges, (ohw + CV_RANGE_POSITIONS - 1) / CV_RANGE_POSITIONS);
-    p.range = std::max<i64>(p.np, (ohw + ranges - 1) / ranges / p.np * p.np);
+    const i64 tiles = (ohw + p.np - 1) / p.np;
+    p.range = (tiles + ranges - 1) / ranges * p.np;
     p.ranges = (ohw + p.range - 1) / p.range;
-    return p;
-}
-
-// One plane of the zero-bordered copy: rows of w floats at column pw of rows [ph, ph + h) of a hp x wp plane.
-// Plain loops rather than memcpy / memset calls: 56-float rows made the calls' overhead most of the copy.
-__attribute__((target("avx512f"))) inline void cv_pad_plane(const float* s, i64 h, i64 w, i64 ph, i64 pw, i64 hp, i64 wp, float* d) {
-    for (i64 i = 0; i < ph * wp; i++) d[i] = 0.f;
-    for (i64 iy = 0; iy < h; iy++) {
-        float* row = d + (ph + iy) * wp;
-        const float* src = s + iy * w;
-        for (i64 i = 0; i < pw; i++) row[i] = 0.f;
-        for (i64 i = 0; i < w; i++) row[pw + i] = src[i];
-        for (i64 i = pw + w; i < wp; i++) row[i] = 0.f;
-    }
-    for (i64 i = (ph + h) * wp; i < hp * wp; i++) d[i] = 0.f;
-}
-
-// Zero-bordered copy of the images (or x itself when no tap reads past them).
-inline CvInput cv_input(const ConvGeom& g, const float* x, std::vector<float>& copy) {
     const i64 hp = std::max(g.ph + g.h, (g.oh - 1) * g.sh + (g.r - 1) * g.dh + 1);
     const i64 wp = std::max(g.pw + g.w, (g.ow - 1) * g.sw + (g.s - 1) * g.dw + 1);
-    if (g.ph == 0 && g.pw == 0 && hp == g.h && wp == g.w) return CvInput{x, g.h, g.w};
-    copy.resize((size_t)(g.n * g.c * hp * wp));
-    float* dst = copy.data();
-    const i64 planes = g.n * g.c;
-    run_shares(threads_for(planes * hp * wp), planes, [&](int t, int parts) {
-        for (i64 pi = planes * t / parts, end = planes * (t + 1) / parts; pi < end; pi++)
-            cv_pad_plane(x + pi * g.h * g.w, g.h, g.w, g.ph, g.pw, hp, wp, dst + pi * hp * wp);
-    });
-    return CvInput{dst, hp, wp};
+    p.windowed = g.ph != 0 || g.pw != 0 || hp != g.h || wp != g.w;
+    p.pitch = p.windowed ? wp : g.w;
+    p.rows = 0;
+    for (i64 r = 0; r < p.ranges; r++) {
+        i64 first, rows;
+        cv_rows(g, r * p.range, std::min(ohw, (r + 1) * p.range), first, rows);
+        p.rows = std::max(p.rows, rows);
+    }
+    p.plane = p.windowed ? p.rows * wp : g.h * g.w;
+    return p;
 }
 
 // y <- conv(x, w) + bias, activation, with w the filter vectors (use_vectors(g) must hold).
 inline void conv_fwd_vectors(const ConvGeom& g, const float* x, const float* wv, const float* bias, int act, float* y) {
-    static thread_local std::vector<float> copy;
     static thread_local std::vector<i64> off;
     const int nt = threads_for(g.n * g.k * g.ohw() * g.crs());
-    const CvInput in = cv_input(g, x, copy);
     const CvPlan pl = cv_plan(g, nt);
-    cv_tap_offsets(g, in, off);
+    cv_tap_offsets(g, pl, off);
     const i64* offs = off.data();  // the calling thread's: workers see their own thread_locals
-    const i64 items = g.n * g.groups * pl.blocks * pl.ranges;
-    run_shares(nt, items, [&](int t, int parts) {
-        static thread_local std::vector<float> partial;
-        for (i64 it = items * t / parts, end = items * (t + 1) / parts; it < end; it++) {
-            const i64 r = it % pl.ranges, blk = (it / pl.ranges) % pl.blocks, gi = it / (pl.ranges * pl.blocks) % g.groups;
-            const i64 b = it / (pl.ranges * pl.blocks * g.groups);
-            const i64 q0 = r * pl.range, q1 = std::min(g.ohw(), q0 + pl.range), f0 = blk * 16 * pl.nv;
+    // items in (image, group, range, block) order: consecutive ones share a window; a part takes whole ranges'
+    // worth of them where it can, so a window is filled about once per range
+    const i64 items = g.n * g.groups * pl.ranges * pl.blocks;
+    const int parts = (int)std::max<i64>(1, std::min<i64>(items, (i64)nt * std::min<i64>(4, g.n * g.groups * pl.ranges)));
+    run_parts(nt, parts, [&](int part) {
+        static thread_local std::vector<float> partial, window;
+        i64 filled = -1;  // the (image, group, range) whose window this part holds
+        for (i64 it = items * part / parts, end = items * (part + 1) / parts; it < end; it++) {
+            const i64 blk = it % pl.blocks, span = it / pl.blocks, r = span % pl.ranges, gi = span / pl.ranges % g.groups;
+            const i64 b = span / (pl.ranges * g.groups);
+            const i64 q0 = r * pl.range, q1 = std::min(g.ohw(), q0 + pl.range), f0 = gi * g.kg() + blk * 16 * pl.nv;
+            const float* xg = x + (b * g.c + gi * g.cg()) * g.h * g.w;
+            const float* xin = xg;
+            i64 oy0 = 0;
+            if (pl.windowed) {
+                i64 rows;
+                cv_rows(g, q0, q1, oy0, rows);
+                if (filled != span) {
+                    window.resize((size_t)(g.cg() * pl.plane));
+                    cv_fill_window(g, pl, xg, oy0 * g.sh, rows, window.data());
+                    filled = span;
+                }
+                xin = window.data();
+            }
+            const float* w = wv + f0 * g.crs();  // filter f0's block of vectors starts there
+            const float* bb = bias ? bias + f0 : nullptr;
+            float* yb = y + (b * g.k + f0) * g.ohw();
             switch (pl.nv) {
-                case 4: cv_item<4, 6>(g, in, pl, wv, offs, bias, act, y, b, gi, f0, q0, q1, partial); break;
-                case 3: cv_item<3, 8>(g, in, pl, wv, offs, bias, act, y, b, gi, f0, q0, q1, partial); break;
-                case 5: cv_item<5, 4>(g, in, pl, wv, offs, bias, act, y, b, gi, f0, q0, q1, partial); break;
-                case 7: cv_item<7, 3>(g, in, pl, wv, offs, bias, act, y, b, gi, f0, q0, q1, partial); break;
-                default: cv_item<2, 12>(g, in, pl, wv, offs, bias, act, y, b, gi, f0, q0, q1, partial); break;
+                case 4: cv_item<4, 6>(g, pl, xin, oy0, w, offs, bb, act, yb, q0, q1, partial); break;
+                case 3: cv_item<3, 8>(g, pl, xin, oy0, w, offs, bb, act, yb, q0, q1, partial); break;
+                default: cv_item<2, 12>(g, pl, xin, oy0, w, offs, bb, act, yb, q0, q1, partial); break;
             }
         }
     });

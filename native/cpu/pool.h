@@ -106,7 +106,8 @@ ENGINE_DISPATCH void max_pool_values_nopad_f32(const PoolGeom& g, const float* x
 // Values only with padding (ResNet's 3x3 stride 2 pad 1): as the unpadded path, each output row's window rows
 // (clipped to the plane) max into a row buffer, whose pw cells on either side hold -inf, so every window is
 // whole in the buffer and the column pass has a fixed trip count. A window always holds a real tap (padding is
-// at most half the window), so -inf never wins over one; the maxes are the general path's.
+// at most half the window), so -inf never wins over one; the maxes are the general path's. A 3-wide window at
+// stride 2 takes its column pass in AVX-512 where that runs (even and odd cells by permutes).
 ENGINE_INLINE void max_pool_values_padded_f32(const PoolGeom& g, const float* x, float* y, float* buf) {
     const i64 lead = g.pw, width = (g.ow - 1) * g.sw + g.kw;  // buffer cells the windows span
     float* row = buf + lead;
@@ -124,7 +125,9 @@ ENGINE_INLINE void max_pool_values_padded_f32(const PoolGeom& g, const float* x,
                 for (i64 j = 0; j < g.w; j++) row[j] = nan_max(row[j], r[j]);
             }
             float* yr = yp + oy * g.ow;
-            if (g.kw == 3) {
+            if (g.kw == 3 && g.sw == 2 && max_pool_2x2_avx512_runs()) {
+                max_pool_row3_s2_avx512(buf, yr, g.ow);
+            } else if (g.kw == 3) {
                 for (i64 ox = 0; ox < g.ow; ox++) {
                     const float* b = buf + ox * g.sw;
                     yr[ox] = nan_max(nan_max(b[0], b[1]), b[2]);

@@ -42,6 +42,28 @@ __attribute__((target("avx512f"), noinline)) inline void max_pool_2x2_avx512(con
     }
 }
 
+// n floats from p, zeros past `left` of them (left may be <= 0).
+__attribute__((target("avx512f"), always_inline)) inline __m512 load_upto16(const float* p, i64 left) {
+    return _mm512_maskz_loadu_ps((__mmask16)(left >= 16 ? 0xFFFF : left <= 0 ? 0 : (1u << left) - 1), p);
+}
+
+// One output row of a 3-wide, stride-2 max pool (ResNet's stem pool) from its window rows' maxes b (2 ow + 1
+// cells): o[ox] = max(max(b[2 ox], b[2 ox + 1]), b[2 ox + 2]), NaN winning, as the scalar column pass.
+__attribute__((target("avx512f"), noinline)) inline void max_pool_row3_s2_avx512(const float* b, float* o, i64 ow) {
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    const i64 cells = 2 * ow + 1;
+    for (i64 j = 0; j < ow; j += 16) {
+        const i64 at = 2 * j;
+        const __m512 v0 = load_upto16(b + at, cells - at), v1 = load_upto16(b + at + 16, cells - at - 16);
+        const __m512 w0 = load_upto16(b + at + 2, cells - at - 2), w1 = load_upto16(b + at + 18, cells - at - 18);
+        const __m512 m = nan_max16(nan_max16(_mm512_permutex2var_ps(v0, even, v1), _mm512_permutex2var_ps(v0, odd, v1)),
+                                   _mm512_permutex2var_ps(w0, even, w1));
+        const i64 n = std::min<i64>(16, ow - j);
+        _mm512_mask_storeu_ps(o + j, (__mmask16)(n >= 16 ? 0xFFFF : (1u << n) - 1), m);
+    }
+}
+
 // Whether max_pool_2x2_avx512 runs here (ENGINE_CPU_ISA=avx2 or baseline turns it off with the GEMM's kernel).
 inline bool max_pool_2x2_avx512_runs() {
     static const bool runs = [] {
@@ -57,5 +79,6 @@ inline bool max_pool_2x2_avx512_runs() {
 namespace engine {
 inline bool max_pool_2x2_avx512_runs() { return false; }
 inline void max_pool_2x2_avx512(const float*, float*, i64, i64) {}
+inline void max_pool_row3_s2_avx512(const float*, float*, i64) {}
 }  // namespace engine
 #endif
