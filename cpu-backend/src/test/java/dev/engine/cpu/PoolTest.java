@@ -81,6 +81,11 @@ class PoolTest extends CpuTestBase {
                 new Pool2dShape(1, 16, 10, 10, 2, 2, 2, 2, 0, 0, false),  // ... and 10
                 new Pool2dShape(2, 3, 4, 32, 2, 2, 2, 2, 0, 0, false),    // whole 32-wide vectors, no masked rest
                 new Pool2dShape(1, 3, 6, 66, 2, 2, 2, 2, 0, 0, false),    // two whole vectors and a rest of 2
+                // 3-wide, stride 2, padded (ResNet's stem pool): AVX-512 column pass, 16 outputs per block
+                new Pool2dShape(1, 4, 112, 112, 3, 3, 2, 2, 1, 1, false), // 56 outputs: 3 whole blocks and a masked 8
+                new Pool2dShape(2, 3, 9, 64, 3, 3, 2, 2, 1, 1, false),    // 32 outputs: whole blocks only
+                new Pool2dShape(1, 2, 5, 3, 3, 3, 2, 2, 1, 1, false),     // 2 outputs per row
+                new Pool2dShape(1, 2, 7, 35, 3, 3, 2, 2, 1, 1, false),    // 18: a block and a rest of 2
         };
         java.util.List<Pool2dShape> all = new java.util.ArrayList<>(java.util.List.of(extra));
         all.addAll(java.util.List.of(shapes(false)));
